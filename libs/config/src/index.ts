@@ -1,0 +1,1 @@
+export { ConfigError, PlatformEnvSchema, loadPlatformConfig, parseEnv, type PlatformConfig } from './config';

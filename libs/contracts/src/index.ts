@@ -1,0 +1,28 @@
+export { DomainError, isDomainError } from './domain-error';
+export { ContractsError, ContractsErrorCode } from './errors';
+export {
+  ActorSchema,
+  EnvelopeSchema,
+  SYSTEM_ACTOR,
+  TraceContextSchema,
+  type Actor,
+  type EventEnvelope,
+  type TraceContext,
+} from './envelope';
+export {
+  defineEvent,
+  upcaster,
+  type AnyEventDefinition,
+  type EventDefinition,
+  type EventOf,
+  type NewEvent,
+  type Upcaster,
+} from './event-definition';
+export { EventRegistry } from './event-registry';
+export {
+  EVENTS_STREAM_NAME,
+  EVENTS_SUBJECT_ROOT,
+  aggregateSubject,
+  assertSubjectToken,
+  eventsFilter,
+} from './subjects';

@@ -1,0 +1,31 @@
+import { ContractsError, ContractsErrorCode } from './errors';
+
+/** Root of every domain-event subject: `rn.events.<aggregate>.<aggregateId>`. */
+export const EVENTS_SUBJECT_ROOT = 'rn.events';
+
+/** Name of the JetStream stream that stores the domain events. */
+export const EVENTS_STREAM_NAME = 'RN_EVENTS';
+
+const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A NATS subject token: no dots, wildcards or whitespace, so one id can never address another. */
+export function assertSubjectToken(value: string, what: string): string {
+  if (!TOKEN.test(value)) {
+    throw new ContractsError(
+      ContractsErrorCode.InvalidSubjectToken,
+      `${what} "${value}" is not a valid subject token (letters, digits, "_" and "-", 1 to 128 characters)`,
+      { details: { what, value } },
+    );
+  }
+  return value;
+}
+
+/** Subject of one aggregate's events. */
+export function aggregateSubject(aggregateType: string, aggregateId: string, root = EVENTS_SUBJECT_ROOT): string {
+  return `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.${assertSubjectToken(aggregateId, 'aggregate id')}`;
+}
+
+/** Subject filter for every event of one aggregate type, or of all types. */
+export function eventsFilter(aggregateType?: string, root = EVENTS_SUBJECT_ROOT): string {
+  return aggregateType === undefined ? `${root}.>` : `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.*`;
+}
