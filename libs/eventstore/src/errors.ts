@@ -1,0 +1,35 @@
+import { DomainError } from '@rustronaut/contracts';
+
+/** Codes raised by the event store (see docs/errors.md). */
+export enum EventStoreErrorCode {
+  /** Another writer appended to the aggregate first; reload and decide again. */
+  ConcurrencyConflict = 'EVENTSTORE_CONCURRENCY_CONFLICT',
+  /** The events or options given to append are not valid. */
+  InvalidAppend = 'EVENTSTORE_INVALID_APPEND',
+  /** NATS did not acknowledge in time; the append may or may not be stored: retry with the same command id. */
+  Unavailable = 'EVENTSTORE_UNAVAILABLE',
+  /** The stream exists with a configuration this build cannot use. */
+  StreamMisconfigured = 'EVENTSTORE_STREAM_MISCONFIGURED',
+  /** A projection cannot start (its checkpoint table or consumer could not be set up). */
+  ProjectionSetup = 'EVENTSTORE_PROJECTION_SETUP',
+  /** A wait for a projection to reach a position ran out of time. */
+  ProjectionTimeout = 'EVENTSTORE_PROJECTION_TIMEOUT',
+}
+
+export class EventStoreError extends DomainError<EventStoreErrorCode> {}
+
+export class ConcurrencyConflictError extends EventStoreError {
+  constructor(
+    readonly aggregate: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      EventStoreErrorCode.ConcurrencyConflict,
+      `${aggregate} was changed by someone else (expected version ${expectedVersion}` +
+        `${actualVersion === undefined ? '' : `, found ${actualVersion}`}): reload it and try again`,
+      { details: { aggregate, expectedVersion, actualVersion }, cause },
+    );
+  }
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { headers, type NatsConnection } from 'nats';
+import { ContractsErrorCode } from '@rustronaut/contracts';
+import { connectTestNats, deleteStream, uniqueName } from '@rustronaut/testing';
+import { ledgerDefinitions, ledgerRegistry, testActor } from './__fixtures__/ledger-events';
+import { ConcurrencyConflictError, EventStoreErrorCode } from './errors';
+import { EventStore } from './event-store';
+import { ensureEventStream } from './stream';
+
+describe('EventStore (real NATS JetStream)', () => {
+  let nc: NatsConnection;
+  let stream: string;
+  let subjectRoot: string;
+  let sut: EventStore<(typeof ledgerDefinitions)[number]>;
+  const opts = (commandId = randomUUID()) => ({ commandId, orgId: 'org_test', actor: testActor });
+
+  beforeAll(async () => {
+    nc = await connectTestNats('eventstore-int');
+  });
+  afterAll(async () => {
+    await nc.drain();
+  });
+
+  beforeEach(async () => {
+    stream = uniqueName('TEST_EVENTS');
+    subjectRoot = `${stream.toLowerCase()}.events`;
+    await ensureEventStream(await nc.jetstreamManager(), { name: stream, subjectRoot, duplicateWindowMs: 1_000 });
+    sut = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+  });
+  afterEach(async () => {
+    await deleteStream(nc, stream);
+  });
+
+  async function storedMessages(): Promise<number> {
+    const info = await (await nc.jetstreamManager()).streams.info(stream);
+    return info.state.messages;
+  }
+
+  it('appends events and loads them back in order, with the version to expect next', async () => {
+    const account = { type: 'account', id: 'acc1' };
+    const first = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
+    const second = await sut.append(
+      account,
+      first.version,
+      [
+        { type: 'AmountDeposited', data: { cents: 500 } },
+        { type: 'AmountDeposited', data: { cents: 250 } },
+      ],
+      opts(),
+    );
+    expect(second.version).toBeGreaterThan(first.version);
+
+    const loaded = await sut.load(account);
+    expect(loaded.version).toBe(second.version);
+    expect(loaded.events.map((e) => [e.type, e.data])).toEqual([
+      ['AccountOpened', { owner: 'ada' }],
+      ['AmountDeposited', { cents: 500 }],
+      ['AmountDeposited', { cents: 250 }],
+    ]);
+    expect(loaded.events[0]).toMatchObject({ aggregateId: 'acc1', orgId: 'org_test', actor: testActor, version: 1 });
+    expect(await sut.load({ type: 'account', id: 'nobody' })).toEqual({ version: 0, events: [] });
+  });
+
+  it('lets exactly one of 20 concurrent appends expecting the same version win', async () => {
+    const account = { type: 'account', id: 'contended' };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: `writer-${i}` } }], opts()),
+      ),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(19);
+    for (const r of lost) {
+      expect(r.reason).toBeInstanceOf(ConcurrencyConflictError);
+      expect(r.reason).toMatchObject({ code: EventStoreErrorCode.ConcurrencyConflict, expectedVersion: 0 });
+    }
+    const loaded = await sut.load(account);
+    expect(loaded.events).toHaveLength(1);
+    expect(await storedMessages()).toBe(1);
+  });
+
+  it('stores the same command once, inside and after the NATS de-duplication window', async () => {
+    const account = { type: 'account', id: 'idem' };
+    const commandId = randomUUID();
+    const event = [{ type: 'AccountOpened', data: { owner: 'ada' } }] as const;
+    const first = await sut.append(account, 0, [...event], opts(commandId));
+    const again = await sut.append(account, 0, [...event], opts(commandId));
+    expect(again).toMatchObject({ duplicate: true, version: first.version });
+    expect(again.events.map((e) => e.id)).toEqual(first.events.map((e) => e.id));
+
+    await new Promise((r) => setTimeout(r, 1_300)); // past the 1 s window this stream was given
+    const late = await sut.append(account, 0, [...event], opts(commandId));
+    expect(late).toMatchObject({ duplicate: true, version: first.version });
+    expect(await storedMessages()).toBe(1);
+    expect((await sut.load(account)).events).toHaveLength(1);
+  });
+
+  it('refuses a command id already used for another aggregate', async () => {
+    const commandId = randomUUID();
+    await sut.append({ type: 'account', id: 'a' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts(commandId));
+    await expect(
+      sut.append({ type: 'account', id: 'b' }, 0, [{ type: 'AccountOpened', data: { owner: 'b' } }], opts(commandId)),
+    ).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
+    expect((await sut.load({ type: 'account', id: 'b' })).events).toHaveLength(0);
+  });
+
+  it('refuses invalid events and stores nothing', async () => {
+    const account = { type: 'account', id: 'bad' };
+    await expect(
+      sut.append(account, 0, [{ type: 'AmountDeposited', data: { cents: -5 } }], opts()),
+    ).rejects.toMatchObject({ code: ContractsErrorCode.InvalidEvent, message: expect.stringMatching(/cents/) });
+    await expect(
+      // @ts-expect-error an event type the registry does not know
+      sut.append(account, 0, [{ type: 'AccountClosed', data: {} }], opts()),
+    ).rejects.toMatchObject({ code: ContractsErrorCode.UnknownEventType });
+    await expect(
+      sut.append({ type: 'site', id: 'x' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts()),
+    ).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
+    await expect(sut.append(account, 0, [], opts())).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
+    await expect(
+      sut.append({ type: 'account', id: 'a.b' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts()),
+    ).rejects.toMatchObject({ code: ContractsErrorCode.InvalidSubjectToken });
+    expect(await storedMessages()).toBe(0);
+  });
+
+  it('reads an event stored at an old version back as the current version', async () => {
+    const account = { type: 'account', id: 'legacy' };
+    // Written the way an older build wrote it: AmountDeposited v1 with a string amount.
+    const legacy = {
+      id: randomUUID(),
+      type: 'AmountDeposited',
+      version: 1,
+      aggregateType: 'account',
+      aggregateId: 'legacy',
+      orgId: 'org_test',
+      occurredAt: new Date().toISOString(),
+      actor: testActor,
+      commandId: 'legacy-1',
+      trace: {},
+      data: { amount: '12.34' },
+    };
+    const h = headers();
+    h.set('Rn-Command-Id', 'legacy-1');
+    await nc.jetstream().publish(`${subjectRoot}.account.legacy`, Buffer.from(JSON.stringify({ events: [legacy] })), {
+      headers: h,
+    });
+    const loaded = await sut.load(account);
+    expect(loaded.events).toEqual([expect.objectContaining({ type: 'AmountDeposited', version: 2, data: { cents: 1234 } })]);
+  });
+});
+
+describe('ensureEventStream', () => {
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nc = await connectTestNats('eventstore-stream-int');
+  });
+  afterAll(async () => {
+    await nc.drain();
+  });
+
+  it('creates the stream once, file-backed and undeletable, and accepts it again', async () => {
+    const name = uniqueName('TEST_EVENTS');
+    const subjectRoot = `${name.toLowerCase()}.events`;
+    const jsm = await nc.jetstreamManager();
+    try {
+      const created = await ensureEventStream(jsm, { name, subjectRoot });
+      expect(created.config).toMatchObject({ storage: 'file', deny_delete: true, deny_purge: true, subjects: [`${subjectRoot}.>`] });
+      const again = await ensureEventStream(jsm, { name, subjectRoot });
+      expect(again.config.name).toBe(name);
+    } finally {
+      await deleteStream(nc, name);
+    }
+  });
+
+  it('refuses a stream of that name that captures other subjects', async () => {
+    const name = uniqueName('TEST_OTHER');
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name, subjects: [`${name.toLowerCase()}.other.>`] });
+    try {
+      await expect(ensureEventStream(jsm, { name, subjectRoot: `${name.toLowerCase()}.events` })).rejects.toMatchObject({
+        code: EventStoreErrorCode.StreamMisconfigured,
+      });
+    } finally {
+      await deleteStream(nc, name);
+    }
+  });
+});

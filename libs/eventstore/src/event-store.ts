@@ -1,0 +1,267 @@
+import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
+import { headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
+import {
+  aggregateSubject,
+  assertSubjectToken,
+  type Actor,
+  type AnyEventDefinition,
+  type EventEnvelope,
+  type EventOf,
+  type EventRegistry,
+  type NewEvent,
+} from '@rustronaut/contracts';
+import { directGet, type DirectGet } from './direct-get';
+import { COMMIT_HEADERS, decodeCommit, encodeCommit } from './commit';
+import { ConcurrencyConflictError, EventStoreError, EventStoreErrorCode } from './errors';
+import { eventIdFor } from './event-id';
+import { isNotFound, isUnanswered, natsApiErrorCode } from './nats-errors';
+import { eventStreamSettings, type EventStreamOptions, type EventStreamSettings } from './stream';
+import { injectTraceContext } from './trace-context';
+
+/** Which aggregate: its type (`user`, `site`, …) and its id. */
+export interface AggregateRef {
+  type: string;
+  id: string;
+}
+
+/** `0` means "the aggregate must not exist yet"; `'any'` skips the concurrency check. */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendOptions {
+  /** Idempotency key: the same command appended twice is stored once. */
+  commandId: string;
+  orgId: string;
+  actor: Actor;
+}
+
+export interface AppendResult<E> {
+  /** The aggregate's version after this append: expect it on the next one. */
+  version: number;
+  /** True when this command had already been stored; nothing new was written. */
+  duplicate: boolean;
+  events: E[];
+}
+
+export interface LoadedAggregate<E> {
+  /** The version to expect on the next append (0 when the aggregate has no events). */
+  version: number;
+  events: E[];
+}
+
+export interface EventStoreOptions<D extends AnyEventDefinition> extends EventStreamOptions {
+  nc: NatsConnection;
+  registry: EventRegistry<D>;
+  /** How long to wait for the stream's acknowledgement of an append. */
+  publishTimeoutMs?: number;
+  clock?: () => Date;
+  tracer?: Tracer;
+}
+
+const WRONG_LAST_SEQUENCE = 10071;
+
+/**
+ * Appends events to aggregates and reads them back, on one JetStream stream with a subject per
+ * aggregate. Appends are optimistic (expected last subject sequence) and idempotent (the
+ * command id is the message id, and is looked for again when the de-duplication window is over).
+ */
+export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
+  readonly #js: JetStreamClient;
+  readonly #direct: Promise<DirectGet>;
+  readonly #registry: EventRegistry<D>;
+  readonly #stream: EventStreamSettings;
+  readonly #publishTimeoutMs: number;
+  readonly #clock: () => Date;
+  readonly #tracer: Tracer;
+
+  constructor(options: EventStoreOptions<D>) {
+    this.#js = options.nc.jetstream();
+    this.#direct = options.nc.jetstreamManager().then(directGet);
+    this.#registry = options.registry;
+    this.#stream = eventStreamSettings(options);
+    this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#tracer = options.tracer ?? trace.getTracer('@rustronaut/eventstore');
+  }
+
+  get streamName(): string {
+    return this.#stream.name;
+  }
+
+  get subjectRoot(): string {
+    return this.#stream.subjectRoot;
+  }
+
+  async append(
+    aggregate: AggregateRef,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent<EventOf<D>>[],
+    options: AppendOptions,
+  ): Promise<AppendResult<EventOf<D>>> {
+    const subject = this.#subjectOf(aggregate);
+    validateAppend(aggregate, expectedVersion, events, options);
+    const span = this.#tracer.startSpan(`eventstore.append ${aggregate.type}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': subject,
+        'rustronaut.command_id': options.commandId,
+        'rustronaut.event_types': events.map((e) => e.type).join(','),
+      },
+    });
+    try {
+      return await context.with(trace.setSpan(context.active(), span), () =>
+        this.#append(subject, aggregate, expectedVersion, events, options),
+      );
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #append(
+    subject: string,
+    aggregate: AggregateRef,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent<EventOf<D>>[],
+    options: AppendOptions,
+  ): Promise<AppendResult<EventOf<D>>> {
+    const headers = natsHeaders();
+    const traceContext = injectTraceContext(headers);
+    headers.set(COMMIT_HEADERS.commandId, options.commandId);
+    headers.set(COMMIT_HEADERS.eventTypes, events.map((e) => e.type).join(','));
+    const occurredAt = this.#clock().toISOString();
+    const envelopes: EventEnvelope[] = events.map((event, index) => {
+      const definition = this.#registry.definition(event.type);
+      if (definition.aggregate !== aggregate.type) {
+        throw new EventStoreError(
+          EventStoreErrorCode.InvalidAppend,
+          `${event.type} belongs to ${definition.aggregate} aggregates, not ${aggregate.type}`,
+        );
+      }
+      return {
+        id: eventIdFor(options.commandId, index),
+        type: event.type,
+        version: definition.version,
+        aggregateType: aggregate.type,
+        aggregateId: aggregate.id,
+        orgId: options.orgId,
+        occurredAt,
+        actor: options.actor,
+        commandId: options.commandId,
+        trace: traceContext,
+        data: this.#registry.validateData(event.type, event.data),
+      };
+    });
+    try {
+      const ack = await this.#js.publish(subject, encodeCommit(envelopes), {
+        msgID: options.commandId,
+        headers,
+        timeout: this.#publishTimeoutMs,
+        expect: expectedVersion === 'any' ? {} : { lastSubjectSequence: expectedVersion },
+      });
+      if (ack.duplicate) {
+        return this.#storedCommit(aggregate, options.commandId, ack.seq);
+      }
+      return { version: ack.seq, duplicate: false, events: envelopes.map((e) => this.#registry.read(e)) };
+    } catch (error) {
+      if (natsApiErrorCode(error) === WRONG_LAST_SEQUENCE && expectedVersion !== 'any') {
+        // Past NATS's de-duplication window a retried command looks like a conflict: look for it.
+        const loaded = await this.#loadCommits(aggregate);
+        const earlier = loaded.commits.find((c) => c.commandId === options.commandId);
+        if (earlier) {
+          return { version: loaded.version, duplicate: true, events: earlier.events };
+        }
+        throw new ConcurrencyConflictError(`${aggregate.type} ${aggregate.id}`, expectedVersion, loaded.version, error);
+      }
+      if (isUnanswered(error)) {
+        throw new EventStoreError(
+          EventStoreErrorCode.Unavailable,
+          `NATS did not acknowledge the append to ${subject} (${(error as Error).message}): ` +
+            'it may or may not be stored; retry with the same command id',
+          { cause: error, details: { subject, commandId: options.commandId } },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Every event of one aggregate, oldest first and upcast to the current versions. */
+  async load(aggregate: AggregateRef): Promise<LoadedAggregate<EventOf<D>>> {
+    const loaded = await this.#loadCommits(aggregate);
+    return { version: loaded.version, events: loaded.commits.flatMap((c) => c.events) };
+  }
+
+  async #storedCommit(aggregate: AggregateRef, commandId: string, seq: number): Promise<AppendResult<EventOf<D>>> {
+    const direct = await this.#direct;
+    const message = await direct.getMessage(this.#stream.name, { seq });
+    const events = decodeCommit(message.data).map((e) => this.#registry.read(e));
+    if (message.subject !== this.#subjectOf(aggregate) || message.header.get(COMMIT_HEADERS.commandId) !== commandId) {
+      throw new EventStoreError(
+        EventStoreErrorCode.InvalidAppend,
+        `command ${commandId} was already used for another aggregate (${message.subject})`,
+      );
+    }
+    const latest = await this.#lastSequence(aggregate);
+    return { version: latest, duplicate: true, events };
+  }
+
+  async #lastSequence(aggregate: AggregateRef): Promise<number> {
+    const direct = await this.#direct;
+    try {
+      const last = await direct.getMessage(this.#stream.name, { last_by_subj: this.#subjectOf(aggregate) });
+      return last.seq;
+    } catch (error) {
+      if (isNotFound(error)) return 0;
+      throw error;
+    }
+  }
+
+  async #loadCommits(
+    aggregate: AggregateRef,
+  ): Promise<{ version: number; commits: { seq: number; commandId: string; events: EventOf<D>[] }[] }> {
+    const direct = await this.#direct;
+    const subject = this.#subjectOf(aggregate);
+    const commits: { seq: number; commandId: string; events: EventOf<D>[] }[] = [];
+    let seq = 1;
+    for (;;) {
+      let message;
+      try {
+        message = await direct.getMessage(this.#stream.name, { seq, next_by_subj: subject });
+      } catch (error) {
+        if (isNotFound(error)) break;
+        throw error;
+      }
+      commits.push({
+        seq: message.seq,
+        commandId: message.header.get(COMMIT_HEADERS.commandId),
+        events: decodeCommit(message.data).map((e) => this.#registry.read(e)),
+      });
+      seq = message.seq + 1;
+    }
+    return { version: commits.at(-1)?.seq ?? 0, commits };
+  }
+
+  #subjectOf(aggregate: AggregateRef): string {
+    return aggregateSubject(aggregate.type, aggregate.id, this.#stream.subjectRoot);
+  }
+}
+
+function validateAppend(
+  aggregate: AggregateRef,
+  expectedVersion: ExpectedVersion,
+  events: readonly { type: string }[],
+  options: AppendOptions,
+): void {
+  const invalid = (message: string) => new EventStoreError(EventStoreErrorCode.InvalidAppend, message);
+  if (events.length === 0) throw invalid(`nothing to append to ${aggregate.type} ${aggregate.id}`);
+  if (expectedVersion !== 'any' && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
+    throw invalid(`expected version must be a whole number >= 0 or "any", not ${String(expectedVersion)}`);
+  }
+  if (!options.commandId || options.commandId.length > 200) {
+    throw invalid('a command id (1 to 200 characters) is required: it makes the append idempotent');
+  }
+  assertSubjectToken(options.orgId, 'org id');
+}

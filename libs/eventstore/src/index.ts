@@ -1,0 +1,14 @@
+export {
+  EventStore,
+  type AggregateRef,
+  type AppendOptions,
+  type AppendResult,
+  type EventStoreOptions,
+  type ExpectedVersion,
+  type LoadedAggregate,
+} from './event-store';
+export { ConcurrencyConflictError, EventStoreError, EventStoreErrorCode } from './errors';
+export { ensureEventStream, eventStreamSettings, type EventStreamOptions } from './stream';
+export { injectTraceContext, extractTraceContext } from './trace-context';
+export type { Projection, ProjectionContext } from './projection/projection';
+export { ProjectionRunner, type ProjectionRunnerOptions, type RunnerLogger } from './projection/projection-runner';

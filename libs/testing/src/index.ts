@@ -1,0 +1,6 @@
+export { uniqueName } from './unique-name';
+export { freePort } from './free-port';
+export { TestNatsServer } from './nats-server';
+export { createTestSchema, testDatabaseUrl, type TestSchema } from './postgres';
+export { connectTestNats, deleteStream } from './nats';
+export { installInMemoryTracing } from './tracing';
