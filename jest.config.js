@@ -10,5 +10,6 @@ const projects = ['apps', 'libs']
 
 module.exports = {
   projects,
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
 };

@@ -40,7 +40,11 @@ export interface ProjectionRunnerOptions<D extends AnyEventDefinition> extends E
   onApplied?: (sequence: number) => void | Promise<void>;
   logger?: RunnerLogger;
   tracer?: Tracer;
-  /** How long NATS waits for an acknowledgement before redelivering (default 30 s). */
+  /**
+   * How long NATS waits for an acknowledgement before redelivering (default 5 s). It bounds how long
+   * a projection whose previous process died mid-commit waits before it gets that commit again;
+   * a commit that takes longer to apply keeps its claim with progress signals.
+   */
   ackWaitMs?: number;
 }
 
@@ -63,6 +67,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
   #messages: ConsumerMessages | undefined;
   #loop: Promise<void> | undefined;
   #position = 0;
+  readonly #ackWaitMs: number;
   #waiters: { sequence: number; resolve: () => void }[] = [];
 
   constructor(options: ProjectionRunnerOptions<D>) {
@@ -72,6 +77,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     this.#checkpoints = new CheckpointStore(options.dataSource, options.schema);
     this.#js = options.nc.jetstream();
     this.#logger = options.logger ?? silent;
+    this.#ackWaitMs = options.ackWaitMs ?? 5_000;
     this.#tracer = options.tracer ?? trace.getTracer('@rustronaut/eventstore');
   }
 
@@ -177,6 +183,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
       },
       extractTraceContext(message.headers),
     );
+    const keepClaim = setInterval(() => message.working(), Math.max(100, this.#ackWaitMs / 3));
     try {
       await context.with(trace.setSpan(context.active(), span), () => this.#applyCommit(message));
       this.#advance(sequence);
@@ -193,6 +200,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
       );
       message.nak(delayMs);
     } finally {
+      clearInterval(keepClaim);
       span.end();
     }
   }
@@ -232,7 +240,13 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     const filter = eventsFilter(this.#options.projection.aggregateType, this.#stream.subjectRoot);
     try {
       const info = await jsm.consumers.info(this.#stream.name, this.name);
-      if (info.config.filter_subject === filter && info.config.max_ack_pending === 1) return;
+      if (
+        info.config.filter_subject === filter &&
+        info.config.max_ack_pending === 1 &&
+        info.config.ack_wait === nanos(this.#ackWaitMs)
+      ) {
+        return;
+      }
       await jsm.consumers.delete(this.#stream.name, this.name);
     } catch (error) {
       if (natsApiErrorCode(error) !== CONSUMER_NOT_FOUND) throw error;
@@ -240,7 +254,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     const config: Partial<ConsumerConfig> = {
       durable_name: this.name,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(this.#options.ackWaitMs ?? 30_000),
+      ack_wait: nanos(this.#ackWaitMs),
       max_ack_pending: 1,
       max_deliver: -1,
       filter_subject: filter,

@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { loadPlatformConfig } from '@rustronaut/config';
+import { connectTestNats, createTestSchema, deleteStream, testDatabaseUrl, uniqueName, type TestSchema } from '@rustronaut/testing';
+import { ledgerDefinitions, ledgerRegistry, testActor } from '../__fixtures__/ledger-events';
+import { createLedgerTables, ledgerProjection } from '../__fixtures__/ledger-projection';
+import { EventStore } from '../event-store';
+import { ensureEventStream } from '../stream';
+import { ProjectionRunner } from './projection-runner';
+
+type LedgerDefinition = (typeof ledgerDefinitions)[number];
+
+describe('ProjectionRunner (real NATS and Postgres)', () => {
+  let nc: NatsConnection;
+  let db: TestSchema;
+  let stream: string;
+  let subjectRoot: string;
+  let store: EventStore<LedgerDefinition>;
+  let projectionName: string;
+  const runners: ProjectionRunner<LedgerDefinition>[] = [];
+
+  beforeAll(async () => {
+    nc = await connectTestNats('projection-int');
+  });
+  afterAll(async () => {
+    await nc.drain();
+  });
+  beforeEach(async () => {
+    stream = uniqueName('TEST_EVENTS');
+    subjectRoot = `${stream.toLowerCase()}.events`;
+    projectionName = uniqueName('balances');
+    await ensureEventStream(await nc.jetstreamManager(), { name: stream, subjectRoot });
+    store = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    db = await createTestSchema('projection');
+    await createLedgerTables(db.dataSource.manager);
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await deleteStream(nc, stream);
+    await db.drop();
+  });
+
+  function runner(hooks: Parameters<typeof ledgerProjection>[1] = {}): ProjectionRunner<LedgerDefinition> {
+    const sut = new ProjectionRunner({
+      nc,
+      dataSource: db.dataSource,
+      schema: db.schema,
+      registry: ledgerRegistry,
+      projection: ledgerProjection(projectionName, hooks),
+      name: stream,
+      subjectRoot,
+    });
+    runners.push(sut);
+    return sut;
+  }
+
+  /** `accounts` accounts, each opened and given `deposits` deposits of 1..n cents: one commit per event. */
+  async function seed(accounts: number, deposits: number): Promise<number> {
+    let last = 0;
+    for (let a = 0; a < accounts; a++) {
+      const ref = { type: 'account', id: `acc${a}` };
+      const meta = () => ({ commandId: randomUUID(), orgId: 'org_test', actor: testActor });
+      let { version } = await store.append(ref, 0, [{ type: 'AccountOpened', data: { owner: `owner${a}` } }], meta());
+      for (let d = 1; d <= deposits; d++) {
+        ({ version } = await store.append(ref, version, [{ type: 'AmountDeposited', data: { cents: d } }], meta()));
+      }
+      last = version;
+    }
+    return last;
+  }
+
+  async function readModel() {
+    const balances: unknown[] = await db.dataSource.query('SELECT account_id, owner, cents::int FROM balances ORDER BY account_id');
+    const applied: { times: number; n: string }[] = await db.dataSource.query(
+      'SELECT times, count(*) AS n FROM applied_events GROUP BY times ORDER BY times',
+    );
+    return { balances, applied: applied.map((r) => ({ times: r.times, n: Number(r.n) })) };
+  }
+
+  it('applies every event exactly once, in order, and rebuild() gives the same read model', async () => {
+    const last = await seed(3, 4); // 15 events
+    const order: number[] = [];
+    const sut = runner({ beforeApply: (e) => e.type === 'AmountDeposited' && order.push(e.data.cents) });
+    await sut.start();
+    await sut.waitFor(last);
+    const before = await readModel();
+    expect(before.applied).toEqual([{ times: 1, n: 15 }]);
+    expect(before.balances).toEqual([
+      { account_id: 'acc0', owner: 'owner0', cents: 10 },
+      { account_id: 'acc1', owner: 'owner1', cents: 10 },
+      { account_id: 'acc2', owner: 'owner2', cents: 10 },
+    ]);
+    expect(order).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+
+    await sut.rebuild();
+    await sut.waitFor(last);
+    expect(await readModel()).toEqual(before);
+  });
+
+  it('resumes after its consumer is stopped part-way, applying the rest exactly once', async () => {
+    const last = await seed(4, 9); // 40 events
+    let seen = 0;
+    const first = runner({ beforeApply: () => void seen++ });
+    await first.start();
+    while (seen < 12) await new Promise((r) => setTimeout(r, 5));
+    await first.stop();
+    const partial = await readModel();
+    expect(partial.applied[0]?.n).toBeLessThan(40);
+
+    const second = runner();
+    await second.start();
+    await second.waitFor(last);
+    expect((await readModel()).applied).toEqual([{ times: 1, n: 40 }]);
+  });
+
+  it('survives a process killed between commit and acknowledgement, with no event applied twice', async () => {
+    const last = await seed(5, 7); // 40 commits
+    const jsm = await nc.jetstreamManager();
+    const sequences: number[] = [];
+    const consumerOfAll = await jsm.streams.info(stream);
+    expect(consumerOfAll.state.messages).toBe(40);
+    for (let s = consumerOfAll.state.first_seq; s <= consumerOfAll.state.last_seq; s++) sequences.push(s);
+    const crashAt = sequences[16]!; // the 17th commit
+
+    const env = {
+      ...process.env,
+      RN_TEST_NATS_URL: loadPlatformConfig().natsServers.join(','),
+      RN_TEST_DATABASE_URL: await testDatabaseUrl(),
+      RN_TEST_SCHEMA: db.schema,
+      RN_TEST_PROJECTION: projectionName,
+      RN_TEST_STREAM: stream,
+      RN_TEST_SUBJECT_ROOT: subjectRoot,
+      RN_TEST_STOP_AT: String(last),
+      RN_TEST_ACK_WAIT_MS: '1000', // how soon the commit the dead process held is handed out again
+    };
+    const crashed = await runChild({ ...env, RN_TEST_CRASH_AT: String(crashAt) });
+    expect(crashed.signal).toBe('SIGKILL');
+    const atCrash = await readModel();
+    expect(atCrash.applied).toEqual([{ times: 1, n: 17 }]); // committed, never acknowledged
+
+    const resumed = await runChild(env);
+    expect(resumed).toMatchObject({ code: 0 });
+    const after = await readModel();
+    expect(after.applied).toEqual([{ times: 1, n: 40 }]);
+    expect(after.balances).toHaveLength(5);
+    expect(after.balances).toEqual(
+      expect.arrayContaining([{ account_id: 'acc4', owner: 'owner4', cents: 28 }]),
+    );
+  });
+
+  it('retries a commit its handler failed on, without skipping past it', async () => {
+    const last = await seed(1, 3);
+    let failures = 0;
+    const order: number[] = [];
+    const sut = runner({
+      beforeApply: (e) => {
+        if (e.type === 'AmountDeposited' && e.data.cents === 2 && failures++ < 2) throw new Error('database hiccup');
+        if (e.type === 'AmountDeposited') order.push(e.data.cents);
+      },
+    });
+    await sut.start();
+    await sut.waitFor(last, 10_000);
+    expect(failures).toBe(3);
+    expect(order).toEqual([1, 2, 3]);
+    expect((await readModel()).applied).toEqual([{ times: 1, n: 4 }]);
+  });
+});
+
+function runChild(env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../__fixtures__/run-ledger-projection.ts')], {
+      env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, '../../../../tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`projection process hung:\n${output}`));
+    }, 60_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
