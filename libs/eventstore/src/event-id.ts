@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
  */
 export function eventIdFor(commandId: string, index: number): string {
   const h = createHash('sha256').update(`${commandId}\u0000${index}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50; // version 5-style (name-based)
-  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  h.writeUInt8((h.readUInt8(6) & 0x0f) | 0x50, 6); // version 5-style (name-based)
+  h.writeUInt8((h.readUInt8(8) & 0x3f) | 0x80, 8); // RFC 4122 variant
   const hex = h.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { headers, type NatsConnection } from 'nats';
 import { ContractsErrorCode } from '@rustronaut/contracts';
 import { connectTestNats, deleteStream, uniqueName } from '@rustronaut/testing';
-import { ledgerDefinitions, ledgerRegistry, testActor } from './__fixtures__/ledger-events';
+import { ledgerRegistry, testActor, type LedgerDefinition } from './__fixtures__/ledger-events';
 import { ConcurrencyConflictError, EventStoreErrorCode } from './errors';
 import { EventStore } from './event-store';
 import { ensureEventStream } from './stream';
@@ -11,7 +11,7 @@ describe('EventStore (real NATS JetStream)', () => {
   let nc: NatsConnection;
   let stream: string;
   let subjectRoot: string;
-  let sut: EventStore<(typeof ledgerDefinitions)[number]>;
+  let sut: EventStore<LedgerDefinition>;
   const opts = (commandId = randomUUID()) => ({ commandId, orgId: 'org_test', actor: testActor });
 
   beforeAll(async () => {

@@ -165,7 +165,8 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
       if (ack.duplicate) {
         return this.#storedCommit(aggregate, options.commandId, ack.seq);
       }
-      return { version: ack.seq, duplicate: false, events: envelopes.map((e) => this.#registry.read(e)) };
+      // Built from validated data at the current versions: already what a read would give.
+      return { version: ack.seq, duplicate: false, events: envelopes as EventOf<D>[] };
     } catch (error) {
       if (natsApiErrorCode(error) === WRONG_LAST_SEQUENCE && expectedVersion !== 'any') {
         // Past NATS's de-duplication window a retried command looks like a conflict: look for it.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { TestNatsServer } from '@rustronaut/testing';
-import { ledgerDefinitions, ledgerRegistry, testActor } from './__fixtures__/ledger-events';
+import { ledgerRegistry, testActor, type LedgerDefinition } from './__fixtures__/ledger-events';
 import { EventStoreError, EventStoreErrorCode } from './errors';
 import { EventStore } from './event-store';
 import { ensureEventStream } from './stream';
@@ -34,7 +34,7 @@ describe('EventStore across a NATS restart (own nats-server)', () => {
     ['a clean restart (SIGTERM)', 'SIGTERM' as const],
     ['a crash (SIGKILL)', 'SIGKILL' as const],
   ])('keeps every acknowledged append through %s', async (_label, signal) => {
-    const sut = new EventStore<(typeof ledgerDefinitions)[number]>({ nc, registry: ledgerRegistry, publishTimeoutMs: 1_000 });
+    const sut = new EventStore<LedgerDefinition>({ nc, registry: ledgerRegistry, publishTimeoutMs: 1_000 });
     const run = randomUUID().slice(0, 8);
     const acknowledged = new Map<string, string>(); // account id → command id
     const unanswered: { account: string; commandId: string }[] = [];

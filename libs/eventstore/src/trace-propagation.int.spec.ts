@@ -9,7 +9,7 @@ import {
   uniqueName,
   type TestSchema,
 } from '@rustronaut/testing';
-import { ledgerDefinitions, ledgerRegistry, testActor } from './__fixtures__/ledger-events';
+import { ledgerRegistry, testActor, type LedgerDefinition } from './__fixtures__/ledger-events';
 import { createLedgerTables, ledgerProjection } from './__fixtures__/ledger-projection';
 import { EventStore } from './event-store';
 import { ProjectionRunner } from './projection/projection-runner';
@@ -38,7 +38,7 @@ describe('trace context from the caller to the projection', () => {
   it("makes the projection's span a child of the append, inside the caller's trace", async () => {
     const subjectRoot = `${stream.toLowerCase()}.events`;
     await ensureEventStream(await nc.jetstreamManager(), { name: stream, subjectRoot });
-    const store = new EventStore<(typeof ledgerDefinitions)[number]>({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const store = new EventStore<LedgerDefinition>({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
     const runner = new ProjectionRunner({
       nc,
       dataSource: db.dataSource,

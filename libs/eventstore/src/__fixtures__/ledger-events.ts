@@ -20,5 +20,6 @@ export const AmountDeposited = defineEvent({
 export const ledgerDefinitions = [AccountOpened, AmountDeposited];
 export const ledgerRegistry = new EventRegistry(ledgerDefinitions);
 export type LedgerEvent = EventOf<(typeof ledgerDefinitions)[number]>;
+export type LedgerDefinition = (typeof ledgerDefinitions)[number];
 
 export const testActor = { kind: 'user', id: 'u_test' } as const;

@@ -1,7 +1,7 @@
 /**
- * A projection process for the crash test: runs the ledger projection until it has applied the
+ * A projection process for the crash tests: runs the ledger projection until it has applied the
  * stream up to RN_TEST_STOP_AT, or SIGKILLs itself right after committing RN_TEST_CRASH_AT and
- * before acknowledging it (the worst moment to die).
+ * before acknowledging it (the worst moment to die). Prints "ready" once started.
  */
 import 'reflect-metadata';
 import { connect } from 'nats';
@@ -34,12 +34,14 @@ async function main(): Promise<void> {
     projection: ledgerProjection(env('RN_TEST_PROJECTION')),
     name: env('RN_TEST_STREAM'),
     subjectRoot: env('RN_TEST_SUBJECT_ROOT'),
+    catchUpBatch: Number(process.env['RN_TEST_CATCH_UP_BATCH'] ?? 256),
     ackWaitMs: Number(process.env['RN_TEST_ACK_WAIT_MS'] ?? 5_000),
     onApplied: (sequence) => {
       if (sequence === crashAt) process.kill(process.pid, 'SIGKILL');
     },
   });
   await runner.start();
+  process.stdout.write('ready\n');
   await runner.waitFor(stopAt, 60_000);
   await runner.stop();
   await nc.drain();

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { loadPlatformConfig } from '@rustronaut/config';
 import { connectTestNats, createTestSchema, deleteStream, testDatabaseUrl, uniqueName, type TestSchema } from '@rustronaut/testing';
-import { ledgerDefinitions, ledgerRegistry, testActor } from '../__fixtures__/ledger-events';
+import { ledgerRegistry, testActor, type LedgerDefinition, type LedgerEvent } from '../__fixtures__/ledger-events';
 import { createLedgerTables, ledgerProjection } from '../__fixtures__/ledger-projection';
 import { EventStore } from '../event-store';
 import { ensureEventStream } from '../stream';
 import { ProjectionRunner } from './projection-runner';
 
-type LedgerDefinition = (typeof ledgerDefinitions)[number];
 
 describe('ProjectionRunner (real NATS and Postgres)', () => {
   let nc: NatsConnection;
@@ -100,31 +99,25 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
   });
 
   it('resumes after its consumer is stopped part-way, applying the rest exactly once', async () => {
-    const last = await seed(4, 9); // 40 events
     let seen = 0;
     const first = runner({ beforeApply: () => void seen++ });
     await first.start();
-    while (seen < 12) await new Promise((r) => setTimeout(r, 5));
+    const seeding = seed(4, 9); // 40 events, while the first runner follows them live
+    while (seen < 12) await new Promise((r) => setTimeout(r, 2));
     await first.stop();
+    const last = await seeding;
     const partial = await readModel();
+    expect(partial.applied[0]?.n).toBeGreaterThanOrEqual(12);
     expect(partial.applied[0]?.n).toBeLessThan(40);
 
-    const second = runner();
+    const second = runner(); // catches up the rest from the checkpoint
     await second.start();
     await second.waitFor(last);
     expect((await readModel()).applied).toEqual([{ times: 1, n: 40 }]);
   });
 
-  it('survives a process killed between commit and acknowledgement, with no event applied twice', async () => {
-    const last = await seed(5, 7); // 40 commits
-    const jsm = await nc.jetstreamManager();
-    const sequences: number[] = [];
-    const consumerOfAll = await jsm.streams.info(stream);
-    expect(consumerOfAll.state.messages).toBe(40);
-    for (let s = consumerOfAll.state.first_seq; s <= consumerOfAll.state.last_seq; s++) sequences.push(s);
-    const crashAt = sequences[16]!; // the 17th commit
-
-    const env = {
+  async function childEnv(stopAt: number): Promise<NodeJS.ProcessEnv> {
+    return {
       ...process.env,
       RN_TEST_NATS_URL: loadPlatformConfig().natsServers.join(','),
       RN_TEST_DATABASE_URL: await testDatabaseUrl(),
@@ -132,58 +125,112 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
       RN_TEST_PROJECTION: projectionName,
       RN_TEST_STREAM: stream,
       RN_TEST_SUBJECT_ROOT: subjectRoot,
-      RN_TEST_STOP_AT: String(last),
+      RN_TEST_STOP_AT: String(stopAt),
       RN_TEST_ACK_WAIT_MS: '1000', // how soon the commit the dead process held is handed out again
     };
-    const crashed = await runChild({ ...env, RN_TEST_CRASH_AT: String(crashAt) });
-    expect(crashed.signal).toBe('SIGKILL');
-    const atCrash = await readModel();
-    expect(atCrash.applied).toEqual([{ times: 1, n: 17 }]); // committed, never acknowledged
+  }
 
-    const resumed = await runChild(env);
-    expect(resumed).toMatchObject({ code: 0 });
+  async function expectAllFortyAppliedOnce(): Promise<void> {
     const after = await readModel();
     expect(after.applied).toEqual([{ times: 1, n: 40 }]);
     expect(after.balances).toHaveLength(5);
-    expect(after.balances).toEqual(
-      expect.arrayContaining([{ account_id: 'acc4', owner: 'owner4', cents: 28 }]),
-    );
+    expect(after.balances).toEqual(expect.arrayContaining([{ account_id: 'acc4', owner: 'owner4', cents: 28 }]));
+  }
+
+  it('survives a process killed between commit and acknowledgement while following live events', async () => {
+    const env = await childEnv(40); // a fresh stream: the 40 commits get sequences 1 to 40
+    const crashing = startChild({ ...env, RN_TEST_CRASH_AT: '17' });
+    await crashing.ready;
+    await seed(5, 7);
+    const crashed = await crashing.exited;
+    expect(crashed.signal).toBe('SIGKILL');
+    expect((await readModel()).applied).toEqual([{ times: 1, n: 17 }]); // the 17th committed, never acknowledged
+
+    const resumed = await startChild(env).exited;
+    expect(resumed).toMatchObject({ code: 0 });
+    await expectAllFortyAppliedOnce();
   });
 
-  it('retries a commit its handler failed on, without skipping past it', async () => {
-    const last = await seed(1, 3);
+  it('survives a process killed between commit and acknowledgement while catching up a backlog', async () => {
+    const last = await seed(5, 7);
+    const env = await childEnv(last);
+    const crashed = await startChild({ ...env, RN_TEST_CRASH_AT: '17', RN_TEST_CATCH_UP_BATCH: '5' }).exited;
+    expect(crashed.signal).toBe('SIGKILL');
+    expect((await readModel()).applied).toEqual([{ times: 1, n: 20 }]); // batches of 5: 16 to 20 committed together
+
+    const resumed = await startChild(env).exited;
+    expect(resumed).toMatchObject({ code: 0 });
+    await expectAllFortyAppliedOnce();
+  });
+
+  function failingTwiceOnTwoCents(order: number[]) {
     let failures = 0;
-    const order: number[] = [];
-    const sut = runner({
-      beforeApply: (e) => {
-        if (e.type === 'AmountDeposited' && e.data.cents === 2 && failures++ < 2) throw new Error('database hiccup');
-        if (e.type === 'AmountDeposited') order.push(e.data.cents);
+    return {
+      failures: () => failures,
+      hooks: {
+        beforeApply: (e: LedgerEvent) => {
+          if (e.type === 'AmountDeposited' && e.data.cents === 2 && failures++ < 2) throw new Error('database hiccup');
+          if (e.type === 'AmountDeposited') order.push(e.data.cents);
+        },
       },
-    });
+    };
+  }
+
+  it('retries a live commit its handler failed on, without skipping past it', async () => {
+    const order: number[] = [];
+    const failing = failingTwiceOnTwoCents(order);
+    const sut = runner(failing.hooks);
     await sut.start();
+    const last = await seed(1, 3);
     await sut.waitFor(last, 10_000);
-    expect(failures).toBe(3);
+    expect(failing.failures()).toBe(3);
     expect(order).toEqual([1, 2, 3]);
     expect((await readModel()).applied).toEqual([{ times: 1, n: 4 }]);
   });
+
+  it('retries a backlog commit its handler failed on, without skipping past it', async () => {
+    const last = await seed(2, 3);
+    const failing = failingTwiceOnTwoCents([]);
+    const sut = runner(failing.hooks);
+    await sut.start();
+    await sut.waitFor(last, 10_000);
+    const model = await readModel();
+    expect(model.applied).toEqual([{ times: 1, n: 8 }]);
+    expect(model.balances).toEqual([
+      { account_id: 'acc0', owner: 'owner0', cents: 6 },
+      { account_id: 'acc1', owner: 'owner1', cents: 6 },
+    ]);
+  });
 });
 
-function runChild(env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../__fixtures__/run-ledger-projection.ts')], {
-      env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, '../../../../tsconfig.base.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+interface Child {
+  ready: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
+}
+
+function startChild(env: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../__fixtures__/run-ledger-projection.ts')], {
+    env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, '../../../../tsconfig.base.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString();
+    if (output.includes('ready')) markReady();
+  });
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`projection process hung:\n${output}`));
     }, 60_000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      markReady();
       resolve({ code, signal, output });
     });
   });
+  return { ready, exited };
 }

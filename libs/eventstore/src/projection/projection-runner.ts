@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -10,8 +10,14 @@ import {
   type JsMsg,
   type NatsConnection,
 } from 'nats';
-import type { DataSource } from 'typeorm';
-import { assertSubjectToken, eventsFilter, type AnyEventDefinition, type EventOf, type EventRegistry } from '@rustronaut/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  assertSubjectToken,
+  eventsFilter,
+  type AnyEventDefinition,
+  type EventOf,
+  type EventRegistry,
+} from '@rustronaut/contracts';
 import { decodeCommit } from '../commit';
 import { EventStoreError, EventStoreErrorCode } from '../errors';
 import { natsApiErrorCode } from '../nats-errors';
@@ -36,7 +42,7 @@ export interface ProjectionRunnerOptions<D extends AnyEventDefinition> extends E
   schema: string;
   registry: EventRegistry<D>;
   projection: Projection<EventOf<D>>;
-  /** Called after a commit is applied and stored, before it is acknowledged. */
+  /** Called for each commit after it is applied and stored, before it is acknowledged. */
   onApplied?: (sequence: number) => void | Promise<void>;
   logger?: RunnerLogger;
   tracer?: Tracer;
@@ -46,46 +52,56 @@ export interface ProjectionRunnerOptions<D extends AnyEventDefinition> extends E
    * a commit that takes longer to apply keeps its claim with progress signals.
    */
   ackWaitMs?: number;
+  /** Commits applied per transaction while catching up on a backlog (default 256). */
+  catchUpBatch?: number;
 }
 
 const CONSUMER_NOT_FOUND = 10014;
 
 /**
- * Feeds one projection from a durable JetStream consumer. One commit is in flight at a time
- * (`max_ack_pending: 1`), so commits arrive in stream order; each is applied in a Postgres
- * transaction that also moves the checkpoint, and acknowledged only after it commits. A commit
- * at or below the checkpoint (a redelivery) is acknowledged without being applied again.
+ * Feeds one projection, in two phases:
+ * - catch-up: from the checkpoint on, an ordered consumer (the client checks there is no gap)
+ *   reads the backlog, and commits are applied in batches, one transaction per batch;
+ * - live: a durable consumer with one commit in flight at a time (`max_ack_pending: 1`), so
+ *   commits arrive in stream order, shared safely by every replica of the service.
+ * Every transaction locks and advances the checkpoint row with the read model, and a commit is
+ * acknowledged only after its transaction commits. A commit at or below the checkpoint (a
+ * redelivery, or one another replica applied) is acknowledged without being applied again.
  */
 export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly #options: ProjectionRunnerOptions<D>;
   readonly #stream: EventStreamSettings;
+  readonly #filter: string;
   readonly #checkpoints: CheckpointStore;
   readonly #js: JetStreamClient;
   readonly #logger: RunnerLogger;
   readonly #tracer: Tracer;
+  readonly #ackWaitMs: number;
+  readonly #catchUpBatch: number;
   #jsm: JetStreamManager | undefined;
   #messages: ConsumerMessages | undefined;
   #loop: Promise<void> | undefined;
   #position = 0;
-  readonly #ackWaitMs: number;
   #waiters: { sequence: number; resolve: () => void }[] = [];
 
   constructor(options: ProjectionRunnerOptions<D>) {
     assertSubjectToken(options.projection.name, 'projection name');
     this.#options = options;
     this.#stream = eventStreamSettings(options);
+    this.#filter = eventsFilter(options.projection.aggregateType, this.#stream.subjectRoot);
     this.#checkpoints = new CheckpointStore(options.dataSource, options.schema);
     this.#js = options.nc.jetstream();
     this.#logger = options.logger ?? silent;
-    this.#ackWaitMs = options.ackWaitMs ?? 5_000;
     this.#tracer = options.tracer ?? trace.getTracer('@rustronaut/eventstore');
+    this.#ackWaitMs = options.ackWaitMs ?? 5_000;
+    this.#catchUpBatch = options.catchUpBatch ?? 256;
   }
 
   get name(): string {
     return this.#options.projection.name;
   }
 
-  /** The last stream sequence applied (and committed) by this runner or an earlier one. */
+  /** The last stream sequence this projection is known to have applied and committed. */
   get position(): number {
     return this.#position;
   }
@@ -96,12 +112,15 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
 
   async start(): Promise<void> {
     if (this.#loop) return;
+    let messages: ConsumerMessages;
     try {
       await this.#checkpoints.ensureTable();
-      this.#position = await this.#checkpoints.read(this.name);
-      await this.#ensureConsumer(this.#position);
+      this.#advance(await this.#checkpoints.read(this.name));
+      const caughtUp = await this.#catchUp();
+      await this.#ensureConsumer();
       const consumer = await this.#js.consumers.get(this.#stream.name, this.name);
-      this.#messages = await consumer.consume({ max_messages: 16 });
+      messages = await consumer.consume({ max_messages: 16 });
+      this.#logger.info({ projection: this.name, position: this.#position, caughtUp }, 'projection started');
     } catch (error) {
       throw new EventStoreError(
         EventStoreErrorCode.ProjectionSetup,
@@ -109,13 +128,12 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
         { cause: error },
       );
     }
-    const messages = this.#messages;
+    this.#messages = messages;
     this.#loop = (async () => {
       for await (const message of messages) {
-        await this.#handle(message);
+        await this.#handleLive(message);
       }
     })();
-    this.#logger.info({ projection: this.name, position: this.#position }, 'projection started');
   }
 
   /** Stops taking commits; the one being applied finishes first. */
@@ -132,8 +150,8 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
   async rebuild(): Promise<void> {
     const wasRunning = this.running;
     await this.stop();
+    await this.#checkpoints.ensureTable();
     await this.#options.dataSource.transaction(async (manager) => {
-      await this.#checkpoints.ensureTable();
       await this.#checkpoints.lock(manager, this.name);
       await this.#options.projection.reset(manager);
       await this.#checkpoints.write(manager, this.name, 0);
@@ -149,7 +167,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     if (wasRunning) await this.start();
   }
 
-  /** Resolves when the projection has applied the stream up to `sequence` (read-your-writes). */
+  /** Resolves once the projection has applied the commit at `sequence` (read-your-writes). */
   waitFor(sequence: number, timeoutMs = 5_000): Promise<void> {
     if (this.#position >= sequence) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -173,29 +191,97 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     });
   }
 
-  async #handle(message: JsMsg): Promise<void> {
-    const sequence = message.seq;
-    const span = this.#tracer.startSpan(
-      `projection ${this.name}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: { 'messaging.system': 'nats', 'rustronaut.projection': this.name, 'rustronaut.sequence': sequence },
-      },
-      extractTraceContext(message.headers),
-    );
+  /** Applies the backlog after the checkpoint in batches; returns how many commits it applied. */
+  async #catchUp(): Promise<number> {
+    const jsm = await this.#manager();
+    const stream = await jsm.streams.info(this.#stream.name);
+    if (stream.state.last_seq <= this.#position) return 0;
+    const consumer = await this.#js.consumers.get(this.#stream.name, {
+      filterSubjects: this.#filter,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.#position + 1,
+    });
+    const info = await consumer.info(true);
+    if (info.num_pending === 0) {
+      await consumer.delete().catch(() => undefined);
+      return 0;
+    }
+    let applied = 0;
+    let batch: JsMsg[] = [];
+    const messages = await consumer.consume({ max_messages: this.#catchUpBatch });
+    try {
+      for await (const message of messages) {
+        batch.push(message);
+        const caughtUp = message.info.pending === 0;
+        if (batch.length >= this.#catchUpBatch || caughtUp) {
+          await this.#applyBatch(batch);
+          applied += batch.length;
+          batch = [];
+        }
+        if (caughtUp) messages.stop();
+      }
+    } catch (error) {
+      // The live phase retries the failing commit on its own, one at a time, with backoff.
+      messages.stop();
+      this.#logger.warn(
+        { projection: this.name, position: this.#position, err: error },
+        'catch-up stopped on a commit that could not be applied; continuing one commit at a time',
+      );
+    }
+    return applied;
+  }
+
+  async #applyBatch(batch: JsMsg[]): Promise<void> {
+    const spans: Span[] = [];
+    try {
+      await this.#options.dataSource.transaction(async (manager) => {
+        const checkpoint = await this.#checkpoints.lock(manager, this.name);
+        for (const message of batch) {
+          if (message.seq <= checkpoint) continue;
+          const span = this.#startSpan(message);
+          spans.push(span);
+          await context.with(trace.setSpan(context.active(), span), () => this.#applyEvents(message, manager));
+        }
+        const last = batch.at(-1)?.seq ?? checkpoint;
+        if (last > checkpoint) await this.#checkpoints.write(manager, this.name, last);
+      });
+    } catch (error) {
+      for (const span of spans) failSpan(span, error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
+    for (const message of batch) {
+      this.#advance(message.seq);
+      await this.#options.onApplied?.(message.seq);
+    }
+  }
+
+  async #handleLive(message: JsMsg): Promise<void> {
+    if (message.seq <= this.#position) {
+      message.ack(); // applied already (in catch-up, or before a restart)
+      return;
+    }
+    const span = this.#startSpan(message);
     const keepClaim = setInterval(() => message.working(), Math.max(100, this.#ackWaitMs / 3));
     try {
-      await context.with(trace.setSpan(context.active(), span), () => this.#applyCommit(message));
-      this.#advance(sequence);
-      await this.#options.onApplied?.(sequence);
+      await context.with(trace.setSpan(context.active(), span), () =>
+        this.#options.dataSource.transaction(async (manager) => {
+          const checkpoint = await this.#checkpoints.lock(manager, this.name);
+          if (message.seq <= checkpoint) return; // another replica got there first
+          await this.#applyEvents(message, manager);
+          await this.#checkpoints.write(manager, this.name, message.seq);
+        }),
+      );
+      this.#advance(message.seq);
+      await this.#options.onApplied?.(message.seq);
       message.ack();
     } catch (error) {
       const attempt = message.info.redeliveryCount;
       const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      failSpan(span, error);
       this.#logger.error(
-        { projection: this.name, sequence, attempt, retryInMs: delayMs, err: error },
+        { projection: this.name, sequence: message.seq, attempt, retryInMs: delayMs, err: error },
         'projection could not apply a commit; it will be retried (the projection waits for it)',
       );
       message.nak(delayMs);
@@ -205,21 +291,28 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     }
   }
 
-  async #applyCommit(message: JsMsg): Promise<void> {
-    const { projection, registry, dataSource } = this.#options;
-    await dataSource.transaction(async (manager) => {
-      const checkpoint = await this.#checkpoints.lock(manager, this.name);
-      if (message.seq <= checkpoint) {
-        this.#position = Math.max(this.#position, checkpoint);
-        return; // already applied: a redelivery, or another replica got there first
-      }
-      for (const raw of decodeCommit(message.data)) {
-        const type = (raw as { type?: unknown }).type;
-        if (typeof type !== 'string' || !registry.has(type)) continue; // not an event this service knows
-        await projection.apply(registry.read(raw), { manager, sequence: message.seq });
-      }
-      await this.#checkpoints.write(manager, this.name, message.seq);
-    });
+  async #applyEvents(message: JsMsg, manager: EntityManager): Promise<void> {
+    const { projection, registry } = this.#options;
+    for (const raw of decodeCommit(message.data)) {
+      const type = (raw as { type?: unknown }).type;
+      if (typeof type !== 'string' || !registry.has(type)) continue; // not an event this service knows
+      await projection.apply(registry.read(raw), { manager, sequence: message.seq });
+    }
+  }
+
+  #startSpan(message: JsMsg): Span {
+    return this.#tracer.startSpan(
+      `projection ${this.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'rustronaut.projection': this.name,
+          'rustronaut.sequence': message.seq,
+        },
+      },
+      extractTraceContext(message.headers),
+    );
   }
 
   #advance(sequence: number): void {
@@ -234,14 +327,13 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     return this.#jsm;
   }
 
-  /** Creates the durable consumer from the checkpoint on, or re-creates it if its filter changed. */
-  async #ensureConsumer(checkpoint: number): Promise<void> {
+  /** Creates the durable consumer after the current position, or re-creates it if its settings changed. */
+  async #ensureConsumer(): Promise<void> {
     const jsm = await this.#manager();
-    const filter = eventsFilter(this.#options.projection.aggregateType, this.#stream.subjectRoot);
     try {
       const info = await jsm.consumers.info(this.#stream.name, this.name);
       if (
-        info.config.filter_subject === filter &&
+        info.config.filter_subject === this.#filter &&
         info.config.max_ack_pending === 1 &&
         info.config.ack_wait === nanos(this.#ackWaitMs)
       ) {
@@ -257,11 +349,16 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
       ack_wait: nanos(this.#ackWaitMs),
       max_ack_pending: 1,
       max_deliver: -1,
-      filter_subject: filter,
-      ...(checkpoint > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint + 1 }
+      filter_subject: this.#filter,
+      ...(this.#position > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#position + 1 }
         : { deliver_policy: DeliverPolicy.All }),
     };
     await jsm.consumers.add(this.#stream.name, config);
   }
+}
+
+function failSpan(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
 }
