@@ -27,7 +27,9 @@ function errorCodeEnums(): Map<string, string[]> {
 
 describe('docs/errors.md', () => {
   const documented = new Set(
-    [...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!),
+    [...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map(
+      (m) => m[1]!,
+    ),
   );
   const enums = errorCodeEnums();
 
@@ -36,7 +38,9 @@ describe('docs/errors.md', () => {
   });
 
   it('lists every error code the source defines', () => {
-    const missing = [...enums].flatMap(([name, codes]) => codes.filter((c) => !documented.has(c)).map((c) => `${c} from ${name}`));
+    const missing = [...enums].flatMap(([name, codes]) =>
+      codes.filter((c) => !documented.has(c)).map((c) => `${c} from ${name}`),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -21,7 +21,11 @@ describe('loadPlatformConfig', () => {
   it('refuses bad values, naming every bad variable and why', () => {
     let error: unknown;
     try {
-      loadPlatformConfig({ RN_DATABASE_URL: 'mysql://x', RN_EVENTS_REPLICAS: 'many', RN_NATS_URL: 'http://x' });
+      loadPlatformConfig({
+        RN_DATABASE_URL: 'mysql://x',
+        RN_EVENTS_REPLICAS: 'many',
+        RN_NATS_URL: 'http://x',
+      });
     } catch (e) {
       error = e;
     }

@@ -14,7 +14,14 @@ export const PlatformEnvSchema = z.object({
   RN_NATS_URL: z
     .string()
     .default('nats://127.0.0.1:4222')
-    .pipe(z.string().regex(/^(nats|tls|wss?):\/\/[^\s,]+(,(nats|tls|wss?):\/\/[^\s,]+)*$/, 'must be one or more nats:// URLs separated by commas')),
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(nats|tls|wss?):\/\/[^\s,]+(,(nats|tls|wss?):\/\/[^\s,]+)*$/,
+          'must be one or more nats:// URLs separated by commas',
+        ),
+    ),
   RN_DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/rustronaut'),
   RN_REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   RN_EVENTS_STREAM: z
@@ -50,7 +57,10 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(root)'), message: issue.message })),
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(root)'),
+        message: issue.message,
+      })),
     );
   }
   return result.data;

@@ -29,9 +29,8 @@ export type EventOf<D extends AnyEventDefinition> =
   D extends EventDefinition<infer Type, infer Data> ? EventEnvelope<Type, Data> : never;
 
 /** What a command handler emits: a type and its data; the store adds the envelope. */
-export type NewEvent<E extends EventEnvelope> = E extends EventEnvelope<infer Type, infer Data>
-  ? { type: Type; data: Data }
-  : never;
+export type NewEvent<E extends EventEnvelope> =
+  E extends EventEnvelope<infer Type, infer Data> ? { type: Type; data: Data } : never;
 
 /** Typed builder for one upcasting step, so `upcast` sees the old schema's type. */
 export function upcaster<S extends z.ZodType>(

@@ -15,7 +15,10 @@ export class EventRegistry<D extends AnyEventDefinition = AnyEventDefinition> {
   constructor(definitions: readonly D[]) {
     for (const definition of definitions) {
       if (!PASCAL_CASE.test(definition.type)) {
-        throw new ContractsError(ContractsErrorCode.InvalidEvent, `event type "${definition.type}" must be PascalCase`);
+        throw new ContractsError(
+          ContractsErrorCode.InvalidEvent,
+          `event type "${definition.type}" must be PascalCase`,
+        );
       }
       if (this.#byType.has(definition.type)) {
         throw new ContractsError(
@@ -68,7 +71,10 @@ export class EventRegistry<D extends AnyEventDefinition = AnyEventDefinition> {
   read(raw: unknown): EventOf<D> {
     const envelope = EnvelopeSchema.safeParse(raw);
     if (!envelope.success) {
-      throw new ContractsError(ContractsErrorCode.InvalidEvent, `malformed event envelope: ${z.prettifyError(envelope.error)}`);
+      throw new ContractsError(
+        ContractsErrorCode.InvalidEvent,
+        `malformed event envelope: ${z.prettifyError(envelope.error)}`,
+      );
     }
     const stored = envelope.data;
     const definition = this.definition(stored.type);

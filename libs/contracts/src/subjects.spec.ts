@@ -6,9 +6,12 @@ describe('subjects', () => {
     expect(aggregateSubject('site', 'a', 'test_x.rn.events')).toBe('test_x.rn.events.site.a');
   });
 
-  it.each(['a.b', '*', '>', 'with space', ''])('refuses the id %j, which could address other subjects', (id) => {
-    expect(() => aggregateSubject('site', id)).toThrow(/not a valid subject token/);
-  });
+  it.each(['a.b', '*', '>', 'with space', ''])(
+    'refuses the id %j, which could address other subjects',
+    (id) => {
+      expect(() => aggregateSubject('site', id)).toThrow(/not a valid subject token/);
+    },
+  );
 
   it('filters one aggregate type or all events', () => {
     expect(eventsFilter('user')).toBe('rn.events.user.*');

@@ -21,11 +21,17 @@ export function assertSubjectToken(value: string, what: string): string {
 }
 
 /** Subject of one aggregate's events. */
-export function aggregateSubject(aggregateType: string, aggregateId: string, root = EVENTS_SUBJECT_ROOT): string {
+export function aggregateSubject(
+  aggregateType: string,
+  aggregateId: string,
+  root = EVENTS_SUBJECT_ROOT,
+): string {
   return `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.${assertSubjectToken(aggregateId, 'aggregate id')}`;
 }
 
 /** Subject filter for every event of one aggregate type, or of all types. */
 export function eventsFilter(aggregateType?: string, root = EVENTS_SUBJECT_ROOT): string {
-  return aggregateType === undefined ? `${root}.>` : `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.*`;
+  return aggregateType === undefined
+    ? `${root}.>`
+    : `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.*`;
 }

@@ -20,7 +20,9 @@ export function encodeCommit(events: EventEnvelope[]): Uint8Array {
 
 /** The raw (not yet upcast) envelopes of a stored commit. */
 export function decodeCommit(data: Uint8Array): unknown[] {
-  const body: unknown = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  const body: unknown = JSON.parse(
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'),
+  );
   if (typeof body !== 'object' || body === null || !Array.isArray((body as CommitBody).events)) {
     throw new Error('stored message is not an event commit (no "events" array)');
   }

@@ -24,7 +24,11 @@ describe('EventStore (real NATS JetStream)', () => {
   beforeEach(async () => {
     stream = uniqueName('TEST_EVENTS');
     subjectRoot = `${stream.toLowerCase()}.events`;
-    await ensureEventStream(await nc.jetstreamManager(), { name: stream, subjectRoot, duplicateWindowMs: 1_000 });
+    await ensureEventStream(await nc.jetstreamManager(), {
+      name: stream,
+      subjectRoot,
+      duplicateWindowMs: 1_000,
+    });
     sut = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
   });
   afterEach(async () => {
@@ -57,7 +61,12 @@ describe('EventStore (real NATS JetStream)', () => {
       ['AmountDeposited', { cents: 500 }],
       ['AmountDeposited', { cents: 250 }],
     ]);
-    expect(loaded.events[0]).toMatchObject({ aggregateId: 'acc1', orgId: 'org_test', actor: testActor, version: 1 });
+    expect(loaded.events[0]).toMatchObject({
+      aggregateId: 'acc1',
+      orgId: 'org_test',
+      actor: testActor,
+      version: 1,
+    });
     expect(await sut.load({ type: 'account', id: 'nobody' })).toEqual({ version: 0, events: [] });
   });
 
@@ -99,9 +108,19 @@ describe('EventStore (real NATS JetStream)', () => {
 
   it('refuses a command id already used for another aggregate', async () => {
     const commandId = randomUUID();
-    await sut.append({ type: 'account', id: 'a' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts(commandId));
+    await sut.append(
+      { type: 'account', id: 'a' },
+      0,
+      [{ type: 'AccountOpened', data: { owner: 'a' } }],
+      opts(commandId),
+    );
     await expect(
-      sut.append({ type: 'account', id: 'b' }, 0, [{ type: 'AccountOpened', data: { owner: 'b' } }], opts(commandId)),
+      sut.append(
+        { type: 'account', id: 'b' },
+        0,
+        [{ type: 'AccountOpened', data: { owner: 'b' } }],
+        opts(commandId),
+      ),
     ).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
     expect((await sut.load({ type: 'account', id: 'b' })).events).toHaveLength(0);
   });
@@ -110,7 +129,10 @@ describe('EventStore (real NATS JetStream)', () => {
     const account = { type: 'account', id: 'bad' };
     await expect(
       sut.append(account, 0, [{ type: 'AmountDeposited', data: { cents: -5 } }], opts()),
-    ).rejects.toMatchObject({ code: ContractsErrorCode.InvalidEvent, message: expect.stringMatching(/cents/) });
+    ).rejects.toMatchObject({
+      code: ContractsErrorCode.InvalidEvent,
+      message: expect.stringMatching(/cents/),
+    });
     await expect(
       // @ts-expect-error an event type the registry does not know
       sut.append(account, 0, [{ type: 'AccountClosed', data: {} }], opts()),
@@ -118,9 +140,16 @@ describe('EventStore (real NATS JetStream)', () => {
     await expect(
       sut.append({ type: 'site', id: 'x' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts()),
     ).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
-    await expect(sut.append(account, 0, [], opts())).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidAppend });
+    await expect(sut.append(account, 0, [], opts())).rejects.toMatchObject({
+      code: EventStoreErrorCode.InvalidAppend,
+    });
     await expect(
-      sut.append({ type: 'account', id: 'a.b' }, 0, [{ type: 'AccountOpened', data: { owner: 'a' } }], opts()),
+      sut.append(
+        { type: 'account', id: 'a.b' },
+        0,
+        [{ type: 'AccountOpened', data: { owner: 'a' } }],
+        opts(),
+      ),
     ).rejects.toMatchObject({ code: ContractsErrorCode.InvalidSubjectToken });
     expect(await storedMessages()).toBe(0);
   });
@@ -143,11 +172,15 @@ describe('EventStore (real NATS JetStream)', () => {
     };
     const h = headers();
     h.set('Rn-Command-Id', 'legacy-1');
-    await nc.jetstream().publish(`${subjectRoot}.account.legacy`, Buffer.from(JSON.stringify({ events: [legacy] })), {
-      headers: h,
-    });
+    await nc
+      .jetstream()
+      .publish(`${subjectRoot}.account.legacy`, Buffer.from(JSON.stringify({ events: [legacy] })), {
+        headers: h,
+      });
     const loaded = await sut.load(account);
-    expect(loaded.events).toEqual([expect.objectContaining({ type: 'AmountDeposited', version: 2, data: { cents: 1234 } })]);
+    expect(loaded.events).toEqual([
+      expect.objectContaining({ type: 'AmountDeposited', version: 2, data: { cents: 1234 } }),
+    ]);
   });
 });
 
@@ -166,7 +199,12 @@ describe('ensureEventStream', () => {
     const jsm = await nc.jetstreamManager();
     try {
       const created = await ensureEventStream(jsm, { name, subjectRoot });
-      expect(created.config).toMatchObject({ storage: 'file', deny_delete: true, deny_purge: true, subjects: [`${subjectRoot}.>`] });
+      expect(created.config).toMatchObject({
+        storage: 'file',
+        deny_delete: true,
+        deny_purge: true,
+        subjects: [`${subjectRoot}.>`],
+      });
       const again = await ensureEventStream(jsm, { name, subjectRoot });
       expect(again.config.name).toBe(name);
     } finally {
@@ -179,7 +217,9 @@ describe('ensureEventStream', () => {
     const jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name, subjects: [`${name.toLowerCase()}.other.>`] });
     try {
-      await expect(ensureEventStream(jsm, { name, subjectRoot: `${name.toLowerCase()}.events` })).rejects.toMatchObject({
+      await expect(
+        ensureEventStream(jsm, { name, subjectRoot: `${name.toLowerCase()}.events` }),
+      ).rejects.toMatchObject({
         code: EventStoreErrorCode.StreamMisconfigured,
       });
     } finally {

@@ -175,7 +175,12 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
         if (earlier) {
           return { version: loaded.version, duplicate: true, events: earlier.events };
         }
-        throw new ConcurrencyConflictError(`${aggregate.type} ${aggregate.id}`, expectedVersion, loaded.version, error);
+        throw new ConcurrencyConflictError(
+          `${aggregate.type} ${aggregate.id}`,
+          expectedVersion,
+          loaded.version,
+          error,
+        );
       }
       if (isUnanswered(error)) {
         throw new EventStoreError(
@@ -195,11 +200,18 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     return { version: loaded.version, events: loaded.commits.flatMap((c) => c.events) };
   }
 
-  async #storedCommit(aggregate: AggregateRef, commandId: string, seq: number): Promise<AppendResult<EventOf<D>>> {
+  async #storedCommit(
+    aggregate: AggregateRef,
+    commandId: string,
+    seq: number,
+  ): Promise<AppendResult<EventOf<D>>> {
     const direct = await this.#direct;
     const message = await direct.getMessage(this.#stream.name, { seq });
     const events = decodeCommit(message.data).map((e) => this.#registry.read(e));
-    if (message.subject !== this.#subjectOf(aggregate) || message.header.get(COMMIT_HEADERS.commandId) !== commandId) {
+    if (
+      message.subject !== this.#subjectOf(aggregate) ||
+      message.header.get(COMMIT_HEADERS.commandId) !== commandId
+    ) {
       throw new EventStoreError(
         EventStoreErrorCode.InvalidAppend,
         `command ${commandId} was already used for another aggregate (${message.subject})`,

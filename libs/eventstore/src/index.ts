@@ -11,4 +11,8 @@ export { ConcurrencyConflictError, EventStoreError, EventStoreErrorCode } from '
 export { ensureEventStream, eventStreamSettings, type EventStreamOptions } from './stream';
 export { injectTraceContext, extractTraceContext } from './trace-context';
 export type { Projection, ProjectionContext } from './projection/projection';
-export { ProjectionRunner, type ProjectionRunnerOptions, type RunnerLogger } from './projection/projection-runner';
+export {
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type RunnerLogger,
+} from './projection/projection-runner';

@@ -1,4 +1,11 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamManager, type StreamInfo } from 'nats';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  nanos,
+  type JetStreamManager,
+  type StreamInfo,
+} from 'nats';
 import { EVENTS_STREAM_NAME, EVENTS_SUBJECT_ROOT } from '@rustronaut/contracts';
 import { EventStoreError, EventStoreErrorCode } from './errors';
 import { natsApiErrorCode } from './nats-errors';
@@ -20,7 +27,10 @@ export interface EventStreamSettings {
 }
 
 export function eventStreamSettings(options: EventStreamOptions = {}): EventStreamSettings {
-  return { name: options.name ?? EVENTS_STREAM_NAME, subjectRoot: options.subjectRoot ?? EVENTS_SUBJECT_ROOT };
+  return {
+    name: options.name ?? EVENTS_STREAM_NAME,
+    subjectRoot: options.subjectRoot ?? EVENTS_SUBJECT_ROOT,
+  };
 }
 
 const STREAM_NOT_FOUND = 10059;
@@ -31,7 +41,10 @@ const SUBJECTS_OVERLAP = 10065;
  * file storage, the expected subjects, no deletes or purges (events are facts, kept forever).
  * A replica count that differs is updated in place.
  */
-export async function ensureEventStream(jsm: JetStreamManager, options: EventStreamOptions = {}): Promise<StreamInfo> {
+export async function ensureEventStream(
+  jsm: JetStreamManager,
+  options: EventStreamOptions = {},
+): Promise<StreamInfo> {
   const { name, subjectRoot } = eventStreamSettings(options);
   const subjects = [`${subjectRoot}.>`];
   const replicas = options.replicas ?? 1;
@@ -70,7 +83,9 @@ export async function ensureEventStream(jsm: JetStreamManager, options: EventStr
   }
   const config = existing.config;
   if (config.storage !== StorageType.File) {
-    throw new EventStreamMisconfigured(`stream ${name} uses ${config.storage} storage; events need file storage`);
+    throw new EventStreamMisconfigured(
+      `stream ${name} uses ${config.storage} storage; events need file storage`,
+    );
   }
   if (!subjects.every((s) => config.subjects?.includes(s))) {
     throw new EventStreamMisconfigured(

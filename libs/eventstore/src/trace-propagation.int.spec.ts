@@ -38,7 +38,12 @@ describe('trace context from the caller to the projection', () => {
   it("makes the projection's span a child of the append, inside the caller's trace", async () => {
     const subjectRoot = `${stream.toLowerCase()}.events`;
     await ensureEventStream(await nc.jetstreamManager(), { name: stream, subjectRoot });
-    const store = new EventStore<LedgerDefinition>({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const store = new EventStore<LedgerDefinition>({
+      nc,
+      registry: ledgerRegistry,
+      name: stream,
+      subjectRoot,
+    });
     const runner = new ProjectionRunner({
       nc,
       dataSource: db.dataSource,
@@ -50,16 +55,23 @@ describe('trace context from the caller to the projection', () => {
     });
 
     const tracer = trace.getTracer('test');
-    const { result, callerSpanId, traceId } = await tracer.startActiveSpan('POST /api/v1/accounts', async (span) => {
-      const appended = await store.append(
-        { type: 'account', id: 'traced' },
-        0,
-        [{ type: 'AccountOpened', data: { owner: 'ada' } }],
-        { commandId: randomUUID(), orgId: 'org_test', actor: testActor },
-      );
-      span.end();
-      return { result: appended, callerSpanId: span.spanContext().spanId, traceId: span.spanContext().traceId };
-    });
+    const { result, callerSpanId, traceId } = await tracer.startActiveSpan(
+      'POST /api/v1/accounts',
+      async (span) => {
+        const appended = await store.append(
+          { type: 'account', id: 'traced' },
+          0,
+          [{ type: 'AccountOpened', data: { owner: 'ada' } }],
+          { commandId: randomUUID(), orgId: 'org_test', actor: testActor },
+        );
+        span.end();
+        return {
+          result: appended,
+          callerSpanId: span.spanContext().spanId,
+          traceId: span.spanContext().traceId,
+        };
+      },
+    );
     await runner.start();
     await runner.waitFor(result.version);
     await runner.stop();

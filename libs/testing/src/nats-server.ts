@@ -41,12 +41,19 @@ export class TestNatsServer {
   async restart(): Promise<void> {
     if (this.#process) throw new Error('nats-server is already running');
     const binary = process.env['RN_TEST_NATS_SERVER'] ?? 'nats-server';
-    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      binary,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#process = child;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start within 15 s:\n${this.#log}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`nats-server did not start within 15 s:\n${this.#log}`)),
+        15_000,
+      );
       const onData = (chunk: Buffer) => {
         this.#log += chunk.toString();
         if (this.#log.includes('Server is ready')) {

@@ -42,7 +42,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function runWorkers(total: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
+async function runWorkers(
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -71,22 +75,36 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCY) {
       const run = randomUUID().slice(0, 8);
       const ours = await runWorkers(APPENDS, concurrency, async (i) => {
-        const { version } = await store.append({ type: 'thing', id: `t${run}_${i}` }, 0, [{ type: 'ThingHappened', data: { n: i, note } }], {
-          commandId: randomUUID(),
-          orgId: 'bench',
-          actor,
-        });
+        const { version } = await store.append(
+          { type: 'thing', id: `t${run}_${i}` },
+          0,
+          [{ type: 'ThingHappened', data: { n: i, note } }],
+          {
+            commandId: randomUUID(),
+            orgId: 'bench',
+            actor,
+          },
+        );
         lastAppended = Math.max(lastAppended, version);
       });
       const payload = Buffer.from(JSON.stringify({ n: 1, note }));
       const bare = await runWorkers(APPENDS, concurrency, async (i) => {
         await js.publish(`${subjectRoot}.bare.b${run}_${i}`, payload);
       });
-      results.push({ metric: 'append_events_per_s', concurrency, eventstore: Math.round(ours), bare_jetstream: Math.round(bare) });
-      log(`  concurrency ${String(concurrency).padStart(3)}: eventstore ${Math.round(ours)} events/s, bare JetStream publish ${Math.round(bare)} msg/s (${(ours / bare * 100).toFixed(0)}%)`);
+      results.push({
+        metric: 'append_events_per_s',
+        concurrency,
+        eventstore: Math.round(ours),
+        bare_jetstream: Math.round(bare),
+      });
+      log(
+        `  concurrency ${String(concurrency).padStart(3)}: eventstore ${Math.round(ours)} events/s, bare JetStream publish ${Math.round(bare)} msg/s (${((ours / bare) * 100).toFixed(0)}%)`,
+      );
     }
 
-    log(`append → projection latency: ${LATENCY_SAMPLES} appends, one at a time, each awaited until projected in Postgres`);
+    log(
+      `append → projection latency: ${LATENCY_SAMPLES} appends, one at a time, each awaited until projected in Postgres`,
+    );
     await db.dataSource.query('CREATE TABLE things (id text PRIMARY KEY, n int NOT NULL)');
     const runner = new ProjectionRunner({
       nc,
@@ -99,7 +117,10 @@ async function main(): Promise<void> {
         name: 'bench_things',
         aggregateType: 'thing',
         async apply(event, { manager }) {
-          await manager.query('INSERT INTO things (id, n) VALUES ($1, $2)', [event.aggregateId, event.data.n]);
+          await manager.query('INSERT INTO things (id, n) VALUES ($1, $2)', [
+            event.aggregateId,
+            event.data.n,
+          ]);
         },
         async reset(manager) {
           await manager.query('TRUNCATE things');
@@ -110,23 +131,35 @@ async function main(): Promise<void> {
     await runner.start();
     await runner.waitFor(lastAppended, 600_000);
     const catchUpRate = (CONCURRENCY.length * APPENDS) / ((performance.now() - catchUpStart) / 1000);
-    log(`  projection catch-up: ${Math.round(catchUpRate)} events/s over a backlog of ${CONCURRENCY.length * APPENDS}`);
+    log(
+      `  projection catch-up: ${Math.round(catchUpRate)} events/s over a backlog of ${CONCURRENCY.length * APPENDS}`,
+    );
 
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const t0 = performance.now();
-      const { version } = await store.append({ type: 'thing', id: `lat_${i}` }, 0, [{ type: 'ThingHappened', data: { n: i, note } }], {
-        commandId: randomUUID(),
-        orgId: 'bench',
-        actor,
-      });
+      const { version } = await store.append(
+        { type: 'thing', id: `lat_${i}` },
+        0,
+        [{ type: 'ThingHappened', data: { n: i, note } }],
+        {
+          commandId: randomUUID(),
+          orgId: 'bench',
+          actor,
+        },
+      );
       await runner.waitFor(version);
       latencies.push(performance.now() - t0);
     }
     await runner.stop();
 
     // Bare: publish and receive on a plain durable consumer, no Postgres.
-    await jsm.consumers.add(stream, { durable_name: 'bare', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New, filter_subject: `${subjectRoot}.barelat.>` });
+    await jsm.consumers.add(stream, {
+      durable_name: 'bare',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: `${subjectRoot}.barelat.>`,
+    });
     const consumer = await js.consumers.get(stream, 'bare');
     const messages = await consumer.consume();
     const bareLatencies: number[] = [];
@@ -159,8 +192,12 @@ async function main(): Promise<void> {
       projection_catch_up_events_per_s: Math.round(catchUpRate),
     };
     results.push(row);
-    log(`  eventstore append → Postgres read model: p50 ${row.eventstore_p50} ms, p99 ${row.eventstore_p99} ms`);
-    log(`  bare JetStream publish → consumer:       p50 ${row.bare_jetstream_p50} ms, p99 ${row.bare_jetstream_p99} ms`);
+    log(
+      `  eventstore append → Postgres read model: p50 ${row.eventstore_p50} ms, p99 ${row.eventstore_p99} ms`,
+    );
+    log(
+      `  bare JetStream publish → consumer:       p50 ${row.bare_jetstream_p50} ms, p99 ${row.bare_jetstream_p99} ms`,
+    );
     if (args.json) process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
   } finally {
     await deleteStream(nc, stream);

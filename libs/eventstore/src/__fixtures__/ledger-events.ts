@@ -14,7 +14,11 @@ export const AmountDeposited = defineEvent({
   aggregate: 'account',
   version: 2,
   schema: z.object({ cents: z.number().int().positive() }),
-  upcasters: [upcaster(1, z.object({ amount: z.string() }), ({ amount }) => ({ cents: Math.round(Number(amount) * 100) }))],
+  upcasters: [
+    upcaster(1, z.object({ amount: z.string() }), ({ amount }) => ({
+      cents: Math.round(Number(amount) * 100),
+    })),
+  ],
 });
 
 export const ledgerDefinitions = [AccountOpened, AmountDeposited];

@@ -6,7 +6,10 @@ import type { LedgerEvent } from './ledger-events';
  * Balances per account, plus a row per applied event with a counter that a second application
  * would push to 2: the tests read it to prove exactly-once.
  */
-export function ledgerProjection(name: string, hooks: { beforeApply?: (e: LedgerEvent) => void } = {}): Projection<LedgerEvent> {
+export function ledgerProjection(
+  name: string,
+  hooks: { beforeApply?: (e: LedgerEvent) => void } = {},
+): Projection<LedgerEvent> {
   return {
     name,
     aggregateType: 'account',
@@ -39,6 +42,10 @@ export function ledgerProjection(name: string, hooks: { beforeApply?: (e: Ledger
 }
 
 export async function createLedgerTables(manager: EntityManager): Promise<void> {
-  await manager.query(`CREATE TABLE IF NOT EXISTS applied_events (event_id uuid PRIMARY KEY, sequence bigint NOT NULL, times int NOT NULL)`);
-  await manager.query(`CREATE TABLE IF NOT EXISTS balances (account_id text PRIMARY KEY, owner text NOT NULL, cents bigint NOT NULL)`);
+  await manager.query(
+    `CREATE TABLE IF NOT EXISTS applied_events (event_id uuid PRIMARY KEY, sequence bigint NOT NULL, times int NOT NULL)`,
+  );
+  await manager.query(
+    `CREATE TABLE IF NOT EXISTS balances (account_id text PRIMARY KEY, owner text NOT NULL, cents bigint NOT NULL)`,
+  );
 }

@@ -3,13 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { loadPlatformConfig } from '@rustronaut/config';
-import { connectTestNats, createTestSchema, deleteStream, testDatabaseUrl, uniqueName, type TestSchema } from '@rustronaut/testing';
-import { ledgerRegistry, testActor, type LedgerDefinition, type LedgerEvent } from '../__fixtures__/ledger-events';
+import {
+  connectTestNats,
+  createTestSchema,
+  deleteStream,
+  testDatabaseUrl,
+  uniqueName,
+  type TestSchema,
+} from '@rustronaut/testing';
+import {
+  ledgerRegistry,
+  testActor,
+  type LedgerDefinition,
+  type LedgerEvent,
+} from '../__fixtures__/ledger-events';
 import { createLedgerTables, ledgerProjection } from '../__fixtures__/ledger-projection';
 import { EventStore } from '../event-store';
 import { ensureEventStream } from '../stream';
 import { ProjectionRunner } from './projection-runner';
-
 
 describe('ProjectionRunner (real NATS and Postgres)', () => {
   let nc: NatsConnection;
@@ -61,9 +72,19 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     for (let a = 0; a < accounts; a++) {
       const ref = { type: 'account', id: `acc${a}` };
       const meta = () => ({ commandId: randomUUID(), orgId: 'org_test', actor: testActor });
-      let { version } = await store.append(ref, 0, [{ type: 'AccountOpened', data: { owner: `owner${a}` } }], meta());
+      let { version } = await store.append(
+        ref,
+        0,
+        [{ type: 'AccountOpened', data: { owner: `owner${a}` } }],
+        meta(),
+      );
       for (let d = 1; d <= deposits; d++) {
-        ({ version } = await store.append(ref, version, [{ type: 'AmountDeposited', data: { cents: d } }], meta()));
+        ({ version } = await store.append(
+          ref,
+          version,
+          [{ type: 'AmountDeposited', data: { cents: d } }],
+          meta(),
+        ));
       }
       last = version;
     }
@@ -71,7 +92,9 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
   }
 
   async function readModel() {
-    const balances: unknown[] = await db.dataSource.query('SELECT account_id, owner, cents::int FROM balances ORDER BY account_id');
+    const balances: unknown[] = await db.dataSource.query(
+      'SELECT account_id, owner, cents::int FROM balances ORDER BY account_id',
+    );
     const applied: { times: number; n: string }[] = await db.dataSource.query(
       'SELECT times, count(*) AS n FROM applied_events GROUP BY times ORDER BY times',
     );
@@ -134,7 +157,9 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     const after = await readModel();
     expect(after.applied).toEqual([{ times: 1, n: 40 }]);
     expect(after.balances).toHaveLength(5);
-    expect(after.balances).toEqual(expect.arrayContaining([{ account_id: 'acc4', owner: 'owner4', cents: 28 }]));
+    expect(after.balances).toEqual(
+      expect.arrayContaining([{ account_id: 'acc4', owner: 'owner4', cents: 28 }]),
+    );
   }
 
   it('survives a process killed between commit and acknowledgement while following live events', async () => {
@@ -169,7 +194,8 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
       failures: () => failures,
       hooks: {
         beforeApply: (e: LedgerEvent) => {
-          if (e.type === 'AmountDeposited' && e.data.cents === 2 && failures++ < 2) throw new Error('database hiccup');
+          if (e.type === 'AmountDeposited' && e.data.cents === 2 && failures++ < 2)
+            throw new Error('database hiccup');
           if (e.type === 'AmountDeposited') order.push(e.data.cents);
         },
       },
@@ -209,10 +235,14 @@ interface Child {
 }
 
 function startChild(env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../__fixtures__/run-ledger-projection.ts')], {
-    env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, '../../../../tsconfig.base.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '../__fixtures__/run-ledger-projection.ts')],
+    {
+      env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, '../../../../tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -221,16 +251,18 @@ function startChild(env: NodeJS.ProcessEnv): Child {
     if (output.includes('ready')) markReady();
   });
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`projection process hung:\n${output}`));
-    }, 60_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      markReady();
-      resolve({ code, signal, output });
-    });
-  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`projection process hung:\n${output}`));
+      }, 60_000);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        markReady();
+        resolve({ code, signal, output });
+      });
+    },
+  );
   return { ready, exited };
 }

@@ -240,7 +240,9 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
           if (message.seq <= checkpoint) continue;
           const span = this.#startSpan(message);
           spans.push(span);
-          await context.with(trace.setSpan(context.active(), span), () => this.#applyEvents(message, manager));
+          await context.with(trace.setSpan(context.active(), span), () =>
+            this.#applyEvents(message, manager),
+          );
         }
         const last = batch.at(-1)?.seq ?? checkpoint;
         if (last > checkpoint) await this.#checkpoints.write(manager, this.name, last);

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServiceSpec {
+  name: string;
+  /** The compiled entry point, run with the same Node.js. */
+  entry: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SupervisorEvents {
+  started(name: string, pid: number): void;
+  crashed(name: string, code: number | null, signal: NodeJS.Signals | null, restartInMs: number): void;
+  output(name: string, line: string): void;
+}
+
+/**
+ * Runs each service as its own process and restarts one that exits unexpectedly, with a backoff
+ * that grows while it keeps crashing (0.5 s up to 30 s) and resets once it has stayed up 30 s.
+ * `stop()` sends SIGTERM to all, and SIGKILL to any still running after the grace period.
+ */
+export class Supervisor {
+  readonly #children = new Map<string, ChildProcess>();
+  readonly #failures = new Map<string, number>();
+  #stopping = false;
+
+  constructor(
+    private readonly services: ServiceSpec[],
+    private readonly events: SupervisorEvents,
+  ) {}
+
+  start(): void {
+    for (const service of this.services) this.#spawn(service);
+  }
+
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.#children].map(([name, child]) => [name, child.pid]));
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    const exits = [...this.#children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  #spawn(service: ServiceSpec): void {
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, ['--enable-source-maps', service.entry], {
+      env: { ...process.env, ...service.env, RN_SERVICE_NAME: service.name },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#children.set(service.name, child);
+    if (child.pid) this.events.started(service.name, child.pid);
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          this.events.output(service.name, buffered.slice(0, newline));
+          buffered = buffered.slice(newline + 1);
+        }
+      });
+    }
+    child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      const failures = Date.now() - startedAt > 30_000 ? 1 : (this.#failures.get(service.name) ?? 0) + 1;
+      this.#failures.set(service.name, failures);
+      const delay = Math.min(30_000, 500 * 2 ** (failures - 1));
+      this.events.crashed(service.name, code, signal, delay);
+      setTimeout(() => {
+        if (!this.#stopping) this.#spawn(service);
+      }, delay).unref();
+    });
+  }
+}
