@@ -27,7 +27,7 @@ function errorCodeEnums(): Map<string, string[]> {
 
 describe('docs/errors.md', () => {
   const documented = new Set(
-    [...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map(
+    [...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|/gm)].map(
       (m) => m[1]!,
     ),
   );
