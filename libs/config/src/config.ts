@@ -77,3 +77,59 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     logLevel: parsed.RN_LOG_LEVEL,
   };
 }
+
+const Port = z.coerce.number().int().min(1).max(65535);
+const Seconds = z.coerce.number().int().positive();
+
+/** Settings of the console services (API, identity, audit). */
+export const ConsoleEnvSchema = z.object({
+  RN_API_PORT: Port.default(7080),
+  RN_API_HOST: z.string().default('127.0.0.1'),
+  RN_PUBLIC_URL: z.url().optional(),
+  RN_ADMIN_EMAIL: z.email().optional(),
+  RN_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  RN_ACCESS_TOKEN_TTL: Seconds.default(900),
+  RN_REFRESH_TOKEN_TTL: Seconds.default(30 * 24 * 3600),
+  RN_LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(20),
+  RN_LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  RN_LOGIN_LIMIT_WINDOW: Seconds.default(60),
+  RN_OTEL_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
+  RN_OTEL_ENDPOINT: z.url().default('http://127.0.0.1:4318/v1/traces'),
+  RN_SCHEMA_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'must be lower-case letters, digits or "_"')
+    .optional(),
+});
+
+export interface ConsoleConfig extends PlatformConfig {
+  api: { port: number; host: string; publicUrl: string };
+  admin: { email: string | undefined; password: string | undefined };
+  tokens: { accessTtlSeconds: number; refreshTtlSeconds: number };
+  loginLimits: { perIp: number; perAccount: number; windowSeconds: number };
+  tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
+  /** Postgres schema of each service; a prefix keeps several platforms (or tests) apart in one database. */
+  schemas: { identity: string; audit: string };
+}
+
+export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
+  const platform = loadPlatformConfig(env);
+  const c = parseEnv(ConsoleEnvSchema, env);
+  const prefix = c.RN_SCHEMA_PREFIX ? `${c.RN_SCHEMA_PREFIX}_` : '';
+  return {
+    ...platform,
+    api: {
+      port: c.RN_API_PORT,
+      host: c.RN_API_HOST,
+      publicUrl: c.RN_PUBLIC_URL ?? `http://${c.RN_API_HOST === '0.0.0.0' ? '127.0.0.1' : c.RN_API_HOST}:${c.RN_API_PORT}`,
+    },
+    admin: { email: c.RN_ADMIN_EMAIL, password: c.RN_ADMIN_PASSWORD },
+    tokens: { accessTtlSeconds: c.RN_ACCESS_TOKEN_TTL, refreshTtlSeconds: c.RN_REFRESH_TOKEN_TTL },
+    loginLimits: {
+      perIp: c.RN_LOGIN_LIMIT_PER_IP,
+      perAccount: c.RN_LOGIN_LIMIT_PER_ACCOUNT,
+      windowSeconds: c.RN_LOGIN_LIMIT_WINDOW,
+    },
+    tracing: { exporter: c.RN_OTEL_EXPORTER, endpoint: c.RN_OTEL_ENDPOINT },
+    schemas: { identity: `${prefix}identity`, audit: `${prefix}audit` },
+  };
+}

@@ -1,1 +1,10 @@
-export { ConfigError, PlatformEnvSchema, loadPlatformConfig, parseEnv, type PlatformConfig } from './config';
+export {
+  ConfigError,
+  ConsoleEnvSchema,
+  PlatformEnvSchema,
+  loadConsoleConfig,
+  loadPlatformConfig,
+  parseEnv,
+  type ConsoleConfig,
+  type PlatformConfig,
+} from './config';

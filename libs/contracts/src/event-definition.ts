@@ -19,6 +19,8 @@ export interface EventDefinition<Type extends string = string, Data = unknown> {
   readonly version: number;
   readonly schema: z.ZodType<Data>;
   readonly upcasters: readonly Upcaster[];
+  /** Keys of `data` that hold secrets (hashes, key material): never copied into logs or the audit trail. */
+  readonly sensitive: readonly string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- variance: any definition, whatever its data
@@ -48,6 +50,7 @@ export function defineEvent<const Type extends string, S extends z.ZodType>(defi
   /** Current version; 1 when omitted. Older versions each need an upcaster. */
   version?: number;
   upcasters?: readonly Upcaster[];
+  sensitive?: readonly (keyof z.infer<S> & string)[];
 }): EventDefinition<Type, z.infer<S>> {
   return Object.freeze({
     type: definition.type,
@@ -55,5 +58,6 @@ export function defineEvent<const Type extends string, S extends z.ZodType>(defi
     version: definition.version ?? 1,
     schema: definition.schema as z.ZodType<z.infer<S>>,
     upcasters: Object.freeze([...(definition.upcasters ?? [])].sort((a, b) => a.from - b.from)),
+    sensitive: Object.freeze([...(definition.sensitive ?? [])]),
   });
 }

@@ -26,3 +26,5 @@ export {
   assertSubjectToken,
   eventsFilter,
 } from './subjects';
+export * from './events';
+export * from './messages';

@@ -1,0 +1,4 @@
+export * from './principal';
+export * from './reply';
+export * from './identity.messages';
+export * from './audit.messages';
