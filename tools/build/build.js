@@ -23,7 +23,7 @@ function sources(dir) {
 }
 
 async function main() {
-  const files = ['apps', 'libs'].flatMap((d) => sources(path.join(root, d)));
+  const files = ['apps', 'libs', 'migrations'].flatMap((d) => sources(path.join(root, d)));
   const options = {
     ...base,
     sourceMaps: true,

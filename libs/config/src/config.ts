@@ -95,6 +95,10 @@ export const ConsoleEnvSchema = z.object({
   RN_LOGIN_LIMIT_WINDOW: Seconds.default(60),
   RN_OTEL_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
   RN_OTEL_ENDPOINT: z.url().default('http://127.0.0.1:4318/v1/traces'),
+  RN_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]{1,64}$/)
+    .default('rn'),
   RN_SCHEMA_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,30}$/, 'must be lower-case letters, digits or "_"')
@@ -109,6 +113,7 @@ export interface ConsoleConfig extends PlatformConfig {
   tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
   /** Postgres schema of each service; a prefix keeps several platforms (or tests) apart in one database. */
   schemas: { identity: string; audit: string };
+  redisPrefix: string;
 }
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
@@ -120,7 +125,9 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     api: {
       port: c.RN_API_PORT,
       host: c.RN_API_HOST,
-      publicUrl: c.RN_PUBLIC_URL ?? `http://${c.RN_API_HOST === '0.0.0.0' ? '127.0.0.1' : c.RN_API_HOST}:${c.RN_API_PORT}`,
+      publicUrl:
+        c.RN_PUBLIC_URL ??
+        `http://${c.RN_API_HOST === '0.0.0.0' ? '127.0.0.1' : c.RN_API_HOST}:${c.RN_API_PORT}`,
     },
     admin: { email: c.RN_ADMIN_EMAIL, password: c.RN_ADMIN_PASSWORD },
     tokens: { accessTtlSeconds: c.RN_ACCESS_TOKEN_TTL, refreshTtlSeconds: c.RN_REFRESH_TOKEN_TTL },
@@ -131,5 +138,6 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     },
     tracing: { exporter: c.RN_OTEL_EXPORTER, endpoint: c.RN_OTEL_ENDPOINT },
     schemas: { identity: `${prefix}identity`, audit: `${prefix}audit` },
+    redisPrefix: c.RN_REDIS_PREFIX,
   };
 }

@@ -1,4 +1,11 @@
-import { SpanKind, SpanStatusCode, context, propagation, trace, type TextMapGetter } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
@@ -27,7 +34,9 @@ export class ServiceHandlerInterceptor implements NestInterceptor {
   intercept(execution: ExecutionContext, next: CallHandler): Observable<Reply<unknown>> {
     const nats = execution.switchToRpc().getContext<NatsContext>();
     const parent = propagation.extract(context.active(), nats.getHeaders() as MsgHdrs | undefined, getter);
-    const span = trace.getTracer('rustronaut').startSpan(nats.getSubject(), { kind: SpanKind.SERVER }, parent);
+    const span = trace
+      .getTracer('rustronaut')
+      .startSpan(nats.getSubject(), { kind: SpanKind.SERVER }, parent);
     const active = trace.setSpan(parent, span);
     return new Observable<Reply<unknown>>((subscriber) =>
       context.with(active, () =>
@@ -45,7 +54,10 @@ export class ServiceHandlerInterceptor implements NestInterceptor {
               }
               span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
               const traceId = span.spanContext().traceId;
-              this.logger.error({ err: error, subject: nats.getSubject(), traceId }, 'request failed unexpectedly');
+              this.logger.error(
+                { err: error, subject: nats.getSubject(), traceId },
+                'request failed unexpectedly',
+              );
               return of<Reply<unknown>>({
                 ok: false,
                 error: {

@@ -22,7 +22,8 @@ export function startTracing(
   options: { exporter: TraceExporterKind; endpoint?: string; processors?: SpanProcessor[] },
 ): { shutdown(): Promise<void> } {
   const processors: SpanProcessor[] = [...(options.processors ?? [])];
-  if (options.exporter === 'otlp') processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpoint })));
+  if (options.exporter === 'otlp')
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpoint })));
   if (options.exporter === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),

@@ -75,8 +75,16 @@ export const UserTotpDisabled = defineEvent({
 export const UserDeleted = defineEvent({ type: 'UserDeleted', aggregate: 'user', schema: z.object({}) });
 
 // Group
-export const GroupCreated = defineEvent({ type: 'GroupCreated', aggregate: 'group', schema: z.object({ name: Name }) });
-export const GroupRenamed = defineEvent({ type: 'GroupRenamed', aggregate: 'group', schema: z.object({ name: Name }) });
+export const GroupCreated = defineEvent({
+  type: 'GroupCreated',
+  aggregate: 'group',
+  schema: z.object({ name: Name }),
+});
+export const GroupRenamed = defineEvent({
+  type: 'GroupRenamed',
+  aggregate: 'group',
+  schema: z.object({ name: Name }),
+});
 export const GroupMemberAdded = defineEvent({
   type: 'GroupMemberAdded',
   aggregate: 'group',
@@ -102,7 +110,11 @@ export const ApiKeyCreated = defineEvent({
   }),
   sensitive: ['secretHash'],
 });
-export const ApiKeyRevoked = defineEvent({ type: 'ApiKeyRevoked', aggregate: 'api_key', schema: z.object({}) });
+export const ApiKeyRevoked = defineEvent({
+  type: 'ApiKeyRevoked',
+  aggregate: 'api_key',
+  schema: z.object({}),
+});
 
 // Session — a login; its refresh token is rotated on every refresh.
 export const SessionStarted = defineEvent({
@@ -126,7 +138,9 @@ export const SessionRefreshed = defineEvent({
 export const SessionRevoked = defineEvent({
   type: 'SessionRevoked',
   aggregate: 'session',
-  schema: z.object({ reason: z.enum(['logout', 'revoked', 'user_deleted', 'password_changed', 'refresh_reuse']) }),
+  schema: z.object({
+    reason: z.enum(['logout', 'revoked', 'user_deleted', 'password_changed', 'refresh_reuse']),
+  }),
 });
 
 // Signing keys — only public material; private keys never enter the event stream.

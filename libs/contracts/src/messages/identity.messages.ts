@@ -15,7 +15,10 @@ export const IdentityRequests = {
   'identity.login': z.object({
     email: Email,
     password: z.string().min(1).max(1024),
-    totp: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional(),
+    totp: z
+      .string()
+      .regex(/^\d{6}$/, 'must be 6 digits')
+      .optional(),
     ip: z.string().nullable(),
     userAgent: z.string().max(500).nullable(),
   }),
@@ -26,13 +29,23 @@ export const IdentityRequests = {
   'identity.apikey.verify': z.object({ key: z.string().min(1).max(500) }),
   'identity.session.check': z.object({ sessionId: Id }),
 
-  'identity.orgs.create': z.object({ ...Authed, name: Name, owner: z.object({ email: Email, name: Name, password: Password }) }),
+  'identity.orgs.create': z.object({
+    ...Authed,
+    name: Name,
+    owner: z.object({ email: Email, name: Name, password: Password }),
+  }),
   'identity.orgs.list': z.object(Authed),
   'identity.orgs.get': z.object({ ...Authed, id: Id }),
   'identity.orgs.update': z.object({ ...Authed, id: Id, expectedVersion: Version, name: Name }),
   'identity.orgs.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
 
-  'identity.users.create': z.object({ ...Authed, email: Email, name: Name, password: Password, role: RoleSchema.default('member') }),
+  'identity.users.create': z.object({
+    ...Authed,
+    email: Email,
+    name: Name,
+    password: Password,
+    role: RoleSchema.default('member'),
+  }),
   'identity.users.list': z.object({ ...Authed, ...Page }),
   'identity.users.get': z.object({ ...Authed, id: Id }),
   'identity.users.update': z.object({
@@ -46,7 +59,11 @@ export const IdentityRequests = {
   }),
   'identity.users.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
   'identity.totp.setup': z.object(Authed),
-  'identity.totp.enable': z.object({ ...Authed, secret: z.string().min(16).max(128), code: z.string().regex(/^\d{6}$/) }),
+  'identity.totp.enable': z.object({
+    ...Authed,
+    secret: z.string().min(16).max(128),
+    code: z.string().regex(/^\d{6}$/),
+  }),
   'identity.totp.disable': z.object(Authed),
 
   'identity.groups.create': z.object({ ...Authed, name: Name }),
@@ -68,7 +85,10 @@ export const IdentityRequests = {
 } as const;
 
 export type IdentityPattern = keyof typeof IdentityRequests;
+/** What a caller sends (defaults may be left out). */
 export type IdentityRequest<P extends IdentityPattern> = z.input<(typeof IdentityRequests)[P]>;
+/** What the service works with once the request is parsed (defaults filled in). */
+export type IdentityCommand<P extends IdentityPattern> = z.output<(typeof IdentityRequests)[P]>;
 
 export interface TokenPair {
   accessToken: string;

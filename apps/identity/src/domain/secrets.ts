@@ -1,0 +1,29 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Bearer secrets of the form `<prefix>_<id>_<secret>`: API keys (`rnk`) and refresh tokens
+ * (`rnr`). The id finds the record; only a SHA-256 of the 256-bit secret is stored (a slow hash
+ * adds nothing for a random secret of this size).
+ */
+export function issueSecret(prefix: 'rnk' | 'rnr', id: string): { token: string; hash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { token: `${prefix}_${id}_${secret}`, hash: hashSecret(secret) };
+}
+
+export function parseSecret(
+  prefix: 'rnk' | 'rnr',
+  token: string,
+): { id: string; secret: string } | undefined {
+  const match = new RegExp(`^${prefix}_((?:[a-z]+_)?[A-Za-z0-9]+)_([A-Za-z0-9_-]{43})$`).exec(token);
+  return match ? { id: match[1]!, secret: match[2]! } : undefined;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret));
+  const b = Buffer.from(storedHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

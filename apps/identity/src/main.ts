@@ -1,0 +1,4 @@
+import { runService } from '@rustronaut/observability';
+import { startIdentityService } from './identity.service';
+
+runService('identity', startIdentityService);

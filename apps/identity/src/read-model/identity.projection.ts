@@ -1,0 +1,161 @@
+import type { EntityManager } from 'typeorm';
+import type { IdentityEvent, PlatformEvent } from '@rustronaut/contracts';
+import type { Projection } from '@rustronaut/eventstore';
+
+/**
+ * The identity read model: organisations, users, groups and members, API keys and sessions, one
+ * table each in the identity schema. `version` is the aggregate's version (the stream sequence of
+ * its last commit), which the API shows as the ETag.
+ */
+export function identityProjection(schema: string): Projection<PlatformEvent> {
+  const t = (table: string) => `"${schema}"."${table}"`;
+  return {
+    name: `${schema}_read_model`,
+    async apply(event: IdentityEvent, { manager, sequence }) {
+      const at = event.occurredAt;
+      const id = event.aggregateId;
+      const q = (sql: string, params: unknown[]) => manager.query(sql, params);
+      switch (event.type) {
+        case 'OrganizationCreated':
+          return void (await q(
+            `INSERT INTO ${t('organizations')} (id, name, slug, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, $5)`,
+            [id, event.data.name, event.data.slug, at, sequence],
+          ));
+        case 'OrganizationRenamed':
+          return void (await q(
+            `UPDATE ${t('organizations')} SET name = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.data.name, at, sequence],
+          ));
+        case 'OrganizationDeleted':
+          return void (await q(
+            `UPDATE ${t('organizations')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
+            [id, at, sequence],
+          ));
+        case 'UserRegistered':
+          return void (await q(
+            `INSERT INTO ${t('users')} (id, org_id, email, name, role, password_hash, created_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
+            [
+              id,
+              event.orgId,
+              event.data.email,
+              event.data.name,
+              event.data.role,
+              event.data.passwordHash,
+              at,
+              sequence,
+            ],
+          ));
+        case 'UserProfileUpdated':
+          return void (await q(
+            `UPDATE ${t('users')} SET name = COALESCE($2, name), email = COALESCE($3, email), updated_at = $4, version = $5 WHERE id = $1`,
+            [id, event.data.name ?? null, event.data.email ?? null, at, sequence],
+          ));
+        case 'UserRoleChanged':
+          return void (await q(
+            `UPDATE ${t('users')} SET role = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.data.role, at, sequence],
+          ));
+        case 'UserPasswordChanged':
+          return void (await q(
+            `UPDATE ${t('users')} SET password_hash = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.data.passwordHash, at, sequence],
+          ));
+        case 'UserTotpEnabled':
+        case 'UserTotpDisabled':
+          return void (await q(
+            `UPDATE ${t('users')} SET totp_secret = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.type === 'UserTotpEnabled' ? event.data.totpSecret : null, at, sequence],
+          ));
+        case 'UserDeleted':
+          await q(`DELETE FROM ${t('group_members')} WHERE user_id = $1`, [id]);
+          return void (await q(
+            `UPDATE ${t('users')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
+            [id, at, sequence],
+          ));
+        case 'GroupCreated':
+          return void (await q(
+            `INSERT INTO ${t('groups')} (id, org_id, name, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, $5)`,
+            [id, event.orgId, event.data.name, at, sequence],
+          ));
+        case 'GroupRenamed':
+          return void (await q(
+            `UPDATE ${t('groups')} SET name = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.data.name, at, sequence],
+          ));
+        case 'GroupMemberAdded':
+          await q(
+            `INSERT INTO ${t('group_members')} (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [id, event.data.userId],
+          );
+          return void (await q(`UPDATE ${t('groups')} SET updated_at = $2, version = $3 WHERE id = $1`, [
+            id,
+            at,
+            sequence,
+          ]));
+        case 'GroupMemberRemoved':
+          await q(`DELETE FROM ${t('group_members')} WHERE group_id = $1 AND user_id = $2`, [
+            id,
+            event.data.userId,
+          ]);
+          return void (await q(`UPDATE ${t('groups')} SET updated_at = $2, version = $3 WHERE id = $1`, [
+            id,
+            at,
+            sequence,
+          ]));
+        case 'GroupDeleted':
+          await q(`DELETE FROM ${t('group_members')} WHERE group_id = $1`, [id]);
+          return void (await q(
+            `UPDATE ${t('groups')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
+            [id, at, sequence],
+          ));
+        case 'ApiKeyCreated':
+          return void (await q(
+            `INSERT INTO ${t('api_keys')} (id, org_id, name, role, owner_user_id, secret_hash, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [
+              id,
+              event.orgId,
+              event.data.name,
+              event.data.role,
+              event.data.ownerUserId,
+              event.data.secretHash,
+              at,
+              event.data.expiresAt,
+            ],
+          ));
+        case 'ApiKeyRevoked':
+          return void (await q(`UPDATE ${t('api_keys')} SET revoked_at = $2 WHERE id = $1`, [id, at]));
+        case 'SessionStarted':
+          return void (await q(
+            `INSERT INTO ${t('sessions')} (id, org_id, user_id, expires_at, created_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [
+              id,
+              event.orgId,
+              event.data.userId,
+              event.data.expiresAt,
+              at,
+              event.data.ip,
+              event.data.userAgent,
+            ],
+          ));
+        case 'SessionRefreshed':
+          return void (await q(
+            `UPDATE ${t('sessions')} SET expires_at = $2, refreshed_at = $3 WHERE id = $1`,
+            [id, event.data.expiresAt, at],
+          ));
+        case 'SessionRevoked':
+          return void (await q(`UPDATE ${t('sessions')} SET revoked_at = $2 WHERE id = $1`, [id, at]));
+        case 'EmailClaimed':
+        case 'EmailReleased':
+        case 'SigningKeyRotated':
+          return;
+      }
+    },
+    async reset(manager: EntityManager) {
+      await manager.query(
+        `TRUNCATE ${['organizations', 'users', 'groups', 'group_members', 'api_keys', 'sessions'].map(t).join(', ')}`,
+      );
+    },
+  } as Projection<PlatformEvent>;
+}

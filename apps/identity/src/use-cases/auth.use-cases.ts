@@ -1,0 +1,187 @@
+import {
+  roleAtLeast,
+  type IdentityCommand,
+  type Principal,
+  type Role,
+  type TokenPair,
+} from '@rustronaut/contracts';
+import { evolveSession, fold } from '../domain/aggregates';
+import { IdentityError, IdentityErrorCode, forbidden } from '../domain/errors';
+import { DEFAULT_ORG_ID, newId } from '../domain/ids';
+import { dummyPasswordHash, verifyPassword } from '../domain/passwords';
+import { issueSecret, parseSecret, secretMatches } from '../domain/secrets';
+import { totpCodeValid } from '../domain/totp';
+import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
+
+const invalidCredentials = () =>
+  new IdentityError(IdentityErrorCode.InvalidCredentials, 'wrong email or password');
+const invalidToken = (why: string) => new IdentityError(IdentityErrorCode.InvalidToken, why);
+
+export class AuthUseCases {
+  constructor(private readonly deps: IdentityDeps) {}
+
+  async login(request: IdentityCommand<'identity.login'>): Promise<TokenPair> {
+    const user = await this.deps.queries.credentialsByEmail(request.email);
+    if (!user) {
+      await verifyPassword(await dummyPasswordHash(), request.password); // same time as a real check
+      throw invalidCredentials();
+    }
+    if (!(await verifyPassword(user.passwordHash, request.password))) throw invalidCredentials();
+    if (user.totpSecret) {
+      if (!request.totp) {
+        throw new IdentityError(
+          IdentityErrorCode.TotpRequired,
+          'this account has two-factor authentication: send "totp" with the 6-digit code',
+        );
+      }
+      if (!totpCodeValid(user.totpSecret, request.totp, this.deps.clock().getTime()))
+        throw invalidCredentials();
+    }
+    const sessionId = newId('ses');
+    const refresh = issueSecret('rnr', sessionId);
+    await commit(
+      this.deps,
+      { type: 'session', id: sessionId },
+      0,
+      [
+        {
+          type: 'SessionStarted',
+          data: {
+            userId: user.id,
+            refreshHash: refresh.hash,
+            expiresAt: this.#refreshExpiry(),
+            ip: request.ip,
+            userAgent: request.userAgent,
+          },
+        },
+      ],
+      { orgId: user.orgId, actor: { kind: 'user', id: user.id } },
+    );
+    return this.#tokens(
+      { sub: user.id, org: user.orgId, role: user.role, sid: sessionId, email: user.email },
+      refresh.token,
+    );
+  }
+
+  /** Exchanges a refresh token for new tokens; the old refresh token stops working (rotation). */
+  async refresh(request: IdentityCommand<'identity.refresh'>): Promise<TokenPair> {
+    const parsed = parseSecret('rnr', request.refreshToken);
+    if (!parsed) throw invalidToken('this is not a refresh token');
+    const aggregate = { type: 'session', id: parsed.id };
+    const loaded = await this.deps.store.load(aggregate);
+    const session = fold(loaded.events, evolveSession);
+    if (!session || session.revoked) throw invalidToken('this session has ended: log in again');
+    if (new Date(session.expiresAt).getTime() < this.deps.clock().getTime())
+      throw invalidToken('this session expired: log in again');
+    if (!secretMatches(parsed.secret, session.refreshHash)) {
+      // A refresh token used twice means it leaked: end the session for whoever holds it.
+      await this.deps.store.append(
+        aggregate,
+        loaded.version,
+        [{ type: 'SessionRevoked', data: { reason: 'refresh_reuse' } }],
+        {
+          commandId: `${parsed.id}:reuse:${loaded.version}`,
+          orgId: session.orgId,
+          actor: { kind: 'user', id: session.userId },
+        },
+      );
+      await this.deps.revocations.revokeSession(parsed.id, this.deps.config.tokens.accessTtlSeconds + 60);
+      throw invalidToken('this refresh token was already used; the session is ended: log in again');
+    }
+    const user = await this.deps.queries.user({ orgId: session.orgId }, session.userId);
+    if (!user) throw invalidToken('the account of this session no longer exists');
+    const next = issueSecret('rnr', parsed.id);
+    await commit(
+      this.deps,
+      aggregate,
+      loaded.version,
+      [{ type: 'SessionRefreshed', data: { refreshHash: next.hash, expiresAt: this.#refreshExpiry() } }],
+      { orgId: session.orgId, actor: { kind: 'user', id: session.userId } },
+    );
+    return this.#tokens(
+      { sub: user.id, org: user.orgId, role: user.role, sid: parsed.id, email: user.email },
+      next.token,
+    );
+  }
+
+  async logout(principal: Principal): Promise<{ revoked: true }> {
+    if (!principal.sessionId)
+      throw forbidden('an API key has no session to log out of; revoke the key instead');
+    const aggregate = { type: 'session', id: principal.sessionId };
+    const loaded = await this.deps.store.load(aggregate);
+    const session = fold(loaded.events, evolveSession);
+    if (session && !session.revoked) {
+      await commit(
+        this.deps,
+        aggregate,
+        loaded.version,
+        [{ type: 'SessionRevoked', data: { reason: 'logout' } }],
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+        },
+      );
+    }
+    await this.deps.revocations.revokeSession(
+      principal.sessionId,
+      this.deps.config.tokens.accessTtlSeconds + 60,
+    );
+    return { revoked: true };
+  }
+
+  async jwks(): Promise<{ keys: Record<string, unknown>[] }> {
+    return { keys: (await this.deps.keys.jwks()) as Record<string, unknown>[] };
+  }
+
+  /** A new signing key; tokens signed by the previous one stay valid until they expire. */
+  async rotateKeys(principal: Principal): Promise<{ kid: string }> {
+    if (principal.orgId !== DEFAULT_ORG_ID)
+      throw forbidden(
+        'signing keys belong to the platform: only owners of the default organisation rotate them',
+      );
+    requireRole(principal, 'owner');
+    const { kid, publicJwk } = await this.deps.keys.rotate();
+    await commit(
+      this.deps,
+      { type: 'signing_key', id: kid },
+      0,
+      [{ type: 'SigningKeyRotated', data: { kid, publicJwk: { ...publicJwk } } }],
+      {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+      },
+    );
+    return { kid };
+  }
+
+  async verifyApiKey(request: IdentityCommand<'identity.apikey.verify'>): Promise<Principal> {
+    const parsed = parseSecret('rnk', request.key);
+    const record = parsed && (await this.deps.queries.apiKeyRecord(parsed.id));
+    if (!parsed || !record || !secretMatches(parsed.secret, record.secretHash))
+      throw invalidToken('unknown API key');
+    if (record.revokedAt) throw invalidToken('this API key was revoked');
+    if (record.expiresAt && record.expiresAt.getTime() < this.deps.clock().getTime())
+      throw invalidToken('this API key expired');
+    if (!record.ownerRole) throw invalidToken("this API key's owner no longer exists");
+    // A key never carries more power than its owner has now.
+    const role: Role = roleAtLeast(record.ownerRole, record.role) ? record.role : record.ownerRole;
+    return { kind: 'api_key', id: record.id, orgId: record.orgId, role, userId: record.ownerUserId };
+  }
+
+  async #tokens(
+    claims: { sub: string; org: string; role: string; sid: string; email: string },
+    refreshToken: string,
+  ): Promise<TokenPair> {
+    return {
+      accessToken: await this.deps.keys.signAccessToken(claims),
+      refreshToken,
+      expiresIn: this.deps.config.tokens.accessTtlSeconds,
+    };
+  }
+
+  #refreshExpiry(): string {
+    return new Date(
+      this.deps.clock().getTime() + this.deps.config.tokens.refreshTtlSeconds * 1000,
+    ).toISOString();
+  }
+}

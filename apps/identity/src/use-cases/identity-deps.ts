@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsoleConfig } from '@rustronaut/config';
+import {
+  roleAtLeast,
+  type Actor,
+  type NewEvent,
+  type PlatformEvent,
+  type PlatformEventDefinition,
+  type Principal,
+  type Role,
+} from '@rustronaut/contracts';
+import type { AggregateRef, EventStore, ExpectedVersion, ProjectionRunner } from '@rustronaut/eventstore';
+import type { RevocationList } from '@rustronaut/revocation';
+import { forbidden } from '../domain/errors';
+import type { SigningKeys } from '../domain/signing-keys';
+import type { IdentityQueries } from '../read-model/identity.queries';
+
+/** What the identity use cases work with; built once in main.ts. */
+export interface IdentityDeps {
+  config: ConsoleConfig;
+  store: EventStore<PlatformEventDefinition>;
+  readModel: ProjectionRunner<PlatformEventDefinition>;
+  queries: IdentityQueries;
+  keys: SigningKeys;
+  revocations: RevocationList;
+  clock: () => Date;
+}
+
+export function actorOf(principal: Principal): Actor {
+  return { kind: principal.kind, id: principal.id };
+}
+
+export function requireRole(principal: Principal, role: Role): void {
+  if (!roleAtLeast(principal.role, role)) {
+    throw forbidden(`this needs the ${role} role or higher; you have ${principal.role}`);
+  }
+}
+
+/**
+ * Appends one command's events and waits until the identity read model has them, so the caller
+ * reads its own write on the next request.
+ */
+export async function commit(
+  deps: IdentityDeps,
+  aggregate: AggregateRef,
+  expectedVersion: ExpectedVersion,
+  events: NewEvent<PlatformEvent>[],
+  meta: { orgId: string; actor: Actor; commandId?: string },
+): Promise<number> {
+  const result = await deps.store.append(aggregate, expectedVersion, events, {
+    commandId: meta.commandId ?? randomUUID(),
+    orgId: meta.orgId,
+    actor: meta.actor,
+  });
+  await deps.readModel.waitFor(result.version, 10_000);
+  return result.version;
+}

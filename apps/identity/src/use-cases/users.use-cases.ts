@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import {
+  type Actor,
+  type IdentityCommand,
+  type NewEvent,
+  type PlatformEvent,
+  type Principal,
+  type Role,
+  type UserView,
+} from '@rustronaut/contracts';
+import { ConcurrencyConflictError } from '@rustronaut/eventstore';
+import { evolveEmail, evolveUser, fold } from '../domain/aggregates';
+import { IdentityError, IdentityErrorCode, notFound } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { hashPassword } from '../domain/passwords';
+import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
+
+/** The aggregate that owns an email address: a hash, so the id is subject-safe. */
+export function emailAggregate(email: string) {
+  return {
+    type: 'email',
+    id: createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 40),
+  };
+}
+
+type Body<P extends 'identity.users.create' | 'identity.users.update' | 'identity.users.delete'> = Omit<
+  IdentityCommand<P>,
+  'principal'
+>;
+
+export class UserUseCases {
+  constructor(private readonly deps: IdentityDeps) {}
+
+  async create(principal: Principal, request: Body<'identity.users.create'>): Promise<UserView> {
+    requireRole(principal, 'admin');
+    if (request.role === 'owner') requireRole(principal, 'owner');
+    return this.register(principal.orgId, actorOf(principal), request);
+  }
+
+  /** Registers a user in an organisation (also used for an organisation's first owner). */
+  async register(
+    orgId: string,
+    actor: Actor,
+    request: { email: string; name: string; password: string; role: Role },
+    ids: { userId?: string; commandId?: string } = {},
+  ): Promise<UserView> {
+    const userId = ids.userId ?? newId('usr');
+    await this.#claimEmail(request.email, userId, orgId, actor, ids.commandId && `${ids.commandId}:email`);
+    await commit(
+      this.deps,
+      { type: 'user', id: userId },
+      0,
+      [
+        {
+          type: 'UserRegistered',
+          data: {
+            email: request.email,
+            name: request.name,
+            role: request.role,
+            passwordHash: await hashPassword(request.password),
+          },
+        },
+      ],
+      { orgId, actor, commandId: ids.commandId },
+    );
+    return this.#view(orgId, userId);
+  }
+
+  async get(principal: Principal, id: string): Promise<UserView> {
+    return this.#view(principal.orgId, id);
+  }
+
+  async list(principal: Principal, cursor: string | undefined, limit: number) {
+    return this.deps.queries.users({ orgId: principal.orgId }, cursor, limit);
+  }
+
+  async update(principal: Principal, request: Body<'identity.users.update'>): Promise<UserView> {
+    const { store } = this.deps;
+    const loaded = await store.load({ type: 'user', id: request.id });
+    const user = fold(loaded.events, evolveUser);
+    if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
+    const self = principal.userId === request.id;
+    if (!self) {
+      requireRole(principal, 'admin');
+      if (user.role === 'owner') requireRole(principal, 'owner');
+    }
+    const events: NewEvent<PlatformEvent>[] = [];
+    const profile: { name?: string; email?: string } = {};
+    if (request.name !== undefined && request.name !== user.name) profile.name = request.name;
+    if (request.email !== undefined && request.email.toLowerCase() !== user.email.toLowerCase())
+      profile.email = request.email;
+    if (Object.keys(profile).length) events.push({ type: 'UserProfileUpdated', data: profile });
+    if (request.role !== undefined && request.role !== user.role) {
+      requireRole(principal, request.role === 'owner' || user.role === 'owner' ? 'owner' : 'admin');
+      if (user.role === 'owner') await this.#keepAnOwner(principal.orgId);
+      events.push({ type: 'UserRoleChanged', data: { role: request.role } });
+    }
+    if (request.password !== undefined) {
+      events.push({
+        type: 'UserPasswordChanged',
+        data: { passwordHash: await hashPassword(request.password) },
+      });
+    }
+    if (events.length === 0) return this.#view(principal.orgId, request.id);
+    const actor = actorOf(principal);
+    if (profile.email) await this.#claimEmail(profile.email, request.id, principal.orgId, actor);
+    await commit(
+      this.deps,
+      { type: 'user', id: request.id },
+      request.expectedVersion ?? loaded.version,
+      events,
+      {
+        orgId: principal.orgId,
+        actor,
+      },
+    );
+    if (profile.email) await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
+    if (request.password !== undefined || request.role !== undefined) {
+      await this.#revokeSessions(principal, request.id, 'password_changed', principal.sessionId);
+    }
+    return this.#view(principal.orgId, request.id);
+  }
+
+  async delete(principal: Principal, request: Body<'identity.users.delete'>): Promise<{ deleted: true }> {
+    requireRole(principal, 'admin');
+    const loaded = await this.deps.store.load({ type: 'user', id: request.id });
+    const user = fold(loaded.events, evolveUser);
+    if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
+    if (user.role === 'owner') {
+      requireRole(principal, 'owner');
+      await this.#keepAnOwner(principal.orgId);
+    }
+    const actor = actorOf(principal);
+    await commit(
+      this.deps,
+      { type: 'user', id: request.id },
+      request.expectedVersion ?? loaded.version,
+      [{ type: 'UserDeleted', data: {} }],
+      {
+        orgId: principal.orgId,
+        actor,
+      },
+    );
+    await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
+    await this.#revokeSessions(principal, request.id, 'user_deleted');
+    return { deleted: true };
+  }
+
+  async #view(orgId: string, id: string): Promise<UserView> {
+    const view = await this.deps.queries.user({ orgId }, id);
+    if (!view) throw notFound('user', id);
+    return view;
+  }
+
+  async #keepAnOwner(orgId: string): Promise<void> {
+    if ((await this.deps.queries.countOwners({ orgId })) <= 1) {
+      throw new IdentityError(
+        IdentityErrorCode.LastOwner,
+        'an organisation needs at least one owner: make someone else owner first',
+      );
+    }
+  }
+
+  async #claimEmail(
+    email: string,
+    userId: string,
+    orgId: string,
+    actor: Actor,
+    commandId?: string,
+  ): Promise<void> {
+    const aggregate = emailAggregate(email);
+    const claim = [{ type: 'EmailClaimed' as const, data: { userId, email } }];
+    try {
+      await this.deps.store.append(aggregate, 0, claim, {
+        commandId: commandId ?? `${userId}:claim:${aggregate.id}`,
+        orgId,
+        actor,
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+    }
+    const loaded = await this.deps.store.load(aggregate);
+    const owner = fold(loaded.events, evolveEmail);
+    if (owner?.userId && owner.userId !== userId) {
+      throw new IdentityError(
+        IdentityErrorCode.EmailTaken,
+        `the email ${email} is already used by another account`,
+        {
+          details: { field: 'email' },
+        },
+      );
+    }
+    if (!owner?.userId) {
+      await this.deps.store.append(aggregate, loaded.version, claim, {
+        commandId: `${userId}:claim:${aggregate.id}:${loaded.version}`,
+        orgId,
+        actor,
+      });
+    }
+  }
+
+  async #releaseEmail(email: string, userId: string, orgId: string, actor: Actor): Promise<void> {
+    const aggregate = emailAggregate(email);
+    const loaded = await this.deps.store.load(aggregate);
+    if (fold(loaded.events, evolveEmail)?.userId !== userId) return;
+    await this.deps.store.append(aggregate, loaded.version, [{ type: 'EmailReleased', data: { userId } }], {
+      commandId: `${userId}:release:${aggregate.id}:${loaded.version}`,
+      orgId,
+      actor,
+    });
+  }
+
+  async #revokeSessions(
+    principal: Principal,
+    userId: string,
+    reason: 'user_deleted' | 'password_changed',
+    keep?: string,
+  ): Promise<void> {
+    const sessions = await this.deps.queries.activeSessionIds({ orgId: principal.orgId }, userId);
+    for (const sessionId of sessions.filter((s) => s !== keep)) {
+      const loaded = await this.deps.store.load({ type: 'session', id: sessionId });
+      await this.deps.store.append(
+        { type: 'session', id: sessionId },
+        loaded.version,
+        [{ type: 'SessionRevoked', data: { reason } }],
+        {
+          commandId: `${sessionId}:revoke:${loaded.version}`,
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+        },
+      );
+      await this.deps.revocations.revokeSession(sessionId, this.deps.config.tokens.accessTtlSeconds + 60);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { CreateAuditLog1764000000000 } from './audit/1764000000000-CreateAuditLog';
+import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
+
+/** The migrations of each service, oldest first. */
+export const MIGRATIONS = {
+  identity: [CreateIdentityReadModel1764000000000],
+  audit: [CreateAuditLog1764000000000],
+} as const;
+
+export type ServiceWithSchema = keyof typeof MIGRATIONS;
+
+/**
+ * Brings one service's schema up to date: creates the schema, then runs each pending migration in
+ * its own transaction (a failing one leaves the schema as the previous one left it).
+ */
+export async function migrateService(
+  databaseUrl: string,
+  service: ServiceWithSchema,
+  schema: string,
+): Promise<string[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    schema,
+    migrations: [...MIGRATIONS[service]],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+  });
+  await dataSource.initialize();
+  try {
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
