@@ -5,7 +5,6 @@ export enum IdentityErrorCode {
   InvalidCredentials = 'AUTH_INVALID_CREDENTIALS',
   TotpRequired = 'AUTH_TOTP_REQUIRED',
   InvalidToken = 'AUTH_INVALID_TOKEN',
-  Forbidden = 'AUTH_FORBIDDEN',
   NotFound = 'IDENTITY_NOT_FOUND',
   EmailTaken = 'IDENTITY_EMAIL_TAKEN',
   LastOwner = 'IDENTITY_LAST_OWNER',
@@ -19,4 +18,4 @@ export const notFound = (what: string, id: string) =>
     details: { id },
   });
 
-export const forbidden = (message: string) => new IdentityError(IdentityErrorCode.Forbidden, message);
+export { forbidden } from '@rustronaut/contracts';

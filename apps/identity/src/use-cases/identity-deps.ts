@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {
-  roleAtLeast,
   type Actor,
   type NewEvent,
   type PlatformEvent,
   type PlatformEventDefinition,
   type Principal,
-  type Role,
 } from '@rustronaut/contracts';
 import type { AggregateRef, EventStore, ExpectedVersion, ProjectionRunner } from '@rustronaut/eventstore';
 import type { RevocationList } from '@rustronaut/revocation';
-import { forbidden } from '../domain/errors';
 import type { SigningKeys } from '../domain/signing-keys';
 import type { IdentityQueries } from '../read-model/identity.queries';
 
@@ -30,11 +27,7 @@ export function actorOf(principal: Principal): Actor {
   return { kind: principal.kind, id: principal.id };
 }
 
-export function requireRole(principal: Principal, role: Role): void {
-  if (!roleAtLeast(principal.role, role)) {
-    throw forbidden(`this needs the ${role} role or higher; you have ${principal.role}`);
-  }
-}
+export { requireRole } from '@rustronaut/contracts';
 
 /**
  * Appends one command's events and waits until the identity read model has them, so the caller

@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory, Reflector } from '@nestjs/core';
+import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import type { ConsoleConfig } from '@rustronaut/config';
+import { ServiceClient } from '@rustronaut/messaging';
+import type { Logger } from '@rustronaut/observability';
+import { RevocationList } from '@rustronaut/revocation';
+import { AuthGuard } from './auth/auth.guard';
+import { Authenticator } from './auth/authenticator';
+import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { ErrorFilter } from './http/error.filter';
+import { TracingInterceptor } from './http/tracing.interceptor';
+import type { AuditClient, IdentityClient } from './identity-client';
+import { ApiKeysController } from './routes/api-keys.controller';
+import { AuditController } from './routes/audit.controller';
+import { AuthController } from './routes/auth.controller';
+import { GroupsController } from './routes/groups.controller';
+import { MetaController } from './routes/meta.controller';
+import { OrgsController } from './routes/orgs.controller';
+import { AUDIT, IDENTITY, PUBLIC_URL } from './routes/tokens';
+import { UsersController } from './routes/users.controller';
+
+interface ApiParts {
+  identity: IdentityClient;
+  audit: AuditClient;
+  authenticator: Authenticator;
+  limiter: LoginRateLimiter;
+  logger: Logger;
+  publicUrl: string;
+}
+
+@Module({})
+class ApiModule {
+  static register(parts: ApiParts): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [
+        AuthController,
+        UsersController,
+        GroupsController,
+        ApiKeysController,
+        OrgsController,
+        AuditController,
+        MetaController,
+      ],
+      providers: [
+        { provide: IDENTITY, useValue: parts.identity },
+        { provide: AUDIT, useValue: parts.audit },
+        { provide: LoginRateLimiter, useValue: parts.limiter },
+        { provide: PUBLIC_URL, useValue: parts.publicUrl },
+        {
+          provide: APP_GUARD,
+          useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
+          inject: [Reflector],
+        },
+        { provide: APP_INTERCEPTOR, useValue: new TracingInterceptor() },
+        { provide: APP_FILTER, useValue: new ErrorFilter(parts.logger) },
+      ],
+    };
+  }
+}
+
+/** The REST API: HTTP in, NATS requests to the services out. */
+export async function startApiService(config: ConsoleConfig, logger: Logger) {
+  const nats: ClientProxy = ClientProxyFactory.create({
+    transport: Transport.NATS,
+    options: { servers: config.natsServers, name: 'api', maxReconnectAttempts: -1 },
+  });
+  await nats.connect();
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  const identity: IdentityClient = new ServiceClient(nats, 'identity');
+  const audit: AuditClient = new ServiceClient(nats, 'audit');
+  const parts: ApiParts = {
+    identity,
+    audit,
+    authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
+    limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
+    logger,
+    publicUrl: config.api.publicUrl,
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.register(parts),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: false }),
+    { logger: ['error', 'warn'] },
+  );
+  app.enableShutdownHooks([]);
+  await app.listen(config.api.port, config.api.host);
+  logger.info({ url: config.api.publicUrl }, 'API listening');
+  return {
+    url: config.api.publicUrl,
+    async close() {
+      await app.close();
+      await nats.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import {
+  Injectable,
+  SetMetadata,
+  createParamDecorator,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '@rustronaut/contracts';
+import type { Authenticator } from './authenticator';
+
+const PUBLIC = 'rustronaut:public';
+/** A route anyone may call, without credentials. */
+export const Public = () => SetMetadata(PUBLIC, true);
+
+type AuthedRequest = FastifyRequest & { principal?: Principal };
+
+/** Every route needs a valid bearer token unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+  ) {}
+
+  async canActivate(execution: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [execution.getHandler(), execution.getClass()]))
+      return true;
+    const request = execution.switchToHttp().getRequest<AuthedRequest>();
+    request.principal = await this.authenticator.authenticate(request.headers.authorization);
+    return true;
+  }
+}
+
+/** The authenticated caller of this request. */
+export const Caller = createParamDecorator((_: unknown, execution: ExecutionContext): Principal => {
+  const principal = execution.switchToHttp().getRequest<AuthedRequest>().principal;
+  if (!principal) throw new Error('route without AuthGuard asked for the caller');
+  return principal;
+});

@@ -1,0 +1,92 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { AccessError, AccessErrorCode, type Principal, type Role } from '@rustronaut/contracts';
+import type { RevocationList } from '@rustronaut/revocation';
+import type { IdentityClient } from '../identity-client';
+
+const unauthenticated = (message: string) => new AccessError(AccessErrorCode.Unauthenticated, message);
+
+/**
+ * Turns an `Authorization: Bearer …` header into a principal. Access tokens (EdDSA JWTs) are
+ * verified here against the identity service's JWKS, refetched when a token names a key this
+ * process has not seen (a rotation), and refused at once when their session is revoked. API keys
+ * (`rnk_…`) are checked by the identity service.
+ */
+export class Authenticator {
+  #jwks: JWTVerifyGetKey | undefined;
+  #jwksFetchedAt = 0;
+
+  constructor(
+    private readonly identity: IdentityClient,
+    private readonly revocations: RevocationList,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization)
+      throw unauthenticated(
+        'send "Authorization: Bearer <access token or API key>" (log in at POST /api/v1/auth/login)',
+      );
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const token = match[1]!;
+    if (token.startsWith('rnk_')) {
+      try {
+        return await this.identity.request('identity.apikey.verify', { key: token });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'AUTH_INVALID_TOKEN')
+          throw unauthenticated((error as Error).message);
+        throw error;
+      }
+    }
+    return this.#verifyAccessToken(token);
+  }
+
+  async #verifyAccessToken(token: string): Promise<Principal> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.#keys(false), {
+        issuer: 'rustronaut',
+        audience: 'rustronaut',
+      }));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' && Date.now() - this.#jwksFetchedAt > 5_000) {
+        return this.#retryWithFreshKeys(token);
+      }
+      if (code === 'ERR_JWT_EXPIRED')
+        throw unauthenticated('the access token expired: refresh it at POST /api/v1/auth/refresh');
+      throw unauthenticated('the access token is not valid');
+    }
+    if (
+      payload['typ'] !== 'access' ||
+      typeof payload.sub !== 'string' ||
+      typeof payload['sid'] !== 'string'
+    ) {
+      throw unauthenticated('this is not an access token');
+    }
+    if (await this.revocations.isSessionRevoked(payload['sid'])) {
+      throw unauthenticated('this session was ended (logout or revocation): log in again');
+    }
+    return {
+      kind: 'user',
+      id: payload.sub,
+      userId: payload.sub,
+      orgId: String(payload['org']),
+      role: payload['role'] as Role,
+      sessionId: payload['sid'],
+    };
+  }
+
+  async #retryWithFreshKeys(token: string): Promise<Principal> {
+    await this.#keys(true);
+    return this.#verifyAccessToken(token);
+  }
+
+  async #keys(refresh: boolean): Promise<JWTVerifyGetKey> {
+    if (!this.#jwks || refresh) {
+      const jwks = await this.identity.request('identity.jwks', {});
+      this.#jwks = createLocalJWKSet(jwks as JSONWebKeySet);
+      this.#jwksFetchedAt = Date.now();
+    }
+    return this.#jwks;
+  }
+}

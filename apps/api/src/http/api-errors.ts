@@ -1,0 +1,39 @@
+import { DomainError } from '@rustronaut/contracts';
+
+/** Codes raised by the HTTP layer itself (see docs/errors.md). */
+export enum ApiErrorCode {
+  MalformedJson = 'API_MALFORMED_JSON',
+  RouteNotFound = 'API_ROUTE_NOT_FOUND',
+  PayloadTooLarge = 'API_PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'API_UNSUPPORTED_MEDIA_TYPE',
+  RateLimited = 'AUTH_RATE_LIMITED',
+  BadPrecondition = 'API_BAD_PRECONDITION',
+}
+
+export class ApiError extends DomainError<ApiErrorCode> {}
+
+/** The one table from error code to HTTP status; a code not listed is a 500. */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  VALIDATION_FAILED: 400,
+  API_MALFORMED_JSON: 400,
+  API_BAD_PRECONDITION: 400,
+  IDENTITY_INVALID_TOTP_CODE: 400,
+  CONTRACTS_INVALID_EVENT: 400,
+  CONTRACTS_INVALID_SUBJECT_TOKEN: 400,
+  EVENTSTORE_INVALID_APPEND: 400,
+  AUTH_UNAUTHENTICATED: 401,
+  AUTH_INVALID_CREDENTIALS: 401,
+  AUTH_TOTP_REQUIRED: 401,
+  AUTH_INVALID_TOKEN: 401,
+  AUTH_FORBIDDEN: 403,
+  API_ROUTE_NOT_FOUND: 404,
+  IDENTITY_NOT_FOUND: 404,
+  EVENTSTORE_CONCURRENCY_CONFLICT: 409,
+  IDENTITY_EMAIL_TAKEN: 409,
+  IDENTITY_LAST_OWNER: 409,
+  API_PAYLOAD_TOO_LARGE: 413,
+  API_UNSUPPORTED_MEDIA_TYPE: 415,
+  AUTH_RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+  EVENTSTORE_UNAVAILABLE: 503,
+};

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { RoleSchema } from '@rustronaut/contracts';
+
+/** Request bodies and query strings of the REST API (snake_case, as clients send them). */
+const Email = z.email().max(254);
+const Password = z.string().min(10, 'must be at least 10 characters').max(1024);
+const Name = z.string().trim().min(1).max(200);
+
+export const LoginBody = z.strictObject({
+  email: Email,
+  password: z.string().min(1).max(1024),
+  totp: z
+    .string()
+    .regex(/^\d{6}$/, 'must be 6 digits')
+    .optional(),
+});
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(500) });
+export const CreateUserBody = z.strictObject({
+  email: Email,
+  name: Name,
+  password: Password,
+  role: RoleSchema.default('member'),
+});
+export const UpdateUserBody = z.strictObject({
+  email: Email.optional(),
+  name: Name.optional(),
+  password: Password.optional(),
+  role: RoleSchema.optional(),
+});
+export const CreateApiKeyBody = z.strictObject({
+  name: Name,
+  role: RoleSchema.default('member'),
+  expires_in_days: z.number().int().min(1).max(3650).optional(),
+});
+export const CreateGroupBody = z.strictObject({ name: Name });
+export const UpdateGroupBody = z.strictObject({ name: Name });
+export const AddMemberBody = z.strictObject({ user_id: z.string().min(1).max(64) });
+export const CreateOrgBody = z.strictObject({
+  name: Name,
+  owner: z.strictObject({ email: Email, name: Name, password: Password }),
+});
+export const UpdateOrgBody = z.strictObject({ name: Name });
+export const EnableTotpBody = z.strictObject({
+  secret: z.string().min(16).max(128),
+  code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+});
+
+export const PageQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const AuditQuery = z.object({
+  actor: z.string().max(200).optional(),
+  type: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

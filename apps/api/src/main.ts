@@ -1,0 +1,4 @@
+import { runService } from '@rustronaut/observability';
+import { startApiService } from './api.service';
+
+runService('api', startApiService);

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import { Public } from '../auth/auth.guard';
+import { openApiDocument } from '../http/openapi';
+import { PUBLIC_URL } from './tokens';
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Rustronaut API</title>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#ui' });</script>
+</body></html>`;
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+};
+
+@Controller()
+export class MetaController {
+  constructor(@Inject(PUBLIC_URL) private readonly serverUrl: string) {}
+
+  @Public()
+  @Get('api/v1/openapi.json')
+  openapi() {
+    return openApiDocument(this.serverUrl);
+  }
+
+  @Public()
+  @Get('api/v1/health')
+  health() {
+    return { status: 'ok' };
+  }
+
+  /** The interactive API page, served from this machine (no CDN). */
+  @Public()
+  @Get('api/docs')
+  docs(@Res() reply: FastifyReply) {
+    return reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE);
+  }
+
+  @Public()
+  @Get('api/docs/assets/:file')
+  async asset(@Param('file') file: string, @Res() reply: FastifyReply) {
+    const type = ASSETS[file];
+    if (!type) throw new NotFoundException();
+    return reply
+      .header('content-type', type)
+      .header('cache-control', 'public, max-age=86400')
+      .send(await readFile(join(getAbsoluteFSPath(), file)));
+  }
+}

@@ -1,0 +1,4 @@
+import { runService } from '@rustronaut/observability';
+import { startAuditService } from './audit.service';
+
+runService('audit', startAuditService);
