@@ -14,6 +14,7 @@ const unauthenticated = (message: string) => new AccessError(AccessErrorCode.Una
 export class Authenticator {
   #jwks: JWTVerifyGetKey | undefined;
   #jwksFetchedAt = 0;
+  #refreshing: Promise<unknown> | undefined;
 
   constructor(
     private readonly identity: IdentityClient,
@@ -40,7 +41,7 @@ export class Authenticator {
     return this.#verifyAccessToken(token);
   }
 
-  async #verifyAccessToken(token: string): Promise<Principal> {
+  async #verifyAccessToken(token: string, retried = false): Promise<Principal> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, await this.#keys(false), {
@@ -49,8 +50,9 @@ export class Authenticator {
       }));
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY' && Date.now() - this.#jwksFetchedAt > 5_000) {
-        return this.#retryWithFreshKeys(token);
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' && !retried) {
+        await this.#refreshKeys();
+        return this.#verifyAccessToken(token, true);
       }
       if (code === 'ERR_JWT_EXPIRED')
         throw unauthenticated('the access token expired: refresh it at POST /api/v1/auth/refresh');
@@ -76,9 +78,20 @@ export class Authenticator {
     };
   }
 
-  async #retryWithFreshKeys(token: string): Promise<Principal> {
-    await this.#keys(true);
-    return this.#verifyAccessToken(token);
+  /**
+   * A token signed by a key not seen yet (a rotation): refetch the JWKS, at most once a second
+   * whatever the traffic (tokens with made-up key ids cannot flood the identity service), with
+   * concurrent callers sharing one fetch.
+   */
+  #refreshKeys(): Promise<unknown> {
+    this.#refreshing ??= (async () => {
+      const wait = this.#jwksFetchedAt + 1_000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await this.#keys(true);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
   }
 
   async #keys(refresh: boolean): Promise<JWTVerifyGetKey> {
