@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { ADMIN, ConsoleHarness, call, login } from './console-harness';
 
 /**
@@ -232,6 +233,35 @@ describe('console (e2e, started processes)', () => {
     expect(
       (await call(base, 'POST', '/auth/refresh', { body: { refresh_token: second.refresh } })).status,
     ).toBe(401);
+  });
+
+  it('asks for a TOTP code once two-factor authentication is on', async () => {
+    await newUser('judy@example.com');
+    const judy = (await login(base, 'judy@example.com', 'long-enough-pw')).access;
+    const { secret, otpauth_url } = (await call(base, 'POST', '/me/totp/setup', { token: judy })).body;
+    expect(otpauth_url).toMatch(/^otpauth:\/\/totp\//);
+    const code = () => new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+    expect(
+      (
+        await call(base, 'POST', '/me/totp/enable', {
+          token: judy,
+          body: { secret, code: '000000' === code() ? '111111' : '000000' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await call(base, 'POST', '/me/totp/enable', { token: judy, body: { secret, code: code() } })).body
+        .totp_enabled,
+    ).toBe(true);
+
+    const without = await call(base, 'POST', '/auth/login', {
+      body: { email: 'judy@example.com', password: 'long-enough-pw' },
+    });
+    expect(without.body.error).toMatchObject({ status: 401, code: 'AUTH_TOTP_REQUIRED' });
+    const withCode = await call(base, 'POST', '/auth/login', {
+      body: { email: 'judy@example.com', password: 'long-enough-pw', totp: code() },
+    });
+    expect(withCode.status).toBe(200);
   });
 
   it('rotates the signing key without logging anyone out', async () => {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
@@ -9,11 +9,16 @@ export class TracingInterceptor implements NestInterceptor {
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const route = request.routeOptions?.url ?? request.url;
-    const span = trace.getTracer('rustronaut').startSpan(`${request.method} ${route}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'http.route': route },
-    });
-    const active = trace.setSpan(context.active(), span);
+    // A caller's W3C traceparent is continued, so a client can follow its request through.
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = trace
+      .getTracer('rustronaut')
+      .startSpan(
+        `${request.method} ${route}`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } },
+        parent,
+      );
+    const active = trace.setSpan(parent, span);
     return new Observable((subscriber) =>
       context.with(active, () =>
         next.handle().subscribe({
