@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '@rustronaut/testing';
-import { ADMIN, ConsoleHarness, call, login } from './console-harness';
+import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 
 interface CollectedSpan {
   service: string;

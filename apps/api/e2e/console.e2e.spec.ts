@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { ADMIN, ConsoleHarness, call, login } from './console-harness';
+import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 
 /**
  * The console as a person uses it with curl: identity, audit and api started as processes.

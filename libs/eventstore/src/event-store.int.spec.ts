@@ -70,6 +70,22 @@ describe('EventStore (real NATS JetStream)', () => {
     expect(await sut.load({ type: 'account', id: 'nobody' })).toEqual({ version: 0, events: [] });
   });
 
+  it("sees another writer's appends after it has read (and cached) an aggregate", async () => {
+    const account = { type: 'account', id: 'shared' };
+    const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const first = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
+    expect((await other.load(account)).version).toBe(first.version);
+    const second = await sut.append(
+      account,
+      first.version,
+      [{ type: 'AmountDeposited', data: { cents: 7 } }],
+      opts(),
+    );
+    const reloaded = await other.load(account);
+    expect(reloaded.version).toBe(second.version);
+    expect(reloaded.events.map((e) => e.type)).toEqual(['AccountOpened', 'AmountDeposited']);
+  });
+
   it('lets exactly one of 20 concurrent appends expecting the same version win', async () => {
     const account = { type: 'account', id: 'contended' };
     const results = await Promise.allSettled(

@@ -55,6 +55,14 @@ export interface EventStoreOptions<D extends AnyEventDefinition> extends EventSt
   publishTimeoutMs?: number;
   clock?: () => Date;
   tracer?: Tracer;
+  /** How many aggregates' histories to keep in memory (most recently used first); 0 turns it off. */
+  cachedAggregates?: number;
+}
+
+interface Commit<E> {
+  seq: number;
+  commandId: string;
+  events: E[];
 }
 
 const WRONG_LAST_SEQUENCE = 10071;
@@ -72,6 +80,8 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly #publishTimeoutMs: number;
   readonly #clock: () => Date;
   readonly #tracer: Tracer;
+  readonly #cache = new Map<string, { commits: Commit<EventOf<D>>[] }>();
+  readonly #cacheSize: number;
 
   constructor(options: EventStoreOptions<D>) {
     this.#js = options.nc.jetstream();
@@ -81,6 +91,7 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
     this.#clock = options.clock ?? (() => new Date());
     this.#tracer = options.tracer ?? trace.getTracer('@rustronaut/eventstore');
+    this.#cacheSize = options.cachedAggregates ?? 10_000;
   }
 
   get streamName(): string {
@@ -232,13 +243,17 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     }
   }
 
-  async #loadCommits(
-    aggregate: AggregateRef,
-  ): Promise<{ version: number; commits: { seq: number; commandId: string; events: EventOf<D>[] }[] }> {
+  /**
+   * An aggregate's commits. Stored commits never change, so the ones read before are kept (for the
+   * most recently used aggregates) and only newer ones are fetched: loading an aggregate costs one
+   * round trip plus one per new commit, however long its history.
+   */
+  async #loadCommits(aggregate: AggregateRef): Promise<{ version: number; commits: Commit<EventOf<D>>[] }> {
     const direct = await this.#direct;
     const subject = this.#subjectOf(aggregate);
-    const commits: { seq: number; commandId: string; events: EventOf<D>[] }[] = [];
-    let seq = 1;
+    const known = this.#cache.get(subject);
+    const commits: Commit<EventOf<D>>[] = known ? [...known.commits] : [];
+    let seq = (commits.at(-1)?.seq ?? 0) + 1;
     for (;;) {
       let message;
       try {
@@ -254,7 +269,18 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
       });
       seq = message.seq + 1;
     }
+    this.#remember(subject, commits);
     return { version: commits.at(-1)?.seq ?? 0, commits };
+  }
+
+  #remember(subject: string, commits: Commit<EventOf<D>>[]): void {
+    if (commits.length === 0) return;
+    this.#cache.delete(subject);
+    this.#cache.set(subject, { commits });
+    if (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
   }
 
   #subjectOf(aggregate: AggregateRef): string {

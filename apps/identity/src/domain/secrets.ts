@@ -15,7 +15,8 @@ export function parseSecret(
   token: string,
 ): { id: string; secret: string } | undefined {
   const match = new RegExp(`^${prefix}_((?:[a-z]+_)?[A-Za-z0-9]+)_([A-Za-z0-9_-]{43})$`).exec(token);
-  return match ? { id: match[1]!, secret: match[2]! } : undefined;
+  const [, id, secret] = match ?? [];
+  return id && secret ? { id, secret } : undefined;
 }
 
 export function hashSecret(secret: string): string {

@@ -9,7 +9,7 @@ import { evolveApiKey, fold } from '../domain/aggregates';
 import { forbidden, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { issueSecret } from '../domain/secrets';
-import { actorOf, commit, type IdentityDeps } from './identity-deps';
+import { actorOf, commit, retryOnConflict, type IdentityDeps } from './identity-deps';
 
 export class ApiKeyUseCases {
   constructor(private readonly deps: IdentityDeps) {}
@@ -59,26 +59,28 @@ export class ApiKeyUseCases {
   }
 
   async revoke(principal: Principal, id: string): Promise<ApiKeyView> {
-    const loaded = await this.deps.store.load({ type: 'api_key', id });
-    const key = fold(loaded.events, evolveApiKey);
-    if (!key || key.orgId !== principal.orgId) throw notFound('API key', id);
-    if (key.ownerUserId !== principal.userId && !roleAtLeast(principal.role, 'admin')) {
-      throw forbidden("only the key's owner or an admin can revoke it");
-    }
-    if (!key.revoked) {
-      await commit(
-        this.deps,
-        { type: 'api_key', id },
-        loaded.version,
-        [{ type: 'ApiKeyRevoked', data: {} }],
-        {
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        },
-      );
-    }
-    const view = await this.deps.queries.apiKey({ orgId: principal.orgId }, id);
-    if (!view) throw notFound('API key', id);
-    return view;
+    return retryOnConflict(undefined, async () => {
+      const loaded = await this.deps.store.load({ type: 'api_key', id });
+      const key = fold(loaded.events, evolveApiKey);
+      if (!key || key.orgId !== principal.orgId) throw notFound('API key', id);
+      if (key.ownerUserId !== principal.userId && !roleAtLeast(principal.role, 'admin')) {
+        throw forbidden("only the key's owner or an admin can revoke it");
+      }
+      if (!key.revoked) {
+        await commit(
+          this.deps,
+          { type: 'api_key', id },
+          loaded.version,
+          [{ type: 'ApiKeyRevoked', data: {} }],
+          {
+            orgId: principal.orgId,
+            actor: actorOf(principal),
+          },
+        );
+      }
+      const view = await this.deps.queries.apiKey({ orgId: principal.orgId }, id);
+      if (!view) throw notFound('API key', id);
+      return view;
+    });
   }
 }

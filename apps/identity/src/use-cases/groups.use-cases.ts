@@ -9,7 +9,7 @@ import type {
 import { evolveGroup, fold, type GroupState } from '../domain/aggregates';
 import { notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
+import { actorOf, commit, retryOnConflict, requireRole, type IdentityDeps } from './identity-deps';
 
 export class GroupUseCases {
   constructor(private readonly deps: IdentityDeps) {}
@@ -77,17 +77,19 @@ export class GroupUseCases {
     decide: (group: GroupState) => NewEvent<PlatformEvent>[],
     view = true,
   ): Promise<GroupView> {
-    requireRole(principal, 'admin');
-    const loaded = await this.deps.store.load({ type: 'group', id });
-    const group = fold(loaded.events, evolveGroup);
-    if (!group || group.deleted || group.orgId !== principal.orgId) throw notFound('group', id);
-    const events = decide(group);
-    if (events.length) {
-      await commit(this.deps, { type: 'group', id }, expectedVersion ?? loaded.version, events, {
-        orgId: principal.orgId,
-        actor: actorOf(principal),
-      });
-    }
-    return view ? this.get(principal, id) : ({} as GroupView);
+    return retryOnConflict(expectedVersion, async () => {
+      requireRole(principal, 'admin');
+      const loaded = await this.deps.store.load({ type: 'group', id });
+      const group = fold(loaded.events, evolveGroup);
+      if (!group || group.deleted || group.orgId !== principal.orgId) throw notFound('group', id);
+      const events = decide(group);
+      if (events.length) {
+        await commit(this.deps, { type: 'group', id }, expectedVersion ?? loaded.version, events, {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+        });
+      }
+      return view ? this.get(principal, id) : ({} as GroupView);
+    });
   }
 }

@@ -7,7 +7,13 @@ import {
   type PlatformEventDefinition,
   type Principal,
 } from '@rustronaut/contracts';
-import type { AggregateRef, EventStore, ExpectedVersion, ProjectionRunner } from '@rustronaut/eventstore';
+import {
+  ConcurrencyConflictError,
+  type AggregateRef,
+  type EventStore,
+  type ExpectedVersion,
+  type ProjectionRunner,
+} from '@rustronaut/eventstore';
 import type { RevocationList } from '@rustronaut/revocation';
 import type { SigningKeys } from '../domain/signing-keys';
 import type { IdentityQueries } from '../read-model/identity.queries';
@@ -47,4 +53,22 @@ export async function commit(
   });
   await deps.readModel.waitFor(result.version, 10_000);
   return result.version;
+}
+
+/**
+ * A change the caller made without naming a version (no If-Match) is decided again on the latest
+ * state when someone else got there first, a few times; one that named a version gets the 409.
+ */
+export async function retryOnConflict<T>(
+  expectedVersion: number | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (expectedVersion !== undefined || !(error instanceof ConcurrencyConflictError) || tries >= 5)
+        throw error;
+    }
+  }
 }

@@ -2,7 +2,7 @@ import type { IdentityCommand, OrganizationView, Page, Principal, UserView } fro
 import { evolveOrganization, fold } from '../domain/aggregates';
 import { forbidden, notFound } from '../domain/errors';
 import { DEFAULT_ORG_ID, newId } from '../domain/ids';
-import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
+import { actorOf, commit, retryOnConflict, requireRole, type IdentityDeps } from './identity-deps';
 import type { UserUseCases } from './users.use-cases';
 
 /** Owners of the default organisation run the platform: they create and delete organisations. */
@@ -83,42 +83,46 @@ export class OrganizationUseCases {
     principal: Principal,
     request: Omit<IdentityCommand<'identity.orgs.update'>, 'principal'>,
   ): Promise<OrganizationView> {
-    if (request.id !== principal.orgId && !isPlatformOperator(principal))
-      throw notFound('organisation', request.id);
-    requireRole(principal, 'owner');
-    const loaded = await this.deps.store.load({ type: 'organization', id: request.id });
-    const org = fold(loaded.events, evolveOrganization);
-    if (!org || org.deleted) throw notFound('organisation', request.id);
-    if (org.name !== request.name) {
-      await commit(
-        this.deps,
-        { type: 'organization', id: request.id },
-        request.expectedVersion ?? loaded.version,
-        [{ type: 'OrganizationRenamed', data: { name: request.name } }],
-        { orgId: request.id, actor: actorOf(principal) },
-      );
-    }
-    return this.#view(request.id);
+    return retryOnConflict(request.expectedVersion, async () => {
+      if (request.id !== principal.orgId && !isPlatformOperator(principal))
+        throw notFound('organisation', request.id);
+      requireRole(principal, 'owner');
+      const loaded = await this.deps.store.load({ type: 'organization', id: request.id });
+      const org = fold(loaded.events, evolveOrganization);
+      if (!org || org.deleted) throw notFound('organisation', request.id);
+      if (org.name !== request.name) {
+        await commit(
+          this.deps,
+          { type: 'organization', id: request.id },
+          request.expectedVersion ?? loaded.version,
+          [{ type: 'OrganizationRenamed', data: { name: request.name } }],
+          { orgId: request.id, actor: actorOf(principal) },
+        );
+      }
+      return this.#view(request.id);
+    });
   }
 
   async delete(
     principal: Principal,
     request: Omit<IdentityCommand<'identity.orgs.delete'>, 'principal'>,
   ): Promise<{ deleted: true }> {
-    if (!isPlatformOperator(principal))
-      throw forbidden('only owners of the default organisation delete organisations');
-    if (request.id === DEFAULT_ORG_ID) throw forbidden('the default organisation cannot be deleted');
-    const loaded = await this.deps.store.load({ type: 'organization', id: request.id });
-    const org = fold(loaded.events, evolveOrganization);
-    if (!org || org.deleted) throw notFound('organisation', request.id);
-    await commit(
-      this.deps,
-      { type: 'organization', id: request.id },
-      request.expectedVersion ?? loaded.version,
-      [{ type: 'OrganizationDeleted', data: {} }],
-      { orgId: request.id, actor: actorOf(principal) },
-    );
-    return { deleted: true };
+    return retryOnConflict(request.expectedVersion, async () => {
+      if (!isPlatformOperator(principal))
+        throw forbidden('only owners of the default organisation delete organisations');
+      if (request.id === DEFAULT_ORG_ID) throw forbidden('the default organisation cannot be deleted');
+      const loaded = await this.deps.store.load({ type: 'organization', id: request.id });
+      const org = fold(loaded.events, evolveOrganization);
+      if (!org || org.deleted) throw notFound('organisation', request.id);
+      await commit(
+        this.deps,
+        { type: 'organization', id: request.id },
+        request.expectedVersion ?? loaded.version,
+        [{ type: 'OrganizationDeleted', data: {} }],
+        { orgId: request.id, actor: actorOf(principal) },
+      );
+      return { deleted: true };
+    });
   }
 
   async #view(id: string): Promise<OrganizationView> {

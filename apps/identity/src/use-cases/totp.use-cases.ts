@@ -2,7 +2,7 @@ import type { Principal, UserView } from '@rustronaut/contracts';
 import { evolveUser, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, forbidden, notFound } from '../domain/errors';
 import { newTotpSecret, totpCodeValid, totpUrl } from '../domain/totp';
-import { actorOf, commit, type IdentityDeps } from './identity-deps';
+import { actorOf, commit, retryOnConflict, type IdentityDeps } from './identity-deps';
 
 /** Two-factor authentication of the calling user: set up, then enable with a valid code. */
 export class TotpUseCases {
@@ -43,13 +43,15 @@ export class TotpUseCases {
       | { type: 'UserTotpEnabled'; data: { totpSecret: string } }
       | { type: 'UserTotpDisabled'; data: Record<string, never> },
   ): Promise<UserView> {
-    await this.#self(principal);
-    const loaded = await this.deps.store.load({ type: 'user', id: principal.userId });
-    if (!fold(loaded.events, evolveUser)) throw notFound('user', principal.userId);
-    await commit(this.deps, { type: 'user', id: principal.userId }, loaded.version, [event], {
-      orgId: principal.orgId,
-      actor: actorOf(principal),
+    return retryOnConflict(undefined, async () => {
+      await this.#self(principal);
+      const loaded = await this.deps.store.load({ type: 'user', id: principal.userId });
+      if (!fold(loaded.events, evolveUser)) throw notFound('user', principal.userId);
+      await commit(this.deps, { type: 'user', id: principal.userId }, loaded.version, [event], {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+      });
+      return this.#self(principal);
     });
-    return this.#self(principal);
   }
 }

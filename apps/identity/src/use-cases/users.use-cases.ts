@@ -13,7 +13,7 @@ import { evolveEmail, evolveUser, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { hashPassword } from '../domain/passwords';
-import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
+import { actorOf, commit, retryOnConflict, requireRole, type IdentityDeps } from './identity-deps';
 
 /** The aggregate that owns an email address: a hash, so the id is subject-safe. */
 export function emailAggregate(email: string) {
@@ -75,75 +75,79 @@ export class UserUseCases {
   }
 
   async update(principal: Principal, request: Body<'identity.users.update'>): Promise<UserView> {
-    const { store } = this.deps;
-    const loaded = await store.load({ type: 'user', id: request.id });
-    const user = fold(loaded.events, evolveUser);
-    if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
-    const self = principal.userId === request.id;
-    if (!self) {
-      requireRole(principal, 'admin');
-      if (user.role === 'owner') requireRole(principal, 'owner');
-    }
-    const events: NewEvent<PlatformEvent>[] = [];
-    const profile: { name?: string; email?: string } = {};
-    if (request.name !== undefined && request.name !== user.name) profile.name = request.name;
-    if (request.email !== undefined && request.email.toLowerCase() !== user.email.toLowerCase())
-      profile.email = request.email;
-    if (Object.keys(profile).length) events.push({ type: 'UserProfileUpdated', data: profile });
-    if (request.role !== undefined && request.role !== user.role) {
-      requireRole(principal, request.role === 'owner' || user.role === 'owner' ? 'owner' : 'admin');
-      if (user.role === 'owner') await this.#keepAnOwner(principal.orgId);
-      events.push({ type: 'UserRoleChanged', data: { role: request.role } });
-    }
-    if (request.password !== undefined) {
-      events.push({
-        type: 'UserPasswordChanged',
-        data: { passwordHash: await hashPassword(request.password) },
-      });
-    }
-    if (events.length === 0) return this.#view(principal.orgId, request.id);
-    const actor = actorOf(principal);
-    if (profile.email) await this.#claimEmail(profile.email, request.id, principal.orgId, actor);
-    await commit(
-      this.deps,
-      { type: 'user', id: request.id },
-      request.expectedVersion ?? loaded.version,
-      events,
-      {
-        orgId: principal.orgId,
-        actor,
-      },
-    );
-    if (profile.email) await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
-    if (request.password !== undefined || request.role !== undefined) {
-      await this.#revokeSessions(principal, request.id, 'password_changed', principal.sessionId);
-    }
-    return this.#view(principal.orgId, request.id);
+    return retryOnConflict(request.expectedVersion, async () => {
+      const { store } = this.deps;
+      const loaded = await store.load({ type: 'user', id: request.id });
+      const user = fold(loaded.events, evolveUser);
+      if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
+      const self = principal.userId === request.id;
+      if (!self) {
+        requireRole(principal, 'admin');
+        if (user.role === 'owner') requireRole(principal, 'owner');
+      }
+      const events: NewEvent<PlatformEvent>[] = [];
+      const profile: { name?: string; email?: string } = {};
+      if (request.name !== undefined && request.name !== user.name) profile.name = request.name;
+      if (request.email !== undefined && request.email.toLowerCase() !== user.email.toLowerCase())
+        profile.email = request.email;
+      if (Object.keys(profile).length) events.push({ type: 'UserProfileUpdated', data: profile });
+      if (request.role !== undefined && request.role !== user.role) {
+        requireRole(principal, request.role === 'owner' || user.role === 'owner' ? 'owner' : 'admin');
+        if (user.role === 'owner') await this.#keepAnOwner(principal.orgId);
+        events.push({ type: 'UserRoleChanged', data: { role: request.role } });
+      }
+      if (request.password !== undefined) {
+        events.push({
+          type: 'UserPasswordChanged',
+          data: { passwordHash: await hashPassword(request.password) },
+        });
+      }
+      if (events.length === 0) return this.#view(principal.orgId, request.id);
+      const actor = actorOf(principal);
+      if (profile.email) await this.#claimEmail(profile.email, request.id, principal.orgId, actor);
+      await commit(
+        this.deps,
+        { type: 'user', id: request.id },
+        request.expectedVersion ?? loaded.version,
+        events,
+        {
+          orgId: principal.orgId,
+          actor,
+        },
+      );
+      if (profile.email) await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
+      if (request.password !== undefined || request.role !== undefined) {
+        await this.#revokeSessions(principal, request.id, 'password_changed', principal.sessionId);
+      }
+      return this.#view(principal.orgId, request.id);
+    });
   }
 
   async delete(principal: Principal, request: Body<'identity.users.delete'>): Promise<{ deleted: true }> {
-    requireRole(principal, 'admin');
-    const loaded = await this.deps.store.load({ type: 'user', id: request.id });
-    const user = fold(loaded.events, evolveUser);
-    if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
-    if (user.role === 'owner') {
-      requireRole(principal, 'owner');
-      await this.#keepAnOwner(principal.orgId);
-    }
-    const actor = actorOf(principal);
-    await commit(
-      this.deps,
-      { type: 'user', id: request.id },
-      request.expectedVersion ?? loaded.version,
-      [{ type: 'UserDeleted', data: {} }],
-      {
-        orgId: principal.orgId,
-        actor,
-      },
-    );
-    await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
-    await this.#revokeSessions(principal, request.id, 'user_deleted');
-    return { deleted: true };
+    return retryOnConflict(request.expectedVersion, async () => {
+      requireRole(principal, 'admin');
+      const loaded = await this.deps.store.load({ type: 'user', id: request.id });
+      const user = fold(loaded.events, evolveUser);
+      if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
+      if (user.role === 'owner') {
+        requireRole(principal, 'owner');
+        await this.#keepAnOwner(principal.orgId);
+      }
+      const actor = actorOf(principal);
+      await commit(
+        this.deps,
+        { type: 'user', id: request.id },
+        request.expectedVersion ?? loaded.version,
+        [{ type: 'UserDeleted', data: {} }],
+        {
+          orgId: principal.orgId,
+          actor,
+        },
+      );
+      await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
+      await this.#revokeSessions(principal, request.id, 'user_deleted');
+      return { deleted: true };
+    });
   }
 
   async #view(orgId: string, id: string): Promise<UserView> {

@@ -1,0 +1,1 @@
+export { ADMIN, ConsoleHarness, call, login } from './console-harness';
