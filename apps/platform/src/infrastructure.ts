@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { PlatformConfig } from '@rustronaut/config';
 
@@ -97,4 +98,23 @@ async function retry<T>(attempt: () => Promise<T>, times: number, delayMs: numbe
     }
   }
   throw last;
+}
+
+/** Checks that Redis answers (rate limits and revocations live there). */
+export async function ensureRedis(config: PlatformConfig, report: Reporter): Promise<void> {
+  const url = new URL(config.redisUrl);
+  report.step(`Redis at ${url.host}`);
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+    report.done('Redis answers');
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${url.host} (${(error as Error).message}). ` +
+        'Start it (Debian: apt-get install redis-server), or set RN_REDIS_URL to a running server.',
+    );
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConsoleConfig } from '@rustronaut/config';
 import { ensureEventStream } from '@rustronaut/eventstore';
-import { connectOrStartNats, ensureDatabase, type Reporter } from './infrastructure';
+import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
 import { Supervisor, type ServiceSpec } from './supervisor';
 
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env['RN_DATA_DIR'] ?? '.rustronaut');
   const { nc, embedded } = await connectOrStartNats(config, dataDir, report);
   await ensureDatabase(config, report);
+  await ensureRedis(config, report);
   report.step('migrations');
   await migrateAll(config, report.done);
   report.step(`events stream ${config.eventsStream}`);

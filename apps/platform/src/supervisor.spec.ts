@@ -1,0 +1,31 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Supervisor } from './supervisor';
+
+describe('Supervisor', () => {
+  it('restarts a service that crashes, logs the crash, and stops everything on request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rn-supervisor-'));
+    const entry = join(dir, 'flaky.js');
+    // Crashes on its first run (no marker file yet), then stays up.
+    writeFileSync(
+      entry,
+      `const fs = require('fs'); const marker = ${JSON.stringify(join(dir, 'ran'))};
+       if (!fs.existsSync(marker)) { fs.writeFileSync(marker, '1'); console.log('crashing'); process.exit(3); }
+       console.log('up'); setInterval(() => {}, 1000);`,
+    );
+    const events: string[] = [];
+    const sut = new Supervisor([{ name: 'flaky', entry }], {
+      started: (name) => events.push(`started ${name}`),
+      crashed: (name, code) => events.push(`crashed ${name} ${code}`),
+      output: (name, line) => events.push(`${name}: ${line}`),
+    });
+    sut.start();
+    const deadline = Date.now() + 10_000;
+    while (!events.includes('flaky: up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sut.stop(2_000);
+    // Output and exit notices of one process may interleave; the order of starts and crash is fixed.
+    expect(events.filter((e) => !e.startsWith('flaky:'))).toEqual(['started flaky', 'crashed flaky 3', 'started flaky']);
+    expect(events).toEqual(expect.arrayContaining(['flaky: crashing', 'flaky: up']));
+  });
+});
