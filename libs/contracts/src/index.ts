@@ -28,3 +28,4 @@ export {
 } from './subjects';
 export * from './events';
 export * from './messages';
+export * from './net';

@@ -1,4 +1,4 @@
-import type { IdentityEvent } from '@rustronaut/contracts';
+import type { PlatformEvent } from '@rustronaut/contracts';
 import { evolveGroup, evolveSession, evolveUser, fold } from './aggregates';
 
 const meta = {
@@ -12,7 +12,7 @@ const meta = {
   commandId: 'c',
   trace: {},
 } as const;
-const ev = (type: string, data: object) => ({ ...meta, type, data }) as unknown as IdentityEvent;
+const ev = (type: string, data: object) => ({ ...meta, type, data }) as unknown as PlatformEvent;
 
 describe('identity aggregates', () => {
   it('folds a user through its life', () => {

@@ -1,4 +1,4 @@
-import type { IdentityEvent, Role } from '@rustronaut/contracts';
+import type { PlatformEvent, Role } from '@rustronaut/contracts';
 
 /**
  * The state each identity aggregate needs to decide, folded from its events. Pure functions:
@@ -50,9 +50,9 @@ export interface EmailState {
   userId: string | null;
 }
 
-type Evolve<S> = (state: S | undefined, event: IdentityEvent) => S | undefined;
+type Evolve<S> = (state: S | undefined, event: PlatformEvent) => S | undefined;
 
-export function fold<S>(events: readonly IdentityEvent[], evolve: Evolve<S>): S | undefined {
+export function fold<S>(events: readonly PlatformEvent[], evolve: Evolve<S>): S | undefined {
   return events.reduce<S | undefined>(evolve, undefined);
 }
 

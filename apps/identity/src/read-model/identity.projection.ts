@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { IdentityEvent, PlatformEvent } from '@rustronaut/contracts';
+import type { PlatformEvent } from '@rustronaut/contracts';
 import type { Projection } from '@rustronaut/eventstore';
 
 /**
@@ -11,7 +11,7 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
   const t = (table: string) => `"${schema}"."${table}"`;
   return {
     name: `${schema}_read_model`,
-    async apply(event: IdentityEvent, { manager, sequence }) {
+    async apply(event: PlatformEvent, { manager, sequence }) {
       const at = event.occurredAt;
       const id = event.aggregateId;
       const q = (sql: string, params: unknown[]) => manager.query(sql, params);
@@ -146,10 +146,8 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
           ));
         case 'SessionRevoked':
           return void (await q(`UPDATE ${t('sessions')} SET revoked_at = $2 WHERE id = $1`, [id, at]));
-        case 'EmailClaimed':
-        case 'EmailReleased':
-        case 'SigningKeyRotated':
-          return;
+        default:
+          return; // events of other services' aggregates, and claims with no read model
       }
     },
     async reset(manager: EntityManager) {
@@ -157,5 +155,5 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
         `TRUNCATE ${['organizations', 'users', 'groups', 'group_members', 'api_keys', 'sessions'].map(t).join(', ')}`,
       );
     },
-  } as Projection<PlatformEvent>;
+  };
 }

@@ -1,13 +1,16 @@
 import { EventRegistry } from '../event-registry';
 import type { EventOf } from '../event-definition';
 import { identityEvents } from './identity.events';
+import { policyEvents } from './policy.events';
 
 export * from './identity.events';
+export * from './policy.events';
 
 /** Every event type of the platform. */
-export const platformEvents = [...identityEvents] as const;
+export const platformEvents = [...identityEvents, ...policyEvents] as const;
 export type PlatformEventDefinition = (typeof platformEvents)[number];
 export type PlatformEvent = EventOf<PlatformEventDefinition>;
 export type IdentityEvent = EventOf<(typeof identityEvents)[number]>;
+export type PolicyEvent = EventOf<(typeof policyEvents)[number]>;
 
 export const platformRegistry = new EventRegistry<PlatformEventDefinition>(platformEvents);

@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { RoleSchema } from './identity.events';
+import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
+import { defineEvent } from '../event-definition';
+
+// The shapes of sites, resources, targets and policies: validated here once, used by the policy
+// service, the API (bodies), the config snapshot and the gateway.
+
+const Name = z.string().trim().min(1).max(200);
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+export const CidrSchema = z.string().refine(isCidr, 'is not a CIDR such as 10.1.0.0/24');
+export const DomainSchema = z
+  .string()
+  .transform((d) => d.trim().toLowerCase())
+  .refine(isDomainPattern, 'is not a domain such as app.company.com or *.api.company.com');
+export const TargetAddressSchema = z
+  .string()
+  .refine(
+    (a) => parseTargetAddress(a) !== undefined,
+    'is not an address such as 10.1.0.100:80 or unix:/var/run/app.sock',
+  );
+
+export const ConnectionTypeSchema = z.enum(['wireguard', 'local', 'tunnel']);
+export const ResourceProtocolSchema = z.enum(['http', 'tcp', 'udp']);
+export const TargetProtocolSchema = z.enum(['http', 'https', 'tcp', 'udp']);
+export const AuthMethodSchema = z.enum(['sso', 'pin', 'password', 'share_link']);
+export const LoadBalancingSchema = z.enum(['round_robin', 'weighted', 'least_connections', 'region_aware']);
+
+export const SiteDataSchema = z.object({
+  name: Name,
+  subnet: CidrSchema,
+  region: z.string().trim().min(1).max(64),
+  connectionType: ConnectionTypeSchema,
+});
+export type SiteData = z.infer<typeof SiteDataSchema>;
+
+export const HealthCheckSchema = z.object({
+  kind: z.enum(['http', 'tcp']),
+  path: z.string().startsWith('/').max(1000).default('/'),
+  intervalS: z.number().int().min(1).max(3600).default(10),
+  timeoutS: z.number().int().min(1).max(60).default(2),
+  healthyThreshold: z.number().int().min(1).max(20).default(2),
+  unhealthyThreshold: z.number().int().min(1).max(20).default(3),
+});
+
+export const TargetDataSchema = z.object({
+  address: TargetAddressSchema,
+  protocol: TargetProtocolSchema,
+  weight: z.number().int().min(0).max(1000).default(1),
+  region: z.string().trim().min(1).max(64).nullable().default(null),
+  healthCheck: HealthCheckSchema.nullable().default(null),
+});
+export type TargetData = z.infer<typeof TargetDataSchema>;
+
+export const FirewallRuleSchema = z.object({
+  action: z.enum(['allow', 'deny']),
+  cidrs: z.array(CidrSchema).max(500).default([]),
+  countries: z
+    .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 country code such as DE'))
+    .max(250)
+    .default([]),
+  paths: z.array(z.string().startsWith('/').max(1000)).max(100).default([]),
+  headers: z
+    .array(z.object({ name: z.string().min(1).max(100), pattern: z.string().max(500) }))
+    .max(20)
+    .default([]),
+  userAgents: z.array(z.string().min(1).max(500)).max(50).default([]),
+});
+export const RateLimitSchema = z.object({
+  requestsPerMinute: z.number().int().min(1).max(1_000_000),
+  burst: z.number().int().min(1).max(1_000_000),
+  per: z.enum(['ip', 'user', 'resource']).default('ip'),
+});
+
+const ResourceFields = {
+  siteId: Id,
+  name: Name,
+  protocol: ResourceProtocolSchema,
+  domains: z.array(DomainSchema).max(50).default([]),
+  publicPort: z.number().int().min(1).max(65535).nullable().default(null),
+  pathPrefix: z.string().startsWith('/').max(1000).nullable().default(null),
+  authRequired: z.boolean().default(true),
+  authMethods: z.array(AuthMethodSchema).max(4).default(['sso']),
+  loadBalancing: LoadBalancingSchema.default('round_robin'),
+  firewallRules: z.array(FirewallRuleSchema).max(100).default([]),
+  rateLimit: RateLimitSchema.nullable().default(null),
+};
+export const ResourceDataSchema = z.object(ResourceFields);
+export type ResourceData = z.infer<typeof ResourceDataSchema>;
+
+export const TimeWindowSchema = z.object({
+  days: z
+    .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+    .min(1)
+    .max(7),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+  end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM'),
+  timeZone: z.string().max(64).default('UTC'),
+});
+
+export const PolicySubjectsSchema = z.object({
+  users: z.array(Id).max(1000).default([]),
+  groups: z.array(Id).max(1000).default([]),
+  roles: z.array(RoleSchema).max(3).default([]),
+  anyAuthenticated: z.boolean().default(false),
+});
+export const PolicyConditionsSchema = z.object({
+  sourceCidrs: z.array(CidrSchema).max(500).default([]),
+  countries: z
+    .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 country code such as DE'))
+    .max(250)
+    .default([]),
+  paths: z.array(z.string().startsWith('/').max(1000)).max(100).default([]),
+  methods: z
+    .array(z.string().regex(/^[A-Z]{3,10}$/, 'must be an HTTP method such as GET'))
+    .max(10)
+    .default([]),
+  timeWindows: z.array(TimeWindowSchema).max(20).default([]),
+});
+export const PolicyDataSchema = z.object({
+  name: Name,
+  effect: z.enum(['allow', 'deny']),
+  /** The resources it governs; empty means every resource of the organisation. */
+  resourceIds: z.array(Id).max(1000).default([]),
+  subjects: PolicySubjectsSchema,
+  conditions: PolicyConditionsSchema.default({
+    sourceCidrs: [],
+    countries: [],
+    paths: [],
+    methods: [],
+    timeWindows: [],
+  }),
+});
+export type PolicyData = z.infer<typeof PolicyDataSchema>;
+
+// Site
+export const SiteCreated = defineEvent({ type: 'SiteCreated', aggregate: 'site', schema: SiteDataSchema });
+export const SiteUpdated = defineEvent({
+  type: 'SiteUpdated',
+  aggregate: 'site',
+  schema: SiteDataSchema.partial(),
+});
+export const SiteDeleted = defineEvent({ type: 'SiteDeleted', aggregate: 'site', schema: z.object({}) });
+export const SitePortClaimed = defineEvent({
+  type: 'SitePortClaimed',
+  aggregate: 'site',
+  schema: z.object({
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(['tcp', 'udp']),
+    resourceId: Id,
+  }),
+});
+export const SitePortReleased = defineEvent({
+  type: 'SitePortReleased',
+  aggregate: 'site',
+  schema: z.object({ port: z.number().int().min(1).max(65535), protocol: z.enum(['tcp', 'udp']) }),
+});
+
+// The subnets of an organisation's sites, kept in one aggregate (id: the org id) so two sites can
+// never get overlapping subnets, whatever the timing.
+export const SiteSubnetRegistered = defineEvent({
+  type: 'SiteSubnetRegistered',
+  aggregate: 'site_subnets',
+  schema: z.object({ siteId: Id, subnet: CidrSchema }),
+});
+export const SiteSubnetReleased = defineEvent({
+  type: 'SiteSubnetReleased',
+  aggregate: 'site_subnets',
+  schema: z.object({ siteId: Id }),
+});
+
+// A domain served by at most one resource across the whole platform (id: a hash of the domain).
+export const DomainClaimed = defineEvent({
+  type: 'DomainClaimed',
+  aggregate: 'domain',
+  schema: z.object({ domain: z.string(), resourceId: Id }),
+});
+export const DomainReleased = defineEvent({
+  type: 'DomainReleased',
+  aggregate: 'domain',
+  schema: z.object({ resourceId: Id }),
+});
+
+// Resource and its targets
+export const ResourceCreated = defineEvent({
+  type: 'ResourceCreated',
+  aggregate: 'resource',
+  schema: ResourceDataSchema,
+});
+export const ResourceUpdated = defineEvent({
+  type: 'ResourceUpdated',
+  aggregate: 'resource',
+  schema: ResourceDataSchema.omit({ siteId: true, protocol: true }).partial(),
+});
+export const ResourceDeleted = defineEvent({
+  type: 'ResourceDeleted',
+  aggregate: 'resource',
+  schema: z.object({}),
+});
+export const ResourceTargetAdded = defineEvent({
+  type: 'ResourceTargetAdded',
+  aggregate: 'resource',
+  schema: TargetDataSchema.extend({ targetId: Id }),
+});
+export const ResourceTargetUpdated = defineEvent({
+  type: 'ResourceTargetUpdated',
+  aggregate: 'resource',
+  schema: TargetDataSchema.partial().extend({ targetId: Id }),
+});
+export const ResourceTargetRemoved = defineEvent({
+  type: 'ResourceTargetRemoved',
+  aggregate: 'resource',
+  schema: z.object({ targetId: Id }),
+});
+
+// Policy
+export const PolicyCreated = defineEvent({
+  type: 'PolicyCreated',
+  aggregate: 'policy',
+  schema: PolicyDataSchema,
+});
+export const PolicyUpdated = defineEvent({
+  type: 'PolicyUpdated',
+  aggregate: 'policy',
+  schema: PolicyDataSchema.partial(),
+});
+export const PolicyDeleted = defineEvent({
+  type: 'PolicyDeleted',
+  aggregate: 'policy',
+  schema: z.object({}),
+});
+
+export const policyEvents = [
+  SiteCreated,
+  SiteUpdated,
+  SiteDeleted,
+  SitePortClaimed,
+  SitePortReleased,
+  SiteSubnetRegistered,
+  SiteSubnetReleased,
+  DomainClaimed,
+  DomainReleased,
+  ResourceCreated,
+  ResourceUpdated,
+  ResourceDeleted,
+  ResourceTargetAdded,
+  ResourceTargetUpdated,
+  ResourceTargetRemoved,
+  PolicyCreated,
+  PolicyUpdated,
+  PolicyDeleted,
+] as const;

@@ -1,0 +1,1 @@
+export { decide, pathMatches, type AccessRequest, type Decision, type PolicyRule } from './decide';
