@@ -2,11 +2,13 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { CreateAuditLog1764000000000 } from './audit/1764000000000-CreateAuditLog';
 import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
+import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
 
 /** The migrations of each service, oldest first. */
 export const MIGRATIONS = {
   identity: [CreateIdentityReadModel1764000000000],
   audit: [CreateAuditLog1764000000000],
+  policy: [CreatePolicyReadModel1764100000000],
 } as const;
 
 export type ServiceWithSchema = keyof typeof MIGRATIONS;

@@ -13,19 +13,23 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { TracingInterceptor } from './http/tracing.interceptor';
-import type { AuditClient, IdentityClient } from './identity-client';
+import type { AuditClient, IdentityClient, PolicyClient } from './service-clients';
 import { ApiKeysController } from './routes/api-keys.controller';
 import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';
 import { GroupsController } from './routes/groups.controller';
 import { MetaController } from './routes/meta.controller';
 import { OrgsController } from './routes/orgs.controller';
-import { AUDIT, IDENTITY, PUBLIC_URL } from './routes/tokens';
+import { PoliciesController } from './routes/policies.controller';
+import { ResourcesController } from './routes/resources.controller';
+import { SitesController } from './routes/sites.controller';
+import { AUDIT, IDENTITY, POLICY, PUBLIC_URL } from './routes/tokens';
 import { UsersController } from './routes/users.controller';
 
 interface ApiParts {
   identity: IdentityClient;
   audit: AuditClient;
+  policy: PolicyClient;
   authenticator: Authenticator;
   limiter: LoginRateLimiter;
   logger: Logger;
@@ -44,11 +48,15 @@ class ApiModule {
         ApiKeysController,
         OrgsController,
         AuditController,
+        SitesController,
+        ResourcesController,
+        PoliciesController,
         MetaController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
         { provide: AUDIT, useValue: parts.audit },
+        { provide: POLICY, useValue: parts.policy },
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
         {
@@ -76,6 +84,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
   const parts: ApiParts = {
     identity,
     audit,
+    policy: new ServiceClient(nats, 'policy'),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,

@@ -104,7 +104,12 @@ async function retry<T>(attempt: () => Promise<T>, times: number, delayMs: numbe
 export async function ensureRedis(config: PlatformConfig, report: Reporter): Promise<void> {
   const url = new URL(config.redisUrl);
   report.step(`Redis at ${url.host}`);
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -22,10 +22,15 @@ describe('Supervisor', () => {
     });
     sut.start();
     const deadline = Date.now() + 10_000;
-    while (!events.includes('flaky: up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!events.includes('flaky: up') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     await sut.stop(2_000);
     // Output and exit notices of one process may interleave; the order of starts and crash is fixed.
-    expect(events.filter((e) => !e.startsWith('flaky:'))).toEqual(['started flaky', 'crashed flaky 3', 'started flaky']);
+    expect(events.filter((e) => !e.startsWith('flaky:'))).toEqual([
+      'started flaky',
+      'crashed flaky 3',
+      'started flaky',
+    ]);
     expect(events).toEqual(expect.arrayContaining(['flaky: crashing', 'flaky: up']));
   });
 });

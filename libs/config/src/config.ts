@@ -112,7 +112,7 @@ export interface ConsoleConfig extends PlatformConfig {
   loginLimits: { perIp: number; perAccount: number; windowSeconds: number };
   tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
   /** Postgres schema of each service; a prefix keeps several platforms (or tests) apart in one database. */
-  schemas: { identity: string; audit: string };
+  schemas: { identity: string; audit: string; policy: string };
   redisPrefix: string;
 }
 
@@ -137,7 +137,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       windowSeconds: c.RN_LOGIN_LIMIT_WINDOW,
     },
     tracing: { exporter: c.RN_OTEL_EXPORTER, endpoint: c.RN_OTEL_ENDPOINT },
-    schemas: { identity: `${prefix}identity`, audit: `${prefix}audit` },
+    schemas: { identity: `${prefix}identity`, audit: `${prefix}audit`, policy: `${prefix}policy` },
     redisPrefix: c.RN_REDIS_PREFIX,
   };
 }

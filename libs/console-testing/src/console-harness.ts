@@ -10,6 +10,9 @@ const DIST = join(__dirname, '../../../dist/apps');
 
 export const ADMIN = { email: 'admin@example.com', password: 'S3cure-pass!' };
 
+const SERVICES = ['identity', 'audit', 'policy', 'api'] as const;
+type Service = (typeof SERVICES)[number];
+
 /**
  * The console as a person runs it: identity, audit and api as separate processes (the built
  * dist/), on a NATS server of the test's own, schemas and Redis keys under a unique prefix.
@@ -36,10 +39,11 @@ export class ConsoleHarness {
     );
     await migrateService(harness.databaseUrl, 'identity', `${harness.prefix}_identity`);
     await migrateService(harness.databaseUrl, 'audit', `${harness.prefix}_audit`);
+    await migrateService(harness.databaseUrl, 'policy', `${harness.prefix}_policy`);
     const nc = await connect({ servers: harness.nats.url });
     await ensureEventStream(await nc.jetstreamManager());
     await nc.close();
-    for (const service of ['identity', 'audit', 'api'] as const) harness.startService(service);
+    for (const service of SERVICES) harness.startService(service);
     await harness.waitForApi();
     return harness;
   }
@@ -64,7 +68,7 @@ export class ConsoleHarness {
     };
   }
 
-  startService(name: 'identity' | 'audit' | 'api'): void {
+  startService(name: Service): void {
     const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name, 'src/main.js')], {
       env: this.env(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +80,7 @@ export class ConsoleHarness {
   }
 
   /** Kills a service the hard way (SIGKILL), as a crash would. */
-  async kill(name: 'identity' | 'audit' | 'api'): Promise<void> {
+  async kill(name: Service): Promise<void> {
     const child = this.#children.get(name);
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
@@ -125,6 +129,7 @@ export class ConsoleHarness {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_identity" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_audit" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_policy" CASCADE`);
     await client.end();
   }
 }

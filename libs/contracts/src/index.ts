@@ -29,3 +29,4 @@ export {
 export * from './events';
 export * from './messages';
 export * from './net';
+export { newId, type IdPrefix } from './ids';

@@ -16,3 +16,4 @@ export {
   type ProjectionRunnerOptions,
   type RunnerLogger,
 } from './projection/projection-runner';
+export { commitAndWait, retryOnConflict } from './commit-and-wait';

@@ -3,6 +3,22 @@ import { RoleSchema } from './identity.events';
 import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
 import { defineEvent } from '../event-definition';
 
+/**
+ * The schema of a partial update: every field optional and *without* its default, so a change that
+ * does not mention a field leaves it as it is (`.partial()` would fill in the defaults).
+ */
+export function patchOf<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => {
+      const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
+      return [key, inner.optional()];
+    }),
+  ) as unknown as {
+    [K in keyof Shape]: z.ZodOptional<Shape[K] extends z.ZodDefault<infer I> ? I : Shape[K]>;
+  };
+  return z.strictObject(shape);
+}
+
 // The shapes of sites, resources, targets and policies: validated here once, used by the policy
 // service, the API (bodies), the config snapshot and the gateway.
 
@@ -26,7 +42,7 @@ export const TargetProtocolSchema = z.enum(['http', 'https', 'tcp', 'udp']);
 export const AuthMethodSchema = z.enum(['sso', 'pin', 'password', 'share_link']);
 export const LoadBalancingSchema = z.enum(['round_robin', 'weighted', 'least_connections', 'region_aware']);
 
-export const SiteDataSchema = z.object({
+export const SiteDataSchema = z.strictObject({
   name: Name,
   subnet: CidrSchema,
   region: z.string().trim().min(1).max(64),
@@ -34,7 +50,7 @@ export const SiteDataSchema = z.object({
 });
 export type SiteData = z.infer<typeof SiteDataSchema>;
 
-export const HealthCheckSchema = z.object({
+export const HealthCheckSchema = z.strictObject({
   kind: z.enum(['http', 'tcp']),
   path: z.string().startsWith('/').max(1000).default('/'),
   intervalS: z.number().int().min(1).max(3600).default(10),
@@ -43,7 +59,7 @@ export const HealthCheckSchema = z.object({
   unhealthyThreshold: z.number().int().min(1).max(20).default(3),
 });
 
-export const TargetDataSchema = z.object({
+export const TargetDataSchema = z.strictObject({
   address: TargetAddressSchema,
   protocol: TargetProtocolSchema,
   weight: z.number().int().min(0).max(1000).default(1),
@@ -52,7 +68,7 @@ export const TargetDataSchema = z.object({
 });
 export type TargetData = z.infer<typeof TargetDataSchema>;
 
-export const FirewallRuleSchema = z.object({
+export const FirewallRuleSchema = z.strictObject({
   action: z.enum(['allow', 'deny']),
   cidrs: z.array(CidrSchema).max(500).default([]),
   countries: z
@@ -61,12 +77,12 @@ export const FirewallRuleSchema = z.object({
     .default([]),
   paths: z.array(z.string().startsWith('/').max(1000)).max(100).default([]),
   headers: z
-    .array(z.object({ name: z.string().min(1).max(100), pattern: z.string().max(500) }))
+    .array(z.strictObject({ name: z.string().min(1).max(100), pattern: z.string().max(500) }))
     .max(20)
     .default([]),
   userAgents: z.array(z.string().min(1).max(500)).max(50).default([]),
 });
-export const RateLimitSchema = z.object({
+export const RateLimitSchema = z.strictObject({
   requestsPerMinute: z.number().int().min(1).max(1_000_000),
   burst: z.number().int().min(1).max(1_000_000),
   per: z.enum(['ip', 'user', 'resource']).default('ip'),
@@ -85,10 +101,10 @@ const ResourceFields = {
   firewallRules: z.array(FirewallRuleSchema).max(100).default([]),
   rateLimit: RateLimitSchema.nullable().default(null),
 };
-export const ResourceDataSchema = z.object(ResourceFields);
+export const ResourceDataSchema = z.strictObject(ResourceFields);
 export type ResourceData = z.infer<typeof ResourceDataSchema>;
 
-export const TimeWindowSchema = z.object({
+export const TimeWindowSchema = z.strictObject({
   days: z
     .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
     .min(1)
@@ -98,13 +114,13 @@ export const TimeWindowSchema = z.object({
   timeZone: z.string().max(64).default('UTC'),
 });
 
-export const PolicySubjectsSchema = z.object({
+export const PolicySubjectsSchema = z.strictObject({
   users: z.array(Id).max(1000).default([]),
   groups: z.array(Id).max(1000).default([]),
   roles: z.array(RoleSchema).max(3).default([]),
   anyAuthenticated: z.boolean().default(false),
 });
-export const PolicyConditionsSchema = z.object({
+export const PolicyConditionsSchema = z.strictObject({
   sourceCidrs: z.array(CidrSchema).max(500).default([]),
   countries: z
     .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 country code such as DE'))
@@ -117,7 +133,7 @@ export const PolicyConditionsSchema = z.object({
     .default([]),
   timeWindows: z.array(TimeWindowSchema).max(20).default([]),
 });
-export const PolicyDataSchema = z.object({
+export const PolicyDataSchema = z.strictObject({
   name: Name,
   effect: z.enum(['allow', 'deny']),
   /** The resources it governs; empty means every resource of the organisation. */
@@ -140,11 +156,15 @@ export const SiteUpdated = defineEvent({
   aggregate: 'site',
   schema: SiteDataSchema.partial(),
 });
-export const SiteDeleted = defineEvent({ type: 'SiteDeleted', aggregate: 'site', schema: z.object({}) });
+export const SiteDeleted = defineEvent({
+  type: 'SiteDeleted',
+  aggregate: 'site',
+  schema: z.strictObject({}),
+});
 export const SitePortClaimed = defineEvent({
   type: 'SitePortClaimed',
   aggregate: 'site',
-  schema: z.object({
+  schema: z.strictObject({
     port: z.number().int().min(1).max(65535),
     protocol: z.enum(['tcp', 'udp']),
     resourceId: Id,
@@ -153,7 +173,7 @@ export const SitePortClaimed = defineEvent({
 export const SitePortReleased = defineEvent({
   type: 'SitePortReleased',
   aggregate: 'site',
-  schema: z.object({ port: z.number().int().min(1).max(65535), protocol: z.enum(['tcp', 'udp']) }),
+  schema: z.strictObject({ port: z.number().int().min(1).max(65535), protocol: z.enum(['tcp', 'udp']) }),
 });
 
 // The subnets of an organisation's sites, kept in one aggregate (id: the org id) so two sites can
@@ -161,24 +181,24 @@ export const SitePortReleased = defineEvent({
 export const SiteSubnetRegistered = defineEvent({
   type: 'SiteSubnetRegistered',
   aggregate: 'site_subnets',
-  schema: z.object({ siteId: Id, subnet: CidrSchema }),
+  schema: z.strictObject({ siteId: Id, subnet: CidrSchema }),
 });
 export const SiteSubnetReleased = defineEvent({
   type: 'SiteSubnetReleased',
   aggregate: 'site_subnets',
-  schema: z.object({ siteId: Id }),
+  schema: z.strictObject({ siteId: Id }),
 });
 
 // A domain served by at most one resource across the whole platform (id: a hash of the domain).
 export const DomainClaimed = defineEvent({
   type: 'DomainClaimed',
   aggregate: 'domain',
-  schema: z.object({ domain: z.string(), resourceId: Id }),
+  schema: z.strictObject({ domain: z.string(), resourceId: Id }),
 });
 export const DomainReleased = defineEvent({
   type: 'DomainReleased',
   aggregate: 'domain',
-  schema: z.object({ resourceId: Id }),
+  schema: z.strictObject({ resourceId: Id }),
 });
 
 // Resource and its targets
@@ -190,12 +210,12 @@ export const ResourceCreated = defineEvent({
 export const ResourceUpdated = defineEvent({
   type: 'ResourceUpdated',
   aggregate: 'resource',
-  schema: ResourceDataSchema.omit({ siteId: true, protocol: true }).partial(),
+  schema: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true })),
 });
 export const ResourceDeleted = defineEvent({
   type: 'ResourceDeleted',
   aggregate: 'resource',
-  schema: z.object({}),
+  schema: z.strictObject({}),
 });
 export const ResourceTargetAdded = defineEvent({
   type: 'ResourceTargetAdded',
@@ -205,12 +225,12 @@ export const ResourceTargetAdded = defineEvent({
 export const ResourceTargetUpdated = defineEvent({
   type: 'ResourceTargetUpdated',
   aggregate: 'resource',
-  schema: TargetDataSchema.partial().extend({ targetId: Id }),
+  schema: patchOf(TargetDataSchema).extend({ targetId: Id }),
 });
 export const ResourceTargetRemoved = defineEvent({
   type: 'ResourceTargetRemoved',
   aggregate: 'resource',
-  schema: z.object({ targetId: Id }),
+  schema: z.strictObject({ targetId: Id }),
 });
 
 // Policy
@@ -227,7 +247,7 @@ export const PolicyUpdated = defineEvent({
 export const PolicyDeleted = defineEvent({
   type: 'PolicyDeleted',
   aggregate: 'policy',
-  schema: z.object({}),
+  schema: z.strictObject({}),
 });
 
 export const policyEvents = [

@@ -2,3 +2,4 @@ export * from './principal';
 export * from './reply';
 export * from './identity.messages';
 export * from './audit.messages';
+export * from './policy.messages';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../domain-error';
+import type { Actor } from '../envelope';
 import { RoleSchema, type Role } from '../events/identity.events';
 
 /** Who is calling, as the API authenticated them: a user's session or an API key. */
@@ -39,4 +40,9 @@ export function requireRole(principal: Principal, required: Role): void {
   if (!roleAtLeast(principal.role, required)) {
     throw forbidden(`this needs the ${required} role or higher; you have ${principal.role}`);
   }
+}
+
+/** The actor recorded on the events a principal causes. */
+export function actorOf(principal: Principal): Actor {
+  return { kind: principal.kind, id: principal.id };
 }

@@ -4,10 +4,14 @@ import type {
   IdentityRequest,
   IdentityRequests,
   IdentityResponses,
+  PolicyRequest,
+  PolicyRequests,
+  PolicyResponses,
 } from '@rustronaut/contracts';
 import type { ServiceClient } from '@rustronaut/messaging';
 import type { z } from 'zod';
 
+/** Typed NATS clients of the services the API talks to. */
 export type IdentityClient = ServiceClient<
   { [P in keyof typeof IdentityRequests]: IdentityRequest<P> },
   IdentityResponses
@@ -15,4 +19,8 @@ export type IdentityClient = ServiceClient<
 export type AuditClient = ServiceClient<
   { [P in keyof typeof AuditRequests]: z.input<(typeof AuditRequests)[P]> },
   AuditResponses
+>;
+export type PolicyClient = ServiceClient<
+  { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
+  PolicyResponses
 >;

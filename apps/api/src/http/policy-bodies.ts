@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import {
+  PolicyDataSchema,
+  PolicyRequests,
+  ResourceDataSchema,
+  SiteDataSchema,
+  TargetDataSchema,
+  patchOf,
+} from '@rustronaut/contracts';
+
+/**
+ * Bodies of the sites/resources/policies routes: the contracts' schemas themselves (camelCase);
+ * clients send snake_case, which `snakeBody` maps on the way in and in error messages.
+ */
+export const SiteBody = SiteDataSchema;
+export const SitePatch = patchOf(SiteDataSchema);
+export const ResourceBody = ResourceDataSchema.extend({
+  targets: z.array(TargetDataSchema).max(100).default([]),
+});
+export const ResourcePatch = patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true }));
+export const TargetBody = TargetDataSchema;
+export const TargetPatch = patchOf(TargetDataSchema);
+export const PolicyBody = PolicyDataSchema;
+export const PolicyPatch = patchOf(PolicyDataSchema);
+export const SimulateBody = PolicyRequests['policy.simulate']
+  .omit({ principal: true })
+  .extend({ userId: z.string().nullable() });
+export const ResourceListQuery = z.object({
+  site_id: z.string().max(64).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});

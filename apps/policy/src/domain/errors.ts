@@ -1,0 +1,18 @@
+import { DomainError } from '@rustronaut/contracts';
+
+/** Codes raised by the policy service (see docs/errors.md). */
+export enum PolicyErrorCode {
+  NotFound = 'POLICY_NOT_FOUND',
+  DomainTaken = 'POLICY_DOMAIN_TAKEN',
+  SubnetOverlap = 'POLICY_SUBNET_OVERLAP',
+  PortInUse = 'POLICY_PORT_IN_USE',
+  InvalidResource = 'POLICY_INVALID_RESOURCE',
+  SiteInUse = 'POLICY_SITE_IN_USE',
+}
+
+export class PolicyError extends DomainError<PolicyErrorCode> {}
+
+export const notFound = (what: string, id: string) =>
+  new PolicyError(PolicyErrorCode.NotFound, `${what} ${id} does not exist in your organisation`, {
+    details: { id },
+  });

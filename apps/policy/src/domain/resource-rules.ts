@@ -1,0 +1,21 @@
+import type { ResourceData } from '@rustronaut/contracts';
+import { PolicyError, PolicyErrorCode } from './errors';
+
+/** The shape a resource must have for its protocol: HTTP by domains, TCP/UDP by a public port. */
+export function checkResourceShape(resource: ResourceData): void {
+  const invalid = (message: string, field: string) =>
+    new PolicyError(PolicyErrorCode.InvalidResource, message, { details: { field } });
+  if (resource.protocol === 'http') {
+    if (resource.domains.length === 0) throw invalid('an http resource needs at least one domain', 'domains');
+    if (resource.publicPort !== null)
+      throw invalid('an http resource is reached by its domains, not a public_port', 'public_port');
+  } else {
+    if (resource.publicPort === null)
+      throw invalid(`a ${resource.protocol} resource needs a public_port`, 'public_port');
+    if (resource.domains.length > 0)
+      throw invalid(`a ${resource.protocol} resource has no domains`, 'domains');
+    if (resource.pathPrefix !== null) throw invalid('path_prefix is for http resources', 'path_prefix');
+  }
+  if (new Set(resource.domains).size !== resource.domains.length)
+    throw invalid('a domain is listed twice', 'domains');
+}

@@ -1,0 +1,98 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { connect } from 'nats';
+import { DataSource } from 'typeorm';
+import type { ConsoleConfig } from '@rustronaut/config';
+import {
+  platformRegistry,
+  type IdentityRequest,
+  type IdentityRequests,
+  type IdentityResponses,
+} from '@rustronaut/contracts';
+import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
+import { ServiceClient, ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import type { Logger } from '@rustronaut/observability';
+import { PolicyController } from './policy.controller';
+import { policyProjection } from './read-model/policy.projection';
+import { PolicyQueries } from './read-model/policy.queries';
+import { PolicyUseCases } from './use-cases/policies.use-cases';
+import type { PolicyDeps } from './use-cases/policy-deps';
+import { ResourceUseCases } from './use-cases/resources.use-cases';
+import { SiteUseCases } from './use-cases/sites.use-cases';
+
+@Module({})
+class PolicyModule {
+  static register(deps: PolicyDeps): DynamicModule {
+    return {
+      module: PolicyModule,
+      controllers: [PolicyController],
+      providers: [
+        { provide: SiteUseCases, useValue: new SiteUseCases(deps) },
+        { provide: ResourceUseCases, useValue: new ResourceUseCases(deps) },
+        { provide: PolicyUseCases, useValue: new PolicyUseCases(deps) },
+      ],
+    };
+  }
+}
+
+/** Sites, resources, targets and policies over NATS; its read model in its own schema. */
+export async function startPolicyService(config: ConsoleConfig, logger: Logger) {
+  const schema = config.schemas.policy;
+  const nc = await connect({ servers: config.natsServers, name: 'policy', maxReconnectAttempts: -1 });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: config.databaseUrl,
+    schema,
+    extra: { max: 10 },
+  });
+  await dataSource.initialize();
+  const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
+  const readModel = new ProjectionRunner({
+    nc,
+    dataSource,
+    schema,
+    registry: platformRegistry,
+    projection: policyProjection(schema),
+    name: config.eventsStream,
+    logger: logger.child({ component: 'read-model' }),
+  });
+  await readModel.start();
+  const rpc = ClientProxyFactory.create({
+    transport: Transport.NATS,
+    options: { servers: config.natsServers, name: 'policy-client' },
+  });
+  await rpc.connect();
+  const identity = new ServiceClient<
+    { [P in keyof typeof IdentityRequests]: IdentityRequest<P> },
+    IdentityResponses
+  >(rpc, 'identity');
+  const deps: PolicyDeps = {
+    store,
+    readModel,
+    queries: new PolicyQueries(dataSource, schema),
+    async userAccess(principal, userId) {
+      const user = await identity.request('identity.users.get', { principal, id: userId });
+      return { role: user.role, groups: user.groups };
+    },
+    clock: () => new Date(),
+  };
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(PolicyModule.register(deps), {
+    transport: Transport.NATS,
+    options: { servers: config.natsServers, queue: 'policy', name: 'policy-rpc' },
+    logger: ['error', 'warn'],
+  });
+  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
+  await app.listen();
+  logger.info({ schema }, 'policy service ready');
+  return {
+    async close() {
+      await app.close();
+      await rpc.close();
+      await readModel.stop();
+      await nc.drain();
+      await dataSource.destroy();
+    },
+  };
+}

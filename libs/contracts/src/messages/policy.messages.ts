@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import {
+  PolicyDataSchema,
+  ResourceDataSchema,
+  SiteDataSchema,
+  TargetDataSchema,
+  patchOf,
+  type PolicyData,
+  type ResourceData,
+  type SiteData,
+  type TargetData,
+} from '../events/policy.events';
+import { PrincipalSchema } from './principal';
+import type { Page } from './identity.messages';
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Version = z.number().int().min(0).optional();
+const Authed = { principal: PrincipalSchema };
+const PageFields = {
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+};
+
+/** Request schemas of the policy service, by NATS pattern. */
+export const PolicyRequests = {
+  'policy.sites.create': z.object({ ...Authed, site: SiteDataSchema }),
+  'policy.sites.list': z.object({ ...Authed, ...PageFields }),
+  'policy.sites.get': z.object({ ...Authed, id: Id }),
+  'policy.sites.update': z.object({
+    ...Authed,
+    id: Id,
+    expectedVersion: Version,
+    changes: patchOf(SiteDataSchema),
+  }),
+  'policy.sites.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
+
+  'policy.resources.create': z.object({
+    ...Authed,
+    resource: ResourceDataSchema,
+    targets: z.array(TargetDataSchema).max(100).default([]),
+  }),
+  'policy.resources.list': z.object({ ...Authed, siteId: Id.optional(), ...PageFields }),
+  'policy.resources.get': z.object({ ...Authed, id: Id }),
+  'policy.resources.update': z.object({
+    ...Authed,
+    id: Id,
+    expectedVersion: Version,
+    changes: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true })),
+  }),
+  'policy.resources.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
+  'policy.targets.add': z.object({ ...Authed, resourceId: Id, target: TargetDataSchema }),
+  'policy.targets.list': z.object({ ...Authed, resourceId: Id }),
+  'policy.targets.update': z.object({
+    ...Authed,
+    resourceId: Id,
+    targetId: Id,
+    changes: patchOf(TargetDataSchema),
+  }),
+  'policy.targets.remove': z.object({ ...Authed, resourceId: Id, targetId: Id }),
+
+  'policy.policies.create': z.object({ ...Authed, policy: PolicyDataSchema }),
+  'policy.policies.list': z.object({ ...Authed, ...PageFields }),
+  'policy.policies.get': z.object({ ...Authed, id: Id }),
+  'policy.policies.update': z.object({
+    ...Authed,
+    id: Id,
+    expectedVersion: Version,
+    changes: patchOf(PolicyDataSchema),
+  }),
+  'policy.policies.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
+  'policy.simulate': z.object({
+    ...Authed,
+    userId: Id.nullable(),
+    resourceId: Id,
+    ip: z.string().min(2).max(64),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .nullable()
+      .default(null),
+    path: z.string().startsWith('/').max(2000).default('/'),
+    method: z
+      .string()
+      .regex(/^[A-Z]{3,10}$/)
+      .default('GET'),
+    at: z.iso.datetime({ offset: true }).optional(),
+  }),
+} as const;
+
+export type PolicyPattern = keyof typeof PolicyRequests;
+export type PolicyRequest<P extends PolicyPattern> = z.input<(typeof PolicyRequests)[P]>;
+export type PolicyCommand<P extends PolicyPattern> = z.output<(typeof PolicyRequests)[P]>;
+
+export interface SiteView extends SiteData {
+  id: string;
+  orgId: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+export interface TargetView extends TargetData {
+  id: string;
+  resourceId: string;
+}
+export interface ResourceView extends ResourceData {
+  id: string;
+  orgId: string;
+  targets: TargetView[];
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+export interface PolicyView extends PolicyData {
+  id: string;
+  orgId: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+export interface SimulationView {
+  allowed: boolean;
+  decidedBy: { policyId: string; name: string; effect: 'allow' | 'deny' } | null;
+  reason: string;
+  evaluated: number;
+}
+
+export interface PolicyResponses {
+  'policy.sites.create': SiteView;
+  'policy.sites.list': Page<SiteView>;
+  'policy.sites.get': SiteView;
+  'policy.sites.update': SiteView;
+  'policy.sites.delete': { deleted: true };
+  'policy.resources.create': ResourceView;
+  'policy.resources.list': Page<ResourceView>;
+  'policy.resources.get': ResourceView;
+  'policy.resources.update': ResourceView;
+  'policy.resources.delete': { deleted: true };
+  'policy.targets.add': ResourceView;
+  'policy.targets.list': TargetView[];
+  'policy.targets.update': ResourceView;
+  'policy.targets.remove': ResourceView;
+  'policy.policies.create': PolicyView;
+  'policy.policies.list': Page<PolicyView>;
+  'policy.policies.get': PolicyView;
+  'policy.policies.update': PolicyView;
+  'policy.policies.delete': { deleted: true };
+  'policy.simulate': SimulationView;
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, AnyEventDefinition, EventOf, NewEvent } from '@rustronaut/contracts';
+import { ConcurrencyConflictError } from './errors';
+import type { AggregateRef, EventStore, ExpectedVersion } from './event-store';
+import type { ProjectionRunner } from './projection/projection-runner';
+
+/**
+ * Appends one command's events and waits until the service's own read model has them, so the
+ * caller reads its own write on its next request. Returns the aggregate's new version.
+ */
+export async function commitAndWait<D extends AnyEventDefinition>(
+  target: { store: EventStore<D>; readModel: ProjectionRunner<D> },
+  aggregate: AggregateRef,
+  expectedVersion: ExpectedVersion,
+  events: NewEvent<EventOf<D>>[],
+  meta: { orgId: string; actor: Actor; commandId?: string },
+): Promise<number> {
+  const result = await target.store.append(aggregate, expectedVersion, events, {
+    commandId: meta.commandId ?? randomUUID(),
+    orgId: meta.orgId,
+    actor: meta.actor,
+  });
+  await target.readModel.waitFor(result.version, 10_000);
+  return result.version;
+}
+
+/**
+ * A change made without naming a version (no If-Match) is decided again on the latest state when
+ * someone else got there first, a few times; one that named a version gets the conflict.
+ */
+export async function retryOnConflict<T>(
+  expectedVersion: number | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (expectedVersion !== undefined || !(error instanceof ConcurrencyConflictError) || tries >= 5)
+        throw error;
+    }
+  }
+}
