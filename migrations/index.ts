@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { CreateAuditLog1764000000000 } from './audit/1764000000000-CreateAuditLog';
 import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
+import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
 import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
 
 /** The migrations of each service, oldest first. */
@@ -9,6 +10,7 @@ export const MIGRATIONS = {
   identity: [CreateIdentityReadModel1764000000000],
   audit: [CreateAuditLog1764000000000],
   policy: [CreatePolicyReadModel1764100000000],
+  distributor: [CreateDistributorKeys1764200000000],
 } as const;
 
 export type ServiceWithSchema = keyof typeof MIGRATIONS;

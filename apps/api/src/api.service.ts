@@ -13,7 +13,7 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { TracingInterceptor } from './http/tracing.interceptor';
-import type { AuditClient, IdentityClient, PolicyClient } from './service-clients';
+import type { AuditClient, DistributorClient, IdentityClient, PolicyClient } from './service-clients';
 import { ApiKeysController } from './routes/api-keys.controller';
 import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';
@@ -23,13 +23,15 @@ import { OrgsController } from './routes/orgs.controller';
 import { PoliciesController } from './routes/policies.controller';
 import { ResourcesController } from './routes/resources.controller';
 import { SitesController } from './routes/sites.controller';
-import { AUDIT, IDENTITY, POLICY, PUBLIC_URL } from './routes/tokens';
+import { ConfigController } from './routes/config.controller';
+import { AUDIT, DISTRIBUTOR, IDENTITY, POLICY, PUBLIC_URL } from './routes/tokens';
 import { UsersController } from './routes/users.controller';
 
 interface ApiParts {
   identity: IdentityClient;
   audit: AuditClient;
   policy: PolicyClient;
+  distributor: DistributorClient;
   authenticator: Authenticator;
   limiter: LoginRateLimiter;
   logger: Logger;
@@ -51,12 +53,14 @@ class ApiModule {
         SitesController,
         ResourcesController,
         PoliciesController,
+        ConfigController,
         MetaController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
         { provide: AUDIT, useValue: parts.audit },
         { provide: POLICY, useValue: parts.policy },
+        { provide: DISTRIBUTOR, useValue: parts.distributor },
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
         {
@@ -85,6 +89,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     identity,
     audit,
     policy: new ServiceClient(nats, 'policy'),
+    distributor: new ServiceClient(nats, 'config-distributor'),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,

@@ -24,3 +24,9 @@ export type PolicyClient = ServiceClient<
   { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
   PolicyResponses
 >;
+
+/** The config distributor answers one question: its public keys. */
+export type DistributorClient = ServiceClient<
+  { 'distributor.keys': Record<string, never> },
+  { 'distributor.keys': { keys: { id: string; publicKey: string }[] } }
+>;

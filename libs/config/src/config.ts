@@ -112,7 +112,7 @@ export interface ConsoleConfig extends PlatformConfig {
   loginLimits: { perIp: number; perAccount: number; windowSeconds: number };
   tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
   /** Postgres schema of each service; a prefix keeps several platforms (or tests) apart in one database. */
-  schemas: { identity: string; audit: string; policy: string };
+  schemas: { identity: string; audit: string; policy: string; distributor: string };
   redisPrefix: string;
 }
 
@@ -137,7 +137,71 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       windowSeconds: c.RN_LOGIN_LIMIT_WINDOW,
     },
     tracing: { exporter: c.RN_OTEL_EXPORTER, endpoint: c.RN_OTEL_ENDPOINT },
-    schemas: { identity: `${prefix}identity`, audit: `${prefix}audit`, policy: `${prefix}policy` },
+    schemas: {
+      identity: `${prefix}identity`,
+      audit: `${prefix}audit`,
+      policy: `${prefix}policy`,
+      distributor: `${prefix}distributor`,
+    },
     redisPrefix: c.RN_REDIS_PREFIX,
+  };
+}
+
+/** Settings of an edge gateway; command-line flags override them. */
+export const GatewayEnvSchema = z.object({
+  RN_GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+  RN_GATEWAY_SITES: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, 'must be site ids separated by commas')
+    .optional(),
+  RN_GATEWAY_DATA_DIR: z.string().min(1).default('.rustronaut/gateway'),
+  RN_GATEWAY_MANAGEMENT_PORT: Port.default(9090),
+  RN_GATEWAY_MANAGEMENT_HOST: z.string().default('127.0.0.1'),
+  RN_CONSOLE_URL: z.url().default('http://127.0.0.1:7080'),
+  RN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+});
+
+export interface GatewayConfig {
+  gatewayId: string | undefined;
+  siteIds: string[];
+  dataDir: string;
+  management: { port: number; host: string };
+  consoleUrl: string;
+  enrollmentToken: string | undefined;
+  natsServers: string[];
+  logLevel: PlatformConfig['logLevel'];
+}
+
+export function loadGatewayConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<
+    Record<'gatewayId' | 'sites' | 'dataDir' | 'managementPort' | 'console' | 'enroll' | 'nats', string>
+  > = {},
+): GatewayConfig {
+  const merged: NodeJS.ProcessEnv = { ...env };
+  const set = (name: string, value: string | undefined) => {
+    if (value !== undefined) merged[name] = value;
+  };
+  set('RN_GATEWAY_ID', flags.gatewayId);
+  set('RN_GATEWAY_SITES', flags.sites);
+  set('RN_GATEWAY_DATA_DIR', flags.dataDir);
+  set('RN_GATEWAY_MANAGEMENT_PORT', flags.managementPort);
+  set('RN_CONSOLE_URL', flags.console);
+  set('RN_ENROLLMENT_TOKEN', flags.enroll);
+  set('RN_NATS_URL', flags.nats);
+  const platform = loadPlatformConfig(merged);
+  const g = parseEnv(GatewayEnvSchema, merged);
+  return {
+    gatewayId: g.RN_GATEWAY_ID,
+    siteIds: g.RN_GATEWAY_SITES ? g.RN_GATEWAY_SITES.split(',') : [],
+    dataDir: g.RN_GATEWAY_DATA_DIR,
+    management: { port: g.RN_GATEWAY_MANAGEMENT_PORT, host: g.RN_GATEWAY_MANAGEMENT_HOST },
+    consoleUrl: g.RN_CONSOLE_URL.replace(/\/$/, ''),
+    enrollmentToken: g.RN_ENROLLMENT_TOKEN,
+    natsServers: platform.natsServers,
+    logLevel: platform.logLevel,
   };
 }

@@ -1,6 +1,9 @@
 export {
   ConfigError,
   ConsoleEnvSchema,
+  GatewayEnvSchema,
+  loadGatewayConfig,
+  type GatewayConfig,
   PlatformEnvSchema,
   loadConsoleConfig,
   loadPlatformConfig,

@@ -10,7 +10,7 @@ const DIST = join(__dirname, '../../../dist/apps');
 
 export const ADMIN = { email: 'admin@example.com', password: 'S3cure-pass!' };
 
-const SERVICES = ['identity', 'audit', 'policy', 'api'] as const;
+const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'api'] as const;
 type Service = (typeof SERVICES)[number];
 
 /**
@@ -40,6 +40,7 @@ export class ConsoleHarness {
     await migrateService(harness.databaseUrl, 'identity', `${harness.prefix}_identity`);
     await migrateService(harness.databaseUrl, 'audit', `${harness.prefix}_audit`);
     await migrateService(harness.databaseUrl, 'policy', `${harness.prefix}_policy`);
+    await migrateService(harness.databaseUrl, 'distributor', `${harness.prefix}_distributor`);
     const nc = await connect({ servers: harness.nats.url });
     await ensureEventStream(await nc.jetstreamManager());
     await nc.close();
@@ -100,7 +101,9 @@ export class ConsoleHarness {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ email: 'nobody@example.com', password: 'x' }),
           });
-          if (login.status === 401) return;
+          // …and the config distributor (its keys), the last to be ready.
+          const keys = await fetch(`${this.url}/api/v1/config/keys`);
+          if (login.status === 401 && keys.ok) return;
         }
       } catch {
         // not yet
@@ -129,7 +132,8 @@ export class ConsoleHarness {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_identity" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_audit" CASCADE`);
-    await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_policy" CASCADE`);
+    for (const schema of ['policy', 'distributor'])
+      await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_${schema}" CASCADE`);
     await client.end();
   }
 }

@@ -30,3 +30,4 @@ export * from './events';
 export * from './messages';
 export * from './net';
 export { newId, type IdPrefix } from './ids';
+export * from './config/site-snapshot';

@@ -284,6 +284,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tag: 'policies',
     ifMatch: true,
   },
+  {
+    method: 'get',
+    path: '/api/v1/config/keys',
+    summary: 'Public keys that verify site config snapshots',
+    tag: 'gateways',
+    public: true,
+  },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'meta', public: true },
   { method: 'get', path: '/api/v1/health', summary: 'Liveness', tag: 'meta', public: true },
 ];

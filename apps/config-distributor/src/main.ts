@@ -1,0 +1,4 @@
+import { runService } from '@rustronaut/observability';
+import { startConfigDistributor } from './config-distributor.service';
+
+runService('config-distributor', startConfigDistributor);

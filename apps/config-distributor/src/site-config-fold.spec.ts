@@ -1,0 +1,112 @@
+import { platformRegistry, type PlatformEvent } from '@rustronaut/contracts';
+import { SiteConfigFold } from './site-config-fold';
+
+let n = 0;
+const ev = (type: string, aggregateId: string, data: object, orgId = 'org_a'): PlatformEvent =>
+  platformRegistry.read({
+    id: `00000000-0000-5000-8000-${String(++n).padStart(12, '0')}`,
+    type,
+    version: 1,
+    aggregateType: platformRegistry.definition(type).aggregate,
+    aggregateId,
+    orgId,
+    occurredAt: '2026-11-24T00:00:00.000Z',
+    actor: { kind: 'system', id: 'system' },
+    commandId: `c${n}`,
+    trace: {},
+    data,
+  });
+
+describe('SiteConfigFold', () => {
+  it("builds a site's snapshot from its resources, governing policies and named groups", () => {
+    const sut = new SiteConfigFold();
+    expect(
+      sut.apply(
+        ev('SiteCreated', 'st_a', {
+          name: 'A',
+          subnet: '10.1.0.0/24',
+          region: 'eu',
+          connectionType: 'local',
+        }),
+        1,
+      ),
+    ).toEqual(['st_a']);
+    sut.apply(
+      ev('SiteCreated', 'st_b', { name: 'B', subnet: '10.2.0.0/24', region: 'eu', connectionType: 'local' }),
+      2,
+    );
+    expect(
+      sut.apply(
+        ev('ResourceCreated', 'res_1', {
+          siteId: 'st_a',
+          name: 'app',
+          protocol: 'http',
+          domains: ['app.example.com'],
+        }),
+        3,
+      ),
+    ).toEqual(['st_a']);
+    expect(
+      sut.apply(
+        ev('ResourceTargetAdded', 'res_1', { targetId: 'tgt_1', address: '10.1.0.5:80', protocol: 'http' }),
+        4,
+      ),
+    ).toEqual(['st_a']);
+    sut.apply(ev('GroupCreated', 'grp_1', { name: 'eng' }), 5);
+    sut.apply(ev('GroupMemberAdded', 'grp_1', { userId: 'usr_1' }), 6);
+    sut.apply(
+      ev('PolicyCreated', 'pol_1', {
+        name: 'eng',
+        effect: 'allow',
+        resourceIds: ['res_1'],
+        subjects: { groups: ['grp_1'] },
+      }),
+      7,
+    );
+    sut.apply(
+      ev(
+        'SiteCreated',
+        'st_x',
+        { name: 'X', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' },
+        'org_b',
+      ),
+      8,
+    );
+    sut.apply(
+      ev(
+        'PolicyCreated',
+        'pol_2',
+        { name: 'other org', effect: 'allow', subjects: { anyAuthenticated: true } },
+        'org_b',
+      ),
+      9,
+    );
+
+    const a = sut.snapshot('st_a', new Date(0))!;
+    expect(a.revision).toBe(7);
+    expect(a.resources).toEqual([
+      expect.objectContaining({
+        id: 'res_1',
+        targets: [expect.objectContaining({ id: 'tgt_1', address: '10.1.0.5:80' })],
+      }),
+    ]);
+    expect(a.policies.map((p) => p.id)).toEqual(['pol_1']);
+    expect(a.groups).toEqual({ grp_1: ['usr_1'] });
+    expect(sut.snapshot('st_b', new Date(0))!.policies).toEqual([]); // pol_1 names only res_1, on site A
+    expect(sut.snapshot('st_x', new Date(0))!.revision).toBe(9);
+  });
+
+  it('drops a deleted site and carries the newest signing keys to every site', () => {
+    const sut = new SiteConfigFold();
+    sut.apply(
+      ev('SiteCreated', 'st_a', { name: 'A', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' }),
+      1,
+    );
+    expect(
+      sut.apply(ev('SigningKeyRotated', 'sk_1', { kid: 'sk_1', publicJwk: { kid: 'sk_1' } }), 2),
+    ).toEqual(['st_a']);
+    expect(sut.snapshot('st_a', new Date(0))!.jwks).toEqual([{ kid: 'sk_1' }]);
+    sut.apply(ev('SiteDeleted', 'st_a', {}), 3);
+    expect(sut.snapshot('st_a', new Date(0))).toBeUndefined();
+  });
+});

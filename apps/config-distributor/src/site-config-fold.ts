@@ -1,0 +1,207 @@
+import type {
+  PlatformEvent,
+  PolicyData,
+  ResourceData,
+  SiteData,
+  SiteSnapshot,
+  TargetData,
+} from '@rustronaut/contracts';
+
+interface SiteEntry {
+  orgId: string;
+  data: SiteData;
+  deleted: boolean;
+}
+interface ResourceEntry {
+  orgId: string;
+  data: ResourceData;
+  targets: Map<string, TargetData>;
+  deleted: boolean;
+}
+
+/** How many of the newest token-signing keys a snapshot carries (older ones have expired tokens). */
+const JWKS_KEPT = 3;
+
+/**
+ * The whole platform's edge configuration, folded in memory from the events in stream order.
+ * `apply` says which sites an event changed; `snapshot` builds a site's snapshot, whose revision is
+ * the sequence of the last event that changed that site (so revisions only grow, across restarts).
+ */
+export class SiteConfigFold {
+  readonly #sites = new Map<string, SiteEntry>();
+  readonly #resources = new Map<string, ResourceEntry>();
+  readonly #policies = new Map<string, { orgId: string; data: PolicyData; deleted: boolean }>();
+  readonly #groups = new Map<string, { orgId: string; members: Set<string> }>();
+  readonly #jwks: Record<string, unknown>[] = [];
+  readonly #revisions = new Map<string, number>();
+
+  /** Applies one event; returns the ids of the sites whose snapshot changed. */
+  apply(event: PlatformEvent, sequence: number): string[] {
+    const changed = this.#affected(event);
+    this.#evolve(event);
+    for (const siteId of changed) this.#revisions.set(siteId, sequence);
+    return changed;
+  }
+
+  siteIds(): string[] {
+    return [...this.#sites.keys()];
+  }
+
+  isLive(siteId: string): boolean {
+    const site = this.#sites.get(siteId);
+    return !!site && !site.deleted;
+  }
+
+  snapshot(siteId: string, issuedAt: Date): SiteSnapshot | undefined {
+    const site = this.#sites.get(siteId);
+    if (!site || site.deleted) return undefined;
+    const resources = [...this.#resources]
+      .filter(([, r]) => !r.deleted && r.data.siteId === siteId)
+      .map(([id, r]) => ({
+        ...r.data,
+        id,
+        targets: [...r.targets].map(([targetId, t]) => ({ ...t, id: targetId })),
+      }));
+    const resourceIds = new Set(resources.map((r) => r.id));
+    const policies = [...this.#policies]
+      .filter(([, p]) => !p.deleted && p.orgId === site.orgId)
+      .filter(
+        ([, p]) => p.data.resourceIds.length === 0 || p.data.resourceIds.some((id) => resourceIds.has(id)),
+      )
+      .map(([id, p]) => ({ ...p.data, id }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const groups: Record<string, string[]> = {};
+    for (const groupId of new Set(policies.flatMap((p) => p.subjects.groups))) {
+      const group = this.#groups.get(groupId);
+      if (group && group.orgId === site.orgId) groups[groupId] = [...group.members].sort();
+    }
+    return {
+      format: 1,
+      siteId,
+      orgId: site.orgId,
+      revision: this.#revisions.get(siteId) ?? 0,
+      issuedAt: issuedAt.toISOString(),
+      site: site.data,
+      resources,
+      policies,
+      groups,
+      jwks: this.#jwks.slice(-JWKS_KEPT),
+    };
+  }
+
+  #orgSites(orgId: string): string[] {
+    return [...this.#sites].filter(([, s]) => s.orgId === orgId && !s.deleted).map(([id]) => id);
+  }
+
+  #affected(event: PlatformEvent): string[] {
+    switch (event.type) {
+      case 'SiteCreated':
+      case 'SiteUpdated':
+      case 'SiteDeleted':
+        return [event.aggregateId];
+      case 'ResourceCreated':
+        return [event.data.siteId];
+      case 'ResourceUpdated':
+      case 'ResourceDeleted':
+      case 'ResourceTargetAdded':
+      case 'ResourceTargetUpdated':
+      case 'ResourceTargetRemoved': {
+        const siteId = this.#resources.get(event.aggregateId)?.data.siteId;
+        return siteId ? [siteId] : [];
+      }
+      case 'PolicyCreated':
+      case 'PolicyUpdated':
+      case 'PolicyDeleted':
+      case 'GroupMemberAdded':
+      case 'GroupMemberRemoved':
+      case 'GroupDeleted':
+      case 'UserDeleted':
+        return this.#orgSites(event.orgId);
+      case 'SigningKeyRotated':
+        return [...this.#sites].filter(([, s]) => !s.deleted).map(([id]) => id);
+      default:
+        return [];
+    }
+  }
+
+  #evolve(event: PlatformEvent): void {
+    const id = event.aggregateId;
+    switch (event.type) {
+      case 'SiteCreated':
+        this.#sites.set(id, { orgId: event.orgId, data: event.data, deleted: false });
+        return;
+      case 'SiteUpdated': {
+        const site = this.#sites.get(id);
+        if (site) site.data = { ...site.data, ...defined(event.data) };
+        return;
+      }
+      case 'SiteDeleted': {
+        const site = this.#sites.get(id);
+        if (site) site.deleted = true;
+        return;
+      }
+      case 'ResourceCreated':
+        this.#resources.set(id, { orgId: event.orgId, data: event.data, targets: new Map(), deleted: false });
+        return;
+      case 'ResourceUpdated': {
+        const resource = this.#resources.get(id);
+        if (resource) resource.data = { ...resource.data, ...defined(event.data) };
+        return;
+      }
+      case 'ResourceDeleted': {
+        const resource = this.#resources.get(id);
+        if (resource) resource.deleted = true;
+        return;
+      }
+      case 'ResourceTargetAdded':
+      case 'ResourceTargetUpdated': {
+        const { targetId, ...target } = event.data;
+        const resource = this.#resources.get(id);
+        const current = resource?.targets.get(targetId);
+        if (resource)
+          resource.targets.set(targetId, { ...(current ?? {}), ...defined(target) } as TargetData);
+        return;
+      }
+      case 'ResourceTargetRemoved':
+        this.#resources.get(id)?.targets.delete(event.data.targetId);
+        return;
+      case 'PolicyCreated':
+        this.#policies.set(id, { orgId: event.orgId, data: event.data, deleted: false });
+        return;
+      case 'PolicyUpdated': {
+        const policy = this.#policies.get(id);
+        if (policy) policy.data = { ...policy.data, ...defined(event.data) };
+        return;
+      }
+      case 'PolicyDeleted': {
+        const policy = this.#policies.get(id);
+        if (policy) policy.deleted = true;
+        return;
+      }
+      case 'GroupCreated':
+        this.#groups.set(id, { orgId: event.orgId, members: new Set() });
+        return;
+      case 'GroupMemberAdded':
+        this.#groups.get(id)?.members.add(event.data.userId);
+        return;
+      case 'GroupMemberRemoved':
+        this.#groups.get(id)?.members.delete(event.data.userId);
+        return;
+      case 'GroupDeleted':
+        this.#groups.delete(id);
+        return;
+      case 'UserDeleted':
+        for (const group of this.#groups.values()) group.members.delete(id);
+        return;
+      case 'SigningKeyRotated':
+        this.#jwks.push(event.data.publicJwk);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

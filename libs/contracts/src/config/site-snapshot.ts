@@ -1,0 +1,87 @@
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { PolicyData, ResourceData, SiteData, TargetData } from '../events/policy.events';
+
+/**
+ * Everything a gateway needs to serve one site alone: its resources and targets, the policies
+ * that govern them, the group memberships those policies name, and the keys that verify users'
+ * tokens. `revision` is the stream sequence of the last event folded in: it only ever grows.
+ */
+export interface SiteSnapshot {
+  format: 1;
+  siteId: string;
+  orgId: string;
+  revision: number;
+  issuedAt: string;
+  site: SiteData;
+  resources: (ResourceData & { id: string; targets: (TargetData & { id: string })[] })[];
+  policies: (PolicyData & { id: string })[];
+  /** group id → user ids, for the groups the policies name. */
+  groups: Record<string, string[]>;
+  /** Public keys (JWK) that verify the console's access tokens. */
+  jwks: Record<string, unknown>[];
+}
+
+/** What travels on NATS and sits on the gateway's disk: the exact signed bytes and their signature. */
+export interface SignedSnapshot {
+  keyId: string;
+  payload: string;
+  signature: string;
+}
+
+export type SnapshotRefusal = 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-site';
+
+export function signSnapshot(
+  snapshot: SiteSnapshot,
+  key: { id: string; privateKey: KeyObject | string },
+): SignedSnapshot {
+  const payload = Buffer.from(JSON.stringify(snapshot));
+  const privateKey = typeof key.privateKey === 'string' ? createPrivateKey(key.privateKey) : key.privateKey;
+  return {
+    keyId: key.id,
+    payload: payload.toString('base64'),
+    signature: sign(null, payload, privateKey).toString('base64'),
+  };
+}
+
+/**
+ * Checks a signed snapshot against the console's public keys (PEM by key id) and returns it, or
+ * says why it is refused. The signature covers the exact payload bytes, so any change is caught.
+ */
+export function verifySnapshot(
+  raw: unknown,
+  publicKeys: Record<string, string>,
+  siteId?: string,
+): { ok: true; snapshot: SiteSnapshot } | { ok: false; reason: SnapshotRefusal } {
+  const signed = raw as Partial<SignedSnapshot> | null;
+  if (
+    !signed ||
+    typeof signed.payload !== 'string' ||
+    typeof signed.signature !== 'string' ||
+    typeof signed.keyId !== 'string'
+  ) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const pem = publicKeys[signed.keyId];
+  if (!pem) return { ok: false, reason: 'unknown-key' };
+  const payload = Buffer.from(signed.payload, 'base64');
+  let valid = false;
+  try {
+    valid = verify(null, payload, createPublicKey(pem), Buffer.from(signed.signature, 'base64'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: 'bad-signature' };
+  let snapshot: SiteSnapshot;
+  try {
+    snapshot = JSON.parse(payload.toString('utf8')) as SiteSnapshot;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (snapshot.format !== 1 || typeof snapshot.revision !== 'number')
+    return { ok: false, reason: 'malformed' };
+  if (siteId !== undefined && snapshot.siteId !== siteId) return { ok: false, reason: 'wrong-site' };
+  return { ok: true, snapshot };
+}
+
+/** The JetStream key-value bucket holding the latest signed snapshot of every site (key: site id). */
+export const SITE_CONFIG_BUCKET = 'RN_SITE_CONFIG';
