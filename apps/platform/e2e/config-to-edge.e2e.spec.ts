@@ -54,9 +54,7 @@ class GatewayProcess {
     });
   }
 
-  async status(
-    token: string,
-  ): Promise<
+  async status(token: string): Promise<
     | {
         snapshot_revision: number;
         connected: boolean;
@@ -151,6 +149,113 @@ describe('config to the edge (e2e, started processes)', () => {
     expect(metrics).toContain(
       `rustronaut_gateway_snapshot_revision{site="${siteId}"} ${status.snapshot_revision}`,
     );
+  });
+
+  it('decides on the gateway exactly as policies/simulate answers in the console', async () => {
+    const post = (path: string, body: unknown) => call(platform.url, 'POST', path, { token: admin, body });
+    const wiki = (
+      await post('/resources', {
+        site_id: siteId,
+        name: 'wiki',
+        protocol: 'http',
+        domains: ['wiki.edge.example.com'],
+      })
+    ).body;
+    const alice = (
+      await post('/users', { email: 'alice@edge.example', name: 'Alice', password: 'long-enough-pw' })
+    ).body;
+    const bob = (
+      await post('/users', {
+        email: 'bob@edge.example',
+        name: 'Bob',
+        password: 'long-enough-pw',
+        role: 'admin',
+      })
+    ).body;
+    const ops = (await post('/groups', { name: 'ops' })).body;
+    await post(`/groups/${ops.id}/members`, { user_id: alice.id });
+    await post('/policies', {
+      name: 'ops',
+      effect: 'allow',
+      resource_ids: [wiki.id],
+      subjects: { groups: [ops.id] },
+    });
+    await post('/policies', {
+      name: 'admins in office hours',
+      effect: 'allow',
+      resource_ids: [wiki.id],
+      subjects: { roles: ['admin'] },
+      conditions: {
+        time_windows: [
+          { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', time_zone: 'UTC' },
+        ],
+      },
+    });
+    await post('/policies', {
+      name: 'no writes from outside',
+      effect: 'deny',
+      resource_ids: [wiki.id],
+      subjects: {},
+      conditions: { methods: ['POST', 'PUT', 'DELETE'], source_cidrs: ['0.0.0.0/0'] },
+    });
+    const last = await post('/policies', {
+      name: 'lab net',
+      effect: 'allow',
+      resource_ids: [wiki.id],
+      subjects: { any_authenticated: true },
+      conditions: { source_cidrs: ['10.7.0.0/24'] },
+    });
+
+    const cases = [
+      { user: alice, ip: '198.51.100.1', method: 'GET', at: '2026-11-24T10:00:00Z' },
+      { user: alice, ip: '198.51.100.1', method: 'POST', at: '2026-11-24T10:00:00Z' },
+      { user: bob, ip: '198.51.100.1', method: 'GET', at: '2026-11-24T10:00:00Z' },
+      { user: bob, ip: '198.51.100.1', method: 'GET', at: '2026-11-24T20:00:00Z' },
+      { user: bob, ip: '10.7.0.9', method: 'GET', at: '2026-11-28T20:00:00Z' },
+      { user: null, ip: '10.7.0.9', method: 'GET', at: '2026-11-24T10:00:00Z' },
+    ];
+    const onGateway = async (c: (typeof cases)[number]) => {
+      const q = new URLSearchParams({
+        resource: wiki.id,
+        ip: c.ip,
+        method: c.method,
+        at: c.at,
+        path: '/',
+        ...(c.user ? { user: c.user.id, role: c.user.role } : {}),
+      });
+      const r = await fetch(`http://127.0.0.1:${gateway.args.port}/decision?${q}`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      return r.ok
+        ? ((await r.json()) as { allowed: boolean; decided_by: { policy_id: string } | null })
+        : undefined;
+    };
+    // Wait until the gateway has the last policy (the lab-net case is allowed only by it).
+    await gateway.until(
+      async () => ((await onGateway(cases[4]!))?.decided_by?.policy_id === last.body.id ? true : undefined),
+      'the policies on the gateway',
+    );
+    for (const c of cases) {
+      const console_ = (
+        await post('/policies/simulate', {
+          user_id: c.user?.id ?? null,
+          resource_id: wiki.id,
+          ip: c.ip,
+          method: c.method,
+          at: c.at,
+        })
+      ).body;
+      const edge = (await onGateway(c))!;
+      expect({
+        case: c.user?.name ?? 'anonymous',
+        at: c.at,
+        edge: [edge.allowed, edge.decided_by?.policy_id ?? null],
+      }).toEqual({
+        case: c.user?.name ?? 'anonymous',
+        at: c.at,
+        edge: [console_.allowed, console_.decided_by?.policy_id ?? null],
+      });
+    }
   });
 
   it('refuses a snapshot tampered with on the wire, and an older one even when properly signed', async () => {

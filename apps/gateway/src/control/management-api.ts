@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@rustronaut/observability';
+import { decideLocally } from './decisions';
 import type { SiteConfigs } from './site-configs';
 
 export interface GatewayMetrics {
@@ -77,18 +78,45 @@ export function startManagementApi(options: {
   };
   const server = createServer((req, res) => {
     void (async () => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path: string = (req.url ?? '/').split('?')[0] ?? '/';
       if (req.method !== 'GET')
         return json(res, 405, { error: { status: 405, code: 'METHOD_NOT_ALLOWED', message: 'GET only' } });
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
-      if (path !== '/status' && path !== '/metrics') {
+      if (!['/status', '/metrics', '/decision'].includes(path)) {
         return json(res, 404, {
-          error: { status: 404, code: 'NOT_FOUND', message: 'try /healthz, /status or /metrics' },
+          error: { status: 404, code: 'NOT_FOUND', message: 'try /healthz, /status, /metrics or /decision' },
         });
       }
       const refusal = await authorized(req);
       if (refusal)
         return json(res, 401, { error: { status: 401, code: 'AUTH_UNAUTHENTICATED', message: refusal } });
+      if (path === '/decision') {
+        // What this gateway would decide, e.g. /decision?resource=res_1&user=usr_2&role=member&ip=10.0.0.1&path=/admin
+        const q = new URL(req.url ?? '/', 'http://gateway').searchParams;
+        const decision = decideLocally(configs, {
+          resourceId: q.get('resource') ?? '',
+          userId: q.get('user') || null,
+          role: (q.get('role') as 'owner' | 'admin' | 'member' | null) || null,
+          ip: q.get('ip') ?? '0.0.0.0',
+          country: q.get('country') || null,
+          path: q.get('path') ?? '/',
+          method: q.get('method') ?? 'GET',
+          at: q.get('at') ? new Date(q.get('at')!) : new Date(),
+        });
+        if (!decision)
+          return json(res, 404, {
+            error: { status: 404, code: 'NOT_FOUND', message: 'this gateway serves no such resource' },
+          });
+        return json(res, 200, {
+          allowed: decision.allowed,
+          decided_by: decision.decidedBy && {
+            policy_id: decision.decidedBy.policyId,
+            name: decision.decidedBy.name,
+            effect: decision.decidedBy.effect,
+          },
+          reason: decision.reason,
+        });
+      }
       if (path === '/metrics') {
         res
           .writeHead(200, { 'content-type': options.metrics.registry.contentType })
