@@ -13,7 +13,13 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { TracingInterceptor } from './http/tracing.interceptor';
-import type { AuditClient, DistributorClient, IdentityClient, PolicyClient } from './service-clients';
+import type {
+  AuditClient,
+  DistributorClient,
+  IdentityClient,
+  PolicyClient,
+  RegistryClient,
+} from './service-clients';
 import { ApiKeysController } from './routes/api-keys.controller';
 import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';
@@ -24,7 +30,8 @@ import { PoliciesController } from './routes/policies.controller';
 import { ResourcesController } from './routes/resources.controller';
 import { SitesController } from './routes/sites.controller';
 import { ConfigController } from './routes/config.controller';
-import { AUDIT, DISTRIBUTOR, IDENTITY, POLICY, PUBLIC_URL } from './routes/tokens';
+import { GatewaysController } from './routes/gateways.controller';
+import { AUDIT, DISTRIBUTOR, IDENTITY, POLICY, PUBLIC_URL, REGISTRY } from './routes/tokens';
 import { UsersController } from './routes/users.controller';
 
 interface ApiParts {
@@ -32,6 +39,7 @@ interface ApiParts {
   audit: AuditClient;
   policy: PolicyClient;
   distributor: DistributorClient;
+  registry: RegistryClient;
   authenticator: Authenticator;
   limiter: LoginRateLimiter;
   logger: Logger;
@@ -54,6 +62,7 @@ class ApiModule {
         ResourcesController,
         PoliciesController,
         ConfigController,
+        GatewaysController,
         MetaController,
       ],
       providers: [
@@ -61,6 +70,7 @@ class ApiModule {
         { provide: AUDIT, useValue: parts.audit },
         { provide: POLICY, useValue: parts.policy },
         { provide: DISTRIBUTOR, useValue: parts.distributor },
+        { provide: REGISTRY, useValue: parts.registry },
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
         {
@@ -90,6 +100,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     audit,
     policy: new ServiceClient(nats, 'policy'),
     distributor: new ServiceClient(nats, 'config-distributor'),
+    registry: new ServiceClient(nats, 'gateway-registry'),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,

@@ -7,6 +7,9 @@ import type {
   PolicyRequest,
   PolicyRequests,
   PolicyResponses,
+  RegistryRequest,
+  RegistryRequests,
+  RegistryResponses,
 } from '@rustronaut/contracts';
 import type { ServiceClient } from '@rustronaut/messaging';
 import type { z } from 'zod';
@@ -29,4 +32,8 @@ export type PolicyClient = ServiceClient<
 export type DistributorClient = ServiceClient<
   { 'distributor.keys': Record<string, never> },
   { 'distributor.keys': { keys: { id: string; publicKey: string }[] } }
+>;
+export type RegistryClient = ServiceClient<
+  { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
+  RegistryResponses
 >;

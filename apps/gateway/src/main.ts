@@ -8,6 +8,8 @@ import { ConfigWatcher } from './control/config-watcher';
 import { createGatewayMetrics, startManagementApi } from './control/management-api';
 import { SiteConfigs } from './control/site-configs';
 import { SnapshotFiles } from './control/snapshot-file';
+import { enroll, readIdentity } from './control/enrollment';
+import { Reports } from './control/reports';
 
 const program = new Command()
   .name('rustronaut-gateway')
@@ -34,20 +36,27 @@ async function main(): Promise<void> {
   }>();
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });
   const logger = createLogger('gateway', config.logLevel);
-  if (config.enrollmentToken) {
+  const dataDir = resolve(config.dataDir);
+  let identity = await readIdentity(dataDir);
+  if (!identity && config.enrollmentToken) {
+    identity = await enroll(dataDir, config.consoleUrl, config.enrollmentToken);
+    logger.info({ gatewayId: identity.gatewayId, sites: identity.siteIds }, 'enrolled');
+  }
+  const siteIds = config.siteIds.length ? config.siteIds : (identity?.siteIds ?? []);
+  if (siteIds.length === 0) {
     throw new Error(
-      'enrolment with a token needs the gateway registry, which is not built yet: start with --sites <ids> instead',
+      'no site to serve: enrol with --enroll <token> (from POST /api/v1/gateways), or pass --sites <ids>',
     );
   }
-  if (config.siteIds.length === 0)
-    throw new Error('no site to serve: pass --sites <ids> (or RN_GATEWAY_SITES)');
-  const gatewayId = config.gatewayId ?? `gw_${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}`;
-  const dataDir = resolve(config.dataDir);
+  const gatewayId =
+    identity?.gatewayId ?? config.gatewayId ?? `gw_${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}`;
   const keys = await loadConfigKeys(dataDir, config.consoleUrl);
   const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
   const metrics = createGatewayMetrics(configs);
-  for (const siteId of config.siteIds) await configs.loadFromDisk(siteId);
-  const watcher = new ConfigWatcher(config.natsServers, config.siteIds, configs, logger, gatewayId);
+  for (const siteId of siteIds) await configs.loadFromDisk(siteId);
+  const watcher = new ConfigWatcher(config.natsServers, siteIds, configs, logger, gatewayId);
+  const reports = identity ? new Reports(identity, configs, () => watcher.connection) : undefined;
+  if (reports) watcher.whenConnected(() => reports.start());
   watcher.start();
   const server = await startManagementApi({
     host: config.management.host,
@@ -69,6 +78,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();
+    reports?.stop();
     void watcher.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -12,7 +12,7 @@ const report: Reporter = {
 };
 
 /** The console's processes, in start order; each is `dist/apps/<name>/src/main.js`. */
-const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'api'] as const;
+const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'gateway-registry', 'api'] as const;
 
 async function main(): Promise<void> {
   const config = loadConsoleConfig();

@@ -95,6 +95,8 @@ export const ConsoleEnvSchema = z.object({
   RN_LOGIN_LIMIT_WINDOW: Seconds.default(60),
   RN_OTEL_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
   RN_OTEL_ENDPOINT: z.url().default('http://127.0.0.1:4318/v1/traces'),
+  RN_GATEWAY_HEARTBEAT_INTERVAL: Seconds.default(30),
+  RN_ENROLLMENT_TTL: Seconds.default(24 * 3600),
   RN_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:-]{1,64}$/)
@@ -112,7 +114,8 @@ export interface ConsoleConfig extends PlatformConfig {
   loginLimits: { perIp: number; perAccount: number; windowSeconds: number };
   tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
   /** Postgres schema of each service; a prefix keeps several platforms (or tests) apart in one database. */
-  schemas: { identity: string; audit: string; policy: string; distributor: string };
+  schemas: { identity: string; audit: string; policy: string; distributor: string; registry: string };
+  gateways: { heartbeatIntervalSeconds: number; enrollmentTtlSeconds: number };
   redisPrefix: string;
 }
 
@@ -142,6 +145,11 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       audit: `${prefix}audit`,
       policy: `${prefix}policy`,
       distributor: `${prefix}distributor`,
+      registry: `${prefix}registry`,
+    },
+    gateways: {
+      heartbeatIntervalSeconds: c.RN_GATEWAY_HEARTBEAT_INTERVAL,
+      enrollmentTtlSeconds: c.RN_ENROLLMENT_TTL,
     },
     redisPrefix: c.RN_REDIS_PREFIX,
   };

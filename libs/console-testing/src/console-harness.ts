@@ -10,7 +10,7 @@ const DIST = join(__dirname, '../../../dist/apps');
 
 export const ADMIN = { email: 'admin@example.com', password: 'S3cure-pass!' };
 
-const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'api'] as const;
+const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'gateway-registry', 'api'] as const;
 type Service = (typeof SERVICES)[number];
 
 /**
@@ -41,6 +41,7 @@ export class ConsoleHarness {
     await migrateService(harness.databaseUrl, 'audit', `${harness.prefix}_audit`);
     await migrateService(harness.databaseUrl, 'policy', `${harness.prefix}_policy`);
     await migrateService(harness.databaseUrl, 'distributor', `${harness.prefix}_distributor`);
+    await migrateService(harness.databaseUrl, 'registry', `${harness.prefix}_registry`);
     const nc = await connect({ servers: harness.nats.url });
     await ensureEventStream(await nc.jetstreamManager());
     await nc.close();
@@ -132,7 +133,7 @@ export class ConsoleHarness {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_identity" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_audit" CASCADE`);
-    for (const schema of ['policy', 'distributor'])
+    for (const schema of ['policy', 'distributor', 'registry'])
       await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_${schema}" CASCADE`);
     await client.end();
   }

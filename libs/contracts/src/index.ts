@@ -31,3 +31,4 @@ export * from './messages';
 export * from './net';
 export { newId, type IdPrefix } from './ids';
 export * from './config/site-snapshot';
+export { hashSecret, issueSecret, parseSecret, secretMatches, type SecretPrefix } from './secrets';

@@ -3,7 +3,7 @@ import * as B from './bodies';
 import * as P from './policy-bodies';
 
 interface RouteDoc {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tag: string;

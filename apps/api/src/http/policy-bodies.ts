@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  GatewaySettingsSchema,
   PolicyDataSchema,
   PolicyRequests,
   ResourceDataSchema,
@@ -29,4 +30,10 @@ export const ResourceListQuery = z.object({
   site_id: z.string().max(64).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const GatewayBody = GatewaySettingsSchema;
+export const GatewayPatch = patchOf(GatewaySettingsSchema);
+export const EnrollBody = z.strictObject({
+  token: z.string().min(1).max(300),
+  publicKey: z.string().min(1).max(2000),
 });

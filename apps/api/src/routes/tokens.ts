@@ -1,9 +1,16 @@
-import type { AuditClient, DistributorClient, IdentityClient, PolicyClient } from '../service-clients';
+import type {
+  AuditClient,
+  DistributorClient,
+  IdentityClient,
+  PolicyClient,
+  RegistryClient,
+} from '../service-clients';
 
 /** Injection tokens for the API's collaborators. */
 export const IDENTITY = Symbol('IdentityClient');
 export const AUDIT = Symbol('AuditClient');
 export const POLICY = Symbol('PolicyClient');
 export const DISTRIBUTOR = Symbol('DistributorClient');
+export const REGISTRY = Symbol('RegistryClient');
 export const PUBLIC_URL = Symbol('PublicUrl');
-export type { AuditClient, DistributorClient, IdentityClient, PolicyClient };
+export type { AuditClient, DistributorClient, IdentityClient, PolicyClient, RegistryClient };

@@ -11,6 +11,12 @@ import type { SiteConfigs } from './site-configs';
 export class ConfigWatcher {
   #nc: NatsConnection | undefined;
   #stopped = false;
+  #onConnected: (() => void) | undefined;
+
+  /** Called once the first connection is up. */
+  whenConnected(callback: () => void): void {
+    this.#onConnected = callback;
+  }
   #connected = false;
 
   constructor(
@@ -23,6 +29,11 @@ export class ConfigWatcher {
 
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /** The NATS connection once established (for the gateway's reports). */
+  get connection(): NatsConnection | undefined {
+    return this.#nc;
   }
 
   /** Returns at once; connecting and watching go on in the background. */
@@ -54,6 +65,7 @@ export class ConfigWatcher {
       }
     })();
     const kv = await this.#bucket(nc);
+    this.#onConnected?.();
     await Promise.all(this.siteIds.map((siteId) => this.#watch(kv, siteId)));
   }
 

@@ -8,7 +8,7 @@ import {
 import { evolveApiKey, fold } from '../domain/aggregates';
 import { forbidden, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { issueSecret } from '../domain/secrets';
+import { issueSecret } from '@rustronaut/contracts';
 import { actorOf, commit, retryOnConflict, type IdentityDeps } from './identity-deps';
 
 export class ApiKeyUseCases {

@@ -9,7 +9,7 @@ import { evolveSession, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, forbidden } from '../domain/errors';
 import { DEFAULT_ORG_ID, newId } from '../domain/ids';
 import { dummyPasswordHash, verifyPassword } from '../domain/passwords';
-import { issueSecret, parseSecret, secretMatches } from '../domain/secrets';
+import { issueSecret, parseSecret, secretMatches } from '@rustronaut/contracts';
 import { totpCodeValid } from '../domain/totp';
 import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
 

@@ -2,12 +2,14 @@ import { EventRegistry } from '../event-registry';
 import type { EventOf } from '../event-definition';
 import { identityEvents } from './identity.events';
 import { policyEvents } from './policy.events';
+import { gatewayEvents } from './gateway.events';
 
 export * from './identity.events';
 export * from './policy.events';
+export * from './gateway.events';
 
 /** Every event type of the platform. */
-export const platformEvents = [...identityEvents, ...policyEvents] as const;
+export const platformEvents = [...identityEvents, ...policyEvents, ...gatewayEvents] as const;
 export type PlatformEventDefinition = (typeof platformEvents)[number];
 export type PlatformEvent = EventOf<PlatformEventDefinition>;
 export type IdentityEvent = EventOf<(typeof identityEvents)[number]>;

@@ -3,3 +3,4 @@ export * from './reply';
 export * from './identity.messages';
 export * from './audit.messages';
 export * from './policy.messages';
+export * from './gateway.messages';

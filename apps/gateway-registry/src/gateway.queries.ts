@@ -1,0 +1,121 @@
+import type { DataSource } from 'typeorm';
+import type { GatewaySettings, GatewayView, Page } from '@rustronaut/contracts';
+
+interface Row {
+  id: string;
+  org_id: string;
+  settings: GatewaySettings;
+  status: GatewayView['status'];
+  public_key: string | null;
+  enrolled_at: Date | null;
+  enrollment_token_hash: string;
+  enrollment_expires_at: Date;
+  config_revision: string | null;
+  config_applied_at: Date | null;
+  last_heartbeat_at: Date | null;
+  created_at: Date;
+  version: string;
+  deleted: boolean;
+}
+
+const toView = (r: Row): GatewayView => ({
+  ...r.settings,
+  id: r.id,
+  orgId: r.org_id,
+  status: r.status,
+  enrolledAt: r.enrolled_at?.toISOString() ?? null,
+  configRevision: r.config_revision === null ? null : Number(r.config_revision),
+  configAppliedAt: r.config_applied_at?.toISOString() ?? null,
+  lastHeartbeatAt: r.last_heartbeat_at?.toISOString() ?? null,
+  createdAt: r.created_at.toISOString(),
+  version: Number(r.version),
+});
+
+export class GatewayQueries {
+  readonly #table: string;
+
+  constructor(
+    private readonly db: DataSource,
+    schema: string,
+  ) {
+    this.#table = `"${schema}"."gateways"`;
+  }
+
+  async gateway(scope: { orgId: string }, id: string): Promise<GatewayView | undefined> {
+    const rows: Row[] = await this.db.query(
+      `SELECT * FROM ${this.#table} WHERE org_id = $1 AND id = $2 AND NOT deleted`,
+      [scope.orgId, id],
+    );
+    return rows[0] && toView(rows[0]);
+  }
+
+  async gateways(
+    scope: { orgId: string },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Page<GatewayView>> {
+    const rows: Row[] = await this.db.query(
+      `SELECT * FROM ${this.#table} WHERE org_id = $1 AND NOT deleted AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [scope.orgId, cursor ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map(toView);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /** Gateways of an organisation that serve a site. */
+  async servingSite(scope: { orgId: string }, siteId: string): Promise<GatewayView[]> {
+    const rows: Row[] = await this.db.query(
+      `SELECT * FROM ${this.#table} WHERE org_id = $1 AND NOT deleted AND settings->'siteIds' ? $2 ORDER BY id`,
+      [scope.orgId, siteId],
+    );
+    return rows.map(toView);
+  }
+
+  /** For reports and health: any gateway, by id, with its public key. */
+  async publicKeyOf(
+    id: string,
+  ): Promise<{ orgId: string; publicKey: string | null; deleted: boolean } | undefined> {
+    const rows: Row[] = await this.db.query(
+      `SELECT org_id, public_key, deleted FROM ${this.#table} WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    return r && { orgId: r.org_id, publicKey: r.public_key, deleted: r.deleted };
+  }
+
+  async recordReport(
+    id: string,
+    report: { at: string; kind: 'heartbeat' | 'applied'; sites: Record<string, number> },
+  ): Promise<void> {
+    const newest = Math.max(0, ...Object.values(report.sites));
+    await this.db.query(
+      `UPDATE ${this.#table} SET last_heartbeat_at = GREATEST(last_heartbeat_at, $2::timestamptz), site_revisions = $3,
+         config_revision = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $4 ELSE config_revision END,
+         config_applied_at = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $2::timestamptz ELSE config_applied_at END
+       WHERE id = $1`,
+      [id, report.at, report.sites, newest],
+    );
+  }
+
+  /** Enrolled gateways and when they last reported (for the health monitor). */
+  async liveness(): Promise<
+    {
+      id: string;
+      orgId: string;
+      status: GatewayView['status'];
+      lastHeartbeatAt: Date | null;
+      enrolledAt: Date | null;
+    }[]
+  > {
+    const rows: Row[] = await this.db.query(
+      `SELECT * FROM ${this.#table} WHERE NOT deleted AND enrolled_at IS NOT NULL`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      orgId: r.org_id,
+      status: r.status,
+      lastHeartbeatAt: r.last_heartbeat_at,
+      enrolledAt: r.enrolled_at,
+    }));
+  }
+}

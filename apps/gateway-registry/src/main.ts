@@ -1,0 +1,4 @@
+import { runService } from '@rustronaut/observability';
+import { startGatewayRegistry } from './registry.service';
+
+runService('gateway-registry', startGatewayRegistry);

@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { connect } from 'nats';
+import { DataSource } from 'typeorm';
+import type { ConsoleConfig } from '@rustronaut/config';
+import {
+  platformRegistry,
+  type PolicyRequest,
+  type PolicyRequests,
+  type PolicyResponses,
+} from '@rustronaut/contracts';
+import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
+import { RemoteError, ServiceClient, ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import type { Logger } from '@rustronaut/observability';
+import { gatewayProjection } from './gateway.projection';
+import { GatewayQueries } from './gateway.queries';
+import { listenToReports, monitorHealth } from './gateway-reports';
+import { GatewayUseCases } from './gateways.use-cases';
+import { RegistryController } from './registry.controller';
+
+@Module({})
+class RegistryModule {
+  static register(useCases: GatewayUseCases): DynamicModule {
+    return {
+      module: RegistryModule,
+      controllers: [RegistryController],
+      providers: [{ provide: GatewayUseCases, useValue: useCases }],
+    };
+  }
+}
+
+/** The gateway fleet: CRUD and enrolment over NATS, gateways' signed reports, health. */
+export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger) {
+  const schema = config.schemas.registry;
+  const nc = await connect({
+    servers: config.natsServers,
+    name: 'gateway-registry',
+    maxReconnectAttempts: -1,
+  });
+  const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, schema, extra: { max: 5 } });
+  await dataSource.initialize();
+  const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
+  const readModel = new ProjectionRunner({
+    nc,
+    dataSource,
+    schema,
+    registry: platformRegistry,
+    projection: gatewayProjection(schema),
+    name: config.eventsStream,
+    logger: logger.child({ component: 'read-model' }),
+  });
+  await readModel.start();
+  const queries = new GatewayQueries(dataSource, schema);
+  const rpc = ClientProxyFactory.create({
+    transport: Transport.NATS,
+    options: { servers: config.natsServers, name: 'registry-client' },
+  });
+  await rpc.connect();
+  const policy = new ServiceClient<{ [P in keyof typeof PolicyRequests]: PolicyRequest<P> }, PolicyResponses>(
+    rpc,
+    'policy',
+  );
+  const useCases = new GatewayUseCases({
+    store,
+    readModel,
+    queries,
+    async siteExists(principal, siteId) {
+      try {
+        await policy.request('policy.sites.get', { principal, id: siteId });
+        return true;
+      } catch (error) {
+        if (error instanceof RemoteError && error.code === 'POLICY_NOT_FOUND') return false;
+        throw error;
+      }
+    },
+    resource: (principal, resourceId) =>
+      policy.request('policy.resources.get', { principal, id: resourceId }),
+    enrollmentTtlSeconds: config.gateways.enrollmentTtlSeconds,
+    heartbeatIntervalSeconds: config.gateways.heartbeatIntervalSeconds,
+    clock: () => new Date(),
+  });
+  const stopReports = listenToReports(nc, queries, logger);
+  const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases), {
+    transport: Transport.NATS,
+    options: { servers: config.natsServers, queue: 'gateway-registry', name: 'registry-rpc' },
+    logger: ['error', 'warn'],
+  });
+  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
+  await app.listen();
+  logger.info({ schema }, 'gateway registry ready');
+  return {
+    async close() {
+      stopHealth();
+      stopReports();
+      await app.close();
+      await rpc.close();
+      await readModel.stop();
+      await nc.drain();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** Who this gateway is, once enrolled: kept in its data dir (mode 0600), never sent anywhere but its public key. */
+export interface GatewayIdentity {
+  gatewayId: string;
+  orgId: string;
+  siteIds: string[];
+  heartbeatIntervalS: number;
+  publicKey: string;
+  privateKey: string;
+}
+
+export async function readIdentity(dataDir: string): Promise<GatewayIdentity | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, 'identity.json'), 'utf8')) as GatewayIdentity;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Generates a key pair, trades the enrolment token and the public key for the gateway's identity, stores it. */
+export async function enroll(dataDir: string, consoleUrl: string, token: string): Promise<GatewayIdentity> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  let response: Response;
+  try {
+    response = await fetch(`${consoleUrl}/api/v1/gateways/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, public_key: publicPem }),
+    });
+  } catch (error) {
+    throw new Error(
+      `console unreachable at ${consoleUrl} (${(error as Error).message}): enrolment needs it once`,
+    );
+  }
+  const body = (await response.json()) as {
+    gateway_id: string;
+    org_id: string;
+    site_ids: string[];
+    heartbeat_interval_s: number;
+    error?: { message: string };
+  };
+  if (!response.ok) throw new Error(`enrolment refused: ${body.error?.message ?? response.status}`);
+  const identity: GatewayIdentity = {
+    gatewayId: body.gateway_id,
+    orgId: body.org_id,
+    siteIds: body.site_ids,
+    heartbeatIntervalS: body.heartbeat_interval_s,
+    publicKey: publicPem,
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+  const path = join(dataDir, 'identity.json');
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(identity), { mode: 0o600 });
+  return identity;
+}

@@ -1,0 +1,49 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import type { NatsConnection } from 'nats';
+import { gatewayReportSubject, type GatewayReport } from '@rustronaut/contracts';
+import type { GatewayIdentity } from './enrollment';
+import type { SiteConfigs } from './site-configs';
+
+/**
+ * Tells the console what this gateway runs: a heartbeat every interval, and a report each time it
+ * applies a snapshot, signed with the gateway's private key (the console holds the public one).
+ */
+export class Reports {
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly identity: GatewayIdentity,
+    private readonly configs: SiteConfigs,
+    private readonly connection: () => NatsConnection | undefined,
+  ) {}
+
+  start(): void {
+    this.configs.onApplied(() => this.send('applied'));
+    this.#timer = setInterval(() => this.send('heartbeat'), this.identity.heartbeatIntervalS * 1000);
+    this.send('heartbeat');
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  send(kind: GatewayReport['kind']): void {
+    const nc = this.connection();
+    if (!nc || nc.isClosed()) return;
+    const sites = Object.fromEntries(
+      [...this.configs.all()].map(([siteId, a]) => [siteId, a.snapshot.revision]),
+    );
+    const report: GatewayReport = {
+      gatewayId: this.identity.gatewayId,
+      kind,
+      at: new Date().toISOString(),
+      sites,
+    };
+    const signature = sign(
+      null,
+      Buffer.from(JSON.stringify(report)),
+      createPrivateKey(this.identity.privateKey),
+    ).toString('base64');
+    nc.publish(gatewayReportSubject(this.identity.gatewayId), JSON.stringify({ report, signature }));
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { GatewaySettingsSchema, patchOf, type GatewaySettings } from '../events';
+import { PrincipalSchema } from './principal';
+import type { Page } from './identity.messages';
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Authed = { principal: PrincipalSchema };
+
+/** Request schemas of the gateway registry, by NATS pattern. */
+export const RegistryRequests = {
+  'registry.gateways.create': z.object({ ...Authed, gateway: GatewaySettingsSchema }),
+  'registry.gateways.list': z.object({
+    ...Authed,
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(500).default(100),
+  }),
+  'registry.gateways.get': z.object({ ...Authed, id: Id }),
+  'registry.gateways.update': z.object({
+    ...Authed,
+    id: Id,
+    expectedVersion: z.number().int().min(0).optional(),
+    changes: patchOf(GatewaySettingsSchema),
+  }),
+  'registry.gateways.delete': z.object({ ...Authed, id: Id }),
+  'registry.gateways.enroll': z.object({
+    token: z.string().min(1).max(300),
+    publicKey: z.string().min(1).max(2000),
+  }),
+  'registry.dns': z.object({ ...Authed, resourceId: Id }),
+} as const;
+
+export type RegistryPattern = keyof typeof RegistryRequests;
+export type RegistryRequest<P extends RegistryPattern> = z.input<(typeof RegistryRequests)[P]>;
+export type RegistryCommand<P extends RegistryPattern> = z.output<(typeof RegistryRequests)[P]>;
+
+export interface GatewayView extends GatewaySettings {
+  id: string;
+  orgId: string;
+  status: 'pending' | 'healthy' | 'unhealthy';
+  enrolledAt: string | null;
+  configRevision: number | null;
+  configAppliedAt: string | null;
+  lastHeartbeatAt: string | null;
+  createdAt: string;
+  version: number;
+}
+
+export interface DnsRecord {
+  type: 'A' | 'AAAA' | 'CNAME';
+  name: string;
+  value: string;
+  gatewayId: string;
+}
+
+export interface RegistryResponses {
+  'registry.gateways.create': GatewayView & { enrollmentToken: string; enrollmentExpiresAt: string };
+  'registry.gateways.list': Page<GatewayView>;
+  'registry.gateways.get': GatewayView;
+  'registry.gateways.update': GatewayView;
+  'registry.gateways.delete': { deleted: true };
+  'registry.gateways.enroll': {
+    gatewayId: string;
+    orgId: string;
+    siteIds: string[];
+    heartbeatIntervalS: number;
+  };
+  'registry.dns': { resourceId: string; records: DnsRecord[]; notes: string[] };
+}
+
+/** What a gateway publishes (signed with its key): a heartbeat, and each snapshot revision it applied. */
+export const GatewayReportSchema = z.object({
+  gatewayId: Id,
+  kind: z.enum(['heartbeat', 'applied']),
+  at: z.iso.datetime(),
+  sites: z.record(z.string(), z.number().int().min(0)),
+});
+export type GatewayReport = z.infer<typeof GatewayReportSchema>;
+export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
