@@ -5,7 +5,7 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type { ConsoleConfig } from '@rustronaut/config';
-import { ServiceClient } from '@rustronaut/messaging';
+import { ServiceClient, natsTransportOptions } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
 import { AuthGuard } from './auth/auth.guard';
@@ -89,7 +89,7 @@ class ApiModule {
 export async function startApiService(config: ConsoleConfig, logger: Logger) {
   const nats: ClientProxy = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: { servers: config.natsServers, name: 'api', maxReconnectAttempts: -1 },
+    options: natsTransportOptions(config.natsServers, 'api'),
   });
   await nats.connect();
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { platformRegistry } from '@rustronaut/contracts';
 import { ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { AuditController } from './audit.controller';
 import { auditProjection } from './audit.projection';
@@ -44,7 +44,7 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
     AuditModule.register(new AuditQueries(dataSource, schema)),
     {
       transport: Transport.NATS,
-      options: { servers: config.natsServers, queue: 'audit', name: 'audit-rpc' },
+      options: natsTransportOptions(config.natsServers, 'audit-rpc', 'audit'),
       logger: ['error', 'warn'],
     },
   );

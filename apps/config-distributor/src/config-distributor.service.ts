@@ -13,7 +13,7 @@ import {
   verifySnapshot,
 } from '@rustronaut/contracts';
 import { eventStreamSettings } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { loadOrCreateSigningKey, type ConfigSigningKey } from './config-signing-key';
 import { SiteConfigFold } from './site-config-fold';
@@ -101,7 +101,7 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
     DistributorModule.register(all.map((k) => ({ id: k.id, publicKey: k.publicKey }))),
     {
       transport: Transport.NATS,
-      options: { servers: config.natsServers, queue: 'config-distributor', name: 'distributor-rpc' },
+      options: natsTransportOptions(config.natsServers, 'distributor-rpc', 'config-distributor'),
       logger: ['error', 'warn'],
     },
   );

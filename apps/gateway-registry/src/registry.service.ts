@@ -12,7 +12,12 @@ import {
   type PolicyResponses,
 } from '@rustronaut/contracts';
 import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { RemoteError, ServiceClient, ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import {
+  RemoteError,
+  ServiceClient,
+  ServiceHandlerInterceptor,
+  natsTransportOptions,
+} from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { gatewayProjection } from './gateway.projection';
 import { GatewayQueries } from './gateway.queries';
@@ -55,7 +60,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const queries = new GatewayQueries(dataSource, schema);
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: { servers: config.natsServers, name: 'registry-client' },
+    options: natsTransportOptions(config.natsServers, 'registry-client'),
   });
   await rpc.connect();
   const policy = new ServiceClient<{ [P in keyof typeof PolicyRequests]: PolicyRequest<P> }, PolicyResponses>(
@@ -85,7 +90,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases), {
     transport: Transport.NATS,
-    options: { servers: config.natsServers, queue: 'gateway-registry', name: 'registry-rpc' },
+    options: natsTransportOptions(config.natsServers, 'registry-rpc', 'gateway-registry'),
     logger: ['error', 'warn'],
   });
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));

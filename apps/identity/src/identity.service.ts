@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { SYSTEM_ACTOR, platformRegistry } from '@rustronaut/contracts';
 import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
 import { DEFAULT_ORG_ID } from './domain/ids';
@@ -92,7 +92,7 @@ export async function startIdentityService(config: ConsoleConfig, logger: Logger
     IdentityModule.register(useCases),
     {
       transport: Transport.NATS,
-      options: { servers: config.natsServers, queue: 'identity', name: 'identity-rpc' },
+      options: natsTransportOptions(config.natsServers, 'identity-rpc', 'identity'),
       logger: ['error', 'warn'],
     },
   );

@@ -12,7 +12,7 @@ import {
   type IdentityResponses,
 } from '@rustronaut/contracts';
 import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceClient, ServiceHandlerInterceptor } from '@rustronaut/messaging';
+import { ServiceClient, ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { PolicyController } from './policy.controller';
 import { policyProjection } from './read-model/policy.projection';
@@ -61,7 +61,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
   await readModel.start();
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: { servers: config.natsServers, name: 'policy-client' },
+    options: natsTransportOptions(config.natsServers, 'policy-client'),
   });
   await rpc.connect();
   const identity = new ServiceClient<
@@ -80,7 +80,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(PolicyModule.register(deps), {
     transport: Transport.NATS,
-    options: { servers: config.natsServers, queue: 'policy', name: 'policy-rpc' },
+    options: natsTransportOptions(config.natsServers, 'policy-rpc', 'policy'),
     logger: ['error', 'warn'],
   });
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
