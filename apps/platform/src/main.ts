@@ -3,6 +3,7 @@ import { ConfigError, loadConsoleConfig } from '@rustronaut/config';
 import { ensureEventStream } from '@rustronaut/eventstore';
 import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
+import { localGateway } from './local-gateway';
 import { Supervisor, type ServiceSpec } from './supervisor';
 
 const report: Reporter = {
@@ -61,6 +62,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await waitForApi(`${config.api.publicUrl}/api/v1/health`);
+  report.step('local gateway');
+  try {
+    const gateway = await localGateway(config, dataDir, natsUrl);
+    supervisor.add(gateway.spec);
+    report.done(`gateway serving site ${gateway.siteId}; management API on http://127.0.0.1:9090`);
+  } catch (error) {
+    report.fail(`no local gateway: ${(error as Error).message}`);
+  }
   const email = config.admin.email ?? 'admin@rustronaut.local';
   process.stdout.write(
     [

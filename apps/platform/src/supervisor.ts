@@ -4,6 +4,7 @@ export interface ServiceSpec {
   name: string;
   /** The compiled entry point, run with the same Node.js. */
   entry: string;
+  args?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -32,6 +33,12 @@ export class Supervisor {
     for (const service of this.services) this.#spawn(service);
   }
 
+  /** Runs one more service under supervision. */
+  add(service: ServiceSpec): void {
+    this.services.push(service);
+    this.#spawn(service);
+  }
+
   pids(): Record<string, number | undefined> {
     return Object.fromEntries([...this.#children].map(([name, child]) => [name, child.pid]));
   }
@@ -55,7 +62,7 @@ export class Supervisor {
 
   #spawn(service: ServiceSpec): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ['--enable-source-maps', service.entry], {
+    const child = spawn(process.execPath, ['--enable-source-maps', service.entry, ...(service.args ?? [])], {
       env: { ...process.env, ...service.env, RN_SERVICE_NAME: service.name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import type { ConsoleConfig } from '@rustronaut/config';
+import type {
+  Principal,
+  PolicyRequest,
+  PolicyRequests,
+  PolicyResponses,
+  RegistryRequest,
+  RegistryRequests,
+  RegistryResponses,
+} from '@rustronaut/contracts';
+import { ServiceClient, natsTransportOptions } from '@rustronaut/messaging';
+import type { ServiceSpec } from './supervisor';
+
+/** The launcher acts for the operator of this machine: an owner of the default organisation. */
+const LAUNCHER: Principal = {
+  kind: 'api_key',
+  id: 'platform-launcher',
+  orgId: 'org_default',
+  role: 'owner',
+  userId: 'platform-launcher',
+};
+
+/**
+ * One local gateway, so the platform is whole on one machine: it serves the default organisation's
+ * first site (a `local` site is created when there is none) and is enrolled on its first start;
+ * later starts reuse its identity in `<data dir>/gateway`.
+ */
+export async function localGateway(
+  config: ConsoleConfig,
+  dataDir: string,
+  natsUrl: string | undefined,
+): Promise<{ spec: ServiceSpec; siteId: string }> {
+  const rpc = ClientProxyFactory.create({
+    transport: Transport.NATS,
+    options: natsTransportOptions(natsUrl ? [natsUrl] : config.natsServers, 'platform-launcher'),
+  });
+  await rpc.connect();
+  try {
+    const policy = new ServiceClient<
+      { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
+      PolicyResponses
+    >(rpc, 'policy', 15_000);
+    const registry = new ServiceClient<
+      { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
+      RegistryResponses
+    >(rpc, 'gateway-registry', 15_000);
+    const sites = await policy.request('policy.sites.list', { principal: LAUNCHER, limit: 1 });
+    const site =
+      sites.items[0] ??
+      (await policy.request('policy.sites.create', {
+        principal: LAUNCHER,
+        site: { name: 'local', subnet: '10.255.0.0/24', region: 'local', connectionType: 'local' },
+      }));
+    const gatewayDir = join(dataDir, 'gateway');
+    const args = [
+      '--console',
+      config.api.publicUrl,
+      '--data-dir',
+      gatewayDir,
+      ...(natsUrl ? ['--nats', natsUrl] : []),
+    ];
+    if (!existsSync(join(gatewayDir, 'identity.json'))) {
+      const created = await registry.request('registry.gateways.create', {
+        principal: LAUNCHER,
+        gateway: { name: 'local', region: 'local', siteIds: [site.id], publicIp: '127.0.0.1' },
+      });
+      args.push('--enroll', created.enrollmentToken);
+    }
+    return {
+      spec: { name: 'gateway', entry: resolve(__dirname, '../../gateway/src/main.js'), args },
+      siteId: site.id,
+    };
+  } finally {
+    await rpc.close();
+  }
+}
