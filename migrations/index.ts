@@ -4,6 +4,7 @@ import { CreateAuditLog1764000000000 } from './audit/1764000000000-CreateAuditLo
 import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
 import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
+import { AddNatsAuthority1764300000001 } from './registry/1764300000001-AddNatsAuthority';
 import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
 
 /** The migrations of each service, oldest first. */
@@ -12,7 +13,7 @@ export const MIGRATIONS = {
   audit: [CreateAuditLog1764000000000],
   policy: [CreatePolicyReadModel1764100000000],
   distributor: [CreateDistributorKeys1764200000000],
-  registry: [CreateGatewayRegistry1764300000000],
+  registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001],
 } as const;
 
 export type ServiceWithSchema = keyof typeof MIGRATIONS;

@@ -2,14 +2,15 @@ import 'reflect-metadata';
 import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { DeliverPolicy, connect, type ConsumerMessages, type KV } from 'nats';
+import { DeliverPolicy, connect, headers, type ConsumerMessages, type KV, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {
-  SITE_CONFIG_BUCKET,
   eventsFilter,
   platformRegistry,
   signSnapshot,
+  SITE_CONFIG_BUCKET,
+  siteConfigSubject,
   verifySnapshot,
 } from '@rustronaut/contracts';
 import { eventStreamSettings } from '@rustronaut/eventstore';
@@ -45,7 +46,8 @@ class DistributorModule {
 /**
  * Reads every event in order (an ordered consumer from the first), folds them into per-site
  * config, and puts each changed site's signed snapshot in the RN_SITE_CONFIG bucket (latest value
- * per site). After a restart it replays and republishes only snapshots whose revision moved.
+ * per site) and on `rn.config.site.<id>` for the gateways; it answers `rn.config.get.<id>` with the
+ * latest. After a restart it replays and republishes only snapshots whose revision moved.
  */
 export async function startConfigDistributor(config: ConsoleConfig, logger: Logger) {
   const nc = await connect({
@@ -74,8 +76,17 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
   let caughtUp = lastAtStart === 0;
   const dirty = new Set<string>();
   const publish = async (siteIds: Iterable<string>) => {
-    for (const siteId of siteIds) await publishSite(kv, fold, siteId, active, published, logger);
+    for (const siteId of siteIds) await publishSite(nc, kv, fold, siteId, active, published, logger);
   };
+  // Gateways ask for their sites' current snapshot (on start and after every reconnect).
+  const answers = nc.subscribe('rn.config.get.*', { queue: 'config-distributor' });
+  void (async () => {
+    for await (const request of answers) {
+      const siteId = request.subject.split('.').pop() ?? '';
+      const entry = await kv.get(siteId).catch(() => null);
+      request.respond(entry && entry.operation === 'PUT' ? entry.value : new Uint8Array());
+    }
+  })();
   if (caughtUp) await publish(fold.siteIds());
   const messages: ConsumerMessages = await consumer.consume();
   const loop = (async () => {
@@ -111,6 +122,7 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
   return {
     async close() {
       await app.close();
+      answers.unsubscribe();
       messages.stop();
       await loop;
       await nc.drain();
@@ -131,6 +143,7 @@ async function publishedRevisions(kv: KV, publicKeys: Record<string, string>): P
 }
 
 async function publishSite(
+  nc: NatsConnection,
   kv: KV,
   fold: SiteConfigFold,
   siteId: string,
@@ -142,13 +155,18 @@ async function publishSite(
   if (!snapshot) {
     if (published.has(siteId)) {
       await kv.delete(siteId);
+      const withdrawn = headers();
+      withdrawn.set('Rn-Withdrawn', 'true');
+      nc.publish(siteConfigSubject(siteId), new Uint8Array(), { headers: withdrawn });
       published.delete(siteId);
       logger.info({ siteId }, 'site deleted: its config was withdrawn');
     }
     return;
   }
   if (published.get(siteId) === snapshot.revision) return;
-  await kv.put(siteId, JSON.stringify(signSnapshot(snapshot, { id: key.id, privateKey: key.privateKey })));
+  const signed = JSON.stringify(signSnapshot(snapshot, { id: key.id, privateKey: key.privateKey }));
+  await kv.put(siteId, signed);
+  nc.publish(siteConfigSubject(siteId), signed);
   published.set(siteId, snapshot.revision);
   logger.info(
     { siteId, revision: snapshot.revision, resources: snapshot.resources.length },

@@ -21,8 +21,8 @@ export function gatewayProjection(schema: string): Projection<PlatformEvent> {
         }
         case 'GatewayEnrolled':
           return void (await manager.query(
-            `UPDATE ${table} SET public_key = $2, enrolled_at = $3, updated_at = $3, version = $4 WHERE id = $1`,
-            [id, event.data.publicKey, at, sequence],
+            `UPDATE ${table} SET public_key = $2, nats_public_key = $3, enrolled_at = $4, updated_at = $4, version = $5 WHERE id = $1`,
+            [id, event.data.publicKey, event.data.natsPublicKey, at, sequence],
           ));
         case 'GatewayConfigUpdated':
           return void (await manager.query(

@@ -97,6 +97,14 @@ export class GatewayQueries {
     );
   }
 
+  /** The NATS users of deleted gateways: the account's revocation list. */
+  async revokedNatsUsers(): Promise<Record<string, number>> {
+    const rows: { nats_public_key: string; updated_at: Date }[] = await this.db.query(
+      `SELECT nats_public_key, updated_at FROM ${this.#table} WHERE deleted AND nats_public_key IS NOT NULL`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.nats_public_key, Math.ceil(r.updated_at.getTime() / 1000)]));
+  }
+
   /** Enrolled gateways and when they last reported (for the health monitor). */
   async liveness(): Promise<
     {

@@ -42,6 +42,10 @@ export interface RegistryDeps {
   /** Does this site exist in the caller's organisation? (asks the policy service) */
   siteExists(principal: Principal, siteId: string): Promise<boolean>;
   resource(principal: Principal, resourceId: string): Promise<ResourceView>;
+  /** A NATS user JWT for the gateway's nkey: its sites' config, its own reports, nothing else. */
+  natsUserJwt(gatewayId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
+  /** Re-issues the account with every deleted gateway's NATS user revoked, and pushes it to NATS. */
+  revokeDeletedGateways(): Promise<void>;
   enrollmentTtlSeconds: number;
   heartbeatIntervalSeconds: number;
   clock: () => Date;
@@ -154,7 +158,7 @@ export class GatewayUseCases {
   }
 
   /** A gateway trades its single-use token for its identity: the console keeps only its public key. */
-  async enroll({ token, publicKey }: RegistryCommand<'registry.gateways.enroll'>) {
+  async enroll({ token, publicKey, natsPublicKey }: RegistryCommand<'registry.gateways.enroll'>) {
     const invalid = (why: string) => new RegistryError(RegistryErrorCode.InvalidEnrollmentToken, why);
     const parsed = parseSecret('rng', token);
     if (!parsed) throw invalid('this is not an enrolment token');
@@ -170,7 +174,7 @@ export class GatewayUseCases {
       this.deps,
       { type: 'gateway', id: parsed.id },
       loaded.version,
-      [{ type: 'GatewayEnrolled', data: { publicKey } }],
+      [{ type: 'GatewayEnrolled', data: { publicKey, natsPublicKey } }],
       {
         orgId: state.orgId,
         actor: { kind: 'gateway', id: parsed.id },

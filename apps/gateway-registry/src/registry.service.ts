@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { connect } from 'nats';
+import { connect, credsAuthenticator } from 'nats';
 import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {
@@ -23,6 +23,7 @@ import { gatewayProjection } from './gateway.projection';
 import { GatewayQueries } from './gateway.queries';
 import { listenToReports, monitorHealth } from './gateway-reports';
 import { GatewayUseCases } from './gateways.use-cases';
+import { loadNatsAuthority } from './nats-authority-store';
 import { RegistryController } from './registry.controller';
 
 @Module({})
@@ -58,6 +59,8 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   });
   await readModel.start();
   const queries = new GatewayQueries(dataSource, schema);
+  const authority = await loadNatsAuthority(dataSource, schema);
+  const systemCreds = new TextEncoder().encode(await authority.systemCreds());
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
     options: natsTransportOptions(config.natsServers, 'registry-client'),
@@ -82,6 +85,31 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
     },
     resource: (principal, resourceId) =>
       policy.request('policy.resources.get', { principal, id: resourceId }),
+    natsUserJwt: (gatewayId, siteIds, natsPublicKey) =>
+      authority.gatewayUserJwt(gatewayId, siteIds, natsPublicKey),
+    async revokeDeletedGateways() {
+      // Effective where NATS runs in operator mode with this authority (deploy/nats); a no-auth
+      // development server has no account to update, which is said once in the log.
+      const account = await authority.accountJwt(await queries.revokedNatsUsers());
+      const system = await connect({
+        servers: config.natsServers,
+        authenticator: credsAuthenticator(systemCreds),
+        timeout: 2_000,
+      }).catch(() => undefined);
+      try {
+        const reply = await system?.request('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(account), {
+          timeout: 2_000,
+        });
+        logger.info({ reply: reply?.string() }, 'pushed the NATS account with the revoked gateway users');
+      } catch (error) {
+        logger.warn(
+          { err: error },
+          'could not push the NATS revocations: NATS is not in operator mode with this authority',
+        );
+      } finally {
+        await system?.close();
+      }
+    },
     enrollmentTtlSeconds: config.gateways.enrollmentTtlSeconds,
     heartbeatIntervalSeconds: config.gateways.heartbeatIntervalSeconds,
     clock: () => new Date(),

@@ -54,7 +54,17 @@ async function main(): Promise<void> {
   const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
   const metrics = createGatewayMetrics(configs);
   for (const siteId of siteIds) await configs.loadFromDisk(siteId);
-  const watcher = new ConfigWatcher(config.natsServers, siteIds, configs, logger, gatewayId);
+  const watcher = new ConfigWatcher({
+    servers: config.natsServers,
+    siteIds,
+    configs,
+    logger,
+    name: gatewayId,
+    inboxPrefix: `_INBOX_${gatewayId}`,
+    ...(identity?.natsJwt && identity.natsSeed
+      ? { credentials: { jwt: identity.natsJwt, seed: identity.natsSeed } }
+      : {}),
+  });
   const reports = identity ? new Reports(identity, configs, () => watcher.connection) : undefined;
   if (reports) watcher.whenConnected(() => reports.start());
   watcher.start();

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
-import { SITE_CONFIG_BUCKET, signSnapshot, verifySnapshot, type SignedSnapshot } from '@rustronaut/contracts';
+import {
+  SITE_CONFIG_BUCKET,
+  signSnapshot,
+  siteConfigSubject,
+  verifySnapshot,
+  type SignedSnapshot,
+} from '@rustronaut/contracts';
 import { freePort } from '@rustronaut/testing';
 
 const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
@@ -273,7 +279,7 @@ describe('config to the edge (e2e, started processes)', () => {
         JSON.stringify({ ...payload, revision: payload.revision + 1000, resources: [] }),
       ).toString('base64'),
     };
-    await kv.put(siteId, JSON.stringify(forged));
+    nc.publish(siteConfigSubject(siteId), JSON.stringify(forged));
     await gateway.until(
       async () => (gateway.log.includes('"reason":"bad-signature"') ? true : undefined),
       'the refusal of a forged snapshot',
@@ -289,7 +295,7 @@ describe('config to the edge (e2e, started processes)', () => {
       { ...(payload as never), revision: before - 1 },
       { id: key.kid, privateKey: key.private_pem },
     );
-    await kv.put(siteId, JSON.stringify(older));
+    nc.publish(siteConfigSubject(siteId), JSON.stringify(older));
     await gateway.until(
       async () => (gateway.log.includes('refused an older snapshot revision') ? true : undefined),
       'the refusal of an older revision',

@@ -114,7 +114,7 @@ describe('the gateway fleet (e2e, started processes)', () => {
     }, 'the gateway acknowledging the new revision');
 
     const again = await call(platform.url, 'POST', '/gateways/enroll', {
-      body: { token: created.body.enrollment_token, public_key: 'x' },
+      body: { token: created.body.enrollment_token, public_key: 'x', nats_public_key: `U${'A'.repeat(55)}` },
     });
     expect(again.body.error).toMatchObject({ status: 401, code: 'REGISTRY_INVALID_ENROLLMENT_TOKEN' });
 
@@ -175,7 +175,7 @@ describe('the gateway fleet (e2e, started processes)', () => {
     expect((await api('DELETE', `/gateways/${gw.id}`)).status).toBe(204);
     expect((await api('GET', `/gateways/${gw.id}`)).status).toBe(404);
     const enroll = await call(platform.url, 'POST', '/gateways/enroll', {
-      body: { token: gw.enrollment_token, public_key: 'x' },
+      body: { token: gw.enrollment_token, public_key: 'x', nats_public_key: `U${'A'.repeat(55)}` },
     });
     expect(enroll.status).toBe(401);
   });

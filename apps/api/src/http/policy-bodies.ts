@@ -36,4 +36,5 @@ export const GatewayPatch = patchOf(GatewaySettingsSchema);
 export const EnrollBody = z.strictObject({
   token: z.string().min(1).max(300),
   publicKey: z.string().min(1).max(2000),
+  natsPublicKey: z.string().min(1).max(100),
 });

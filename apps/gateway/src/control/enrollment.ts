@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createUser } from '@nats-io/nkeys';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -10,6 +11,9 @@ export interface GatewayIdentity {
   heartbeatIntervalS: number;
   publicKey: string;
   privateKey: string;
+  /** NATS user credentials: a JWT the console signed for the nkey below (its seed never leaves here). */
+  natsJwt?: string;
+  natsSeed?: string;
 }
 
 export async function readIdentity(dataDir: string): Promise<GatewayIdentity | undefined> {
@@ -25,12 +29,13 @@ export async function readIdentity(dataDir: string): Promise<GatewayIdentity | u
 export async function enroll(dataDir: string, consoleUrl: string, token: string): Promise<GatewayIdentity> {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const natsUser = createUser();
   let response: Response;
   try {
     response = await fetch(`${consoleUrl}/api/v1/gateways/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, public_key: publicPem }),
+      body: JSON.stringify({ token, public_key: publicPem, nats_public_key: natsUser.getPublicKey() }),
     });
   } catch (error) {
     throw new Error(
@@ -42,6 +47,7 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
     org_id: string;
     site_ids: string[];
     heartbeat_interval_s: number;
+    nats_jwt: string;
     error?: { message: string };
   };
   if (!response.ok) throw new Error(`enrolment refused: ${body.error?.message ?? response.status}`);
@@ -52,6 +58,8 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
     heartbeatIntervalS: body.heartbeat_interval_s,
     publicKey: publicPem,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    natsJwt: body.nats_jwt,
+    natsSeed: new TextDecoder().decode(natsUser.getSeed()),
   };
   const path = join(dataDir, 'identity.json');
   await mkdir(dirname(path), { recursive: true });

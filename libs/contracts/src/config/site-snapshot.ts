@@ -85,3 +85,8 @@ export function verifySnapshot(
 
 /** The JetStream key-value bucket holding the latest signed snapshot of every site (key: site id). */
 export const SITE_CONFIG_BUCKET = 'RN_SITE_CONFIG';
+
+/** Where a site's snapshots are published (gateways may subscribe only to their own sites'). */
+export const siteConfigSubject = (siteId: string) => `rn.config.site.${siteId}`;
+/** Where a gateway asks for a site's current snapshot. */
+export const siteConfigRequestSubject = (siteId: string) => `rn.config.get.${siteId}`;

@@ -32,7 +32,15 @@ export const GatewayCreated = defineEvent({
 export const GatewayEnrolled = defineEvent({
   type: 'GatewayEnrolled',
   aggregate: 'gateway',
-  schema: z.strictObject({ publicKey: z.string().min(1).max(2000) }),
+  schema: z.strictObject({
+    publicKey: z.string().min(1).max(2000),
+    /** The NATS nkey (user) the gateway generated; its JWT is derived from it and never stored. */
+    natsPublicKey: z
+      .string()
+      .regex(/^U[A-Z2-7]{55}$/, 'is not a NATS user public key')
+      .nullable()
+      .default(null),
+  }),
 });
 export const GatewayConfigUpdated = defineEvent({
   type: 'GatewayConfigUpdated',

@@ -25,6 +25,7 @@ export const RegistryRequests = {
   'registry.gateways.enroll': z.object({
     token: z.string().min(1).max(300),
     publicKey: z.string().min(1).max(2000),
+    natsPublicKey: z.string().regex(/^U[A-Z2-7]{55}$/, 'is not a NATS user public key'),
   }),
   'registry.dns': z.object({ ...Authed, resourceId: Id }),
 } as const;
@@ -63,6 +64,7 @@ export interface RegistryResponses {
     orgId: string;
     siteIds: string[];
     heartbeatIntervalS: number;
+    natsJwt: string;
   };
   'registry.dns': { resourceId: string; records: DnsRecord[]; notes: string[] };
 }
