@@ -363,6 +363,10 @@ describe('config to the edge (e2e, started processes)', () => {
       async () => (gateway.log.includes('refused the snapshot on disk') ? true : undefined),
       'the refusal of the disk copy',
     );
+    await gateway.until(async () => {
+      const health = await fetch(`http://127.0.0.1:${gateway.args.port}/healthz`).catch(() => undefined);
+      return health?.ok ? true : undefined;
+    }, 'the management API');
     const response = await fetch(`http://127.0.0.1:${gateway.args.port}/status`, {
       headers: { authorization: `Bearer ${admin}` },
     });
