@@ -89,7 +89,7 @@ class ApiModule {
 export async function startApiService(config: ConsoleConfig, logger: Logger) {
   const nats: ClientProxy = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: natsTransportOptions(config.natsServers, 'api'),
+    options: natsTransportOptions(config, 'api'),
   });
   await nats.connect();
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { platformRegistry } from '@rustronaut/contracts';
 import { ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { AuditController } from './audit.controller';
 import { auditProjection } from './audit.projection';
@@ -27,7 +27,7 @@ class AuditModule {
 /** Projects every event into the audit log and answers audit queries on NATS. */
 export async function startAuditService(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.audit;
-  const nc = await connect({ servers: config.natsServers, name: 'audit', maxReconnectAttempts: -1 });
+  const nc = await connectNats(config, 'audit');
   const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, schema, extra: { max: 5 } });
   await dataSource.initialize();
   const log = new ProjectionRunner({
@@ -44,7 +44,7 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
     AuditModule.register(new AuditQueries(dataSource, schema)),
     {
       transport: Transport.NATS,
-      options: natsTransportOptions(config.natsServers, 'audit-rpc', 'audit'),
+      options: natsTransportOptions(config, 'audit-rpc', 'audit'),
       logger: ['error', 'warn'],
     },
   );

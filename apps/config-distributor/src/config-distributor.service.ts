@@ -14,7 +14,7 @@ import {
   verifySnapshot,
 } from '@rustronaut/contracts';
 import { eventStreamSettings } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { loadOrCreateSigningKey, type ConfigSigningKey } from './config-signing-key';
 import { SiteConfigFold } from './site-config-fold';
@@ -50,11 +50,7 @@ class DistributorModule {
  * latest. After a restart it replays and republishes only snapshots whose revision moved.
  */
 export async function startConfigDistributor(config: ConsoleConfig, logger: Logger) {
-  const nc = await connect({
-    servers: config.natsServers,
-    name: 'config-distributor',
-    maxReconnectAttempts: -1,
-  });
+  const nc = await connectNats(config, 'config-distributor');
   const db = new DataSource({ type: 'postgres', url: config.databaseUrl, extra: { max: 2 } });
   await db.initialize();
   const { active, all } = await loadOrCreateSigningKey(db, config.schemas.distributor);
@@ -112,7 +108,7 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
     DistributorModule.register(all.map((k) => ({ id: k.id, publicKey: k.publicKey }))),
     {
       transport: Transport.NATS,
-      options: natsTransportOptions(config.natsServers, 'distributor-rpc', 'config-distributor'),
+      options: natsTransportOptions(config, 'distributor-rpc', 'config-distributor'),
       logger: ['error', 'warn'],
     },
   );

@@ -13,6 +13,7 @@ import {
   type PlatformEventDefinition,
   type Principal,
   type RegistryCommand,
+  type RegistryResponses,
   type ResourceView,
 } from '@rustronaut/contracts';
 import {
@@ -46,6 +47,7 @@ export interface RegistryDeps {
   natsUserJwt(gatewayId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
   /** Re-issues the account with every deleted gateway's NATS user revoked, and pushes it to NATS. */
   revokeDeletedGateways(): Promise<void>;
+
   enrollmentTtlSeconds: number;
   heartbeatIntervalSeconds: number;
   clock: () => Date;
@@ -139,9 +141,10 @@ export class GatewayUseCases {
     });
   }
 
+  /** Deletes a gateway; its NATS user is revoked at once and its reports are no longer accepted. */
   async delete(principal: Principal, id: string): Promise<{ deleted: true }> {
     requireRole(principal, 'admin');
-    return retryOnConflict(undefined, async () => {
+    await retryOnConflict(undefined, async () => {
       const { version } = await this.#load(principal, id);
       await commitAndWait(
         this.deps,
@@ -153,12 +156,17 @@ export class GatewayUseCases {
           actor: actorOf(principal),
         },
       );
-      return { deleted: true as const };
     });
+    await this.deps.revokeDeletedGateways();
+    return { deleted: true };
   }
 
   /** A gateway trades its single-use token for its identity: the console keeps only its public key. */
-  async enroll({ token, publicKey, natsPublicKey }: RegistryCommand<'registry.gateways.enroll'>) {
+  async enroll({
+    token,
+    publicKey,
+    natsPublicKey,
+  }: RegistryCommand<'registry.gateways.enroll'>): Promise<RegistryResponses['registry.gateways.enroll']> {
     const invalid = (why: string) => new RegistryError(RegistryErrorCode.InvalidEnrollmentToken, why);
     const parsed = parseSecret('rng', token);
     if (!parsed) throw invalid('this is not an enrolment token');
@@ -186,6 +194,7 @@ export class GatewayUseCases {
       orgId: state.orgId,
       siteIds: view?.siteIds ?? [],
       heartbeatIntervalS: this.deps.heartbeatIntervalSeconds,
+      natsJwt: await this.deps.natsUserJwt(parsed.id, view?.siteIds ?? [], natsPublicKey),
     };
   }
 

@@ -17,13 +17,14 @@ import {
   ServiceClient,
   ServiceHandlerInterceptor,
   natsTransportOptions,
+  connectNats,
 } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { gatewayProjection } from './gateway.projection';
 import { GatewayQueries } from './gateway.queries';
 import { listenToReports, monitorHealth } from './gateway-reports';
 import { GatewayUseCases } from './gateways.use-cases';
-import { loadNatsAuthority } from './nats-authority-store';
+import { loadNatsAuthority } from '@rustronaut/nats-authority';
 import { RegistryController } from './registry.controller';
 
 @Module({})
@@ -40,11 +41,7 @@ class RegistryModule {
 /** The gateway fleet: CRUD and enrolment over NATS, gateways' signed reports, health. */
 export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.registry;
-  const nc = await connect({
-    servers: config.natsServers,
-    name: 'gateway-registry',
-    maxReconnectAttempts: -1,
-  });
+  const nc = await connectNats(config, 'gateway-registry');
   const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, schema, extra: { max: 5 } });
   await dataSource.initialize();
   const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
@@ -63,7 +60,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const systemCreds = new TextEncoder().encode(await authority.systemCreds());
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: natsTransportOptions(config.natsServers, 'registry-client'),
+    options: natsTransportOptions(config, 'registry-client'),
   });
   await rpc.connect();
   const policy = new ServiceClient<{ [P in keyof typeof PolicyRequests]: PolicyRequest<P> }, PolicyResponses>(
@@ -118,7 +115,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases), {
     transport: Transport.NATS,
-    options: natsTransportOptions(config.natsServers, 'registry-rpc', 'gateway-registry'),
+    options: natsTransportOptions(config, 'registry-rpc', 'gateway-registry'),
     logger: ['error', 'warn'],
   });
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { SYSTEM_ACTOR, platformRegistry } from '@rustronaut/contracts';
 import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
 import { DEFAULT_ORG_ID } from './domain/ids';
@@ -39,11 +39,7 @@ export interface RunningIdentity {
 /** Connects, catches the read model up, seeds the default organisation, then answers on NATS. */
 export async function startIdentityService(config: ConsoleConfig, logger: Logger): Promise<RunningIdentity> {
   const schema = config.schemas.identity;
-  const nc: NatsConnection = await connect({
-    servers: config.natsServers,
-    name: 'identity',
-    maxReconnectAttempts: -1,
-  });
+  const nc: NatsConnection = await connectNats(config, 'identity');
   const dataSource = new DataSource({
     type: 'postgres',
     url: config.databaseUrl,
@@ -92,7 +88,7 @@ export async function startIdentityService(config: ConsoleConfig, logger: Logger
     IdentityModule.register(useCases),
     {
       transport: Transport.NATS,
-      options: natsTransportOptions(config.natsServers, 'identity-rpc', 'identity'),
+      options: natsTransportOptions(config, 'identity-rpc', 'identity'),
       logger: ['error', 'warn'],
     },
   );

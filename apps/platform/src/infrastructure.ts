@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { PlatformConfig } from '@rustronaut/config';
@@ -25,7 +25,14 @@ export async function connectOrStartNats(
 ): Promise<{ nc: NatsConnection; embedded?: ChildProcess }> {
   report.step(`NATS at ${config.natsServers.join(', ')}`);
   try {
-    const nc = await connect({ servers: config.natsServers, timeout: 2_000, name: 'rustronaut-platform' });
+    const nc = await connect({
+      servers: config.natsServers,
+      timeout: 2_000,
+      name: 'rustronaut-platform',
+      ...(config.natsCredentials
+        ? { authenticator: credsAuthenticator(new TextEncoder().encode(config.natsCredentials)) }
+        : {}),
+    });
     report.done('NATS answers');
     return { nc };
   } catch (error) {

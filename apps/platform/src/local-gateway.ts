@@ -15,7 +15,7 @@ import { ServiceClient, natsTransportOptions } from '@rustronaut/messaging';
 import type { ServiceSpec } from './supervisor';
 
 /** The launcher acts for the operator of this machine: an owner of the default organisation. */
-const LAUNCHER: Principal = {
+export const LAUNCHER: Principal = {
   kind: 'api_key',
   id: 'platform-launcher',
   orgId: 'org_default',
@@ -35,7 +35,10 @@ export async function localGateway(
 ): Promise<{ spec: ServiceSpec; siteId: string }> {
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: natsTransportOptions(natsUrl ? [natsUrl] : config.natsServers, 'platform-launcher'),
+    options: natsTransportOptions(
+      natsUrl ? { ...config, natsServers: [natsUrl] } : config,
+      'platform-launcher',
+    ),
   });
   await rpc.connect();
   try {

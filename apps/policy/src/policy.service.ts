@@ -12,7 +12,12 @@ import {
   type IdentityResponses,
 } from '@rustronaut/contracts';
 import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceClient, ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import {
+  ServiceClient,
+  ServiceHandlerInterceptor,
+  natsTransportOptions,
+  connectNats,
+} from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { PolicyController } from './policy.controller';
 import { policyProjection } from './read-model/policy.projection';
@@ -40,7 +45,7 @@ class PolicyModule {
 /** Sites, resources, targets and policies over NATS; its read model in its own schema. */
 export async function startPolicyService(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.policy;
-  const nc = await connect({ servers: config.natsServers, name: 'policy', maxReconnectAttempts: -1 });
+  const nc = await connectNats(config, 'policy');
   const dataSource = new DataSource({
     type: 'postgres',
     url: config.databaseUrl,
@@ -61,7 +66,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
   await readModel.start();
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
-    options: natsTransportOptions(config.natsServers, 'policy-client'),
+    options: natsTransportOptions(config, 'policy-client'),
   });
   await rpc.connect();
   const identity = new ServiceClient<
@@ -80,7 +85,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(PolicyModule.register(deps), {
     transport: Transport.NATS,
-    options: natsTransportOptions(config.natsServers, 'policy-rpc', 'policy'),
+    options: natsTransportOptions(config, 'policy-rpc', 'policy'),
     logger: ['error', 'warn'],
   });
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));

@@ -9,6 +9,7 @@ describe('loadPlatformConfig', () => {
       eventsStream: 'RN_EVENTS',
       eventsReplicas: 1,
       logLevel: 'info',
+      natsCredentials: undefined,
     });
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -30,6 +31,8 @@ export const PlatformEnvSchema = z.object({
     .default('RN_EVENTS'),
   RN_EVENTS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   RN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** A NATS .creds file, when NATS runs in operator mode (npm run nats-config writes one). */
+  RN_NATS_CREDS: z.string().min(1).optional(),
 });
 
 export type PlatformConfig = {
@@ -39,6 +42,8 @@ export type PlatformConfig = {
   eventsStream: string;
   eventsReplicas: number;
   logLevel: z.infer<typeof PlatformEnvSchema>['RN_LOG_LEVEL'];
+  /** The contents of the NATS credentials file, if one is configured. */
+  natsCredentials: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -75,7 +80,18 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     eventsStream: parsed.RN_EVENTS_STREAM,
     eventsReplicas: parsed.RN_EVENTS_REPLICAS,
     logLevel: parsed.RN_LOG_LEVEL,
+    natsCredentials: parsed.RN_NATS_CREDS === undefined ? undefined : readCredentials(parsed.RN_NATS_CREDS),
   };
+}
+
+function readCredentials(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      { variable: 'RN_NATS_CREDS', message: `cannot read ${path}: ${(error as Error).message}` },
+    ]);
+  }
 }
 
 const Port = z.coerce.number().int().min(1).max(65535);

@@ -2,4 +2,4 @@ export { MessagingError, MessagingErrorCode, RemoteError } from './errors';
 export { parseRequest, type FieldIssue } from './validation';
 export { ServiceClient } from './service-client';
 export { ServiceHandlerInterceptor, type HandlerLogger } from './service-handler';
-export { natsTransportOptions } from './transport-options';
+export { connectNats, natsTransportOptions } from './transport-options';

@@ -1,0 +1,7 @@
+export {
+  NatsAuthority,
+  gatewayInboxPrefix,
+  gatewayPermissions,
+  type NatsAuthoritySeeds,
+} from './nats-authority';
+export { loadNatsAuthority } from './nats-authority-store';
