@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { connect } from 'nats';
 import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { platformRegistry } from '@rustronaut/contracts';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { DeliverPolicy, connect, headers, type ConsumerMessages, type KV, type NatsConnection } from 'nats';
+import { DeliverPolicy, headers, type ConsumerMessages, type KV, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {

@@ -3,7 +3,7 @@ import { Module, type DynamicModule, type INestMicroservice } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import { SYSTEM_ACTOR, platformRegistry } from '@rustronaut/contracts';
