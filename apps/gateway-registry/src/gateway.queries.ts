@@ -71,16 +71,33 @@ export class GatewayQueries {
     return rows.map(toView);
   }
 
-  /** For reports and health: any gateway, by id, with its public key. */
+  /** For reports, health and assignments: any gateway, by id, with its keys and sites. */
   async publicKeyOf(
     id: string,
-  ): Promise<{ orgId: string; publicKey: string | null; deleted: boolean } | undefined> {
-    const rows: Row[] = await this.db.query(
-      `SELECT org_id, public_key, deleted FROM ${this.#table} WHERE id = $1`,
+  ): Promise<
+    | {
+        orgId: string;
+        publicKey: string | null;
+        natsPublicKey: string | null;
+        siteIds: string[];
+        deleted: boolean;
+      }
+    | undefined
+  > {
+    const rows: (Row & { nats_public_key: string | null })[] = await this.db.query(
+      `SELECT org_id, public_key, nats_public_key, settings, deleted FROM ${this.#table} WHERE id = $1`,
       [id],
     );
     const r = rows[0];
-    return r && { orgId: r.org_id, publicKey: r.public_key, deleted: r.deleted };
+    return (
+      r && {
+        orgId: r.org_id,
+        publicKey: r.public_key,
+        natsPublicKey: r.nats_public_key,
+        siteIds: r.settings.siteIds,
+        deleted: r.deleted,
+      }
+    );
   }
 
   async recordReport(

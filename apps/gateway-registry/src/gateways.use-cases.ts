@@ -45,6 +45,8 @@ export interface RegistryDeps {
   resource(principal: Principal, resourceId: string): Promise<ResourceView>;
   /** A NATS user JWT for the gateway's nkey: its sites' config, its own reports, nothing else. */
   natsUserJwt(gatewayId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
+  /** Tells an enrolled gateway that the sites it serves changed. */
+  assignmentChanged(gatewayId: string): Promise<void>;
   /** Re-issues the account with every deleted gateway's NATS user revoked, and pushes it to NATS. */
   revokeDeletedGateways(): Promise<void>;
 
@@ -137,6 +139,7 @@ export class GatewayUseCases {
           actor: actorOf(principal),
         },
       );
+      if (changes.siteIds) await this.deps.assignmentChanged(id);
       return this.get(principal, id);
     });
   }

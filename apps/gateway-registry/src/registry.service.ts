@@ -20,6 +20,7 @@ import {
   connectNats,
 } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
+import { GatewayAssignments } from './gateway-assignments';
 import { gatewayProjection } from './gateway.projection';
 import { GatewayQueries } from './gateway.queries';
 import { listenToReports, monitorHealth } from './gateway-reports';
@@ -58,6 +59,8 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const queries = new GatewayQueries(dataSource, schema);
   const authority = await loadNatsAuthority(dataSource, schema);
   const systemCreds = new TextEncoder().encode(await authority.systemCreds());
+  const assignments = new GatewayAssignments(nc, queries, authority, logger);
+  const stopAnswering = assignments.answer();
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
     options: natsTransportOptions(config, 'registry-client'),
@@ -82,6 +85,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
     },
     resource: (principal, resourceId) =>
       policy.request('policy.resources.get', { principal, id: resourceId }),
+    assignmentChanged: (gatewayId) => assignments.push(gatewayId),
     natsUserJwt: (gatewayId, siteIds, natsPublicKey) =>
       authority.gatewayUserJwt(gatewayId, siteIds, natsPublicKey),
     async revokeDeletedGateways() {
@@ -124,6 +128,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   return {
     async close() {
       stopHealth();
+      stopAnswering();
       stopReports();
       await app.close();
       await rpc.close();

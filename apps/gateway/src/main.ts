@@ -8,7 +8,9 @@ import { ConfigWatcher } from './control/config-watcher';
 import { createGatewayMetrics, startManagementApi } from './control/management-api';
 import { SiteConfigs } from './control/site-configs';
 import { SnapshotFiles } from './control/snapshot-file';
-import { enroll, readIdentity } from './control/enrollment';
+import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './control/enrollment';
+import { AssignmentSync } from './control/assignment-sync';
+import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
 const program = new Command()
@@ -54,26 +56,59 @@ async function main(): Promise<void> {
   const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
   const metrics = createGatewayMetrics(configs);
   for (const siteId of siteIds) await configs.loadFromDisk(siteId);
-  const watcher = new ConfigWatcher({
-    servers: config.natsServers,
-    siteIds,
-    configs,
-    logger,
-    name: gatewayId,
-    inboxPrefix: `_INBOX_${gatewayId}`,
-    ...(identity?.natsJwt && identity.natsSeed
-      ? { credentials: { jwt: identity.natsJwt, seed: identity.natsSeed } }
-      : {}),
-  });
-  const reports = identity ? new Reports(identity, configs, () => watcher.connection) : undefined;
-  if (reports) watcher.whenConnected(() => reports.start());
-  watcher.start();
+  /** Following the console: the config watcher, the reports and the assignment, for one identity. */
+  const follow = (who: GatewayIdentity | undefined, sites: string[]) => {
+    const watcher = new ConfigWatcher({
+      servers: config.natsServers,
+      siteIds: sites,
+      configs,
+      logger,
+      name: gatewayId,
+      inboxPrefix: `_INBOX_${gatewayId}`,
+      ...(who?.natsJwt && who.natsSeed ? { credentials: { jwt: who.natsJwt, seed: who.natsSeed } } : {}),
+    });
+    const reports = who ? new Reports(who, configs, () => watcher.connection) : undefined;
+    const assignment = who
+      ? new AssignmentSync(
+          who,
+          () => watcher.connection,
+          (next) => void reassign(next),
+          logger,
+        )
+      : undefined;
+    watcher.whenConnected(() => {
+      reports?.start();
+      assignment?.start();
+    });
+    watcher.start();
+    return {
+      watcher,
+      async stop() {
+        reports?.stop();
+        assignment?.stop();
+        await watcher.stop();
+      },
+    };
+  };
+  let current = follow(identity, siteIds);
+  /** The console changed this gateway's sites: keep the new identity, drop old sites, follow the new ones. */
+  const reassign = async (next: GatewayAssignment) => {
+    if (!identity) return;
+    const previous = identity.siteIds;
+    identity = await saveIdentity(dataDir, { ...identity, siteIds: next.siteIds, natsJwt: next.natsJwt });
+    for (const siteId of previous.filter((s) => !next.siteIds.includes(s))) configs.withdraw(siteId);
+    for (const siteId of next.siteIds.filter((s) => !previous.includes(s)))
+      await configs.loadFromDisk(siteId);
+    logger.warn({ from: previous, to: next.siteIds }, 'the console changed the sites this gateway serves');
+    await current.stop();
+    current = follow(identity, next.siteIds);
+  };
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,
     gatewayId,
     configs,
-    connected: () => watcher.connected,
+    connected: () => current.watcher.connected,
     metrics,
     logger,
   });
@@ -88,8 +123,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();
-    reports?.stop();
-    void watcher.stop().finally(() => process.exit(0));
+    void current.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -170,6 +170,61 @@ describe('the gateway fleet (e2e, started processes)', () => {
     );
   });
 
+  it('follows a change of its sites made with PUT /gateways/{id}/config, with credentials for the new sites', async () => {
+    const other = (
+      await api('POST', '/sites', {
+        name: 'Other',
+        subnet: '10.9.0.0/24',
+        region: 'eu',
+        connection_type: 'local',
+      })
+    ).body;
+    const gw = (await api('POST', '/gateways', { name: 'edge-4', region: 'eu', site_ids: [siteId] })).body;
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'rn-fleet-4-'));
+    const moving = spawn(
+      process.execPath,
+      [
+        GATEWAY,
+        '--enroll',
+        gw.enrollment_token,
+        '--console',
+        platform.url,
+        '--nats',
+        platform.nats.url,
+        '--data-dir',
+        dir,
+        '--management-port',
+        String(port),
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const sitesOnGateway = async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/status`, {
+          headers: { authorization: `Bearer ${admin}` },
+        }).catch(() => undefined);
+        return r?.ok
+          ? ((await r.json()) as { sites: { site_id: string }[] }).sites.map((s) => s.site_id)
+          : undefined;
+      };
+      await eventually(
+        async () => ((await sitesOnGateway())?.includes(siteId) ? true : undefined),
+        'the first site on the gateway',
+      );
+      const changed = await api('PUT', `/gateways/${gw.id}/config`, { site_ids: [other.id] });
+      expect(changed.body.site_ids).toEqual([other.id]);
+      const now = await eventually(async () => {
+        const sites = await sitesOnGateway();
+        return sites && sites.length === 1 && sites[0] === other.id ? sites : undefined;
+      }, 'the gateway moving to the other site');
+      expect(now).toEqual([other.id]);
+    } finally {
+      moving.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deletes a gateway: it disappears, and its enrolment token is dead', async () => {
     const gw = (await api('POST', '/gateways', { name: 'edge-3', region: 'eu', site_ids: [siteId] })).body;
     expect((await api('DELETE', `/gateways/${gw.id}`)).status).toBe(204);

@@ -12,7 +12,13 @@ import {
 export function gatewayPermissions(gatewayId: string, siteIds: readonly string[]) {
   return {
     pub: { allow: [`rn.gateway.${gatewayId}.>`, ...siteIds.map((s) => `rn.config.get.${s}`)] },
-    sub: { allow: [...siteIds.map((s) => `rn.config.site.${s}`), `${gatewayInboxPrefix(gatewayId)}.>`] },
+    sub: {
+      allow: [
+        ...siteIds.map((s) => `rn.config.site.${s}`),
+        `rn.gateway.${gatewayId}.control`,
+        `${gatewayInboxPrefix(gatewayId)}.>`,
+      ],
+    },
   };
 }
 

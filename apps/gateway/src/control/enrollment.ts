@@ -61,6 +61,11 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
     natsJwt: body.nats_jwt,
     natsSeed: new TextDecoder().decode(natsUser.getSeed()),
   };
+  return saveIdentity(dataDir, identity);
+}
+
+/** Writes the identity (mode 0600) and returns it. */
+export async function saveIdentity(dataDir: string, identity: GatewayIdentity): Promise<GatewayIdentity> {
   const path = join(dataDir, 'identity.json');
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(identity), { mode: 0o600 });

@@ -78,3 +78,13 @@ export const GatewayReportSchema = z.object({
 });
 export type GatewayReport = z.infer<typeof GatewayReportSchema>;
 export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
+
+/** Where the console tells a gateway its settings changed, and where a gateway asks for them. */
+export const gatewayControlSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.control`;
+export const gatewaySettingsSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.settings`;
+
+/** What a gateway is told (or answered) about itself: the sites it serves and its current NATS JWT. */
+export interface GatewayAssignment {
+  siteIds: string[];
+  natsJwt: string;
+}

@@ -1,0 +1,50 @@
+import type { NatsConnection } from 'nats';
+import { gatewayControlSubject, type GatewayAssignment } from '@rustronaut/contracts';
+import type { NatsAuthority } from '@rustronaut/nats-authority';
+import type { Logger } from '@rustronaut/observability';
+import type { GatewayQueries } from './gateway.queries';
+
+/**
+ * Which sites a gateway serves can change (PUT /gateways/{id}/config). The gateway asks
+ * `rn.gateway.<id>.settings` when it connects and with every heartbeat, and is told on
+ * `rn.gateway.<id>.control` at once when an operator changes it; either way it gets a NATS JWT whose
+ * permissions match the new sites. A JWT is useless without the gateway's own nkey seed.
+ */
+export class GatewayAssignments {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly queries: GatewayQueries,
+    private readonly authority: NatsAuthority,
+    private readonly logger: Logger,
+  ) {}
+
+  async current(gatewayId: string): Promise<GatewayAssignment | undefined> {
+    const gateway = await this.queries.publicKeyOf(gatewayId);
+    if (!gateway || gateway.deleted || !gateway.natsPublicKey) return undefined;
+    return {
+      siteIds: gateway.siteIds,
+      natsJwt: await this.authority.gatewayUserJwt(gatewayId, gateway.siteIds, gateway.natsPublicKey),
+    };
+  }
+
+  /** Answers gateways' requests for their settings. */
+  answer(): () => void {
+    const subscription = this.nc.subscribe('rn.gateway.*.settings', { queue: 'gateway-registry' });
+    void (async () => {
+      for await (const request of subscription) {
+        const gatewayId = request.subject.split('.')[2] ?? '';
+        const assignment = await this.current(gatewayId).catch(() => undefined);
+        request.respond(assignment ? new TextEncoder().encode(JSON.stringify(assignment)) : new Uint8Array());
+      }
+    })();
+    return () => subscription.unsubscribe();
+  }
+
+  /** Tells a gateway now that its sites changed. */
+  async push(gatewayId: string): Promise<void> {
+    const assignment = await this.current(gatewayId);
+    if (!assignment) return;
+    this.nc.publish(gatewayControlSubject(gatewayId), JSON.stringify(assignment));
+    this.logger.info({ gatewayId, sites: assignment.siteIds }, 'told the gateway its new sites');
+  }
+}
