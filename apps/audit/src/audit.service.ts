@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
+
 import type { ConsoleConfig } from '@rustronaut/config';
 import { platformRegistry } from '@rustronaut/contracts';
-import { ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
+import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { AuditController } from './audit.controller';
 import { auditProjection } from './audit.projection';
@@ -26,19 +26,14 @@ class AuditModule {
 /** Projects every event into the audit log and answers audit queries on NATS. */
 export async function startAuditService(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.audit;
-  const nc = await connectNats(config, 'audit');
-  const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, schema, extra: { max: 5 } });
-  await dataSource.initialize();
-  const log = new ProjectionRunner({
-    nc,
-    dataSource,
+  const state = await openServiceState(config, {
+    name: 'audit',
     schema,
-    registry: platformRegistry,
     projection: auditProjection(schema, platformRegistry),
-    name: config.eventsStream,
-    logger: logger.child({ component: 'audit-log' }),
+    logger,
+    poolSize: 5,
   });
-  await log.start();
+  const { dataSource, readModel: log } = state;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     AuditModule.register(new AuditQueries(dataSource, schema)),
     {
@@ -54,9 +49,7 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
     log,
     async close() {
       await app.close();
-      await log.stop();
-      await nc.drain();
-      await dataSource.destroy();
+      await state.close();
     },
   };
 }

@@ -72,9 +72,7 @@ export class GatewayQueries {
   }
 
   /** For reports, health and assignments: any gateway, by id, with its keys and sites. */
-  async publicKeyOf(
-    id: string,
-  ): Promise<
+  async publicKeyOf(id: string): Promise<
     | {
         orgId: string;
         publicKey: string | null;

@@ -3,22 +3,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { connect, credsAuthenticator } from 'nats';
-import { DataSource } from 'typeorm';
+
 import type { ConsoleConfig } from '@rustronaut/config';
-import {
-  platformRegistry,
-  type PolicyRequest,
-  type PolicyRequests,
-  type PolicyResponses,
-} from '@rustronaut/contracts';
-import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
+import { type PolicyRequest, type PolicyRequests, type PolicyResponses } from '@rustronaut/contracts';
 import {
   RemoteError,
   ServiceClient,
   ServiceHandlerInterceptor,
   natsTransportOptions,
-  connectNats,
 } from '@rustronaut/messaging';
+import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { GatewayAssignments } from './gateway-assignments';
 import { gatewayProjection } from './gateway.projection';
@@ -42,20 +36,14 @@ class RegistryModule {
 /** The gateway fleet: CRUD and enrolment over NATS, gateways' signed reports, health. */
 export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.registry;
-  const nc = await connectNats(config, 'gateway-registry');
-  const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, schema, extra: { max: 5 } });
-  await dataSource.initialize();
-  const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
-  const readModel = new ProjectionRunner({
-    nc,
-    dataSource,
+  const state = await openServiceState(config, {
+    name: 'gateway-registry',
     schema,
-    registry: platformRegistry,
     projection: gatewayProjection(schema),
-    name: config.eventsStream,
-    logger: logger.child({ component: 'read-model' }),
+    logger,
+    poolSize: 5,
   });
-  await readModel.start();
+  const { nc, dataSource, store, readModel } = state;
   const queries = new GatewayQueries(dataSource, schema);
   const authority = await loadNatsAuthority(dataSource, schema);
   const systemCreds = new TextEncoder().encode(await authority.systemCreds());
@@ -132,9 +120,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
       stopReports();
       await app.close();
       await rpc.close();
-      await readModel.stop();
-      await nc.drain();
-      await dataSource.destroy();
+      await state.close();
     },
   };
 }

@@ -3,12 +3,11 @@ import { Module, type DynamicModule, type INestMicroservice } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
-import type { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
+
 import type { ConsoleConfig } from '@rustronaut/config';
-import { SYSTEM_ACTOR, platformRegistry } from '@rustronaut/contracts';
-import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
+import { SYSTEM_ACTOR } from '@rustronaut/contracts';
+import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
 import { DEFAULT_ORG_ID } from './domain/ids';
@@ -39,26 +38,15 @@ export interface RunningIdentity {
 /** Connects, catches the read model up, seeds the default organisation, then answers on NATS. */
 export async function startIdentityService(config: ConsoleConfig, logger: Logger): Promise<RunningIdentity> {
   const schema = config.schemas.identity;
-  const nc: NatsConnection = await connectNats(config, 'identity');
-  const dataSource = new DataSource({
-    type: 'postgres',
-    url: config.databaseUrl,
+  const state = await openServiceState(config, {
+    name: 'identity',
     schema,
-    extra: { max: 10 },
-  });
-  await dataSource.initialize();
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
-  const readModel = new ProjectionRunner({
-    nc,
-    dataSource,
-    schema,
-    registry: platformRegistry,
     projection: identityProjection(schema),
-    name: config.eventsStream,
-    logger: logger.child({ component: 'read-model' }),
+    logger,
+    poolSize: 10,
   });
-  await readModel.start();
+  const { dataSource, store, readModel } = state;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   const deps: IdentityDeps = {
     config,
     store,
@@ -99,10 +87,8 @@ export async function startIdentityService(config: ConsoleConfig, logger: Logger
     deps,
     async close() {
       await app.close();
-      await readModel.stop();
-      await nc.drain();
       redis.disconnect();
-      await dataSource.destroy();
+      await state.close();
     },
   };
 }

@@ -2,21 +2,11 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
+
 import type { ConsoleConfig } from '@rustronaut/config';
-import {
-  platformRegistry,
-  type IdentityRequest,
-  type IdentityRequests,
-  type IdentityResponses,
-} from '@rustronaut/contracts';
-import { EventStore, ProjectionRunner } from '@rustronaut/eventstore';
-import {
-  ServiceClient,
-  ServiceHandlerInterceptor,
-  natsTransportOptions,
-  connectNats,
-} from '@rustronaut/messaging';
+import { type IdentityRequest, type IdentityRequests, type IdentityResponses } from '@rustronaut/contracts';
+import { ServiceClient, ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { PolicyController } from './policy.controller';
 import { policyProjection } from './read-model/policy.projection';
@@ -44,25 +34,14 @@ class PolicyModule {
 /** Sites, resources, targets and policies over NATS; its read model in its own schema. */
 export async function startPolicyService(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.policy;
-  const nc = await connectNats(config, 'policy');
-  const dataSource = new DataSource({
-    type: 'postgres',
-    url: config.databaseUrl,
+  const state = await openServiceState(config, {
+    name: 'policy',
     schema,
-    extra: { max: 10 },
-  });
-  await dataSource.initialize();
-  const store = new EventStore({ nc, registry: platformRegistry, name: config.eventsStream });
-  const readModel = new ProjectionRunner({
-    nc,
-    dataSource,
-    schema,
-    registry: platformRegistry,
     projection: policyProjection(schema),
-    name: config.eventsStream,
-    logger: logger.child({ component: 'read-model' }),
+    logger,
+    poolSize: 10,
   });
-  await readModel.start();
+  const { dataSource, store, readModel } = state;
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
     options: natsTransportOptions(config, 'policy-client'),
@@ -94,9 +73,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     async close() {
       await app.close();
       await rpc.close();
-      await readModel.stop();
-      await nc.drain();
-      await dataSource.destroy();
+      await state.close();
     },
   };
 }

@@ -1,0 +1,1 @@
+export { openServiceState, type ServiceState } from './service-state';
