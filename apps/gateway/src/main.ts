@@ -10,6 +10,7 @@ import { SiteConfigs } from './control/site-configs';
 import { SnapshotFiles } from './control/snapshot-file';
 import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './control/enrollment';
 import { AssignmentSync } from './control/assignment-sync';
+import { HttpProxy } from './proxy/http-proxy';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
@@ -21,6 +22,7 @@ const program = new Command()
   .option('--console <url>', 'console URL, for the config keys on first start (RN_CONSOLE_URL)')
   .option('--data-dir <dir>', 'where identity, keys and snapshots live (RN_GATEWAY_DATA_DIR)')
   .option('--management-port <port>', 'management API port (RN_GATEWAY_MANAGEMENT_PORT, default 9090)')
+  .option('--http-port <port>', 'public HTTP port of the data path (RN_GATEWAY_HTTP_PORT, default 8080)')
   .option('--gateway-id <id>', 'this gateway’s id (RN_GATEWAY_ID)')
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
   .showHelpAfterError();
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     console?: string;
     dataDir?: string;
     managementPort?: string;
+    httpPort?: string;
     gatewayId?: string;
     enroll?: string;
   }>();
@@ -103,6 +106,10 @@ async function main(): Promise<void> {
     await current.stop();
     current = follow(identity, next.siteIds);
   };
+  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' })).listen(
+    config.http.port,
+    config.http.host,
+  );
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
   });
   logger.info(
     {
+      http: `${config.http.host}:${config.http.port}`,
       gatewayId,
       sites: config.siteIds,
       management: `http://${config.management.host}:${config.management.port}`,
@@ -123,6 +131,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();
+    proxy.close();
     void current.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

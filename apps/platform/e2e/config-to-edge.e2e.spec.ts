@@ -22,7 +22,14 @@ class GatewayProcess {
   log = '';
 
   constructor(
-    readonly args: { sites: string; nats: string; console: string; dataDir: string; port: number },
+    readonly args: {
+      sites: string;
+      nats: string;
+      console: string;
+      dataDir: string;
+      port: number;
+      httpPort: number;
+    },
   ) {}
 
   start(): void {
@@ -42,6 +49,8 @@ class GatewayProcess {
         a.dataDir,
         '--management-port',
         String(a.port),
+        '--http-port',
+        String(a.httpPort),
         '--gateway-id',
         'gw_e2e',
       ],
@@ -113,6 +122,7 @@ describe('config to the edge (e2e, started processes)', () => {
       console: platform.url,
       dataDir,
       port: await freePort(),
+      httpPort: await freePort(),
     });
     gateway.start();
   }, 90_000);

@@ -87,6 +87,8 @@ describe('the gateway fleet (e2e, started processes)', () => {
         dataDir,
         '--management-port',
         String(await freePort()),
+        '--http-port',
+        String(await freePort()),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -196,6 +198,8 @@ describe('the gateway fleet (e2e, started processes)', () => {
         dir,
         '--management-port',
         String(port),
+        '--http-port',
+        String(await freePort()),
       ],
       { stdio: 'ignore' },
     );

@@ -184,6 +184,8 @@ export const GatewayEnvSchema = z.object({
   RN_GATEWAY_DATA_DIR: z.string().min(1).default('.rustronaut/gateway'),
   RN_GATEWAY_MANAGEMENT_PORT: Port.default(9090),
   RN_GATEWAY_MANAGEMENT_HOST: z.string().default('127.0.0.1'),
+  RN_GATEWAY_HTTP_PORT: Port.default(8080),
+  RN_GATEWAY_HTTP_HOST: z.string().default('0.0.0.0'),
   RN_CONSOLE_URL: z.url().default('http://127.0.0.1:7080'),
   RN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
 });
@@ -193,6 +195,7 @@ export interface GatewayConfig {
   siteIds: string[];
   dataDir: string;
   management: { port: number; host: string };
+  http: { port: number; host: string };
   consoleUrl: string;
   enrollmentToken: string | undefined;
   natsServers: string[];
@@ -202,7 +205,10 @@ export interface GatewayConfig {
 export function loadGatewayConfig(
   env: NodeJS.ProcessEnv = process.env,
   flags: Partial<
-    Record<'gatewayId' | 'sites' | 'dataDir' | 'managementPort' | 'console' | 'enroll' | 'nats', string>
+    Record<
+      'gatewayId' | 'sites' | 'dataDir' | 'managementPort' | 'httpPort' | 'console' | 'enroll' | 'nats',
+      string
+    >
   > = {},
 ): GatewayConfig {
   const merged: NodeJS.ProcessEnv = { ...env };
@@ -213,6 +219,7 @@ export function loadGatewayConfig(
   set('RN_GATEWAY_SITES', flags.sites);
   set('RN_GATEWAY_DATA_DIR', flags.dataDir);
   set('RN_GATEWAY_MANAGEMENT_PORT', flags.managementPort);
+  set('RN_GATEWAY_HTTP_PORT', flags.httpPort);
   set('RN_CONSOLE_URL', flags.console);
   set('RN_ENROLLMENT_TOKEN', flags.enroll);
   set('RN_NATS_URL', flags.nats);
@@ -223,6 +230,7 @@ export function loadGatewayConfig(
     siteIds: g.RN_GATEWAY_SITES ? g.RN_GATEWAY_SITES.split(',') : [],
     dataDir: g.RN_GATEWAY_DATA_DIR,
     management: { port: g.RN_GATEWAY_MANAGEMENT_PORT, host: g.RN_GATEWAY_MANAGEMENT_HOST },
+    http: { port: g.RN_GATEWAY_HTTP_PORT, host: g.RN_GATEWAY_HTTP_HOST },
     consoleUrl: g.RN_CONSOLE_URL.replace(/\/$/, ''),
     enrollmentToken: g.RN_ENROLLMENT_TOKEN,
     natsServers: platform.natsServers,

@@ -57,6 +57,8 @@ async function startFleet(size: number, siteId: string, platform: ConsoleHarness
         dir,
         '--management-port',
         String(await freePort()),
+        '--http-port',
+        String(await freePort()),
         '--gateway-id',
         `gw_bench_${i}`,
       ],

@@ -18,6 +18,7 @@ export class SiteConfigs {
   readonly #current = new Map<string, AppliedSnapshot>();
   readonly #listeners: ((siteId: string, applied: AppliedSnapshot) => void)[] = [];
   readonly #refusalListeners: ((siteId: string, reason: string) => void)[] = [];
+  readonly #changeListeners: (() => void)[] = [];
 
   constructor(
     private readonly keys: Record<string, string>,
@@ -88,14 +89,23 @@ export class SiteConfigs {
     return 'applied';
   }
 
-  /** The console withdrew the site (deleted): stop serving it. */
+  /** The console withdrew the site (deleted), or this gateway no longer serves it: stop serving it. */
   withdraw(siteId: string): void {
-    if (this.#current.delete(siteId)) this.logger.warn({ siteId }, 'site config withdrawn by the console');
+    if (this.#current.delete(siteId)) {
+      this.logger.warn({ siteId }, 'site config withdrawn');
+      for (const listener of this.#changeListeners) listener();
+    }
+  }
+
+  /** Called after any change of what is served (applied or withdrawn). */
+  onChanged(listener: () => void): void {
+    this.#changeListeners.push(listener);
   }
 
   #set(siteId: string, snapshot: SiteSnapshot): void {
     const applied = { snapshot, appliedAt: new Date() };
     this.#current.set(siteId, applied);
     for (const listener of this.#listeners) listener(siteId, applied);
+    for (const listener of this.#changeListeners) listener();
   }
 }

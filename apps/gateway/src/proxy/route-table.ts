@@ -1,0 +1,57 @@
+import type { SiteSnapshot } from '@rustronaut/contracts';
+
+export type RoutedResource = SiteSnapshot['resources'][number] & { orgId: string; siteId: string };
+
+interface Entry {
+  resource: RoutedResource;
+  prefix: string;
+}
+
+/**
+ * Which resource serves a request: by host (an exact domain wins over a wildcard, a longer
+ * wildcard over a shorter one), then by the longest matching path prefix. Built once per snapshot
+ * change; a lookup is a couple of map reads.
+ */
+export class RouteTable {
+  readonly #exact = new Map<string, Entry[]>();
+  readonly #wildcards = new Map<string, Entry[]>();
+
+  constructor(snapshots: Iterable<SiteSnapshot>) {
+    for (const snapshot of snapshots) {
+      for (const resource of snapshot.resources) {
+        if (resource.protocol !== 'http') continue;
+        const entry = {
+          resource: { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId },
+          prefix: resource.pathPrefix ?? '/',
+        };
+        for (const domain of resource.domains) {
+          const table = domain.startsWith('*.') ? this.#wildcards : this.#exact;
+          const key = domain.startsWith('*.') ? domain.slice(2) : domain;
+          const entries = table.get(key) ?? [];
+          entries.push(entry);
+          entries.sort((a, b) => b.prefix.length - a.prefix.length);
+          table.set(key, entries);
+        }
+      }
+    }
+  }
+
+  match(hostHeader: string | undefined, path: string): RoutedResource | undefined {
+    const host = (hostHeader ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const byPath = (entries: Entry[] | undefined) =>
+      entries?.find(
+        (e) =>
+          path === e.prefix ||
+          path.startsWith(e.prefix.endsWith('/') ? e.prefix : `${e.prefix}/`) ||
+          e.prefix === '/',
+      )?.resource;
+    const exact = byPath(this.#exact.get(host));
+    if (exact) return exact;
+    // *.api.company.com serves a.api.company.com and x.y.api.company.com; the longest suffix wins.
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      const found = byPath(this.#wildcards.get(host.slice(dot + 1)));
+      if (found) return found;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
+import { freePort } from '@rustronaut/testing';
+
+const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
+
+/** A GET/POST through the gateway with a given Host header, as a browser or curl would send it. */
+function through(
+  port: number,
+  host: string,
+  path: string,
+  options: { token?: string; headers?: Record<string, string>; body?: Buffer; method?: string } = {},
+) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: {
+          host,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.headers ?? {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('the HTTP data path (e2e, started processes)', () => {
+  let platform: ConsoleHarness;
+  let admin: string;
+  let upstream: Server;
+  let upstreamPort: number;
+  let gateway: ChildProcess;
+  let httpPort: number;
+  let managementPort: number;
+  let dataDir: string;
+  const ids: Record<string, string> = {};
+  const api = (method: string, path: string, body?: unknown) =>
+    call(platform.url, method, path, { token: admin, body });
+
+  beforeAll(async () => {
+    platform = await ConsoleHarness.start();
+    admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
+    upstreamPort = await freePort();
+    upstream = createServer((req, res) => {
+      let size = 0;
+      req.on('data', (c: Buffer) => (size += c.length));
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ path: req.url, headers: req.headers, size })),
+      );
+    });
+    await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
+
+    const site = (
+      await api('POST', '/sites', {
+        name: 'Apps',
+        subnet: '10.20.0.0/24',
+        region: 'eu',
+        connection_type: 'local',
+      })
+    ).body;
+    const target = [{ address: `127.0.0.1:${upstreamPort}`, protocol: 'http' }];
+    ids['open'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'open',
+        protocol: 'http',
+        domains: ['open.localhost'],
+        auth_required: false,
+        targets: target,
+      })
+    ).body.id;
+    ids['wiki'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'wiki',
+        protocol: 'http',
+        domains: ['*.wiki.localhost'],
+        targets: target,
+      })
+    ).body.id;
+    ids['down'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'down',
+        protocol: 'http',
+        domains: ['down.localhost'],
+        auth_required: false,
+        targets: [{ address: `127.0.0.1:${await freePort()}`, protocol: 'http' }],
+      })
+    ).body.id;
+    ids['alice'] = (
+      await api('POST', '/users', { email: 'alice@data.example', name: 'Alice', password: 'long-enough-pw' })
+    ).body.id;
+    ids['bob'] = (
+      await api('POST', '/users', { email: 'bob@data.example', name: 'Bob', password: 'long-enough-pw' })
+    ).body.id;
+    const eng = (await api('POST', '/groups', { name: 'eng' })).body.id as string;
+    await api('POST', `/groups/${eng}/members`, { user_id: ids['alice'] });
+    ids['eng'] = eng;
+    await api('POST', '/policies', {
+      name: 'eng reads the wiki',
+      effect: 'allow',
+      resource_ids: [ids['wiki']],
+      subjects: { groups: [eng] },
+    });
+
+    httpPort = await freePort();
+    managementPort = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), 'rn-data-path-'));
+    gateway = spawn(
+      process.execPath,
+      [
+        GATEWAY,
+        '--sites',
+        site.id,
+        '--nats',
+        platform.nats.url,
+        '--console',
+        platform.url,
+        '--data-dir',
+        dataDir,
+        '--management-port',
+        String(managementPort),
+        '--http-port',
+        String(httpPort),
+      ],
+      { stdio: 'ignore' },
+    );
+    // Ready once the snapshot with the policy is there (the wiki is served).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${managementPort}/status`, {
+        headers: { authorization: `Bearer ${admin}` },
+      }).catch(() => undefined);
+      const status = r?.ok ? ((await r.json()) as { sites: { resources: string[] }[] }) : undefined;
+      if (status?.sites[0]?.resources.includes(ids['down']!)) break;
+      if (Date.now() > deadline) throw new Error('the gateway did not get its snapshot');
+      await new Promise((r2) => setTimeout(r2, 100));
+    }
+  }, 90_000);
+  afterAll(async () => {
+    gateway?.kill('SIGKILL');
+    upstream?.close();
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('proxies a public resource by host, sets X-Forwarded-*, and strips identity headers a client forges', async () => {
+    const r = await through(httpPort, 'open.localhost:8080', '/hello?x=1', {
+      headers: { 'x-rustronaut-user': 'usr_forged', 'x-forwarded-for': '6.6.6.6' },
+    });
+    expect(r.status).toBe(200);
+    const seen = JSON.parse(r.text) as { path: string; headers: Record<string, string> };
+    expect(seen.path).toBe('/hello?x=1');
+    expect(seen.headers['x-rustronaut-user']).toBeUndefined();
+    expect(seen.headers['x-forwarded-for']).toMatch(/127\.0\.0\.1/);
+    expect(seen.headers['x-forwarded-host']).toBe('open.localhost:8080');
+  });
+
+  it('streams a large body to the target', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 7);
+    const r = await through(httpPort, 'open.localhost', '/upload', {
+      method: 'POST',
+      body,
+      headers: { 'content-length': String(body.length) },
+    });
+    expect(JSON.parse(r.text).size).toBe(body.length);
+  });
+
+  it('asks for a token on a protected resource, applies the policy, and passes the identity on', async () => {
+    expect((await through(httpPort, 'team.wiki.localhost', '/')).status).toBe(401);
+    const bob = (await login(platform.url, 'bob@data.example', 'long-enough-pw')).access;
+    const denied = await through(httpPort, 'team.wiki.localhost', '/', { token: bob });
+    expect(denied.status).toBe(403);
+    expect(denied.text).toMatch(/no policy allows/);
+    const alice = (await login(platform.url, 'alice@data.example', 'long-enough-pw')).access;
+    const allowed = await through(httpPort, 'team.wiki.localhost', '/page', { token: alice });
+    expect(allowed.status).toBe(200);
+    const headers = (JSON.parse(allowed.text) as { headers: Record<string, string> }).headers;
+    expect(headers['x-rustronaut-user']).toBe(ids['alice']);
+    expect(headers['x-rustronaut-email']).toBe('alice@data.example');
+    expect(headers['x-rustronaut-groups']).toBe(ids['eng']);
+    expect((await through(httpPort, 'team.wiki.localhost', '/', { token: 'not.a.token' })).status).toBe(401);
+  });
+
+  it('says which target is not answering (502) and which host is unknown (404)', async () => {
+    const down = await through(httpPort, 'down.localhost', '/');
+    expect(down.status).toBe(502);
+    expect(down.text).toMatch(/target 127\.0\.0\.1:\d+ of down is not answering \(ECONNREFUSED\)/);
+    expect((await through(httpPort, 'nowhere.localhost', '/')).status).toBe(404);
+  });
+});
