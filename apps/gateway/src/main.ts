@@ -10,6 +10,7 @@ import { SiteConfigs } from './control/site-configs';
 import { SnapshotFiles } from './control/snapshot-file';
 import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './control/enrollment';
 import { AssignmentSync } from './control/assignment-sync';
+import { runBenchMode } from './proxy/bench-mode';
 import { HttpProxy } from './proxy/http-proxy';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
@@ -24,6 +25,7 @@ const program = new Command()
   .option('--management-port <port>', 'management API port (RN_GATEWAY_MANAGEMENT_PORT, default 9090)')
   .option('--http-port <port>', 'public HTTP port of the data path (RN_GATEWAY_HTTP_PORT, default 8080)')
   .option('--gateway-id <id>', 'this gateway’s id (RN_GATEWAY_ID)')
+  .option('--bench', 'serve the peer benchmark harness’s ports (BENCH_* variables) and nothing else')
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
   .showHelpAfterError();
 
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
     httpPort?: string;
     gatewayId?: string;
     enroll?: string;
+    bench?: boolean;
   }>();
+  if (flags.bench) return runBenchMode(createLogger('gateway', 'warn'));
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });
   const logger = createLogger('gateway', config.logLevel);
   const dataDir = resolve(config.dataDir);

@@ -237,3 +237,17 @@ export function loadGatewayConfig(
     logLevel: platform.logLevel,
   };
 }
+
+/** The peer benchmark harness's interface (shared/bench README): ports, upstream, JWT settings. */
+export const BenchEnvSchema = z.object({
+  BENCH_HTTP_PORT: Port.default(18020),
+  BENCH_HTTP_AUTH_PORT: Port.default(18021),
+  BENCH_UPSTREAM_HTTP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+  BENCH_JWT_SECRET: z.string().min(1),
+  BENCH_JWT_ISS: z.string().default('bench'),
+  BENCH_JWT_AUD: z.string().default('gateway'),
+});
+
+export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env) {
+  return parseEnv(BenchEnvSchema, env);
+}

@@ -3,6 +3,8 @@ export {
   ConsoleEnvSchema,
   GatewayEnvSchema,
   loadGatewayConfig,
+  loadBenchConfig,
+  BenchEnvSchema,
   type GatewayConfig,
   PlatformEnvSchema,
   loadConsoleConfig,

@@ -10,7 +10,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey 
 import { parseTargetAddress, type Role } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import { decide } from '@rustronaut/policy-engine';
-import type { SiteConfigs } from '../control/site-configs';
+import type { AppliedSnapshot } from '../control/site-configs';
 import { RouteTable, type RoutedResource } from './route-table';
 
 const IDENTITY_HEADERS = [
@@ -20,11 +20,56 @@ const IDENTITY_HEADERS = [
   'x-rustronaut-assertion',
 ];
 
-interface Caller {
+export interface Caller {
   id: string;
   email: string;
   role: Role;
   groups: string[];
+}
+
+/** Where the proxy reads what to serve: the applied site snapshots (SiteConfigs in the gateway). */
+export interface SnapshotSource {
+  all(): Map<string, AppliedSnapshot>;
+  get(siteId: string): AppliedSnapshot | undefined;
+  onChanged(listener: () => void): void;
+}
+
+/** Turns a bearer token into a caller, or says why not. */
+export interface TokenVerifier {
+  verify(token: string, resource: RoutedResource): Promise<Caller | { refusal: string }>;
+}
+
+/** The console's access tokens, checked against the JWKS carried by the snapshots. */
+export class SnapshotJwksVerifier implements TokenVerifier {
+  #keys: JWTVerifyGetKey | undefined;
+
+  constructor(private readonly source: SnapshotSource) {
+    source.onChanged(() => this.#reload());
+    this.#reload();
+  }
+
+  #reload(): void {
+    const keys = [...this.source.all().values()].flatMap((a) => a.snapshot.jwks);
+    this.#keys = keys.length ? createLocalJWKSet({ keys } as JSONWebKeySet) : undefined;
+  }
+
+  async verify(token: string, resource: RoutedResource): Promise<Caller | { refusal: string }> {
+    if (!this.#keys) return { refusal: 'This gateway has no keys to check sign-ins yet.' };
+    try {
+      const { payload } = await jwtVerify(token, this.#keys, {
+        issuer: 'rustronaut',
+        audience: 'rustronaut',
+      });
+      if (payload['org'] !== resource.orgId) return { refusal: 'Your token is for another organisation.' };
+      const id = String(payload.sub);
+      const groups = Object.entries(this.source.get(resource.siteId)?.snapshot.groups ?? {})
+        .filter(([, members]) => members.includes(id))
+        .map(([group]) => group);
+      return { id, email: String(payload['email'] ?? ''), role: payload['role'] as Role, groups };
+    } catch {
+      return { refusal: 'Your sign-in is not valid or has expired: sign in again.' };
+    }
+  }
 }
 
 /**
@@ -34,13 +79,13 @@ interface Caller {
  */
 export class HttpProxy {
   #routes = new RouteTable([]);
-  #keys: JWTVerifyGetKey | undefined;
   readonly #next = new Map<string, number>();
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
 
   constructor(
-    private readonly configs: SiteConfigs,
+    private readonly configs: SnapshotSource,
     private readonly logger: Logger,
+    private readonly verifier: TokenVerifier = new SnapshotJwksVerifier(configs),
   ) {
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
@@ -60,8 +105,6 @@ export class HttpProxy {
   #rebuild(): void {
     const snapshots = [...this.configs.all().values()].map((a) => a.snapshot);
     this.#routes = new RouteTable(snapshots);
-    const keys = snapshots.flatMap((s) => s.jwks);
-    this.#keys = keys.length ? createLocalJWKSet({ keys } as JSONWebKeySet) : undefined;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -96,21 +139,8 @@ export class HttpProxy {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token)
       return { refusal: 'This resource needs you to sign in: send "Authorization: Bearer <access token>".' };
-    if (!this.#keys) return { refusal: 'This gateway has no keys to check sign-ins yet.' };
-    try {
-      const { payload } = await jwtVerify(token, this.#keys, {
-        issuer: 'rustronaut',
-        audience: 'rustronaut',
-      });
-      if (payload['org'] !== resource.orgId) return { refusal: 'Your token is for another organisation.' };
-      const id = String(payload.sub);
-      const groups = Object.entries(this.configs.get(resource.siteId)?.snapshot.groups ?? {})
-        .filter(([, members]) => members.includes(id))
-        .map(([group]) => group);
-      return { caller: { id, email: String(payload['email'] ?? ''), role: payload['role'] as Role, groups } };
-    } catch {
-      return { refusal: 'Your sign-in is not valid or has expired: sign in again.' };
-    }
+    const outcome = await this.verifier.verify(token, resource);
+    return 'refusal' in outcome ? outcome : { caller: outcome };
   }
 
   #forward(req: IncomingMessage, res: ServerResponse, resource: RoutedResource, caller: Caller | null): void {
