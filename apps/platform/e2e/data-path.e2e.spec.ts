@@ -65,6 +65,12 @@ describe('the HTTP data path (e2e, started processes)', () => {
           .end(JSON.stringify({ path: req.url, headers: req.headers, size })),
       );
     });
+    // Upgrades (WebSocket): answer 101, then echo every byte back, prefixed by who the gateway said it was.
+    upstream.on('upgrade', (req, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.write(`user=${String(req.headers['x-rustronaut-user'] ?? '-')};`);
+      socket.on('data', (chunk: Buffer) => socket.write(chunk));
+    });
     await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
 
     const site = (
@@ -198,6 +204,40 @@ describe('the HTTP data path (e2e, started processes)', () => {
     expect(headers['x-rustronaut-email']).toBe('alice@data.example');
     expect(headers['x-rustronaut-groups']).toBe(ids['eng']);
     expect((await through(httpPort, 'team.wiki.localhost', '/', { token: 'not.a.token' })).status).toBe(401);
+  });
+
+  it('carries a WebSocket upgrade through, after the same authentication and policy', async () => {
+    const upgrade = (token?: string) =>
+      new Promise<{ status: number; echoed?: string }>((resolve, reject) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: httpPort,
+          path: '/socket',
+          headers: {
+            host: 'team.wiki.localhost',
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        });
+        req.on('upgrade', (res, socket) => {
+          let echoed = '';
+          socket.on('data', (c: Buffer) => {
+            echoed += c.toString();
+            if (echoed.endsWith('ping')) {
+              socket.destroy();
+              resolve({ status: res.statusCode ?? 0, echoed });
+            }
+          });
+          socket.write('ping');
+        });
+        req.on('response', (res) => resolve({ status: res.statusCode ?? 0 }));
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await upgrade()).status).toBe(401);
+    const alice = (await login(platform.url, 'alice@data.example', 'long-enough-pw')).access;
+    expect(await upgrade(alice)).toEqual({ status: 101, echoed: `user=${ids['alice']};ping` });
   });
 
   it('says which target is not answering (502) and which host is unknown (404)', async () => {

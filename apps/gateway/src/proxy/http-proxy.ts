@@ -3,9 +3,11 @@ import {
   createServer,
   request,
   type IncomingMessage,
+  type OutgoingHttpHeaders,
   type Server,
   type ServerResponse,
 } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { parseTargetAddress, type Role } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
@@ -93,6 +95,10 @@ export class HttpProxy {
 
   listen(port: number, host: string): Promise<Server> {
     const server = createServer((req, res) => void this.#handle(req, res));
+    server.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head),
+    );
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0; // long uploads and downloads stream; idle sockets are timed out instead
@@ -108,28 +114,69 @@ export class HttpProxy {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const admitted = await this.#admit(req);
+    if ('status' in admitted) return page(res, admitted.status, admitted.message);
+    this.#forward(req, res, admitted.resource, admitted.caller);
+  }
+
+  /** Route, authenticate, decide: the same for a request and for a WebSocket upgrade. */
+  async #admit(
+    req: IncomingMessage,
+  ): Promise<{ resource: RoutedResource; caller: Caller | null } | { status: number; message: string }> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const resource = this.#routes.match(req.headers.host, path);
-    if (!resource) return page(res, 404, 'No resource is published at this address on this gateway.');
-    let caller: Caller | null = null;
-    if (resource.authRequired) {
-      const outcome = await this.#authenticate(req, resource);
-      if ('refusal' in outcome) return page(res, 401, outcome.refusal);
-      caller = outcome.caller;
-    }
+    if (!resource)
+      return { status: 404, message: 'No resource is published at this address on this gateway.' };
+    if (!resource.authRequired) return { resource, caller: null };
+    const outcome = await this.#authenticate(req, resource);
+    if ('refusal' in outcome) return { status: 401, message: outcome.refusal };
     const snapshot = this.configs.get(resource.siteId)?.snapshot;
-    if (resource.authRequired && snapshot) {
-      const decision = decide(snapshot.policies, resource.id, {
-        user: caller,
-        ip: req.socket.remoteAddress ?? '',
-        country: null,
-        path,
-        method: req.method ?? 'GET',
-        at: new Date(),
-      });
-      if (!decision.allowed) return page(res, 403, `Access denied: ${decision.reason}.`);
+    const decision = decide(snapshot?.policies ?? [], resource.id, {
+      user: outcome.caller,
+      ip: req.socket.remoteAddress ?? '',
+      country: null,
+      path,
+      method: req.method ?? 'GET',
+      at: new Date(),
+    });
+    if (!decision.allowed) return { status: 403, message: `Access denied: ${decision.reason}.` };
+    return { resource, caller: outcome.caller };
+  }
+
+  /** A WebSocket (or any HTTP upgrade): admitted like a request, then the two sockets are joined. */
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const admitted = await this.#admit(req);
+    if ('status' in admitted) {
+      socket.end(
+        `HTTP/1.1 ${admitted.status} ${admitted.status === 404 ? 'Not Found' : admitted.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${admitted.message}\n`,
+      );
+      return;
     }
-    this.#forward(req, res, resource, caller);
+    const picked = this.#pick(admitted.resource);
+    if (!picked) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
+    const upstream = request({
+      ...picked.destination,
+      method: req.method,
+      path: req.url,
+      headers: this.#headersFor(req, admitted.caller),
+    });
+    upstream.on('upgrade', (response, upstreamSocket, upstreamHead) => {
+      const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
+      for (let i = 0; i < response.rawHeaders.length; i += 2)
+        lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upstreamHead.length) socket.write(upstreamHead);
+      if (head.length) upstreamSocket.write(head);
+      upstreamSocket.on('error', () => socket.destroy());
+      socket.on('error', () => upstreamSocket.destroy());
+      upstreamSocket.pipe(socket).pipe(upstreamSocket);
+    });
+    upstream.on('response', (response) => {
+      socket.end(`HTTP/1.1 ${response.statusCode} ${response.statusMessage}\r\nconnection: close\r\n\r\n`);
+    });
+    upstream.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n'));
+    upstream.end();
   }
 
   async #authenticate(
@@ -143,15 +190,25 @@ export class HttpProxy {
     return 'refusal' in outcome ? outcome : { caller: outcome };
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, resource: RoutedResource, caller: Caller | null): void {
+  #pick(
+    resource: RoutedResource,
+  ): { target: string; destination: { host: string; port: number } | { socketPath: string } } | undefined {
     const targets = resource.targets.filter((t) => t.weight > 0);
-    if (targets.length === 0) return page(res, 503, `No target is configured for ${resource.name}.`);
+    if (targets.length === 0) return undefined;
     const index = (this.#next.get(resource.id) ?? 0) % targets.length;
     this.#next.set(resource.id, index + 1);
-    const target = targets[index]!;
-    const address = parseTargetAddress(target.address);
-    if (!address) return page(res, 502, `The target address of ${resource.name} is not usable.`);
-    const headers = { ...req.headers };
+    const target = targets[index];
+    const address = target && parseTargetAddress(target.address);
+    if (!target || !address) return undefined;
+    return {
+      target: target.address,
+      destination:
+        address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port },
+    };
+  }
+
+  #headersFor(req: IncomingMessage, caller: Caller | null): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { ...req.headers };
     for (const name of IDENTITY_HEADERS) delete headers[name];
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     headers['x-forwarded-proto'] = 'http';
@@ -161,14 +218,18 @@ export class HttpProxy {
       headers['x-rustronaut-email'] = caller.email;
       headers['x-rustronaut-groups'] = caller.groups.join(',');
     }
+    return headers;
+  }
+
+  #forward(req: IncomingMessage, res: ServerResponse, resource: RoutedResource, caller: Caller | null): void {
+    const picked = this.#pick(resource);
+    if (!picked) return page(res, 503, `No usable target is configured for ${resource.name}.`);
     const upstream = request(
       {
-        ...(address.kind === 'unix'
-          ? { socketPath: address.path }
-          : { host: address.host, port: address.port }),
+        ...picked.destination,
         method: req.method,
         path: req.url,
-        headers,
+        headers: this.#headersFor(req, caller),
         agent: this.#agent,
         timeout: 30_000,
       },
@@ -180,17 +241,17 @@ export class HttpProxy {
     upstream.on('timeout', () => {
       upstream.destroy();
       if (!res.headersSent)
-        page(res, 504, `The target ${target.address} of ${resource.name} did not answer in time.`);
+        page(res, 504, `The target ${picked.target} of ${resource.name} did not answer in time.`);
     });
     upstream.on('error', (error) => {
-      this.logger.warn({ resource: resource.id, target: target.address, err: error }, 'upstream failed');
-      if (!res.headersSent)
+      this.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
+      if (!res.headersSent) {
         page(
           res,
           502,
-          `The target ${target.address} of ${resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
+          `The target ${picked.target} of ${resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
         );
-      else res.destroy();
+      } else res.destroy();
     });
     req.pipe(upstream);
   }
