@@ -82,7 +82,8 @@ export class SnapshotJwksVerifier implements TokenVerifier {
 export class HttpProxy {
   #routes = new RouteTable([]);
   readonly #next = new Map<string, number>();
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
+  /** Upstream connections: kept alive; an idle or stuck one times out after 30 s (→ 504). */
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, timeout: 30_000 });
 
   constructor(
     private readonly configs: SnapshotSource,
@@ -94,7 +95,7 @@ export class HttpProxy {
   }
 
   listen(port: number, host: string): Promise<Server> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    const server = createServer((req, res) => this.#handle(req, res));
     server.on(
       'upgrade',
       (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head),
@@ -113,17 +114,22 @@ export class HttpProxy {
     this.#routes = new RouteTable(snapshots);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const admitted = await this.#admit(req);
-    if ('status' in admitted) return page(res, admitted.status, admitted.message);
-    this.#forward(req, res, admitted.resource, admitted.caller);
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    // A public resource needs no await: route and forward in the same tick (the hot path).
+    const resource = this.#routes.match(req.headers.host, pathOf(req));
+    if (resource && !resource.authRequired) return this.#forward(req, res, resource, null);
+    void this.#admit(req).then((admitted) =>
+      'status' in admitted
+        ? page(res, admitted.status, admitted.message)
+        : this.#forward(req, res, admitted.resource, admitted.caller),
+    );
   }
 
   /** Route, authenticate, decide: the same for a request and for a WebSocket upgrade. */
   async #admit(
     req: IncomingMessage,
   ): Promise<{ resource: RoutedResource; caller: Caller | null } | { status: number; message: string }> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const path = pathOf(req);
     const resource = this.#routes.match(req.headers.host, path);
     if (!resource)
       return { status: 404, message: 'No resource is published at this address on this gateway.' };
@@ -231,7 +237,6 @@ export class HttpProxy {
         path: req.url,
         headers: this.#headersFor(req, caller),
         agent: this.#agent,
-        timeout: 30_000,
       },
       (response) => {
         res.writeHead(response.statusCode ?? 502, response.headers);
@@ -255,6 +260,12 @@ export class HttpProxy {
     });
     req.pipe(upstream);
   }
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function page(res: ServerResponse, status: number, message: string): void {
