@@ -19,7 +19,7 @@ import type {
   IdentityClient,
   PolicyClient,
   RegistryClient,
-} from './service-clients';
+} from '@rustronaut/messaging';
 import { ApiKeysController } from './routes/api-keys.controller';
 import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';

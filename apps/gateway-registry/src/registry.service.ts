@@ -5,12 +5,13 @@ import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs
 import { connect, credsAuthenticator } from 'nats';
 
 import type { ConsoleConfig } from '@rustronaut/config';
-import { type PolicyRequest, type PolicyRequests, type PolicyResponses } from '@rustronaut/contracts';
+
 import {
   RemoteError,
   ServiceClient,
   ServiceHandlerInterceptor,
   natsTransportOptions,
+  type PolicyClient,
 } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
@@ -54,10 +55,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
     options: natsTransportOptions(config, 'registry-client'),
   });
   await rpc.connect();
-  const policy = new ServiceClient<{ [P in keyof typeof PolicyRequests]: PolicyRequest<P> }, PolicyResponses>(
-    rpc,
-    'policy',
-  );
+  const policy: PolicyClient = new ServiceClient(rpc, 'policy');
   const useCases = new GatewayUseCases({
     store,
     readModel,

@@ -2,16 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import type { ConsoleConfig } from '@rustronaut/config';
-import type {
-  Principal,
-  PolicyRequest,
-  PolicyRequests,
-  PolicyResponses,
-  RegistryRequest,
-  RegistryRequests,
-  RegistryResponses,
-} from '@rustronaut/contracts';
-import { ServiceClient, natsTransportOptions } from '@rustronaut/messaging';
+import type { Principal } from '@rustronaut/contracts';
+import {
+  ServiceClient,
+  natsTransportOptions,
+  type PolicyClient,
+  type RegistryClient,
+} from '@rustronaut/messaging';
 import type { ServiceSpec } from './supervisor';
 
 /** The launcher acts for the operator of this machine: an owner of the default organisation. */
@@ -42,14 +39,8 @@ export async function localGateway(
   });
   await rpc.connect();
   try {
-    const policy = new ServiceClient<
-      { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
-      PolicyResponses
-    >(rpc, 'policy', 15_000);
-    const registry = new ServiceClient<
-      { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
-      RegistryResponses
-    >(rpc, 'gateway-registry', 15_000);
+    const policy: PolicyClient = new ServiceClient(rpc, 'policy', 15_000);
+    const registry: RegistryClient = new ServiceClient(rpc, 'gateway-registry', 15_000);
     const sites = await policy.request('policy.sites.list', { principal: LAUNCHER, limit: 1 });
     const site =
       sites.items[0] ??

@@ -4,8 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 
 import type { ConsoleConfig } from '@rustronaut/config';
-import { type IdentityRequest, type IdentityRequests, type IdentityResponses } from '@rustronaut/contracts';
-import { ServiceClient, ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+
+import {
+  ServiceClient,
+  ServiceHandlerInterceptor,
+  natsTransportOptions,
+  type IdentityClient,
+} from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { PolicyController } from './policy.controller';
@@ -47,10 +52,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     options: natsTransportOptions(config, 'policy-client'),
   });
   await rpc.connect();
-  const identity = new ServiceClient<
-    { [P in keyof typeof IdentityRequests]: IdentityRequest<P> },
-    IdentityResponses
-  >(rpc, 'identity');
+  const identity: IdentityClient = new ServiceClient(rpc, 'identity');
   const deps: PolicyDeps = {
     store,
     readModel,

@@ -32,3 +32,4 @@ export * from './net';
 export { newId, type IdPrefix } from './ids';
 export * from './config/site-snapshot';
 export { hashSecret, issueSecret, parseSecret, secretMatches, type SecretPrefix } from './secrets';
+export { EmailSchema, IdSchema, NameSchema, PasswordSchema } from './fields';

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { AccessError, AccessErrorCode, type Principal, type Role } from '@rustronaut/contracts';
 import type { RevocationList } from '@rustronaut/revocation';
-import type { IdentityClient } from '../service-clients';
+import type { IdentityClient } from '@rustronaut/messaging';
 
 const unauthenticated = (message: string) => new AccessError(AccessErrorCode.Unauthenticated, message);
 

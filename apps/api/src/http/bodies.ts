@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { RoleSchema } from '@rustronaut/contracts';
+import {
+  EmailSchema as Email,
+  NameSchema as Name,
+  PasswordSchema as Password,
+  RoleSchema,
+} from '@rustronaut/contracts';
 
 /** Request bodies and query strings of the REST API (snake_case, as clients send them). */
-const Email = z.email().max(254);
-const Password = z.string().min(10, 'must be at least 10 characters').max(1024);
-const Name = z.string().trim().min(1).max(200);
 
 export const LoginBody = z.strictObject({
   email: Email,

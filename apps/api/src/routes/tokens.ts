@@ -4,7 +4,7 @@ import type {
   IdentityClient,
   PolicyClient,
   RegistryClient,
-} from '../service-clients';
+} from '@rustronaut/messaging';
 
 /** Injection tokens for the API's collaborators. */
 export const IDENTITY = Symbol('IdentityClient');

@@ -4,11 +4,11 @@ import {
   type IdentityCommand,
   type Page,
   type Principal,
+  issueSecret,
 } from '@rustronaut/contracts';
 import { evolveApiKey, fold } from '../domain/aggregates';
 import { forbidden, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { issueSecret } from '@rustronaut/contracts';
 import { actorOf, commit, retryOnConflict, type IdentityDeps } from './identity-deps';
 
 export class ApiKeyUseCases {

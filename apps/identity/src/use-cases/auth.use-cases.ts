@@ -4,12 +4,14 @@ import {
   type Principal,
   type Role,
   type TokenPair,
+  issueSecret,
+  parseSecret,
+  secretMatches,
 } from '@rustronaut/contracts';
 import { evolveSession, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, forbidden } from '../domain/errors';
 import { DEFAULT_ORG_ID, newId } from '../domain/ids';
 import { dummyPasswordHash, verifyPassword } from '../domain/passwords';
-import { issueSecret, parseSecret, secretMatches } from '@rustronaut/contracts';
 import { totpCodeValid } from '../domain/totp';
 import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { IdSchema } from '../fields';
 import { defineEvent } from '../event-definition';
 import { patchOf } from './policy.events';
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Id = IdSchema;
 
 export const GatewaySettingsSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmailSchema, NameSchema } from '../fields';
 import { defineEvent } from '../event-definition';
 
 /** Roles, from most to least powerful. */
@@ -6,8 +7,8 @@ export const ROLES = ['owner', 'admin', 'member'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-const Email = z.email().max(254);
-const Name = z.string().trim().min(1).max(200);
+const Email = EmailSchema;
+const Name = NameSchema;
 
 // Organization — a tenant. Every other aggregate belongs to exactly one.
 export const OrganizationCreated = defineEvent({

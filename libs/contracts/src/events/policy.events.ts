@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdSchema, NameSchema } from '../fields';
 import { RoleSchema } from './identity.events';
 import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
 import { defineEvent } from '../event-definition';
@@ -22,8 +23,8 @@ export function patchOf<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>)
 // The shapes of sites, resources, targets and policies: validated here once, used by the policy
 // service, the API (bodies), the config snapshot and the gateway.
 
-const Name = z.string().trim().min(1).max(200);
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Name = NameSchema;
+const Id = IdSchema;
 export const CidrSchema = z.string().refine(isCidr, 'is not a CIDR such as 10.1.0.0/24');
 export const DomainSchema = z
   .string()

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { IdSchema } from '../fields';
 import { GatewaySettingsSchema, patchOf, type GatewaySettings } from '../events';
 import { PrincipalSchema } from './principal';
 import type { Page } from './identity.messages';
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Id = IdSchema;
 const Authed = { principal: PrincipalSchema };
 
 /** Request schemas of the gateway registry, by NATS pattern. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { EmailSchema, IdSchema, NameSchema, PasswordSchema } from '../fields';
 import { RoleSchema } from '../events/identity.events';
 import { PrincipalSchema } from './principal';
 
-const Email = z.email().max(254);
-const Password = z.string().min(10, 'must be at least 10 characters').max(1024);
-const Name = z.string().trim().min(1).max(200);
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Email = EmailSchema;
+const Password = PasswordSchema;
+const Name = NameSchema;
+const Id = IdSchema;
 const Version = z.number().int().min(0).optional();
 const Page = { cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(100) };
 const Authed = { principal: PrincipalSchema };

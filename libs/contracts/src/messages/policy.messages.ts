@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdSchema } from '../fields';
 import {
   PolicyDataSchema,
   ResourceDataSchema,
@@ -13,7 +14,7 @@ import {
 import { PrincipalSchema } from './principal';
 import type { Page } from './identity.messages';
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
+const Id = IdSchema;
 const Version = z.number().int().min(0).optional();
 const Authed = { principal: PrincipalSchema };
 const PageFields = {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type {
   AuditRequests,
   AuditResponses,
@@ -11,10 +12,9 @@ import type {
   RegistryRequests,
   RegistryResponses,
 } from '@rustronaut/contracts';
-import type { ServiceClient } from '@rustronaut/messaging';
-import type { z } from 'zod';
+import type { ServiceClient } from './service-client';
 
-/** Typed NATS clients of the services the API talks to. */
+/** The typed NATS clients of the console's services, one definition each. */
 export type IdentityClient = ServiceClient<
   { [P in keyof typeof IdentityRequests]: IdentityRequest<P> },
   IdentityResponses
@@ -27,13 +27,12 @@ export type PolicyClient = ServiceClient<
   { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
   PolicyResponses
 >;
-
+export type RegistryClient = ServiceClient<
+  { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
+  RegistryResponses
+>;
 /** The config distributor answers one question: its public keys. */
 export type DistributorClient = ServiceClient<
   { 'distributor.keys': Record<string, never> },
   { 'distributor.keys': { keys: { id: string; publicKey: string }[] } }
->;
-export type RegistryClient = ServiceClient<
-  { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
-  RegistryResponses
 >;
