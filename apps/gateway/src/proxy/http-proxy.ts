@@ -1,104 +1,49 @@
-import {
-  Agent,
-  createServer,
-  request,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { parseTargetAddress, type Role } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
-import { decide } from '@rustronaut/policy-engine';
-import type { AppliedSnapshot } from '../control/site-configs';
-import { RouteTable, type RoutedResource } from './route-table';
+import { authenticateStage, policyStage } from './access-stages';
+import { runStages, type Admission, type AdmissionStage } from './admission';
+import { Balancer } from './balancer';
+import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
+import { factsOf } from './request-facts';
+import { RouteTable } from './route-table';
+import type { SnapshotSource } from './snapshot-source';
+import { SnapshotJwksVerifier, type TokenVerifier } from './token-verifier';
+import { Upstream } from './upstream';
 
-const IDENTITY_HEADERS = [
-  'x-rustronaut-user',
-  'x-rustronaut-email',
-  'x-rustronaut-groups',
-  'x-rustronaut-assertion',
-];
+export type { SnapshotSource } from './snapshot-source';
+export type { Caller, TokenVerifier } from './token-verifier';
 
-export interface Caller {
-  id: string;
-  email: string;
-  role: Role;
-  groups: string[];
-}
-
-/** Where the proxy reads what to serve: the applied site snapshots (SiteConfigs in the gateway). */
-export interface SnapshotSource {
-  all(): Map<string, AppliedSnapshot>;
-  get(siteId: string): AppliedSnapshot | undefined;
-  onChanged(listener: () => void): void;
-}
-
-/** Turns a bearer token into a caller, or says why not. */
-export interface TokenVerifier {
-  verify(token: string, resource: RoutedResource): Promise<Caller | { refusal: string }>;
-}
-
-/** The console's access tokens, checked against the JWKS carried by the snapshots. */
-export class SnapshotJwksVerifier implements TokenVerifier {
-  #keys: JWTVerifyGetKey | undefined;
-
-  constructor(private readonly source: SnapshotSource) {
-    source.onChanged(() => this.#reload());
-    this.#reload();
-  }
-
-  #reload(): void {
-    const keys = [...this.source.all().values()].flatMap((a) => a.snapshot.jwks);
-    this.#keys = keys.length ? createLocalJWKSet({ keys } as JSONWebKeySet) : undefined;
-  }
-
-  async verify(token: string, resource: RoutedResource): Promise<Caller | { refusal: string }> {
-    if (!this.#keys) return { refusal: 'This gateway has no keys to check sign-ins yet.' };
-    try {
-      const { payload } = await jwtVerify(token, this.#keys, {
-        issuer: 'rustronaut',
-        audience: 'rustronaut',
-      });
-      if (payload['org'] !== resource.orgId) return { refusal: 'Your token is for another organisation.' };
-      const id = String(payload.sub);
-      const groups = Object.entries(this.source.get(resource.siteId)?.snapshot.groups ?? {})
-        .filter(([, members]) => members.includes(id))
-        .map(([group]) => group);
-      return { id, email: String(payload['email'] ?? ''), role: payload['role'] as Role, groups };
-    } catch {
-      return { refusal: 'Your sign-in is not valid or has expired: sign in again.' };
-    }
-  }
-}
+const NOT_FOUND: Refusal = {
+  status: 404,
+  message: 'No resource is published at this address on this gateway.',
+};
 
 /**
- * The HTTP data path (first slice): route by host and path from the snapshots, authenticate a bearer
- * access token locally against the snapshot's JWKS, decide with the policy engine, and proxy to a
- * target (round robin) with the caller's identity in headers; bodies stream both ways.
+ * The HTTP data path: route by host and canonical path from the snapshots, run the admission stages
+ * (authenticate, decide, …), and forward to a target with the caller's identity in headers; bodies
+ * stream both ways. Everything is decided from the local snapshots.
  */
 export class HttpProxy {
   #routes = new RouteTable([]);
-  readonly #next = new Map<string, number>();
-  /** Upstream connections: kept alive; an idle or stuck one times out after 30 s (→ 504). */
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, timeout: 30_000 });
+  readonly #stages: AdmissionStage[];
+  readonly #upstream: Upstream;
 
   constructor(
     private readonly configs: SnapshotSource,
     private readonly logger: Logger,
-    private readonly verifier: TokenVerifier = new SnapshotJwksVerifier(configs),
+    verifier: TokenVerifier = new SnapshotJwksVerifier(configs),
   ) {
+    this.#stages = [authenticateStage(verifier), policyStage(configs)];
+    this.#upstream = new Upstream(new Balancer(), logger);
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
 
   listen(port: number, host: string): Promise<Server> {
-    const server = createServer((req, res) => this.#handle(req, res));
-    server.on(
-      'upgrade',
-      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head),
+    const server = createServer((req, res) => this.#handle(req, res, 'http'));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#upgrade(req, socket, head, 'http'),
     );
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
@@ -114,166 +59,42 @@ export class HttpProxy {
     this.#routes = new RouteTable(snapshots);
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
-    // A public resource needs no await: route and forward in the same tick (the hot path).
-    const resource = this.#routes.match(req.headers.host, pathOf(req));
-    if (resource && !resource.authRequired) return this.#forward(req, res, resource, null);
-    void this.#admit(req).then((admitted) =>
-      'status' in admitted
-        ? page(res, admitted.status, admitted.message)
-        : this.#forward(req, res, admitted.resource, admitted.caller),
-    );
+  /** Route and run the stages; synchronous as long as every stage is (a public resource). */
+  #admit(
+    req: IncomingMessage,
+    scheme: 'http' | 'https',
+  ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
+    const facts = factsOf(req, scheme);
+    const resource = this.#routes.match(facts.host, facts.path);
+    if (!resource) return NOT_FOUND;
+    const admission: Admission = { req, facts, resource, caller: null };
+    return { admission, outcome: runStages(this.#stages, admission) };
   }
 
-  /** Route, authenticate, decide: the same for a request and for a WebSocket upgrade. */
-  async #admit(
-    req: IncomingMessage,
-  ): Promise<{ resource: RoutedResource; caller: Caller | null } | { status: number; message: string }> {
-    const path = pathOf(req);
-    const resource = this.#routes.match(req.headers.host, path);
-    if (!resource)
-      return { status: 404, message: 'No resource is published at this address on this gateway.' };
-    if (!resource.authRequired) return { resource, caller: null };
-    const outcome = await this.#authenticate(req, resource);
-    if ('refusal' in outcome) return { status: 401, message: outcome.refusal };
-    const snapshot = this.configs.get(resource.siteId)?.snapshot;
-    const decision = decide(snapshot?.policies ?? [], resource.id, {
-      user: outcome.caller,
-      ip: req.socket.remoteAddress ?? '',
-      country: null,
-      path,
-      method: req.method ?? 'GET',
-      at: new Date(),
-    });
-    if (!decision.allowed) return { status: 403, message: `Access denied: ${decision.reason}.` };
-    return { resource, caller: outcome.caller };
+  #handle(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https'): void {
+    const admitted = this.#admit(req, scheme);
+    if ('status' in admitted) return sendRefusal(res, admitted);
+    const { admission, outcome } = admitted;
+    if (outcome === undefined) return this.#upstream.forward(admission, res);
+    if (!(outcome instanceof Promise)) return sendRefusal(res, outcome);
+    outcome.then(
+      (refusal) => (refusal ? sendRefusal(res, refusal) : this.#upstream.forward(admission, res)),
+      (error: unknown) => {
+        this.logger.error({ err: error, resource: admission.resource.id }, 'admission failed');
+        sendRefusal(res, { status: 503, message: 'The gateway could not check this request; retry.' });
+      },
+    );
   }
 
   /** A WebSocket (or any HTTP upgrade): admitted like a request, then the two sockets are joined. */
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     socket.on('error', () => socket.destroy());
-    const admitted = await this.#admit(req);
-    if ('status' in admitted) {
-      socket.end(
-        `HTTP/1.1 ${admitted.status} ${admitted.status === 404 ? 'Not Found' : admitted.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${admitted.message}\n`,
-      );
-      return;
-    }
-    const picked = this.#pick(admitted.resource);
-    if (!picked) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
-    const upstream = request({
-      ...picked.destination,
-      method: req.method,
-      path: req.url,
-      headers: this.#headersFor(req, admitted.caller),
-    });
-    upstream.on('upgrade', (response, upstreamSocket, upstreamHead) => {
-      const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
-      for (let i = 0; i < response.rawHeaders.length; i += 2)
-        lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (upstreamHead.length) socket.write(upstreamHead);
-      if (head.length) upstreamSocket.write(head);
-      upstreamSocket.on('error', () => socket.destroy());
-      socket.on('error', () => upstreamSocket.destroy());
-      upstreamSocket.pipe(socket).pipe(upstreamSocket);
-    });
-    upstream.on('response', (response) => {
-      socket.end(`HTTP/1.1 ${response.statusCode} ${response.statusMessage}\r\nconnection: close\r\n\r\n`);
-    });
-    upstream.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n'));
-    upstream.end();
-  }
-
-  async #authenticate(
-    req: IncomingMessage,
-    resource: RoutedResource,
-  ): Promise<{ caller: Caller } | { refusal: string }> {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token)
-      return { refusal: 'This resource needs you to sign in: send "Authorization: Bearer <access token>".' };
-    const outcome = await this.verifier.verify(token, resource);
-    return 'refusal' in outcome ? outcome : { caller: outcome };
-  }
-
-  #pick(
-    resource: RoutedResource,
-  ): { target: string; destination: { host: string; port: number } | { socketPath: string } } | undefined {
-    const targets = resource.targets.filter((t) => t.weight > 0);
-    if (targets.length === 0) return undefined;
-    const index = (this.#next.get(resource.id) ?? 0) % targets.length;
-    this.#next.set(resource.id, index + 1);
-    const target = targets[index];
-    const address = target && parseTargetAddress(target.address);
-    if (!target || !address) return undefined;
-    return {
-      target: target.address,
-      destination:
-        address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port },
-    };
-  }
-
-  #headersFor(req: IncomingMessage, caller: Caller | null): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { ...req.headers };
-    for (const name of IDENTITY_HEADERS) delete headers[name];
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-proto'] = 'http';
-    headers['x-forwarded-host'] = req.headers.host ?? '';
-    if (caller) {
-      headers['x-rustronaut-user'] = caller.id;
-      headers['x-rustronaut-email'] = caller.email;
-      headers['x-rustronaut-groups'] = caller.groups.join(',');
-    }
-    return headers;
-  }
-
-  #forward(req: IncomingMessage, res: ServerResponse, resource: RoutedResource, caller: Caller | null): void {
-    const picked = this.#pick(resource);
-    if (!picked) return page(res, 503, `No usable target is configured for ${resource.name}.`);
-    const upstream = request(
-      {
-        ...picked.destination,
-        method: req.method,
-        path: req.url,
-        headers: this.#headersFor(req, caller),
-        agent: this.#agent,
-      },
-      (response) => {
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-      },
+    const admitted = this.#admit(req, scheme);
+    if ('status' in admitted) return writeRefusalToSocket(socket, admitted);
+    void Promise.resolve(admitted.outcome).then(
+      (refusal) =>
+        refusal ? writeRefusalToSocket(socket, refusal) : this.#upstream.join(admitted.admission, socket, head),
+      () => writeRefusalToSocket(socket, { status: 503, message: 'The gateway could not check this request.' }),
     );
-    upstream.on('timeout', () => {
-      upstream.destroy();
-      if (!res.headersSent)
-        page(res, 504, `The target ${picked.target} of ${resource.name} did not answer in time.`);
-    });
-    upstream.on('error', (error) => {
-      this.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
-      if (!res.headersSent) {
-        page(
-          res,
-          502,
-          `The target ${picked.target} of ${resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
-        );
-      } else res.destroy();
-    });
-    req.pipe(upstream);
   }
-}
-
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-function page(res: ServerResponse, status: number, message: string): void {
-  const body = `${status} ${message}\n`;
-  res
-    .writeHead(status, {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-    })
-    .end(body);
 }

@@ -1,4 +1,5 @@
 import type { SiteSnapshot } from '@rustronaut/contracts';
+import { hostOf } from './request-facts';
 
 export type RoutedResource = SiteSnapshot['resources'][number] & { orgId: string; siteId: string };
 
@@ -37,7 +38,7 @@ export class RouteTable {
   }
 
   match(hostHeader: string | undefined, path: string): RoutedResource | undefined {
-    const host = (hostHeader ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const host = hostOf(hostHeader);
     const byPath = (entries: Entry[] | undefined) =>
       entries?.find(
         (e) =>
