@@ -11,6 +11,7 @@ import { SnapshotFiles } from './control/snapshot-file';
 import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './control/enrollment';
 import { AssignmentSync } from './control/assignment-sync';
 import { runBenchMode } from './proxy/bench-mode';
+import { Balancer } from './proxy/balancer';
 import { HttpProxy } from './proxy/http-proxy';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
     await current.stop();
     current = follow(identity, next.siteIds);
   };
-  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' })).listen(
+  const balancer = new Balancer(configs, { region: config.region, logger: logger.child({ component: 'balancer' }) });
+  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' }), undefined, balancer).listen(
     config.http.port,
     config.http.host,
   );
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     connected: () => current.watcher.connected,
     metrics,
     logger,
+    dataPlane: () => ({ balancing: balancer.status() }),
   });
   logger.info(
     {

@@ -188,6 +188,16 @@ export const GatewayEnvSchema = z.object({
   RN_GATEWAY_HTTP_HOST: z.string().default('0.0.0.0'),
   RN_CONSOLE_URL: z.url().default('http://127.0.0.1:7080'),
   RN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+  /** The gateway's region: region-aware resources prefer targets there (default: each site's region). */
+  RN_GATEWAY_REGION: z.string().trim().min(1).max(64).optional(),
+  /** How long a stop waits for requests and connections in flight before cutting them. */
+  RN_GATEWAY_DRAIN_TIMEOUT: Seconds.default(30),
+  /** A TCP/UDP resource's connect timeout to its target. */
+  RN_GATEWAY_CONNECT_TIMEOUT: Seconds.default(10),
+  /** A UDP flow (one client address and port) ends after this long without a datagram either way. */
+  RN_GATEWAY_UDP_IDLE_TIMEOUT: Seconds.default(60),
+  /** At most this many UDP flows per public port; datagrams of further new clients are dropped. */
+  RN_GATEWAY_UDP_MAX_FLOWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 
 export interface GatewayConfig {
@@ -196,6 +206,10 @@ export interface GatewayConfig {
   dataDir: string;
   management: { port: number; host: string };
   http: { port: number; host: string };
+  region: string | undefined;
+  drainTimeoutSeconds: number;
+  /** TCP and UDP resources (their public ports bind on the HTTP host). */
+  l4: { connectTimeoutSeconds: number; udpIdleTimeoutSeconds: number; udpMaxFlows: number };
   consoleUrl: string;
   enrollmentToken: string | undefined;
   natsServers: string[];
@@ -231,6 +245,13 @@ export function loadGatewayConfig(
     dataDir: g.RN_GATEWAY_DATA_DIR,
     management: { port: g.RN_GATEWAY_MANAGEMENT_PORT, host: g.RN_GATEWAY_MANAGEMENT_HOST },
     http: { port: g.RN_GATEWAY_HTTP_PORT, host: g.RN_GATEWAY_HTTP_HOST },
+    region: g.RN_GATEWAY_REGION,
+    drainTimeoutSeconds: g.RN_GATEWAY_DRAIN_TIMEOUT,
+    l4: {
+      connectTimeoutSeconds: g.RN_GATEWAY_CONNECT_TIMEOUT,
+      udpIdleTimeoutSeconds: g.RN_GATEWAY_UDP_IDLE_TIMEOUT,
+      udpMaxFlows: g.RN_GATEWAY_UDP_MAX_FLOWS,
+    },
     consoleUrl: g.RN_CONSOLE_URL.replace(/\/$/, ''),
     enrollmentToken: g.RN_ENROLLMENT_TOKEN,
     natsServers: platform.natsServers,
@@ -243,6 +264,10 @@ export const BenchEnvSchema = z.object({
   BENCH_HTTP_PORT: Port.default(18020),
   BENCH_HTTP_AUTH_PORT: Port.default(18021),
   BENCH_UPSTREAM_HTTP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+  BENCH_TCP_PORT: Port.default(18105),
+  BENCH_UPSTREAM_TCP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').optional(),
+  BENCH_UDP_PORT: Port.default(18205),
+  BENCH_UPSTREAM_UDP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').optional(),
   BENCH_JWT_SECRET: z.string().min(1),
   BENCH_JWT_ISS: z.string().default('bench'),
   BENCH_JWT_AUD: z.string().default('gateway'),

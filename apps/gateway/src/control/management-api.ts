@@ -52,6 +52,8 @@ export function startManagementApi(options: {
   connected: () => boolean;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** What the data plane reports for /status: each resource's targets and health, its listeners. */
+  dataPlane?: () => Record<string, unknown>;
 }): Promise<Server> {
   const { configs } = options;
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -139,6 +141,7 @@ export function startManagementApi(options: {
         snapshot_revision: newest?.revision ?? 0,
         applied_at: newest?.applied_at ?? null,
         connected: options.connected(),
+        ...(options.dataPlane?.() ?? {}),
       });
     })().catch((error: unknown) => {
       options.logger.error({ err: error }, 'management request failed');

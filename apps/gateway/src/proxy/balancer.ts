@@ -1,28 +1,164 @@
-import { parseTargetAddress } from '@rustronaut/contracts';
+import type { SiteSnapshot } from '@rustronaut/contracts';
+import type { Logger } from '@rustronaut/observability';
+import { HealthMonitor } from './balancer/health-monitor';
+import { TargetPool } from './balancer/target-pool';
+import { DEFAULT_EJECTION, TargetState, type EjectionPolicy } from './balancer/target-state';
 import type { RoutedResource } from './route-table';
+import type { SnapshotSource } from './snapshot-source';
 
-export interface PickedTarget {
-  /** The target's address as configured (for pages and logs). */
-  target: string;
-  destination: { host: string; port: number } | { socketPath: string };
+export { TargetState } from './balancer/target-state';
+export type PickedTarget = TargetState;
+
+/** Which resource a pick is for: an HTTP route or an L4 listener's resource. */
+export type BalancedResource = Pick<RoutedResource, 'id' | 'name' | 'loadBalancing' | 'targets'>;
+
+export interface BalancerOptions {
+  /** The gateway's own region (RN_GATEWAY_REGION); region-aware resources prefer it, else their site's. */
+  region?: string | undefined;
+  ejection?: EjectionPolicy;
+  logger?: Logger;
 }
 
-/** Which target serves the next request of a resource. */
-export class Balancer {
-  readonly #next = new Map<string, number>();
+/** Connection errors that say the target is not there (not that it answered badly). */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOENT', // a unix socket that is gone
+]);
 
-  pick(resource: RoutedResource): PickedTarget | undefined {
-    const targets = resource.targets.filter((t) => t.weight > 0);
-    if (targets.length === 0) return undefined;
-    const index = (this.#next.get(resource.id) ?? 0) % targets.length;
-    this.#next.set(resource.id, index + 1);
-    const target = targets[index];
-    const address = target && parseTargetAddress(target.address);
-    if (!target || !address) return undefined;
-    return {
-      target: target.address,
-      destination:
-        address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port },
-    };
+export function isConnectFailure(error: unknown): boolean {
+  return CONNECT_FAILURES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/**
+ * Which target serves the next request or connection of a resource. Target state (health,
+ * ejection, in-flight count) is kept by target id and survives new snapshots of unchanged targets;
+ * the active health checks follow the snapshots through one HealthMonitor.
+ */
+export class Balancer {
+  #states = new Map<string, TargetState>();
+  #pools = new Map<string, TargetPool>();
+  readonly #region: string | undefined;
+  readonly #ejection: EjectionPolicy;
+  readonly #logger: Logger | undefined;
+  readonly health: HealthMonitor;
+
+  constructor(source?: SnapshotSource, options: BalancerOptions = {}) {
+    this.#region = options.region;
+    this.#ejection = options.ejection ?? DEFAULT_EJECTION;
+    this.#logger = options.logger;
+    this.health = new HealthMonitor(options.logger);
+    if (source) {
+      source.onChanged(() => this.sync([...source.all().values()].map((a) => a.snapshot)));
+      this.sync([...source.all().values()].map((a) => a.snapshot));
+    }
+  }
+
+  /** A new set of snapshots: pools rebuilt, unchanged targets keep their state, checks follow. */
+  sync(snapshots: Iterable<SiteSnapshot>): void {
+    const states = new Map<string, TargetState>();
+    const pools = new Map<string, TargetPool>();
+    for (const snapshot of snapshots) {
+      const region = this.#region ?? snapshot.site.region;
+      for (const resource of snapshot.resources) {
+        pools.set(resource.id, this.#poolFor(resource, region, states));
+      }
+    }
+    this.#states = states;
+    this.#pools = pools;
+    this.health.sync(states.values());
+  }
+
+  #poolFor(resource: BalancedResource, region: string | null, into: Map<string, TargetState>): TargetPool {
+    const targets: TargetState[] = [];
+    for (const data of resource.targets) {
+      let state = this.#states.get(data.id);
+      if (state && state.sameAs(data)) {
+        state.weight = data.weight;
+        state.region = data.region;
+      } else {
+        state = TargetState.of(data);
+      }
+      if (!state) continue;
+      into.set(data.id, state);
+      targets.push(state);
+    }
+    return new TargetPool(
+      resource.id,
+      resource.name,
+      resource.loadBalancing,
+      targets,
+      region,
+      this.#pools.get(resource.id),
+    );
+  }
+
+  /** The pool serving a resource (one built on the fly for a resource no longer in the snapshots). */
+  poolOf(resource: BalancedResource): TargetPool {
+    return this.#pools.get(resource.id) ?? this.#poolFor(resource, this.#region ?? null, new Map());
+  }
+
+  /** The next target, or undefined when none is usable; `exclude` is one that just failed. */
+  pick(resource: BalancedResource, exclude?: TargetState): TargetState | undefined {
+    return this.poolOf(resource).pick(Date.now(), exclude);
+  }
+
+  /** Why there is no target: none configured, or all of them down. */
+  noTargetMessage(resource: BalancedResource): string {
+    const count = resource.targets.length;
+    if (count === 0) return `No target is configured for ${resource.name}.`;
+    const usable = resource.targets.filter((t) => t.weight > 0).length;
+    if (usable === 0) return `All targets of ${resource.name} are drained (weight 0).`;
+    return `All ${count} targets of ${resource.name} are down.`;
+  }
+
+  /** A connection to the target failed: counted, and the target ejected after repeated failures. */
+  connectFailed(target: TargetState, error: unknown): void {
+    if (target.connectFailed(Date.now(), this.#ejection)) {
+      this.#logger?.warn(
+        {
+          target: target.id,
+          address: target.target,
+          err: (error as NodeJS.ErrnoException).code ?? String(error),
+          until: new Date(target.ejectedUntil).toISOString(),
+        },
+        'target ejected after repeated connection failures',
+      );
+    }
+  }
+
+  succeeded(target: TargetState): void {
+    target.succeeded();
+  }
+
+  /** Each resource's targets and their health, for the management API's /status. */
+  status(): {
+    resource_id: string;
+    name: string;
+    load_balancing: string;
+    preferred_region: string | null;
+    usable: number;
+    targets: ReturnType<TargetState['view']>[];
+  }[] {
+    const now = Date.now();
+    return [...this.#pools.values()].map((pool) => ({
+      resource_id: pool.resourceId,
+      name: pool.name,
+      load_balancing: pool.strategy,
+      preferred_region: pool.preferredRegion,
+      usable: pool.usableCount(now),
+      targets: pool.targets.map((t) => t.view(now)),
+    }));
+  }
+
+  stop(): void {
+    this.health.stop();
   }
 }

@@ -33,9 +33,10 @@ export class HttpProxy {
     private readonly configs: SnapshotSource,
     private readonly logger: Logger,
     verifier: TokenVerifier = new SnapshotJwksVerifier(configs),
+    balancer: Balancer = new Balancer(configs, { logger }),
   ) {
     this.#stages = [authenticateStage(verifier), policyStage(configs)];
-    this.#upstream = new Upstream(new Balancer(), logger);
+    this.#upstream = new Upstream(balancer, logger);
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
@@ -93,8 +94,11 @@ export class HttpProxy {
     if ('status' in admitted) return writeRefusalToSocket(socket, admitted);
     void Promise.resolve(admitted.outcome).then(
       (refusal) =>
-        refusal ? writeRefusalToSocket(socket, refusal) : this.#upstream.join(admitted.admission, socket, head),
-      () => writeRefusalToSocket(socket, { status: 503, message: 'The gateway could not check this request.' }),
+        refusal
+          ? writeRefusalToSocket(socket, refusal)
+          : this.#upstream.join(admitted.admission, socket, head),
+      () =>
+        writeRefusalToSocket(socket, { status: 503, message: 'The gateway could not check this request.' }),
     );
   }
 }

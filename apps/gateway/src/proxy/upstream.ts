@@ -1,9 +1,15 @@
-import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  request,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
-import type { Balancer } from './balancer';
-import { page, reasonOf } from './pages';
+import { isConnectFailure, type Balancer, type TargetState } from './balancer';
+import { page, reasonOf, writeRefusalToSocket } from './pages';
 
 /** Headers only the gateway may set: whatever a client sends under these names is dropped. */
 export const IDENTITY_HEADERS = [
@@ -29,7 +35,20 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   return headers;
 }
 
-/** Sends admitted requests to a target: keep-alive pool, bodies streamed both ways, 502/503/504 pages. */
+/** Methods a request of which may be sent again to another target when the first one refused it. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** No body at all (so nothing of it can have been sent). */
+function bodiless(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+}
+
+/**
+ * Sends admitted requests to a target the balancer picks: keep-alive pool, bodies streamed both
+ * ways, 502/503/504 pages. A connection failure counts against the target (repeated ones eject
+ * it), and an idempotent request without a body is sent once more, to another target.
+ */
 export class Upstream {
   /** Upstream connections: kept alive; an idle or stuck one times out after 30 s (→ 504). */
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, timeout: 30_000 });
@@ -40,9 +59,17 @@ export class Upstream {
   ) {}
 
   forward(admission: Admission, res: ServerResponse): void {
+    const picked = this.balancer.pick(admission.resource);
+    if (!picked) return page(res, 503, this.balancer.noTargetMessage(admission.resource));
+    const retriable = IDEMPOTENT.has(admission.req.method ?? '') && bodiless(admission.req);
+    this.#send(admission, res, picked, retriable);
+  }
+
+  #send(admission: Admission, res: ServerResponse, picked: TargetState, retriable: boolean): void {
     const { req, resource } = admission;
-    const picked = this.balancer.pick(resource);
-    if (!picked) return page(res, 503, `No usable target is configured for ${resource.name}.`);
+    picked.inFlight++;
+    let settled = false;
+    let answer: IncomingMessage | undefined;
     const upstream = request(
       {
         ...picked.destination,
@@ -52,6 +79,8 @@ export class Upstream {
         agent: this.#agent,
       },
       (response) => {
+        answer = response;
+        this.balancer.succeeded(picked);
         const headers = admission.responseHeaders
           ? { ...response.headers, ...admission.responseHeaders }
           : response.headers;
@@ -59,29 +88,60 @@ export class Upstream {
         response.pipe(res);
       },
     );
+    upstream.once('close', () => {
+      picked.inFlight--;
+      // The target's answer broke off midway: so does the client's, rather than looking complete.
+      if (answer && !answer.complete && !res.writableEnded) res.destroy();
+    });
+    res.once('close', () => {
+      if (res.writableFinished || settled) return;
+      settled = true; // the client left: not the target's fault
+      upstream.destroy();
+    });
     upstream.on('timeout', () => {
+      if (settled) return;
+      settled = true;
+      this.balancer.connectFailed(picked, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       upstream.destroy();
       if (!res.headersSent)
         page(res, 504, `The target ${picked.target} of ${resource.name} did not answer in time.`);
+      else res.destroy();
     });
-    upstream.on('error', (error) => {
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      const failedToConnect = isConnectFailure(error) && !res.headersSent;
+      if (failedToConnect) this.balancer.connectFailed(picked, error);
       this.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
-      if (!res.headersSent) {
-        page(
-          res,
-          502,
-          `The target ${picked.target} of ${resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
-        );
-      } else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      if (failedToConnect && retriable && !res.destroyed) {
+        const next = this.balancer.pick(resource, picked);
+        if (next) return this.#send(admission, res, next, false);
+      }
+      page(
+        res,
+        502,
+        `The target ${picked.target} of ${resource.name} is not answering (${error.code ?? error.message}).`,
+      );
     });
-    req.pipe(upstream);
+    if (retriable) upstream.end();
+    else req.pipe(upstream);
   }
 
   /** A WebSocket (or any HTTP upgrade), once admitted: the two sockets are joined. */
   join(admission: Admission, socket: Duplex, head: Buffer): void {
-    const { req } = admission;
-    const picked = this.balancer.pick(admission.resource);
-    if (!picked) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
+    const { req, resource } = admission;
+    const picked = this.balancer.pick(resource);
+    if (!picked)
+      return writeRefusalToSocket(socket, { status: 503, message: this.balancer.noTargetMessage(resource) });
+    picked.inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      picked.inFlight--;
+    };
+    socket.once('close', release);
     const upstream = request({
       ...picked.destination,
       method: req.method,
@@ -89,6 +149,7 @@ export class Upstream {
       headers: upstreamHeaders(admission),
     });
     upstream.on('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+      this.balancer.succeeded(picked);
       const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
       for (let i = 0; i < response.rawHeaders.length; i += 2)
         lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
@@ -97,14 +158,20 @@ export class Upstream {
       if (head.length) upstreamSocket.write(head);
       upstreamSocket.on('error', () => socket.destroy());
       socket.on('error', () => upstreamSocket.destroy());
+      socket.once('close', () => upstreamSocket.destroy());
+      upstreamSocket.once('close', () => socket.destroy());
       upstreamSocket.pipe(socket).pipe(upstreamSocket);
     });
     upstream.on('response', (response) => {
+      this.balancer.succeeded(picked);
       socket.end(
         `HTTP/1.1 ${response.statusCode} ${reasonOf(response.statusCode ?? 502)}\r\nconnection: close\r\n\r\n`,
       );
     });
-    upstream.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n'));
+    upstream.on('error', (error) => {
+      if (isConnectFailure(error)) this.balancer.connectFailed(picked, error);
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
+    });
     upstream.end();
   }
 }

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConsoleHarness } from '@rustronaut/console-testing';
+import { freePort } from '@rustronaut/testing';
+
+const GATEWAY = join(__dirname, '../../../../dist/apps/gateway/src/main.js');
+
+/** What the gateway's /status says about one resource's targets. */
+export interface BalancingStatus {
+  resource_id: string;
+  usable: number;
+  targets: { id: string; address: string; state: string; in_flight: number }[];
+}
+
+export interface GatewayStatus {
+  sites: { revision: number; resources: string[] }[];
+  balancing?: BalancingStatus[];
+  listeners?: { resource_id: string; protocol: string; port: number; state: string; error?: string }[];
+}
+
+/** A gateway started from dist/ as its own process, serving one site of a running console. */
+export class GatewayProcess {
+  private output = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly httpPort: number,
+    readonly managementPort: number,
+    private readonly dataDir: string,
+    private readonly admin: string,
+  ) {
+    child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
+  }
+
+  static async start(
+    platform: ConsoleHarness,
+    admin: string,
+    siteId: string,
+    env: Record<string, string> = {},
+  ): Promise<GatewayProcess> {
+    const httpPort = await freePort();
+    const managementPort = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'rn-gateway-'));
+    const child = spawn(
+      process.execPath,
+      [
+        GATEWAY,
+        '--sites',
+        siteId,
+        '--nats',
+        platform.nats.url,
+        '--console',
+        platform.url,
+        '--data-dir',
+        dataDir,
+        '--management-port',
+        String(managementPort),
+        '--http-port',
+        String(httpPort),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, RN_GATEWAY_HTTP_HOST: '127.0.0.1', ...env },
+      },
+    );
+    return new GatewayProcess(child, httpPort, managementPort, dataDir, admin);
+  }
+
+  /** Everything the gateway logged so far. */
+  get log(): string {
+    return this.output;
+  }
+
+  async status(): Promise<GatewayStatus | undefined> {
+    const r = await fetch(`http://127.0.0.1:${this.managementPort}/status`, {
+      headers: { authorization: `Bearer ${this.admin}` },
+    }).catch(() => undefined);
+    return r?.ok ? ((await r.json()) as GatewayStatus) : undefined;
+  }
+
+  /** Waits until /status satisfies `ready` (e.g. a resource is in the snapshot). */
+  async until(
+    ready: (status: GatewayStatus) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<GatewayStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status();
+      if (status && ready(status)) return status;
+      if (this.child.exitCode !== null)
+        throw new Error(`the gateway exited (${this.child.exitCode}):\n${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The targets of a resource in the gateway's /status. */
+export function targetsOf(status: GatewayStatus, resourceId: string): BalancingStatus | undefined {
+  return status.balancing?.find((b) => b.resource_id === resourceId);
+}
+
+/** A request through the gateway with a given Host header, as a browser or curl would send it. */
+export function through(
+  port: number,
+  host: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: Buffer; method?: string; agent?: false } = {},
+) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host, ...(options.headers ?? {}) },
+        ...(options.agent === false ? { agent: false } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
