@@ -4,3 +4,4 @@ export { TestNatsServer } from './nats-server';
 export { createTestSchema, testDatabaseUrl, type TestSchema } from './postgres';
 export { connectTestNats, deleteStream } from './nats';
 export { installInMemoryTracing } from './tracing';
+export { selfSignedCertificate } from './certificates';

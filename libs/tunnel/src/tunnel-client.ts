@@ -1,0 +1,255 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import {
+  constants,
+  createServer as createHttp2Server,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { DatagramReader, encodeDatagram } from './datagrams';
+import {
+  encodeFrame,
+  TUNNEL_PROTOCOL_VERSIONS,
+  type OfferedService,
+  type Refused,
+  type Welcome,
+} from './handshake';
+import { receiveHandshake } from './handshake-io';
+
+/** A service this client offers, and where it really is on this machine. */
+export interface LocalService extends OfferedService {
+  local: { host: string; port: number };
+}
+
+export interface TunnelClientOptions {
+  /** The gateway's tunnel endpoint. */
+  gateway: { host: string; port: number; servername?: string };
+  token: string;
+  services: LocalService[];
+  /** Extra CA certificates (PEM) to trust for the gateway, e.g. a development CA. */
+  ca?: string | Buffer;
+  agent?: string;
+  /** Backoff between reconnections: from min to max, doubling, with jitter. */
+  backoffMs?: { min: number; max: number };
+  /** How long a connection attempt (TCP + TLS + handshake) may take. */
+  connectTimeoutMs?: number;
+  /** How long a UDP flow may stay silent before its local socket is closed. */
+  udpIdleMs?: number;
+}
+
+export interface StreamInfo {
+  service: string;
+  kind: 'tcp' | 'udp';
+  /** The client's end of the stream: where it connected locally, or why it could not. */
+  outcome: 'connected' | 'refused';
+  reason?: string;
+}
+
+/**
+ * The client end of a tunnel: dials OUT to the gateway over TLS (so it passes NAT and firewalls),
+ * introduces itself, then serves the gateway's streams as an HTTP/2 *server* on that one connection.
+ * It reconnects by itself with backoff until stopped; a refusal that says "don't retry" stops it.
+ *
+ * Events: `connected` (Welcome), `disconnected` ({reason, retryInMs}), `refused` (Refused, fatal
+ * when retryAfterS is 0), `stream` (StreamInfo).
+ */
+export class TunnelClient extends EventEmitter {
+  #stopped = false;
+  #socket: TLSSocket | undefined;
+  #session: ServerHttp2Session | undefined;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #h2: Http2Server;
+  readonly #byName: Map<string, LocalService>;
+
+  constructor(private readonly options: TunnelClientOptions) {
+    super();
+    this.#byName = new Map(options.services.map((s) => [s.name, s]));
+    this.#h2 = createHttp2Server({ settings: { initialWindowSize: 4 * 1024 * 1024, enablePush: false } });
+    this.#h2.on('stream', (stream, headers) => this.#serve(stream, headers));
+    this.#h2.on('session', (session) => {
+      this.#session = session;
+      session.on('error', () => undefined);
+      session.on('connect', () => session.setLocalWindowSize(16 * 1024 * 1024));
+    });
+  }
+
+  get connected(): boolean {
+    return this.#session !== undefined && !this.#session.closed && !this.#session.destroyed;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    void this.#connect();
+  }
+
+  /** Closes the tunnel for good (Ctrl-C): streams in flight are cut. */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    return new Promise((resolve) => {
+      const socket = this.#socket;
+      if (!socket || socket.destroyed) return resolve();
+      socket.once('close', () => resolve());
+      this.#session?.close();
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  }
+
+  /** Drops the current connection as if the network had (tests and `rustronaut` diagnostics). */
+  dropConnection(): void {
+    this.#socket?.destroy();
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const { gateway } = this.options;
+    const socket = connectTls({
+      host: gateway.host,
+      port: gateway.port,
+      servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
+      ALPNProtocols: ['rn-tunnel/1'],
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
+    });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    let welcome: Welcome;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no TLS connection within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
+        socket.once('error', (error) => (clearTimeout(timer), reject(error)));
+      });
+      socket.write(
+        encodeFrame({
+          type: 'hello',
+          versions: [...TUNNEL_PROTOCOL_VERSIONS],
+          token: this.options.token,
+          agent: this.options.agent ?? `rustronaut-tunnel node/${process.versions.node}`,
+          services: this.options.services.map(({ name, protocol, serviceId }) => ({
+            name,
+            protocol,
+            ...(serviceId ? { serviceId } : {}),
+          })),
+        }),
+      );
+      const answer = await receiveHandshake(socket, timeoutMs);
+      if (answer.type === 'refused') return this.#refused(answer, socket);
+      if (answer.type !== 'welcome') throw new Error('the gateway answered with a hello');
+      welcome = answer;
+    } catch (error) {
+      socket.destroy();
+      return this.#retry((error as Error).message);
+    }
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      this.#session = undefined;
+      if (!this.#stopped) this.#retry('the connection to the gateway closed');
+    });
+    this.#h2.emit('connection', socket);
+    socket.resume();
+    this.#attempt = 0;
+    this.emit('connected', welcome);
+  }
+
+  #refused(refused: Refused, socket: TLSSocket): void {
+    socket.destroy();
+    this.emit('refused', refused);
+    if (refused.retryAfterS === 0) {
+      this.#stopped = true;
+      return;
+    }
+    this.#retry(refused.message, refused.retryAfterS === null ? undefined : refused.retryAfterS * 1000);
+  }
+
+  #retry(reason: string, atLeastMs?: number): void {
+    if (this.#stopped) return;
+    const { min, max } = this.options.backoffMs ?? { min: 250, max: 30_000 };
+    const backoff = Math.min(max, min * 2 ** this.#attempt++);
+    const retryInMs = Math.max(atLeastMs ?? 0, Math.round(backoff * (0.5 + Math.random() / 2)));
+    this.emit('disconnected', { reason, retryInMs });
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#connect(), retryInMs);
+  }
+
+  /** One stream from the gateway: connect to the named local service and join them. */
+  #serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on('error', () => undefined);
+    const name = String(headers[constants.HTTP2_HEADER_AUTHORITY] ?? '');
+    const kind = headers['rn-kind'] === 'udp' ? 'udp' : 'tcp';
+    const service = this.#byName.get(name);
+    const refuse = (reason: string) => {
+      this.emit('stream', { service: name, kind, outcome: 'refused', reason } satisfies StreamInfo);
+      if (!stream.destroyed)
+        stream.respond({ [constants.HTTP2_HEADER_STATUS]: 502, 'rn-error': reason }, { endStream: true });
+    };
+    if (headers[constants.HTTP2_HEADER_METHOD] !== 'CONNECT' || !service)
+      return refuse(`this tunnel offers no service named "${name}"`);
+    if (kind === 'udp') return this.#serveDatagrams(stream, service, refuse);
+    const local = connectTcp(service.local);
+    local.setNoDelay(true);
+    local.once('connect', () => {
+      if (stream.destroyed) return void local.destroy();
+      stream.respond({ [constants.HTTP2_HEADER_STATUS]: 200 });
+      this.emit('stream', { service: name, kind, outcome: 'connected' } satisfies StreamInfo);
+      stream.pipe(local).pipe(stream);
+    });
+    local.once('error', (error: NodeJS.ErrnoException) => {
+      if (!stream.headersSent)
+        return refuse(
+          `local service ${service.local.host}:${service.local.port} is not listening (${error.code ?? error.message})`,
+        );
+      stream.close(constants.NGHTTP2_CONNECT_ERROR);
+    });
+    stream.once('close', () => local.destroy());
+  }
+
+  #serveDatagrams(stream: ServerHttp2Stream, service: LocalService, refuse: (reason: string) => void): void {
+    const socket: UdpSocket = createSocket(service.local.host.includes(':') ? 'udp6' : 'udp4');
+    const idleMs = this.options.udpIdleMs ?? 60_000;
+    let idle = setTimeout(() => stream.close(), idleMs);
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => stream.close(), idleMs);
+    };
+    socket.once('error', (error) => {
+      if (!stream.headersSent)
+        refuse(`local service ${service.local.host}:${service.local.port}: ${error.message}`);
+      else stream.close();
+    });
+    socket.connect(service.local.port, service.local.host, () => {
+      if (stream.destroyed) return socket.close();
+      stream.respond({ [constants.HTTP2_HEADER_STATUS]: 200 });
+      this.emit('stream', { service: service.name, kind: 'udp', outcome: 'connected' } satisfies StreamInfo);
+      const reader = new DatagramReader();
+      stream.on('data', (chunk: Buffer) => {
+        touch();
+        const datagrams = reader.push(chunk);
+        if ('error' in datagrams) return void stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
+        for (const datagram of datagrams) socket.send(datagram);
+      });
+      socket.on('message', (payload) => {
+        touch();
+        if (!stream.destroyed) stream.write(encodeDatagram(payload));
+      });
+    });
+    stream.once('close', () => {
+      clearTimeout(idle);
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    });
+  }
+}
