@@ -22,6 +22,8 @@ export {
   Tunnel,
   TunnelServer,
   TunnelStreamError,
+  EVENTS_AUTHORITY,
+  type RequestReport,
   type DatagramFlow,
   type TunnelAdmission,
   type TunnelServerOptions,

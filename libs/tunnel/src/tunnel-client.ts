@@ -19,6 +19,7 @@ import {
   type Welcome,
 } from './handshake';
 import { receiveHandshake } from './handshake-io';
+import { EVENTS_AUTHORITY, type RequestReport } from './tunnel-server';
 
 /** A service this client offers, and where it really is on this machine. */
 export interface LocalService extends OfferedService {
@@ -55,7 +56,7 @@ export interface StreamInfo {
  * It reconnects by itself with backoff until stopped; a refusal that says "don't retry" stops it.
  *
  * Events: `connected` (Welcome), `disconnected` ({reason, retryInMs}), `refused` (Refused, fatal
- * when retryAfterS is 0), `stream` (StreamInfo).
+ * when retryAfterS is 0), `stream` (StreamInfo), `request` (RequestReport, from the gateway).
  */
 export class TunnelClient extends EventEmitter {
   #stopped = false;
@@ -193,6 +194,7 @@ export class TunnelClient extends EventEmitter {
       if (!stream.destroyed)
         stream.respond({ [constants.HTTP2_HEADER_STATUS]: 502, 'rn-error': reason }, { endStream: true });
     };
+    if (name === EVENTS_AUTHORITY) return this.#receiveReports(stream);
     if (headers[constants.HTTP2_HEADER_METHOD] !== 'CONNECT' || !service)
       return refuse(`this tunnel offers no service named "${name}"`);
     if (kind === 'udp') return this.#serveDatagrams(stream, service, refuse);
@@ -212,6 +214,27 @@ export class TunnelClient extends EventEmitter {
       stream.close(constants.NGHTTP2_CONNECT_ERROR);
     });
     stream.once('close', () => local.destroy());
+  }
+
+  /** Request reports from the gateway: one JSON line each, emitted as `request`. */
+  #receiveReports(stream: ServerHttp2Stream): void {
+    stream.respond({ [constants.HTTP2_HEADER_STATUS]: 200 });
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) !== -1) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        try {
+          this.emit('request', JSON.parse(line) as RequestReport);
+        } catch {
+          // a malformed report is dropped; the tunnel itself is unaffected
+        }
+      }
+      if (pending.length > 64 * 1024) pending = '';
+    });
   }
 
   #serveDatagrams(stream: ServerHttp2Stream, service: LocalService, refuse: (reason: string) => void): void {

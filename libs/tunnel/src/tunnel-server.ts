@@ -17,6 +17,18 @@ import {
 } from './handshake';
 import { HandshakeError, receiveHandshake } from './handshake-io';
 
+/** The stream that carries request reports to the client (not a service name: those have no `_`). */
+export const EVENTS_AUTHORITY = '_events';
+
+/** One request served through the tunnel, as the client's live view shows it. */
+export interface RequestReport {
+  service: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
 export type TunnelAdmission =
   | { ok: true; tunnelId: string; services: BoundService[] }
   | { ok: false; code: string; message: string; retryAfterS: number | null };
@@ -44,6 +56,7 @@ export interface DatagramFlow {
 export class Tunnel extends EventEmitter {
   #open = true;
   #streams = 0;
+  #events: ClientHttp2Stream | undefined;
 
   constructor(
     readonly id: string,
@@ -124,6 +137,22 @@ export class Tunnel extends EventEmitter {
       close: () => stream.close(),
       closed,
     };
+  }
+
+  /**
+   * Tells the client about a request it served (method, path, status, time), for `rustronaut
+   * expose`'s live view. Lines go on one stream, opened on first use; losing one is harmless.
+   */
+  reportRequest(request: RequestReport): void {
+    if (!this.open) return;
+    if (!this.#events || this.#events.destroyed) {
+      this.#events = this.session.request(
+        { [constants.HTTP2_HEADER_METHOD]: 'CONNECT', [constants.HTTP2_HEADER_AUTHORITY]: EVENTS_AUTHORITY },
+        { endStream: false },
+      );
+      this.#events.on('error', () => undefined);
+    }
+    if (this.#events.writableLength < 64 * 1024) this.#events.write(`${JSON.stringify(request)}\n`);
   }
 
   close(): void {

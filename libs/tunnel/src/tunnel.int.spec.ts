@@ -141,6 +141,10 @@ describe('a tunnel (real TLS, HTTP/2 with the roles reversed)', () => {
     const uploaded = await get('/upload', upload);
     expect(uploaded.text).toBe(createHash('sha256').update(upload).digest('hex'));
     agent.destroy();
+    // The gateway reports what it served; the client hears it (the CLI's live view).
+    const heard = once(c, 'request');
+    tunnel.reportRequest({ service: 'web', method: 'GET', path: '/r1', status: 200, ms: 3 });
+    expect((await heard)[0]).toEqual({ service: 'web', method: 'GET', path: '/r1', status: 200, ms: 3 });
   });
 
   it('carries UDP datagrams as a flow', async () => {
