@@ -13,6 +13,7 @@ import { AssignmentSync } from './control/assignment-sync';
 import { runBenchMode } from './proxy/bench-mode';
 import { Balancer } from './proxy/balancer';
 import { HttpProxy } from './proxy/http-proxy';
+import { countryLookup } from './proxy/firewall/geoip';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
@@ -111,11 +112,14 @@ async function main(): Promise<void> {
     await current.stop();
     current = follow(identity, next.siteIds);
   };
-  const balancer = new Balancer(configs, { region: config.region, logger: logger.child({ component: 'balancer' }) });
-  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' }), undefined, balancer).listen(
-    config.http.port,
-    config.http.host,
-  );
+  const balancer = new Balancer(configs, {
+    region: config.region,
+    logger: logger.child({ component: 'balancer' }),
+  });
+  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' }), {
+    countries: countryLookup(config.geoipDb),
+    balancer,
+  }).listen(config.http.port, config.http.host);
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,

@@ -198,6 +198,23 @@ export const GatewayEnvSchema = z.object({
   RN_GATEWAY_UDP_IDLE_TIMEOUT: Seconds.default(60),
   /** At most this many UDP flows per public port; datagrams of further new clients are dropped. */
   RN_GATEWAY_UDP_MAX_FLOWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** A MaxMind country database (.mmdb); without one every client's country is unknown. */
+  RN_GEOIP_DB: z.string().min(1).optional(),
+  /** Redis shared by the gateways of a site for rate limits; without it each gateway counts alone. */
+  RN_GATEWAY_REDIS_URL: url(['redis', 'rediss']).optional(),
+  RN_GATEWAY_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]{1,64}$/, 'must be letters, digits, "_", ":" or "-" (at most 64)')
+    .default('rn:gw'),
+  /** The largest request head (request line and headers) the data path reads; larger → 431. */
+  RN_GATEWAY_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(16 * 1024),
+  /** Signs bot-challenge passes; give every gateway of a site the same one so a pass works on all. */
+  RN_GATEWAY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export interface GatewayConfig {
@@ -214,6 +231,11 @@ export interface GatewayConfig {
   enrollmentToken: string | undefined;
   natsServers: string[];
   logLevel: PlatformConfig['logLevel'];
+  geoipDb: string | undefined;
+  /** Where rate limits are counted across gateways, if anywhere. */
+  sharedLimits: { redisUrl: string; prefix: string } | undefined;
+  maxHeaderBytes: number;
+  challengeSecret: string | undefined;
 }
 
 export function loadGatewayConfig(
@@ -256,6 +278,12 @@ export function loadGatewayConfig(
     enrollmentToken: g.RN_ENROLLMENT_TOKEN,
     natsServers: platform.natsServers,
     logLevel: platform.logLevel,
+    geoipDb: g.RN_GEOIP_DB,
+    sharedLimits: g.RN_GATEWAY_REDIS_URL
+      ? { redisUrl: g.RN_GATEWAY_REDIS_URL, prefix: g.RN_GATEWAY_REDIS_PREFIX }
+      : undefined,
+    maxHeaderBytes: g.RN_GATEWAY_MAX_HEADER_BYTES,
+    challengeSecret: g.RN_GATEWAY_CHALLENGE_SECRET,
   };
 }
 
@@ -265,9 +293,15 @@ export const BenchEnvSchema = z.object({
   BENCH_HTTP_AUTH_PORT: Port.default(18021),
   BENCH_UPSTREAM_HTTP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
   BENCH_TCP_PORT: Port.default(18105),
-  BENCH_UPSTREAM_TCP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').optional(),
+  BENCH_UPSTREAM_TCP: z
+    .string()
+    .regex(/^[^:]+:\d+$/, 'must be host:port')
+    .optional(),
   BENCH_UDP_PORT: Port.default(18205),
-  BENCH_UPSTREAM_UDP: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').optional(),
+  BENCH_UPSTREAM_UDP: z
+    .string()
+    .regex(/^[^:]+:\d+$/, 'must be host:port')
+    .optional(),
   BENCH_JWT_SECRET: z.string().min(1),
   BENCH_JWT_ISS: z.string().default('bench'),
   BENCH_JWT_AUD: z.string().default('gateway'),

@@ -29,6 +29,7 @@ export {
 export * from './events';
 export * from './messages';
 export * from './net';
+export * from './patterns';
 export { newId, type IdPrefix } from './ids';
 export * from './config/site-snapshot';
 export { hashSecret, issueSecret, parseSecret, secretMatches, type SecretPrefix } from './secrets';

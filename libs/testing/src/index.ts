@@ -5,3 +5,10 @@ export { createTestSchema, testDatabaseUrl, type TestSchema } from './postgres';
 export { connectTestNats, deleteStream } from './nats';
 export { installInMemoryTracing } from './tracing';
 export { selfSignedCertificate } from './certificates';
+export {
+  buildMmdb,
+  countryDatabase,
+  writeCountryDatabase,
+  type MmdbNetwork,
+  type MmdbValue,
+} from './mmdb-writer';

@@ -1,5 +1,6 @@
 import { decide } from '@rustronaut/policy-engine';
 import type { AdmissionStage } from './admission';
+import { countryOf, type CountryLookup } from './firewall/geoip';
 import type { SnapshotSource } from './snapshot-source';
 import type { TokenVerifier } from './token-verifier';
 
@@ -21,14 +22,14 @@ export function authenticateStage(verifier: TokenVerifier): AdmissionStage {
 }
 
 /** May they: the site's policies, for this user, address, path, method and time. */
-export function policyStage(configs: SnapshotSource): AdmissionStage {
+export function policyStage(configs: SnapshotSource, countries: CountryLookup): AdmissionStage {
   return (admission) => {
     if (!admission.resource.authRequired) return undefined;
     const snapshot = configs.get(admission.resource.siteId)?.snapshot;
     const decision = decide(snapshot?.policies ?? [], admission.resource.id, {
       user: admission.caller,
       ip: admission.facts.ip,
-      country: null,
+      country: countryOf(admission, countries),
       path: admission.facts.path,
       method: admission.facts.method,
       at: new Date(),

@@ -11,6 +11,8 @@ export interface Admission {
   resource: RoutedResource;
   /** Set by the authentication stage; null for a public resource. */
   caller: Caller | null;
+  /** The client's country (ISO 3166), null when unknown; undefined until a stage asks (geoip countryOf). */
+  country?: string | null;
   /** Headers a stage wants on the response the client finally gets (e.g. a refreshed session cookie). */
   responseHeaders?: Record<string, string | string[]>;
 }

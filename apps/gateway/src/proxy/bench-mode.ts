@@ -79,7 +79,7 @@ export async function runBenchMode(logger: Logger): Promise<void> {
     bench.BENCH_HTTP_PORT,
     '127.0.0.1',
   );
-  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, true), logger, verifier).listen(
+  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, true), logger, { verifier }).listen(
     bench.BENCH_HTTP_AUTH_PORT,
     '127.0.0.1',
   );

@@ -4,6 +4,8 @@ import type { Logger } from '@rustronaut/observability';
 import { authenticateStage, policyStage } from './access-stages';
 import { runStages, type Admission, type AdmissionStage } from './admission';
 import { Balancer } from './balancer';
+import { FirewallStage } from './firewall/firewall';
+import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf } from './request-facts';
 import { RouteTable } from './route-table';
@@ -13,6 +15,13 @@ import { Upstream } from './upstream';
 
 export type { SnapshotSource } from './snapshot-source';
 export type { Caller, TokenVerifier } from './token-verifier';
+
+export interface HttpProxyOptions {
+  verifier?: TokenVerifier;
+  /** Where client countries come from (RN_GEOIP_DB); unknown for everyone without one. */
+  countries?: CountryLookup;
+  balancer?: Balancer;
+}
 
 const NOT_FOUND: Refusal = {
   status: 404,
@@ -28,15 +37,18 @@ export class HttpProxy {
   #routes = new RouteTable([]);
   readonly #stages: AdmissionStage[];
   readonly #upstream: Upstream;
+  readonly #firewall: FirewallStage;
 
   constructor(
     private readonly configs: SnapshotSource,
     private readonly logger: Logger,
-    verifier: TokenVerifier = new SnapshotJwksVerifier(configs),
-    balancer: Balancer = new Balancer(configs, { logger }),
+    options: HttpProxyOptions = {},
   ) {
-    this.#stages = [authenticateStage(verifier), policyStage(configs)];
-    this.#upstream = new Upstream(balancer, logger);
+    const verifier = options.verifier ?? new SnapshotJwksVerifier(configs);
+    const countries = options.countries ?? NO_COUNTRIES;
+    this.#firewall = new FirewallStage(countries, logger);
+    this.#stages = [this.#firewall.stage, authenticateStage(verifier), policyStage(configs, countries)];
+    this.#upstream = new Upstream(options.balancer ?? new Balancer(configs, { logger }), logger);
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
@@ -58,6 +70,7 @@ export class HttpProxy {
   #rebuild(): void {
     const snapshots = [...this.configs.all().values()].map((a) => a.snapshot);
     this.#routes = new RouteTable(snapshots);
+    this.#firewall.update(this.#routes.resources());
   }
 
   /** Route and run the stages; synchronous as long as every stage is (a public resource). */
@@ -68,7 +81,7 @@ export class HttpProxy {
     const facts = factsOf(req, scheme);
     const resource = this.#routes.match(facts.host, facts.path);
     if (!resource) return NOT_FOUND;
-    const admission: Admission = { req, facts, resource, caller: null };
+    const admission: Admission = { req, facts, resource, caller: null, country: undefined };
     return { admission, outcome: runStages(this.#stages, admission) };
   }
 

@@ -16,6 +16,7 @@ interface Entry {
 export class RouteTable {
   readonly #exact = new Map<string, Entry[]>();
   readonly #wildcards = new Map<string, Entry[]>();
+  readonly #resources: RoutedResource[] = [];
 
   constructor(snapshots: Iterable<SiteSnapshot>) {
     for (const snapshot of snapshots) {
@@ -25,6 +26,7 @@ export class RouteTable {
           resource: { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId },
           prefix: resource.pathPrefix ?? '/',
         };
+        this.#resources.push(entry.resource);
         for (const domain of resource.domains) {
           const table = domain.startsWith('*.') ? this.#wildcards : this.#exact;
           const key = domain.startsWith('*.') ? domain.slice(2) : domain;
@@ -35,6 +37,11 @@ export class RouteTable {
         }
       }
     }
+  }
+
+  /** Every HTTP resource routed, once each. */
+  resources(): readonly RoutedResource[] {
+    return this.#resources;
   }
 
   match(hostHeader: string | undefined, path: string): RoutedResource | undefined {

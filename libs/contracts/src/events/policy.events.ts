@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema, NameSchema } from '../fields';
 import { RoleSchema } from './identity.events';
 import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
+import { MAX_PATTERN_LENGTH, patternProblem, userAgentPatternOf } from '../patterns';
 import { defineEvent } from '../event-definition';
 
 /**
@@ -69,6 +70,14 @@ export const TargetDataSchema = z.strictObject({
 });
 export type TargetData = z.infer<typeof TargetDataSchema>;
 
+/** A regular expression from configuration that compiles and cannot backtrack catastrophically. */
+const SafePatternSchema = z
+  .string()
+  .max(MAX_PATTERN_LENGTH)
+  .superRefine((pattern, ctx) => {
+    const problem = patternProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 export const FirewallRuleSchema = z.strictObject({
   action: z.enum(['allow', 'deny']),
   cidrs: z.array(CidrSchema).max(500).default([]),
@@ -78,16 +87,41 @@ export const FirewallRuleSchema = z.strictObject({
     .default([]),
   paths: z.array(z.string().startsWith('/').max(1000)).max(100).default([]),
   headers: z
-    .array(z.strictObject({ name: z.string().min(1).max(100), pattern: z.string().max(500) }))
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name such as X-Api-Client'),
+        pattern: SafePatternSchema,
+      }),
+    )
     .max(20)
     .default([]),
-  userAgents: z.array(z.string().min(1).max(500)).max(50).default([]),
+  /** Case-insensitive substrings of the User-Agent; `/…/` is a regular expression instead. */
+  userAgents: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(MAX_PATTERN_LENGTH)
+        .superRefine((entry, ctx) => {
+          const pattern = userAgentPatternOf(entry);
+          const problem = pattern === undefined ? undefined : patternProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
+    .max(50)
+    .default([]),
 });
+export type FirewallRule = z.infer<typeof FirewallRuleSchema>;
 export const RateLimitSchema = z.strictObject({
   requestsPerMinute: z.number().int().min(1).max(1_000_000),
   burst: z.number().int().min(1).max(1_000_000),
   per: z.enum(['ip', 'user', 'resource']).default('ip'),
 });
+
+/** A resource's body limit unless it sets one: 100 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 const ResourceFields = {
   siteId: Id,
@@ -101,6 +135,15 @@ const ResourceFields = {
   loadBalancing: LoadBalancingSchema.default('round_robin'),
   firewallRules: z.array(FirewallRuleSchema).max(100).default([]),
   rateLimit: RateLimitSchema.nullable().default(null),
+  /** Requests that look automated must solve a small proof-of-work page first (browsers pass it unseen). */
+  botChallenge: z.boolean().default(false),
+  /** The largest request body the gateway passes on; larger ones are refused with 413. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(DEFAULT_MAX_BODY_BYTES),
 };
 export const ResourceDataSchema = z.strictObject(ResourceFields);
 export type ResourceData = z.infer<typeof ResourceDataSchema>;
