@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHmac } from 'node:crypto';
 import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
@@ -138,6 +139,14 @@ async function publishedRevisions(kv: KV, publicKeys: Record<string, string>): P
   return revisions;
 }
 
+/**
+ * The secret a site's gateways sign resource session cookies with: derived from the config signing
+ * key and the site id, so it is stable across restarts, differs per site, and changes with the key.
+ */
+function siteSessionSecret(key: ConfigSigningKey, siteId: string): string {
+  return createHmac('sha256', key.privateKey).update(`rn-site-session:${siteId}`).digest('base64url');
+}
+
 async function publishSite(
   nc: NatsConnection,
   kv: KV,
@@ -160,6 +169,7 @@ async function publishSite(
     return;
   }
   if (published.get(siteId) === snapshot.revision) return;
+  snapshot.sessionSecret = siteSessionSecret(key, siteId);
   const signed = JSON.stringify(signSnapshot(snapshot, { id: key.id, privateKey: key.privateKey }));
   await kv.put(siteId, signed);
   nc.publish(siteConfigSubject(siteId), signed);

@@ -109,4 +109,27 @@ describe('SiteConfigFold', () => {
     sut.apply(ev('SiteDeleted', 'st_a', {}), 3);
     expect(sut.snapshot('st_a', new Date(0))).toBeUndefined();
   });
+
+  it("pushes the organisation's revoked sessions to its sites until the sessions would have ended", () => {
+    const sut = new SiteConfigFold();
+    const site = { name: 'A', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' };
+    sut.apply(ev('SiteCreated', 'st_a', site), 1);
+    sut.apply(ev('SiteCreated', 'st_b', { ...site, subnet: '10.2.0.0/24' }, 'org_b'), 2);
+    const started = (expiresAt: string) => ({
+      userId: 'usr_1',
+      refreshHash: 'h',
+      expiresAt,
+      ip: null,
+      userAgent: null,
+    });
+    expect(sut.apply(ev('SessionStarted', 'ses_1', started('2026-12-01T00:00:00.000Z')), 3)).toEqual([]);
+    sut.apply(ev('SessionStarted', 'ses_2', started('2026-12-01T00:00:00.000Z')), 4);
+    expect(sut.apply(ev('SessionRevoked', 'ses_1', { reason: 'logout' }), 5)).toEqual(['st_a']);
+    const at = new Date('2026-11-25T00:00:00.000Z');
+    expect(sut.snapshot('st_a', at)?.revokedSessions).toEqual(['ses_1']);
+    expect(sut.snapshot('st_a', at)?.revision).toBe(5);
+    expect(sut.snapshot('st_b', at)?.revokedSessions).toEqual([]);
+    // Once the session would have expired anyway, nothing of it can be live: it is dropped.
+    expect(sut.snapshot('st_a', new Date('2026-12-02T00:00:00.000Z'))?.revokedSessions).toEqual([]);
+  });
 });

@@ -34,6 +34,8 @@ export class SiteConfigFold {
   readonly #groups = new Map<string, { orgId: string; members: Set<string> }>();
   readonly #jwks: Record<string, unknown>[] = [];
   readonly #revisions = new Map<string, number>();
+  /** Console sessions: their organisation, when they end (refresh expiry), and whether they were revoked. */
+  readonly #sessions = new Map<string, { orgId: string; expiresAt: number; revoked: boolean }>();
 
   /** Applies one event; returns the ids of the sites whose snapshot changed. */
   apply(event: PlatformEvent, sequence: number): string[] {
@@ -75,6 +77,13 @@ export class SiteConfigFold {
       const group = this.#groups.get(groupId);
       if (group && group.orgId === site.orgId) groups[groupId] = [...group.members].sort();
     }
+    const now = issuedAt.getTime();
+    const revokedSessions: string[] = [];
+    for (const [sessionId, session] of this.#sessions) {
+      if (session.expiresAt <= now)
+        this.#sessions.delete(sessionId); // no token or cookie of it can be live
+      else if (session.revoked && session.orgId === site.orgId) revokedSessions.push(sessionId);
+    }
     return {
       format: 1,
       siteId,
@@ -86,6 +95,7 @@ export class SiteConfigFold {
       policies,
       groups,
       jwks: this.#jwks.slice(-JWKS_KEPT),
+      revokedSessions: revokedSessions.sort(),
     };
   }
 
@@ -119,6 +129,8 @@ export class SiteConfigFold {
         return this.#orgSites(event.orgId);
       case 'SigningKeyRotated':
         return [...this.#sites].filter(([, s]) => !s.deleted).map(([id]) => id);
+      case 'SessionRevoked':
+        return this.#sessions.has(event.aggregateId) ? this.#orgSites(event.orgId) : [];
       default:
         return [];
     }
@@ -196,6 +208,23 @@ export class SiteConfigFold {
       case 'SigningKeyRotated':
         this.#jwks.push(event.data.publicJwk);
         return;
+      case 'SessionStarted':
+        this.#sessions.set(id, {
+          orgId: event.orgId,
+          expiresAt: Date.parse(event.data.expiresAt),
+          revoked: false,
+        });
+        return;
+      case 'SessionRefreshed': {
+        const session = this.#sessions.get(id);
+        if (session) session.expiresAt = Date.parse(event.data.expiresAt);
+        return;
+      }
+      case 'SessionRevoked': {
+        const session = this.#sessions.get(id);
+        if (session) session.revoked = true;
+        return;
+      }
       default:
         return;
     }

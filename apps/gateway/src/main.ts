@@ -12,6 +12,7 @@ import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './cont
 import { AssignmentSync } from './control/assignment-sync';
 import { runBenchMode } from './proxy/bench-mode';
 import { Balancer } from './proxy/balancer';
+import { AssertionKey } from './proxy/auth/identity-assertion';
 import { HttpProxy } from './proxy/http-proxy';
 import { countryLookup } from './proxy/firewall/geoip';
 import type { GatewayAssignment } from '@rustronaut/contracts';
@@ -116,9 +117,12 @@ async function main(): Promise<void> {
     region: config.region,
     logger: logger.child({ component: 'balancer' }),
   });
+  const assertions = await AssertionKey.load(dataDir, gatewayId);
   const proxy = await new HttpProxy(configs, logger.child({ component: 'http' }), {
     countries: countryLookup(config.geoipDb),
     balancer,
+    assertions,
+    consoleUrl: config.consoleUrl,
   }).listen(config.http.port, config.http.host);
   const server = await startManagementApi({
     host: config.management.host,
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     dataPlane: () => ({ balancing: balancer.status() }),
+    assertionJwks: () => assertions.jwks(),
   });
   logger.info(
     {

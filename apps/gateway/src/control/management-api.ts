@@ -54,6 +54,8 @@ export function startManagementApi(options: {
   logger: Logger;
   /** What the data plane reports for /status: each resource's targets and health, its listeners. */
   dataPlane?: () => Record<string, unknown>;
+  /** The keys that verify this gateway's identity assertions, served open at /.rustronaut/jwks.json. */
+  assertionJwks?: () => { keys: Record<string, unknown>[] };
 }): Promise<Server> {
   const { configs } = options;
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -67,6 +69,7 @@ export function startManagementApi(options: {
     if (keys.length === 0) return 'no site config yet: the gateway cannot verify tokens';
     try {
       const { payload } = await jwtVerify(token, createLocalJWKSet({ keys } as JSONWebKeySet), {
+        algorithms: ['EdDSA'],
         issuer: 'rustronaut',
         audience: 'rustronaut',
       });
@@ -84,6 +87,7 @@ export function startManagementApi(options: {
       if (req.method !== 'GET')
         return json(res, 405, { error: { status: 405, code: 'METHOD_NOT_ALLOWED', message: 'GET only' } });
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/.rustronaut/jwks.json') return json(res, 200, options.assertionJwks?.() ?? { keys: [] });
       if (!['/status', '/metrics', '/decision'].includes(path)) {
         return json(res, 404, {
           error: { status: 404, code: 'NOT_FOUND', message: 'try /healthz, /status, /metrics or /decision' },

@@ -1,30 +1,24 @@
 import { decide } from '@rustronaut/policy-engine';
 import type { AdmissionStage } from './admission';
 import { countryOf, type CountryLookup } from './firewall/geoip';
+import type { EdgeAuthenticator } from './auth/edge-authenticator';
 import type { SnapshotSource } from './snapshot-source';
-import type { TokenVerifier } from './token-verifier';
 
-/** Who is asking: a bearer access token, checked locally. A public resource needs no one. */
-export function authenticateStage(verifier: TokenVerifier): AdmissionStage {
-  return async (admission) => {
-    if (!admission.resource.authRequired) return undefined;
-    const token = /^Bearer\s+(\S+)$/i.exec(admission.req.headers.authorization ?? '')?.[1];
-    if (!token)
-      return {
-        status: 401,
-        message: 'This resource needs you to sign in: send "Authorization: Bearer <access token>".',
-      };
-    const outcome = await verifier.verify(token, admission.resource);
-    if ('refusal' in outcome) return { status: 401, message: outcome.refusal };
-    admission.caller = outcome;
-    return undefined;
-  };
+/**
+ * Who is asking: a bearer token or the resource's session cookie, checked locally (synchronous once
+ * the credential is cached). A public resource needs no one.
+ */
+export function authenticateStage(authenticator: EdgeAuthenticator): AdmissionStage {
+  return (admission) => authenticator.authenticate(admission);
 }
 
 /** May they: the site's policies, for this user, address, path, method and time. */
 export function policyStage(configs: SnapshotSource, countries: CountryLookup): AdmissionStage {
   return (admission) => {
     if (!admission.resource.authRequired) return undefined;
+    // A PIN, password or share link is the resource owner's own grant to someone without an account.
+    const via = admission.caller?.via;
+    if (via === 'pin' || via === 'password' || via === 'share_link') return undefined;
     const snapshot = configs.get(admission.resource.siteId)?.snapshot;
     const decision = decide(snapshot?.policies ?? [], admission.resource.id, {
       user: admission.caller,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Refusal } from './pages';
 import type { RequestFacts } from './request-facts';
 import type { RoutedResource } from './route-table';
-import type { Caller } from './token-verifier';
+import type { Caller } from './auth/token-verifier';
 
 /** One request on its way through the admission stages. */
 export interface Admission {
@@ -13,6 +13,8 @@ export interface Admission {
   caller: Caller | null;
   /** The client's country (ISO 3166), null when unknown; undefined until a stage asks (geoip countryOf). */
   country?: string | null;
+  /** The signed identity assertion for the upstream (X-Rustronaut-Assertion), when there is a caller. */
+  assertion?: string | undefined;
   /** Headers a stage wants on the response the client finally gets (e.g. a refreshed session cookie). */
   responseHeaders?: Record<string, string | string[]>;
 }

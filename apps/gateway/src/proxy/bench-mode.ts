@@ -3,6 +3,7 @@ import { loadBenchConfig } from '@rustronaut/config';
 import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AppliedSnapshot } from '../control/site-configs';
+import { AssertionKey } from './auth/identity-assertion';
 import { HttpProxy, type SnapshotSource, type TokenVerifier } from './http-proxy';
 
 /** A fixed snapshot: one resource on 127.0.0.1 to the bench upstream, with or without auth. */
@@ -69,7 +70,13 @@ export async function runBenchMode(logger: Logger): Promise<void> {
           issuer: bench.BENCH_JWT_ISS,
           audience: bench.BENCH_JWT_AUD,
         });
-        return { id: String(payload.sub), email: '', role: 'member', groups: [] };
+        return {
+          userId: String(payload.sub),
+          email: '',
+          role: 'member',
+          orgId: 'org_bench',
+          expiresAt: payload.exp ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
+        };
       } catch {
         return { refusal: 'invalid token' };
       }
@@ -79,10 +86,10 @@ export async function runBenchMode(logger: Logger): Promise<void> {
     bench.BENCH_HTTP_PORT,
     '127.0.0.1',
   );
-  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, true), logger, { verifier }).listen(
-    bench.BENCH_HTTP_AUTH_PORT,
-    '127.0.0.1',
-  );
+  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, true), logger, {
+    verifier,
+    assertions: AssertionKey.ephemeral('gw_bench'),
+  }).listen(bench.BENCH_HTTP_AUTH_PORT, '127.0.0.1');
   logger.info(
     { plain: bench.BENCH_HTTP_PORT, auth: bench.BENCH_HTTP_AUTH_PORT },
     'bench mode: proxies listening',

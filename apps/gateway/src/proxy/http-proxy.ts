@@ -3,6 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
 import { authenticateStage, policyStage } from './access-stages';
 import { runStages, type Admission, type AdmissionStage } from './admission';
+import { EdgeAuthenticator } from './auth/edge-authenticator';
+import { EDGE_PREFIX, EdgeEndpoints } from './auth/edge-endpoints';
+import type { AssertionKey } from './auth/identity-assertion';
+import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from './auth/token-verifier';
 import { Balancer } from './balancer';
 import { FirewallStage } from './firewall/firewall';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
@@ -10,14 +14,18 @@ import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf } from './request-facts';
 import { RouteTable } from './route-table';
 import type { SnapshotSource } from './snapshot-source';
-import { SnapshotJwksVerifier, type TokenVerifier } from './token-verifier';
 import { Upstream } from './upstream';
 
 export type { SnapshotSource } from './snapshot-source';
-export type { Caller, TokenVerifier } from './token-verifier';
+export type { Caller, TokenVerifier } from './auth/token-verifier';
 
 export interface HttpProxyOptions {
+  /** How bearer tokens are checked; by default the console's access tokens, against the snapshots' keys. */
   verifier?: TokenVerifier;
+  /** The gateway's key for `X-Rustronaut-Assertion` (and `/.rustronaut/jwks.json`). */
+  assertions?: AssertionKey;
+  /** The console's public URL, where browsers sign in. */
+  consoleUrl?: string;
   /** Where client countries come from (RN_GEOIP_DB); unknown for everyone without one. */
   countries?: CountryLookup;
   balancer?: Balancer;
@@ -38,16 +46,22 @@ export class HttpProxy {
   readonly #stages: AdmissionStage[];
   readonly #upstream: Upstream;
   readonly #firewall: FirewallStage;
+  readonly #endpoints: EdgeEndpoints;
 
   constructor(
     private readonly configs: SnapshotSource,
     private readonly logger: Logger,
     options: HttpProxyOptions = {},
   ) {
-    const verifier = options.verifier ?? new SnapshotJwksVerifier(configs);
+    const keys = new SnapshotKeys(configs);
+    const authenticator = new EdgeAuthenticator(configs, options.verifier ?? new ConsoleTokenVerifier(keys), {
+      ...(options.assertions ? { assertions: options.assertions } : {}),
+      ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
+    });
+    this.#endpoints = new EdgeEndpoints(keys, authenticator, options.assertions);
     const countries = options.countries ?? NO_COUNTRIES;
     this.#firewall = new FirewallStage(countries, logger);
-    this.#stages = [this.#firewall.stage, authenticateStage(verifier), policyStage(configs, countries)];
+    this.#stages = [this.#firewall.stage, authenticateStage(authenticator), policyStage(configs, countries)];
     this.#upstream = new Upstream(options.balancer ?? new Balancer(configs, { logger }), logger);
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
@@ -82,6 +96,8 @@ export class HttpProxy {
     const resource = this.#routes.match(facts.host, facts.path);
     if (!resource) return NOT_FOUND;
     const admission: Admission = { req, facts, resource, caller: null, country: undefined };
+    // The gateway's own pages (sign-in callback, JWKS, …) on every resource host: never proxied.
+    if (facts.path.startsWith(EDGE_PREFIX)) return { admission, outcome: this.#endpoints.handle(admission) };
     return { admission, outcome: runStages(this.#stages, admission) };
   }
 

@@ -8,6 +8,7 @@ import {
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
+import { withoutSessionCookies } from './auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer';
 import { page, reasonOf, writeRefusalToSocket } from './pages';
 
@@ -19,11 +20,19 @@ export const IDENTITY_HEADERS = [
   'x-rustronaut-assertion',
 ];
 
-/** The request headers the target gets: the client's, minus forged identity, plus what the gateway saw. */
+/**
+ * The request headers the target gets: the client's, minus forged identity and the gateway's own
+ * session cookies, plus what the gateway saw and who the caller is (with a signed assertion).
+ */
 export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   const { req, facts, caller } = admission;
   const headers: OutgoingHttpHeaders = { ...req.headers };
   for (const name of IDENTITY_HEADERS) delete headers[name];
+  if (headers.cookie !== undefined) {
+    const cookie = withoutSessionCookies(headers.cookie as string);
+    if (cookie === undefined) delete headers.cookie;
+    else headers.cookie = cookie;
+  }
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
   headers['x-forwarded-host'] = req.headers.host ?? '';
@@ -31,6 +40,7 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
     headers['x-rustronaut-user'] = caller.id;
     headers['x-rustronaut-email'] = caller.email;
     headers['x-rustronaut-groups'] = caller.groups.join(',');
+    if (admission.assertion !== undefined) headers['x-rustronaut-assertion'] = admission.assertion;
   }
   return headers;
 }

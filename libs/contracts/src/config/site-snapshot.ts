@@ -19,6 +19,17 @@ export interface SiteSnapshot {
   groups: Record<string, string[]>;
   /** Public keys (JWK) that verify the console's access tokens. */
   jwks: Record<string, unknown>[];
+  /**
+   * The site's secret for the resource session cookies its gateways set (HMAC-SHA256 key,
+   * base64url): every gateway of the site accepts a cookie another one set. Absent in snapshots
+   * from consoles that predate it (no cookie sessions then).
+   */
+  sessionSecret?: string;
+  /**
+   * Console sessions (and exchanged API keys) of the organisation that were ended and could still
+   * hold a live token or resource cookie: a gateway refuses them (pushed with the snapshot).
+   */
+  revokedSessions?: string[];
 }
 
 /** What travels on NATS and sits on the gateway's disk: the exact signed bytes and their signature. */

@@ -1,0 +1,313 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
+import { Client } from 'pg';
+import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
+import { freePort } from '@rustronaut/testing';
+
+const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
+
+type JWK = JsonWebKey & { kid?: string };
+interface JSONWebKeySet {
+  keys: JWK[];
+}
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** An EdDSA JWT, signed with node:crypto (what any app could do; jose is ESM-only under Jest). */
+function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, jwk: JWK): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${sign(null, Buffer.from(input), createPrivateKey({ key: jwk, format: 'jwk' })).toString('base64url')}`;
+}
+
+/** What an app behind the gateway does with X-Rustronaut-Assertion: check it against the gateway's JWKS. */
+function verifyAssertion(jwt: string, jwks: JSONWebKeySet): Record<string, unknown> {
+  const [header, payload, signature] = jwt.split('.') as [string, string, string];
+  const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as {
+    kid: string;
+    alg: string;
+  };
+  const jwk = jwks.keys.find((k) => k.kid === kid);
+  if (alg !== 'EdDSA' || !jwk) throw new Error('unknown key');
+  const ok = verify(
+    null,
+    Buffer.from(`${header}.${payload}`),
+    createPublicKey({ key: jwk, format: 'jwk' }),
+    Buffer.from(signature, 'base64url'),
+  );
+  if (!ok) throw new Error('bad signature');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+  if ((claims['exp'] as number) * 1000 < Date.now()) throw new Error('expired');
+  return claims;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One request through the gateway with a given Host header, as curl would send it. */
+function through(
+  port: number,
+  host: string,
+  path: string,
+  options: { token?: string; headers?: Record<string, string>; method?: string } = {},
+) {
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: {
+          host,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.headers ?? {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls until `check` holds (a revocation reaching the gateway), or fails after 10 s. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold within 10 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('zero trust at the gateway (e2e, started processes)', () => {
+  let platform: ConsoleHarness;
+  let admin: string;
+  let upstream: Server;
+  let gateway: ChildProcess;
+  let httpPort: number;
+  let managementPort: number;
+  let dataDir: string;
+  let gatewayJwks: JSONWebKeySet | undefined;
+  let consoleKey: { kid: string; jwk: JWK };
+  const ids: Record<string, string> = {};
+  const api = (method: string, path: string, body?: unknown) =>
+    call(platform.url, method, path, { token: admin, body });
+
+  /** A token signed with the console's real signing key, with claims the test chooses. */
+  const consoleToken = (claims: Record<string, unknown>, exp: number, aud = 'rustronaut') =>
+    signJwt(
+      { alg: 'EdDSA', kid: consoleKey.kid, typ: 'JWT' },
+      {
+        iss: 'rustronaut',
+        aud,
+        sub: ids['alice'],
+        typ: 'access',
+        org: ids['org'],
+        role: 'member',
+        sid: 'ses_forged',
+        email: 'a@x',
+        iat: Math.floor(Date.now() / 1000),
+        exp,
+        ...claims,
+      },
+      consoleKey.jwk,
+    );
+
+  beforeAll(async () => {
+    platform = await ConsoleHarness.start();
+    admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
+    const upstreamPort = await freePort();
+    // The app behind the gateway: says what it got, and whether the assertion verifies against the
+    // gateway's published keys.
+    upstream = createServer((req, res) => {
+      let assertion: unknown = null;
+      const jwt = req.headers['x-rustronaut-assertion'];
+      if (typeof jwt === 'string' && gatewayJwks) {
+        try {
+          assertion = verifyAssertion(jwt, gatewayJwks);
+        } catch (error) {
+          assertion = { invalid: (error as Error).message };
+        }
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ path: req.url, headers: req.headers, assertion }));
+    });
+    await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
+
+    const site = (
+      await api('POST', '/sites', {
+        name: 'Apps',
+        subnet: '10.30.0.0/24',
+        region: 'eu',
+        connection_type: 'local',
+      })
+    ).body;
+    ids['org'] = site.org_id;
+    ids['app'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'app',
+        protocol: 'http',
+        domains: ['app.localhost'],
+        targets: [{ address: `127.0.0.1:${upstreamPort}`, protocol: 'http' }],
+      })
+    ).body.id;
+    ids['alice'] = (
+      await api('POST', '/users', { email: 'alice@zt.example', name: 'Alice', password: 'long-enough-pw' })
+    ).body.id;
+    await api('POST', '/policies', {
+      name: 'anyone signed in',
+      effect: 'allow',
+      resource_ids: [ids['app']],
+      subjects: { any_authenticated: true },
+    });
+
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    const row = (
+      await db.query<{ kid: string; private_jwk: JWK }>(
+        `SELECT kid, private_jwk FROM "${platform.prefix}_identity".signing_keys WHERE retired_at IS NULL`,
+      )
+    ).rows[0]!;
+    await db.end();
+    consoleKey = { kid: row.kid, jwk: row.private_jwk };
+
+    httpPort = await freePort();
+    managementPort = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), 'rn-zero-trust-'));
+    gateway = spawn(
+      process.execPath,
+      [
+        GATEWAY,
+        ...['--sites', site.id, '--nats', platform.nats.url, '--console', platform.url],
+        ...[
+          '--data-dir',
+          dataDir,
+          '--management-port',
+          String(managementPort),
+          '--http-port',
+          String(httpPort),
+        ],
+      ],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${managementPort}/status`, {
+        headers: { authorization: `Bearer ${admin}` },
+      }).catch(() => undefined);
+      const status = r?.ok ? ((await r.json()) as { sites: { resources: string[] }[] }) : undefined;
+      if (status?.sites[0]?.resources.includes(ids['app']!)) break;
+      if (Date.now() > deadline) throw new Error('the gateway did not get its snapshot');
+      await new Promise((r2) => setTimeout(r2, 100));
+    }
+    gatewayJwks = JSON.parse((await through(httpPort, 'app.localhost', '/.rustronaut/jwks.json')).text);
+  }, 90_000);
+
+  afterAll(async () => {
+    gateway?.kill('SIGKILL');
+    upstream?.close();
+    await platform?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('publishes the same assertion keys on the resource host and on the management API', async () => {
+    expect(gatewayJwks?.keys).toHaveLength(1);
+    expect(gatewayJwks?.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+    const management = await (await fetch(`http://127.0.0.1:${managementPort}/.rustronaut/jwks.json`)).json();
+    expect(management).toEqual(gatewayJwks);
+  });
+
+  it('passes a signed-in user on with an assertion the app verifies, and strips what a client forges', async () => {
+    const alice = (await login(platform.url, 'alice@zt.example', 'long-enough-pw')).access;
+    const r = await through(httpPort, 'app.localhost', '/page', {
+      token: alice,
+      headers: {
+        'x-rustronaut-user': 'usr_forged',
+        'x-rustronaut-email': 'ceo@zt.example',
+        'x-rustronaut-assertion': 'forged',
+        cookie: `theme=dark; rn_sess_${ids['app']}=forged-session; lang=en`,
+      },
+    });
+    expect(r.status).toBe(200);
+    const seen = JSON.parse(r.text) as {
+      headers: Record<string, string>;
+      assertion: Record<string, unknown>;
+    };
+    expect(seen.headers['x-rustronaut-user']).toBe(ids['alice']);
+    expect(seen.headers['x-rustronaut-email']).toBe('alice@zt.example');
+    expect(seen.headers['cookie']).toBe('theme=dark; lang=en');
+    expect(seen.assertion).toMatchObject({
+      sub: ids['alice'],
+      email: 'alice@zt.example',
+      aud: ids['app'],
+      groups: [],
+    });
+    expect(typeof seen.assertion['iss']).toBe('string');
+    expect((seen.assertion['exp'] as number) - (seen.assertion['iat'] as number)).toBe(60);
+  });
+
+  it('refuses alg:none, expired, wrong-audience and other-organisation tokens (401)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({
+      iss: 'rustronaut',
+      aud: 'rustronaut',
+      sub: ids['alice'],
+      org: ids['org'],
+      typ: 'access',
+      sid: 'ses_x',
+      role: 'owner',
+      exp: now + 600,
+    })}.`;
+    const none = await through(httpPort, 'app.localhost', '/', { token: unsigned });
+    expect(none.status).toBe(401);
+
+    const expired = await through(httpPort, 'app.localhost', '/', { token: consoleToken({}, now - 10) });
+    expect(expired.status).toBe(401);
+    expect(expired.text).toMatch(/expired/);
+
+    const audience = await through(httpPort, 'app.localhost', '/', {
+      token: consoleToken({}, now + 600, 'some-other-service'),
+    });
+    expect(audience.status).toBe(401);
+    expect(audience.text).toMatch(/aud/);
+
+    const otherOrg = await through(httpPort, 'app.localhost', '/', {
+      token: consoleToken({ org: 'org_someone_else' }, now + 600),
+    });
+    expect(otherOrg.status).toBe(401);
+    expect(otherOrg.text).toMatch(/another organisation/);
+
+    // The same real key with good claims is admitted: the refusals above were about the claims.
+    const good = await through(httpPort, 'app.localhost', '/', { token: consoleToken({}, now + 600) });
+    expect(good.status).toBe(200);
+  });
+
+  it('answers a non-browser client without a token with a 401 that says what to send', async () => {
+    const r = await through(httpPort, 'app.localhost', '/', { headers: { accept: 'application/json' } });
+    expect(r.status).toBe(401);
+    expect(r.text).toMatch(/Authorization: Bearer/);
+  });
+
+  it('refuses a logged-out session’s token within seconds', async () => {
+    const { access } = await login(platform.url, 'alice@zt.example', 'long-enough-pw');
+    expect((await through(httpPort, 'app.localhost', '/', { token: access })).status).toBe(200);
+    expect((await call(platform.url, 'POST', '/auth/logout', { token: access })).status).toBe(200);
+    await eventually(
+      async () => (await through(httpPort, 'app.localhost', '/', { token: access })).status === 401,
+    );
+    const refused = await through(httpPort, 'app.localhost', '/', { token: access });
+    expect(refused.text).toMatch(/session was ended/);
+  });
+});
