@@ -15,6 +15,8 @@ import { Balancer } from './proxy/balancer';
 import { AssertionKey } from './proxy/auth/identity-assertion';
 import { HttpProxy } from './proxy/http-proxy';
 import { countryLookup } from './proxy/firewall/geoip';
+import { TlsCertificates } from './proxy/tls/certificates';
+import { LocalCa } from './proxy/tls/local-ca';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
@@ -27,6 +29,7 @@ const program = new Command()
   .option('--data-dir <dir>', 'where identity, keys and snapshots live (RN_GATEWAY_DATA_DIR)')
   .option('--management-port <port>', 'management API port (RN_GATEWAY_MANAGEMENT_PORT, default 9090)')
   .option('--http-port <port>', 'public HTTP port of the data path (RN_GATEWAY_HTTP_PORT, default 8080)')
+  .option('--https-port <port>', 'public HTTPS port of the data path (RN_GATEWAY_HTTPS_PORT, default 8443)')
   .option('--gateway-id <id>', 'this gateway’s id (RN_GATEWAY_ID)')
   .option('--bench', 'serve the peer benchmark harness’s ports (BENCH_* variables) and nothing else')
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     dataDir?: string;
     managementPort?: string;
     httpPort?: string;
+    httpsPort?: string;
     gatewayId?: string;
     enroll?: string;
     bench?: boolean;
@@ -118,12 +122,27 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'balancer' }),
   });
   const assertions = await AssertionKey.load(dataDir, gatewayId);
-  const proxy = await new HttpProxy(configs, logger.child({ component: 'http' }), {
+  const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
     countries: countryLookup(config.geoipDb),
     balancer,
     assertions,
     consoleUrl: config.consoleUrl,
-  }).listen(config.http.port, config.http.host);
+  });
+  const proxy = await httpProxy.listen(config.http.port, config.http.host, config.timeouts);
+  const localCa = await LocalCa.open(dataDir);
+  const certificates = await TlsCertificates.create({
+    localCa,
+    baseDomain: config.baseDomain,
+    serves: (host) => httpProxy.serves(host),
+    files: config.tls.files,
+    logger: logger.child({ component: 'tls' }),
+  });
+  const secureProxy = await httpProxy.listenHttps(
+    config.https.port,
+    config.https.host,
+    certificates,
+    config.timeouts,
+  );
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,
@@ -138,16 +157,23 @@ async function main(): Promise<void> {
   logger.info(
     {
       http: `${config.http.host}:${config.http.port}`,
+      https: `${config.https.host}:${config.https.port}`,
+      localCa: localCa.certPath,
       gatewayId,
       sites: config.siteIds,
       management: `http://${config.management.host}:${config.management.port}`,
     },
     'gateway started',
   );
+  logger.info(
+    { caCert: localCa.certPath, example: `https://app.${config.baseDomain}:${config.https.port}/` },
+    'hosts without another certificate get one from the development CA: trust its certificate to browse without warnings',
+  );
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();
     proxy.close();
+    secureProxy.close();
     void current.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -29,6 +29,7 @@ class GatewayProcess {
       dataDir: string;
       port: number;
       httpPort: number;
+      httpsPort: number;
     },
   ) {}
 
@@ -51,6 +52,8 @@ class GatewayProcess {
         String(a.port),
         '--http-port',
         String(a.httpPort),
+        '--https-port',
+        String(a.httpsPort),
         '--gateway-id',
         'gw_e2e',
       ],
@@ -123,6 +126,7 @@ describe('config to the edge (e2e, started processes)', () => {
       dataDir,
       port: await freePort(),
       httpPort: await freePort(),
+      httpsPort: await freePort(),
     });
     gateway.start();
   }, 90_000);

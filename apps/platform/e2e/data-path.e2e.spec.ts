@@ -146,6 +146,8 @@ describe('the HTTP data path (e2e, started processes)', () => {
         String(managementPort),
         '--http-port',
         String(httpPort),
+        '--https-port',
+        String(await freePort()),
       ],
       { stdio: 'ignore' },
     );

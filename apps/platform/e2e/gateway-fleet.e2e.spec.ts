@@ -89,6 +89,8 @@ describe('the gateway fleet (e2e, started processes)', () => {
         String(await freePort()),
         '--http-port',
         String(await freePort()),
+        '--https-port',
+        String(await freePort()),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -199,6 +201,8 @@ describe('the gateway fleet (e2e, started processes)', () => {
         '--management-port',
         String(port),
         '--http-port',
+        String(await freePort()),
+        '--https-port',
         String(await freePort()),
       ],
       { stdio: 'ignore' },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
-import type { ConsoleConfig } from '@rustronaut/config';
+import { loadGatewayConfig, type ConsoleConfig } from '@rustronaut/config';
 import type { Principal } from '@rustronaut/contracts';
 import {
   ServiceClient,
@@ -29,7 +29,7 @@ export async function localGateway(
   config: ConsoleConfig,
   dataDir: string,
   natsUrl: string | undefined,
-): Promise<{ spec: ServiceSpec; siteId: string }> {
+): Promise<{ spec: ServiceSpec; siteId: string; listening: string }> {
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
     options: natsTransportOptions(
@@ -63,9 +63,15 @@ export async function localGateway(
       });
       args.push('--enroll', created.enrollmentToken);
     }
+    // The gateway reads the same RN_GATEWAY_* variables; read them here only to tell where it listens.
+    const gateway = loadGatewayConfig(process.env, { dataDir: gatewayDir });
     return {
       spec: { name: 'gateway', entry: resolve(__dirname, '../../gateway/src/main.js'), args },
       siteId: site.id,
+      listening:
+        `HTTP on :${gateway.http.port}, HTTPS on :${gateway.https.port} ` +
+        `(https://app.${gateway.baseDomain}:${gateway.https.port} for a resource with domain app.${gateway.baseDomain}; ` +
+        `development CA to trust: ${join(gatewayDir, 'tls', 'ca.crt')}); management API on http://127.0.0.1:${gateway.management.port}`,
     };
   } finally {
     await rpc.close();

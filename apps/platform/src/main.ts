@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   try {
     const gateway = await localGateway(config, dataDir, natsUrl);
     supervisor.add(gateway.spec);
-    report.done(`gateway serving site ${gateway.siteId}; management API on http://127.0.0.1:9090`);
+    report.done(`gateway serving site ${gateway.siteId}; ${gateway.listening}`);
   } catch (error) {
     report.fail(`no local gateway: ${(error as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { ConfigError, loadPlatformConfig } from './config';
+import { ConfigError, loadGatewayConfig, loadPlatformConfig } from './config';
 
 describe('loadPlatformConfig', () => {
   it('uses the local defaults when nothing is set', () => {
@@ -35,5 +35,42 @@ describe('loadPlatformConfig', () => {
     expect(message).toMatch(/RN_DATABASE_URL: must start with postgres:\/\//);
     expect(message).toMatch(/RN_EVENTS_REPLICAS/);
     expect(message).toMatch(/RN_NATS_URL: must be one or more nats:\/\/ URLs/);
+  });
+});
+
+describe('loadGatewayConfig: the data path settings', () => {
+  it('listens for HTTPS on 8443 under the base domain localhost, with the documented timeouts', () => {
+    const sut = loadGatewayConfig({});
+    expect(sut.https.port).toBe(8443);
+    expect(sut.baseDomain).toBe('localhost');
+    expect(sut.tls).toEqual({ acme: undefined, files: undefined });
+    expect(sut.timeouts).toEqual({ headersMs: 20_000, idleMs: 65_000 });
+    expect(sut.upstream).toEqual({ ca: undefined, connectTimeoutMs: 10_000, responseTimeoutMs: 30_000 });
+    expect(sut.trustedProxies).toEqual([]);
+    expect(loadGatewayConfig({}, { httpsPort: '9443' }).https.port).toBe(9443);
+  });
+
+  it('reads trusted proxy CIDRs, and refuses what is not one, naming the variable', () => {
+    expect(loadGatewayConfig({ RN_GATEWAY_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8' }).trustedProxies).toEqual([
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+    ]);
+    for (const bad of ['10.0.0.0', '10.0.0.0/33', 'proxy.local/8', '10.0.0.0/8,'])
+      expect(() => loadGatewayConfig({ RN_GATEWAY_TRUSTED_PROXIES: bad })).toThrow(
+        /RN_GATEWAY_TRUSTED_PROXIES/,
+      );
+  });
+
+  it('wants a TLS certificate and its key together, and readable', () => {
+    expect(() => loadGatewayConfig({ RN_GATEWAY_TLS_CERT: '/etc/hostname' })).toThrow(/set both or neither/);
+    expect(() =>
+      loadGatewayConfig({
+        RN_GATEWAY_TLS_CERT: '/nonexistent/cert.pem',
+        RN_GATEWAY_TLS_KEY: '/nonexistent/key.pem',
+      }),
+    ).toThrow(/RN_GATEWAY_TLS_CERT: cannot read \/nonexistent\/cert\.pem/);
+    expect(() => loadGatewayConfig({ RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT: '0' })).toThrow(
+      /RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT/,
+    );
   });
 });

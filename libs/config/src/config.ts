@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -96,6 +97,11 @@ function readCredentials(path: string): string {
 
 const Port = z.coerce.number().int().min(1).max(65535);
 const Seconds = z.coerce.number().int().positive();
+/** A duration in seconds that may be fractional (`0.5`). */
+const PositiveSeconds = z.coerce
+  .number()
+  .positive()
+  .max(24 * 3600);
 
 /** Settings of the console services (API, identity, audit). */
 export const ConsoleEnvSchema = z.object({
@@ -186,13 +192,43 @@ export const GatewayEnvSchema = z.object({
   RN_GATEWAY_MANAGEMENT_HOST: z.string().default('127.0.0.1'),
   RN_GATEWAY_HTTP_PORT: Port.default(8080),
   RN_GATEWAY_HTTP_HOST: z.string().default('0.0.0.0'),
+  RN_GATEWAY_HTTPS_PORT: Port.default(8443),
+  /** Hosts under this domain get a certificate from the local development CA (`app.localhost`). */
+  RN_BASE_DOMAIN: z
+    .string()
+    .toLowerCase()
+    .regex(
+      /^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*$/,
+      'must be a domain name such as localhost or company.com',
+    )
+    .default('localhost'),
+  /** An ACME directory (Let's Encrypt, a private CA): certificates for the resources' domains by HTTP-01. */
+  RN_ACME_DIRECTORY_URL: url(['https', 'http']).optional(),
+  RN_ACME_EMAIL: z.email().optional(),
+  /** The root of an ACME CA whose directory is served with a certificate no public root signs (a test CA). */
+  RN_ACME_CA_CERT: z.string().min(1).optional(),
+  /** A certificate (PEM chain) and its key served for the names it covers, and as the default. */
+  RN_GATEWAY_TLS_CERT: z.string().min(1).optional(),
+  RN_GATEWAY_TLS_KEY: z.string().min(1).optional(),
+  /** CA certificates (PEM) trusted for https targets besides the system's. */
+  RN_GATEWAY_UPSTREAM_CA: z.string().min(1).optional(),
+  RN_GATEWAY_HEADERS_TIMEOUT: PositiveSeconds.default(20),
+  RN_GATEWAY_IDLE_TIMEOUT: PositiveSeconds.default(65),
+  RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT: PositiveSeconds.default(30),
+  /** CIDRs of proxies in front of the gateway whose X-Forwarded-For/-Proto are believed. */
+  RN_GATEWAY_TRUSTED_PROXIES: z
+    .string()
+    .refine((value) => value.split(',').every((c) => parseCidrText(c.trim()) !== undefined), {
+      message: 'must be CIDRs separated by commas, such as 10.0.0.0/8,fd00::/8',
+    })
+    .optional(),
   RN_CONSOLE_URL: z.url().default('http://127.0.0.1:7080'),
   RN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
   /** The gateway's region: region-aware resources prefer targets there (default: each site's region). */
   RN_GATEWAY_REGION: z.string().trim().min(1).max(64).optional(),
   /** How long a stop waits for requests and connections in flight before cutting them. */
   RN_GATEWAY_DRAIN_TIMEOUT: Seconds.default(30),
-  /** A TCP/UDP resource's connect timeout to its target. */
+  /** The connect timeout to a target (TCP, and the TLS handshake of an https target), for every resource. */
   RN_GATEWAY_CONNECT_TIMEOUT: Seconds.default(10),
   /** A UDP flow (one client address and port) ends after this long without a datagram either way. */
   RN_GATEWAY_UDP_IDLE_TIMEOUT: Seconds.default(60),
@@ -227,6 +263,16 @@ export interface GatewayConfig {
   drainTimeoutSeconds: number;
   /** TCP and UDP resources (their public ports bind on the HTTP host). */
   l4: { connectTimeoutSeconds: number; udpIdleTimeoutSeconds: number; udpMaxFlows: number };
+  https: { port: number; host: string };
+  baseDomain: string;
+  tls: {
+    acme: { directoryUrl: string; email: string | undefined; caCert: string | undefined } | undefined;
+    /** PEM texts of RN_GATEWAY_TLS_CERT and RN_GATEWAY_TLS_KEY, when both are set. */
+    files: { cert: string; key: string } | undefined;
+  };
+  upstream: { ca: string | undefined; connectTimeoutMs: number; responseTimeoutMs: number };
+  timeouts: { headersMs: number; idleMs: number };
+  trustedProxies: TrustedProxyRange[];
   consoleUrl: string;
   enrollmentToken: string | undefined;
   natsServers: string[];
@@ -242,7 +288,15 @@ export function loadGatewayConfig(
   env: NodeJS.ProcessEnv = process.env,
   flags: Partial<
     Record<
-      'gatewayId' | 'sites' | 'dataDir' | 'managementPort' | 'httpPort' | 'console' | 'enroll' | 'nats',
+      | 'gatewayId'
+      | 'sites'
+      | 'dataDir'
+      | 'managementPort'
+      | 'httpPort'
+      | 'httpsPort'
+      | 'console'
+      | 'enroll'
+      | 'nats',
       string
     >
   > = {},
@@ -256,6 +310,7 @@ export function loadGatewayConfig(
   set('RN_GATEWAY_DATA_DIR', flags.dataDir);
   set('RN_GATEWAY_MANAGEMENT_PORT', flags.managementPort);
   set('RN_GATEWAY_HTTP_PORT', flags.httpPort);
+  set('RN_GATEWAY_HTTPS_PORT', flags.httpsPort);
   set('RN_CONSOLE_URL', flags.console);
   set('RN_ENROLLMENT_TOKEN', flags.enroll);
   set('RN_NATS_URL', flags.nats);
@@ -274,6 +329,33 @@ export function loadGatewayConfig(
       udpIdleTimeoutSeconds: g.RN_GATEWAY_UDP_IDLE_TIMEOUT,
       udpMaxFlows: g.RN_GATEWAY_UDP_MAX_FLOWS,
     },
+    https: { port: g.RN_GATEWAY_HTTPS_PORT, host: g.RN_GATEWAY_HTTP_HOST },
+    baseDomain: g.RN_BASE_DOMAIN,
+    tls: {
+      acme: g.RN_ACME_DIRECTORY_URL
+        ? {
+            directoryUrl: g.RN_ACME_DIRECTORY_URL,
+            email: g.RN_ACME_EMAIL,
+            caCert:
+              g.RN_ACME_CA_CERT === undefined ? undefined : readPem('RN_ACME_CA_CERT', g.RN_ACME_CA_CERT),
+          }
+        : undefined,
+      files: tlsFiles(g.RN_GATEWAY_TLS_CERT, g.RN_GATEWAY_TLS_KEY),
+    },
+    upstream: {
+      ca:
+        g.RN_GATEWAY_UPSTREAM_CA === undefined
+          ? undefined
+          : readPem('RN_GATEWAY_UPSTREAM_CA', g.RN_GATEWAY_UPSTREAM_CA),
+      connectTimeoutMs: g.RN_GATEWAY_CONNECT_TIMEOUT * 1000,
+      responseTimeoutMs: g.RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT * 1000,
+    },
+    timeouts: { headersMs: g.RN_GATEWAY_HEADERS_TIMEOUT * 1000, idleMs: g.RN_GATEWAY_IDLE_TIMEOUT * 1000 },
+    trustedProxies: (g.RN_GATEWAY_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean)
+      .flatMap((c) => parseCidrText(c) ?? []),
     consoleUrl: g.RN_CONSOLE_URL.replace(/\/$/, ''),
     enrollmentToken: g.RN_ENROLLMENT_TOKEN,
     natsServers: platform.natsServers,
@@ -285,6 +367,51 @@ export function loadGatewayConfig(
     maxHeaderBytes: g.RN_GATEWAY_MAX_HEADER_BYTES,
     challengeSecret: g.RN_GATEWAY_CHALLENGE_SECRET,
   };
+}
+
+/** One CIDR of RN_GATEWAY_TRUSTED_PROXIES. */
+export interface TrustedProxyRange {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+function parseCidrText(text: string): TrustedProxyRange | undefined {
+  const [address = '', bits, ...rest] = text.split('/');
+  const version = isIP(address);
+  const prefix = Number(bits);
+  const width = version === 4 ? 32 : 128;
+  if (!version || rest.length || bits === undefined || !/^\d{1,3}$/.test(bits) || prefix > width)
+    return undefined;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+function readPem(variable: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ variable, message: `cannot read ${path}: ${(error as Error).message}` }]);
+  }
+  if (!text.includes('-----BEGIN '))
+    throw new ConfigError([{ variable, message: `${path} holds no PEM block` }]);
+  return text;
+}
+
+function tlsFiles(
+  cert: string | undefined,
+  key: string | undefined,
+): { cert: string; key: string } | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    throw new ConfigError([
+      {
+        variable: cert === undefined ? 'RN_GATEWAY_TLS_CERT' : 'RN_GATEWAY_TLS_KEY',
+        message: 'RN_GATEWAY_TLS_CERT and RN_GATEWAY_TLS_KEY go together: set both or neither',
+      },
+    ]);
+  }
+  return { cert: readPem('RN_GATEWAY_TLS_CERT', cert), key: readPem('RN_GATEWAY_TLS_KEY', key) };
 }
 
 /** The peer benchmark harness's interface (shared/bench README): ports, upstream, JWT settings. */

@@ -59,6 +59,8 @@ async function startFleet(size: number, siteId: string, platform: ConsoleHarness
         String(await freePort()),
         '--http-port',
         String(await freePort()),
+        '--https-port',
+        String(await freePort()),
         '--gateway-id',
         `gw_bench_${i}`,
       ],

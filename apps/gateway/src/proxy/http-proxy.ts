@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@rustronaut/observability';
 import { authenticateStage, policyStage } from './access-stages';
 import { runStages, type Admission, type AdmissionStage } from './admission';
@@ -14,6 +16,7 @@ import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf } from './request-facts';
 import { RouteTable } from './route-table';
 import type { SnapshotSource } from './snapshot-source';
+import type { TlsCertificates } from './tls/certificates';
 import { Upstream } from './upstream';
 
 export type { SnapshotSource } from './snapshot-source';
@@ -35,6 +38,21 @@ const NOT_FOUND: Refusal = {
   status: 404,
   message: 'No resource is published at this address on this gateway.',
 };
+
+const MISDIRECTED: Refusal = {
+  status: 421,
+  message:
+    'This connection was opened for another host (TLS server name and Host differ); open a new one for this host.',
+};
+
+export interface HttpProxyTimeouts {
+  /** How long a client may take to send a request's headers (server.headersTimeout). */
+  headersMs: number;
+  /** How long an idle keep-alive connection (or HTTP/2 session) is kept open. */
+  idleMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpProxyTimeouts = { headersMs: 20_000, idleMs: 65_000 };
 
 /**
  * The HTTP data path: route by host and canonical path from the snapshots, run the admission stages
@@ -67,18 +85,56 @@ export class HttpProxy {
     this.#rebuild();
   }
 
-  listen(port: number, host: string): Promise<Server> {
+  listen(port: number, host: string, timeouts: HttpProxyTimeouts = DEFAULT_TIMEOUTS): Promise<Server> {
     const server = createServer((req, res) => this.#handle(req, res, 'http'));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, socket, head, 'http'),
     );
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    server.keepAliveTimeout = timeouts.idleMs;
+    server.headersTimeout = timeouts.headersMs;
     server.requestTimeout = 0; // long uploads and downloads stream; idle sockets are timed out instead
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve(server));
+    return listening(server, port, host);
+  }
+
+  /**
+   * The HTTPS listener: HTTP/2 for clients that offer it (ALPN), HTTP/1.1 otherwise, the
+   * certificate chosen per TLS server name. A request whose Host differs from the server name its
+   * connection was opened for gets 421 (RFC 9110 §15.5.20), so a certificate for one host never
+   * carries requests for another.
+   */
+  listenHttps(
+    port: number,
+    host: string,
+    certificates: TlsCertificates,
+    timeouts: HttpProxyTimeouts = DEFAULT_TIMEOUTS,
+  ): Promise<Http2SecureServer> {
+    const fallback = certificates.defaultCertificate;
+    const server = createSecureServer(
+      {
+        allowHTTP1: true,
+        minVersion: 'TLSv1.2',
+        SNICallback: certificates.sniCallback,
+        ...fallback.pem,
+      },
+      // The HTTP/2 compatibility request and response offer what the data path reads and writes.
+      (req, res) =>
+        this.#handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, 'https'),
+    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#upgrade(req, socket, head, 'https'),
+    );
+    server.setTimeout(timeouts.idleMs); // HTTP/2 sessions and HTTP/1.1 sockets left idle
+    Object.assign(server, {
+      keepAliveTimeout: timeouts.idleMs,
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: 0,
     });
+    return listening(server, port, host);
+  }
+
+  /** Whether some resource is published at this host (for the certificates). */
+  serves(host: string): boolean {
+    return this.#routes.serves(host);
   }
 
   #rebuild(): void {
@@ -93,6 +149,7 @@ export class HttpProxy {
     scheme: 'http' | 'https',
   ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
     const facts = factsOf(req, scheme);
+    if (scheme === 'https' && facts.host !== serverNameOf(req)) return MISDIRECTED;
     const resource = this.#routes.match(facts.host, facts.path);
     if (!resource) return NOT_FOUND;
     const admission: Admission = { req, facts, resource, caller: null, country: undefined };
@@ -130,4 +187,17 @@ export class HttpProxy {
         writeRefusalToSocket(socket, { status: 503, message: 'The gateway could not check this request.' }),
     );
   }
+}
+
+/** The TLS server name (SNI) the request's connection was opened for; '' when the client sent none. */
+function serverNameOf(req: IncomingMessage): string {
+  const name = (req.socket as TLSSocket).servername;
+  return typeof name === 'string' ? name.toLowerCase().replace(/\.$/, '') : '';
+}
+
+function listening<S extends Server | Http2SecureServer>(server: S, port: number, host: string): Promise<S> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }

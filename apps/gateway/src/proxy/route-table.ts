@@ -44,6 +44,19 @@ export class RouteTable {
     return this.#resources;
   }
 
+  /** Whether some resource is published at this host (any path); `host` is already lower-case. */
+  serves(host: string): boolean {
+    if (this.#exact.has(host)) return true;
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1))
+      if (this.#wildcards.has(host.slice(dot + 1))) return true;
+    return false;
+  }
+
+  /** The exact (non-wildcard) domains of the published resources: the names ACME can validate. */
+  exactDomains(): string[] {
+    return [...this.#exact.keys()];
+  }
+
   match(hostHeader: string | undefined, path: string): RoutedResource | undefined {
     const host = hostOf(hostHeader);
     const byPath = (entries: Entry[] | undefined) =>

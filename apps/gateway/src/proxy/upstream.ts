@@ -10,6 +10,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
 import { withoutSessionCookies } from './auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer';
+import { authorityOf, endToEndHeaders } from './header-filter';
 import { page, reasonOf, writeRefusalToSocket } from './pages';
 
 /** Headers only the gateway may set: whatever a client sends under these names is dropped. */
@@ -21,12 +22,16 @@ export const IDENTITY_HEADERS = [
 ];
 
 /**
- * The request headers the target gets: the client's, minus forged identity and the gateway's own
- * session cookies, plus what the gateway saw and who the caller is (with a signed assertion).
+ * The request headers the target gets: the client's end-to-end ones (no hop-by-hop or HTTP/2
+ * pseudo-headers; `host` from `:authority` for a request that came over HTTP/2), minus forged
+ * identity and the gateway's own session cookies, plus what the gateway saw and who the caller is
+ * (with a signed assertion).
  */
 export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   const { req, facts, caller } = admission;
-  const headers: OutgoingHttpHeaders = { ...req.headers };
+  const headers = endToEndHeaders(req.headers);
+  const authority = authorityOf(req.headers) ?? '';
+  headers['host'] = authority;
   for (const name of IDENTITY_HEADERS) delete headers[name];
   if (headers.cookie !== undefined) {
     const cookie = withoutSessionCookies(headers.cookie as string);
@@ -35,7 +40,7 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   }
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
-  headers['x-forwarded-host'] = req.headers.host ?? '';
+  headers['x-forwarded-host'] = authority;
   if (caller) {
     headers['x-rustronaut-user'] = caller.id;
     headers['x-rustronaut-email'] = caller.email;
@@ -91,9 +96,8 @@ export class Upstream {
       (response) => {
         answer = response;
         this.balancer.succeeded(picked);
-        const headers = admission.responseHeaders
-          ? { ...response.headers, ...admission.responseHeaders }
-          : response.headers;
+        const headers = endToEndHeaders(response.headers);
+        if (admission.responseHeaders) Object.assign(headers, admission.responseHeaders);
         res.writeHead(response.statusCode ?? 502, headers);
         response.pipe(res);
       },
@@ -152,12 +156,10 @@ export class Upstream {
       picked.inFlight--;
     };
     socket.once('close', release);
-    const upstream = request({
-      ...picked.destination,
-      method: req.method,
-      path: req.url,
-      headers: upstreamHeaders(admission),
-    });
+    const headers = upstreamHeaders(admission);
+    headers['connection'] = 'Upgrade';
+    headers['upgrade'] = req.headers.upgrade;
+    const upstream = request({ ...picked.destination, method: req.method, path: req.url, headers });
     upstream.on('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
       this.balancer.succeeded(picked);
       const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];

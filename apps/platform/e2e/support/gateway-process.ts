@@ -28,8 +28,9 @@ export class GatewayProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly httpPort: number,
+    readonly httpsPort: number,
     readonly managementPort: number,
-    private readonly dataDir: string,
+    readonly dataDir: string,
     private readonly admin: string,
   ) {
     child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
@@ -41,8 +42,10 @@ export class GatewayProcess {
     admin: string,
     siteId: string,
     env: Record<string, string> = {},
+    options: { httpPort?: number } = {},
   ): Promise<GatewayProcess> {
-    const httpPort = await freePort();
+    const httpPort = options.httpPort ?? (await freePort());
+    const httpsPort = await freePort();
     const managementPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rn-gateway-'));
     const child = spawn(
@@ -61,13 +64,15 @@ export class GatewayProcess {
         String(managementPort),
         '--http-port',
         String(httpPort),
+        '--https-port',
+        String(httpsPort),
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, RN_GATEWAY_HTTP_HOST: '127.0.0.1', ...env },
       },
     );
-    return new GatewayProcess(child, httpPort, managementPort, dataDir, admin);
+    return new GatewayProcess(child, httpPort, httpsPort, managementPort, dataDir, admin);
   }
 
   /** Everything the gateway logged so far. */

@@ -1,0 +1,122 @@
+import 'reflect-metadata'; // @peculiar/x509 needs it (tsyringe)
+import { randomBytes, webcrypto } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+/** The library's own names for WebCrypto types (the DOM lib is not loaded in a Node project). */
+type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];
+type X509Keys = x509.X509CertificateCreateSelfSignedParams['keys'];
+type X509Key = x509.X509CertificateCreateWithKeyParams['signingKey'];
+
+x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 24 * 3600 * 1000;
+/** Leaf certificates live 30 days (re-issued once two thirds have passed, see renewal.ts). */
+export const LOCAL_LEAF_LIFETIME_MS = 30 * DAY;
+
+export interface IssuedCertificate {
+  /** PEM: the leaf, then the CA. */
+  cert: string;
+  /** PEM PKCS#8. */
+  key: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+function keyToPem(pkcs8: ArrayBuffer): string {
+  return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+}
+
+/**
+ * A development certificate authority that lives in the gateway's data directory: its key and
+ * certificate are made once (`tls/ca.key`, `tls/ca.crt`), and it issues a leaf certificate for a
+ * host on demand. A developer who trusts `tls/ca.crt` gets valid HTTPS for `app.localhost`.
+ */
+export class LocalCa {
+  private constructor(
+    readonly certPath: string,
+    private readonly certificate: x509.X509Certificate,
+    private readonly privateKey: webcrypto.CryptoKey,
+  ) {}
+
+  /** Loads the CA from `<dataDir>/tls`, creating it on first use. */
+  static async open(dataDir: string): Promise<LocalCa> {
+    const dir = join(dataDir, 'tls');
+    const certPath = join(dir, 'ca.crt');
+    const keyPath = join(dir, 'ca.key');
+    const existing = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      },
+    );
+    if (existing) {
+      const [certPem, keyPem] = existing;
+      const key = await webcrypto.subtle.importKey(
+        'pkcs8',
+        x509.PemConverter.decodeFirst(keyPem),
+        ALGORITHM,
+        false,
+        ['sign'],
+      );
+      return new LocalCa(certPath, new x509.X509Certificate(certPem), key);
+    }
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const now = Date.now();
+    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
+      name: `CN=Rustronaut development CA ${randomBytes(3).toString('hex')}, O=Rustronaut`,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 10 * 365 * DAY),
+      signingAlgorithm: ALGORITHM,
+      keys: keys as unknown as X509Keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as X509Key),
+      ],
+    });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+    await writeFile(keyPath, keyToPem(pkcs8), { mode: 0o600, flag: 'wx' });
+    await writeFile(certPath, certificate.toString('pem'), { flag: 'wx' });
+    return new LocalCa(certPath, certificate, keys.privateKey);
+  }
+
+  get certPem(): string {
+    return this.certificate.toString('pem');
+  }
+
+  /** A leaf certificate for one host name, signed by this CA. */
+  async issue(host: string): Promise<IssuedCertificate> {
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const now = Date.now();
+    const notBefore = new Date(now - 3600_000);
+    const notAfter = new Date(now + LOCAL_LEAF_LIFETIME_MS);
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
+      subject: `CN=${host}`,
+      issuer: this.certificate.subject,
+      notBefore,
+      notAfter,
+      signingAlgorithm: ALGORITHM,
+      publicKey: keys.publicKey as unknown as X509Key,
+      signingKey: this.privateKey as unknown as X509Key,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }]),
+        await x509.AuthorityKeyIdentifierExtension.create(this.certificate),
+      ],
+    });
+    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+    return { cert: `${leaf.toString('pem')}\n${this.certPem}\n`, key: keyToPem(pkcs8), notBefore, notAfter };
+  }
+}

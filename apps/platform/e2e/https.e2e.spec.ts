@@ -1,0 +1,297 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
+import { freePort } from '@rustronaut/testing';
+import { startGateway, waitForResource, type GatewayProcess } from './support/gateway-process';
+
+const BIG = 24 * 1024 * 1024;
+
+/** What the gateway's TLS handshake for one server name shows a client that trusts only `ca`. */
+function handshake(port: number, servername: string | undefined, ca: string, alpn = ['h2', 'http/1.1']) {
+  return new Promise<{ authorized: boolean; error?: string; cert: X509Certificate; alpn: string | false }>(
+    (resolve, reject) => {
+      const socket = tlsConnect(
+        // Not rejecting, so the test sees what a verifying client would decide (authorized, error).
+        {
+          host: '127.0.0.1',
+          port,
+          ...(servername ? { servername } : {}),
+          ca,
+          ALPNProtocols: alpn,
+          rejectUnauthorized: false,
+        },
+        () => {
+          resolve({
+            authorized: socket.authorized,
+            error: socket.authorizationError ? String(socket.authorizationError) : undefined,
+            cert: socket.getPeerX509Certificate()!,
+            alpn: socket.alpnProtocol ?? false,
+          });
+          socket.end();
+        },
+      );
+      socket.on('error', reject);
+    },
+  );
+}
+
+/** An HTTP/2 session to the gateway for `host` (SNI and :authority), trusting only `ca`. */
+function h2session(port: number, host: string, ca: string): ClientHttp2Session {
+  return h2connect(`https://${host}:${port}`, {
+    createConnection: () =>
+      tlsConnect({ host: '127.0.0.1', port, servername: host, ca, ALPNProtocols: ['h2'] }),
+  });
+}
+
+function h2get(
+  session: ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': path, ':method': body ? 'POST' : 'GET', ...headers });
+    const chunks: Buffer[] = [];
+    let responseHeaders: Record<string, unknown> = {};
+    stream.on('response', (h) => (responseHeaders = h));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () =>
+      resolve({
+        status: Number(responseHeaders[':status']),
+        headers: responseHeaders,
+        body: Buffer.concat(chunks),
+      }),
+    );
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
+
+/** HTTP/1.1 over TLS: SNI `servername`, Host `host`. */
+function h1get(port: number, servername: string, host: string, path: string, ca: string, verify = true) {
+  return new Promise<{ status: number; text: string; alpn: string | false }>((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        servername,
+        path,
+        ca,
+        headers: { host },
+        ALPNProtocols: ['http/1.1'],
+        agent: false,
+        rejectUnauthorized: verify,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            alpn: (res.socket as unknown as { alpnProtocol: string | false }).alpnProtocol,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the HTTPS data path with the local development CA (e2e, started processes)', () => {
+  let platform: ConsoleHarness;
+  let admin: string;
+  let upstream: Server;
+  let gateway: GatewayProcess;
+  let httpsPort: number;
+  let dataDir: string;
+  let ca: string;
+  const bigDigest = createHash('sha256');
+
+  beforeAll(async () => {
+    platform = await ConsoleHarness.start();
+    admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
+    const api = (method: string, path: string, body?: unknown) =>
+      call(platform.url, method, path, { token: admin, body });
+
+    // The target: /big streams 24 MiB in chunks (chunked transfer-encoding, keep-alive: hop-by-hop
+    // headers an HTTP/2 response must not carry); anything else echoes what it was sent.
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 0xff;
+    for (let sent = 0; sent < BIG; sent += chunk.length) bigDigest.update(chunk);
+    upstream = createServer((req, res) => {
+      if (req.url === '/big') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-custom': 'kept' });
+        let sent = 0;
+        const pump = () => {
+          while (sent < BIG) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        return pump();
+      }
+      let size = 0;
+      req.on('data', (c: Buffer) => (size += c.length));
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' })
+          .end(JSON.stringify({ path: req.url, headers: req.headers, size, httpVersion: req.httpVersion })),
+      );
+    });
+    const upstreamPort = await freePort();
+    await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
+
+    const site = (
+      await api('POST', '/sites', {
+        name: 'Secure',
+        subnet: '10.30.0.0/24',
+        region: 'eu',
+        connection_type: 'local',
+      })
+    ).body;
+    const target = [{ address: `127.0.0.1:${upstreamPort}`, protocol: 'http' }];
+    await api('POST', '/resources', {
+      site_id: site.id,
+      name: 'open',
+      protocol: 'http',
+      domains: ['open.localhost'],
+      auth_required: false,
+      targets: target,
+    });
+    const docs = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'docs',
+        protocol: 'http',
+        domains: ['docs.example.test'],
+        auth_required: false,
+        targets: target,
+      })
+    ).body.id as string;
+
+    httpsPort = await freePort();
+    const managementPort = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), 'rn-https-'));
+    gateway = startGateway([
+      '--sites',
+      site.id,
+      '--nats',
+      platform.nats.url,
+      '--console',
+      platform.url,
+      '--data-dir',
+      dataDir,
+      '--management-port',
+      String(managementPort),
+      '--http-port',
+      String(await freePort()),
+      '--https-port',
+      String(httpsPort),
+    ]);
+    await waitForResource(gateway, managementPort, admin, docs);
+    ca = readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+  }, 90_000);
+  afterAll(async () => {
+    gateway?.stop();
+    upstream?.close();
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints where the development CA is, so a developer can trust it', () => {
+    expect(gateway.output()).toContain(join(dataDir, 'tls', 'ca.crt'));
+  });
+
+  it('gives each host its own certificate, signed by the local CA (SNI)', async () => {
+    const caCert = new X509Certificate(ca);
+    const open = await handshake(httpsPort, 'open.localhost', ca);
+    const docs = await handshake(httpsPort, 'docs.example.test', ca);
+    for (const [peer, host] of [
+      [open, 'open.localhost'],
+      [docs, 'docs.example.test'],
+    ] as const) {
+      expect(peer.error).toBeUndefined();
+      expect(peer.authorized).toBe(true);
+      expect(peer.cert.checkHost(host)).toBe(host);
+      expect(peer.cert.verify(caCert.publicKey)).toBe(true);
+    }
+    expect(open.cert.serialNumber).not.toBe(docs.cert.serialNumber);
+    expect(open.cert.checkHost('docs.example.test')).toBeUndefined();
+  });
+
+  it('speaks HTTP/2 to a client that offers it and proxies requests, a streamed 24 MiB body and an upload', async () => {
+    const session = h2session(httpsPort, 'open.localhost', ca);
+    try {
+      const echo = await h2get(session, '/hello?x=1', { 'x-forwarded-for': '6.6.6.6' });
+      expect(session.alpnProtocol).toBe('h2');
+      expect(echo.status).toBe(200);
+      const seen = JSON.parse(echo.body.toString()) as {
+        path: string;
+        headers: Record<string, string>;
+        httpVersion: string;
+      };
+      expect(seen.path).toBe('/hello?x=1');
+      expect(seen.httpVersion).toBe('1.1');
+      expect(seen.headers['host']).toBe(`open.localhost:${httpsPort}`);
+      expect(seen.headers['x-forwarded-proto']).toBe('https');
+      expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(Object.keys(seen.headers).filter((h) => h.startsWith(':'))).toEqual([]);
+
+      const big = await h2get(session, '/big');
+      expect(big.status).toBe(200);
+      expect(big.headers['x-custom']).toBe('kept');
+      expect(big.headers['transfer-encoding']).toBeUndefined();
+      expect(big.body.length).toBe(BIG);
+      expect(createHash('sha256').update(big.body).digest('hex')).toBe(bigDigest.copy().digest('hex'));
+
+      const upload = Buffer.alloc(6 * 1024 * 1024, 3);
+      const sent = await h2get(session, '/upload', {}, upload);
+      expect(JSON.parse(sent.body.toString()).size).toBe(upload.length);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('still serves HTTP/1.1 over TLS', async () => {
+    const r = await h1get(httpsPort, 'docs.example.test', 'docs.example.test', '/page', ca);
+    expect(r.alpn).toBe('http/1.1');
+    expect(r.status).toBe(200);
+    const seen = JSON.parse(r.text) as { headers: Record<string, string> };
+    expect(seen.headers['x-forwarded-proto']).toBe('https');
+    expect(seen.headers['host']).toBe('docs.example.test');
+  });
+
+  it('refuses a request whose Host differs from the TLS server name (421), over HTTP/1.1 and HTTP/2', async () => {
+    const h1 = await h1get(httpsPort, 'open.localhost', 'docs.example.test', '/', ca);
+    expect(h1.status).toBe(421);
+    expect(h1.text).toMatch(/opened for another host/);
+    const session = h2session(httpsPort, 'open.localhost', ca);
+    try {
+      const h2 = await h2get(session, '/', { ':authority': 'docs.example.test' });
+      expect(h2.status).toBe(421);
+      // The same session still serves the host it was opened for.
+      expect((await h2get(session, '/')).status).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('answers a host it does not serve with the default certificate, then 421', async () => {
+    const peer = await handshake(httpsPort, 'evil.example.org', ca);
+    expect(peer.authorized).toBe(false);
+    expect(peer.error).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(peer.cert.checkHost('localhost')).toBe('localhost');
+    // A client that goes on anyway and asks for a served host on that connection is refused.
+    const r = await h1get(httpsPort, 'evil.example.org', 'open.localhost', '/', ca, false);
+    expect(r.status).toBe(421);
+  });
+});
