@@ -1,14 +1,13 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
-import { startGateway, waitForResource, type GatewayProcess } from './support/gateway-process';
+import { GatewayProcess } from './support/gateway-process';
 
 const BIG = 24 * 1024 * 1024;
 
@@ -178,37 +177,20 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
       })
     ).body.id as string;
 
-    httpsPort = await freePort();
-    const managementPort = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'rn-https-'));
-    gateway = startGateway([
-      '--sites',
-      site.id,
-      '--nats',
-      platform.nats.url,
-      '--console',
-      platform.url,
-      '--data-dir',
-      dataDir,
-      '--management-port',
-      String(managementPort),
-      '--http-port',
-      String(await freePort()),
-      '--https-port',
-      String(httpsPort),
-    ]);
-    await waitForResource(gateway, managementPort, admin, docs);
+    gateway = await GatewayProcess.start(platform, admin, site.id);
+    httpsPort = gateway.httpsPort;
+    await gateway.until((status) => status.sites.some((st) => st.resources.includes(docs)), 'the snapshot');
+    dataDir = gateway.dataDir;
     ca = readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8');
   }, 90_000);
   afterAll(async () => {
     gateway?.stop();
     upstream?.close();
     await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints where the development CA is, so a developer can trust it', () => {
-    expect(gateway.output()).toContain(join(dataDir, 'tls', 'ca.crt'));
+    expect(gateway.log).toContain(join(dataDir, 'tls', 'ca.crt'));
   });
 
   it('gives each host its own certificate, signed by the local CA (SNI)', async () => {
