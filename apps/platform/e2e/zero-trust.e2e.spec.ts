@@ -198,6 +198,8 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
           String(managementPort),
           '--http-port',
           String(httpPort),
+          '--https-port',
+          String(await freePort()),
         ],
       ],
       { stdio: 'ignore' },

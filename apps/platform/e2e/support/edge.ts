@@ -94,6 +94,8 @@ export async function startGateway(options: {
       String(managementPort),
       '--http-port',
       String(httpPort),
+      '--https-port',
+      String(await freePort()),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...(options.env ?? {}) } },
   );
