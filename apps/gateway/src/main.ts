@@ -17,6 +17,7 @@ import { HttpProxy } from './proxy/http-proxy';
 import { countryLookup } from './proxy/firewall/geoip';
 import { TlsCertificates } from './proxy/tls/certificates';
 import { LocalCa } from './proxy/tls/local-ca';
+import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
@@ -127,6 +128,10 @@ async function main(): Promise<void> {
     balancer,
     assertions,
     consoleUrl: config.consoleUrl,
+    maxHeaderBytes: config.maxHeaderBytes,
+    sharedBuckets: config.sharedLimits
+      ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
+      : undefined,
   });
   const proxy = await httpProxy.listen(config.http.port, config.http.host, config.timeouts);
   const localCa = await LocalCa.open(dataDir);

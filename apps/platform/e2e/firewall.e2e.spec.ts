@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort, writeCountryDatabase } from '@rustronaut/testing';
-import { startGateway, through, type GatewayProcess } from './support/edge';
+import { GatewayProcess, through, untilServes } from './support/gateway-process';
 
 /**
  * The L7 firewall and countries, end to end: a console, a gateway process with a GeoIP database of
@@ -95,14 +95,10 @@ describe('the gateway firewall (e2e, started processes)', () => {
       conditions: { paths: ['/admin'] },
     });
 
-    gateway = await startGateway({
-      siteId: site.id as string,
-      natsUrl: platform.nats.url,
-      consoleUrl: platform.url,
-      adminToken: admin,
-      ready: Object.values(ids),
-      env: { RN_GEOIP_DB: join(dir, 'countries.mmdb') },
+    gateway = await GatewayProcess.start(platform, admin, site.id as string, {
+      RN_GEOIP_DB: join(dir, 'countries.mmdb'),
     });
+    await untilServes(gateway, Object.values(ids));
   }, 90_000);
   afterAll(async () => {
     gateway?.stop();

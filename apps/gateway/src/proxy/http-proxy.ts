@@ -10,7 +10,10 @@ import { EDGE_PREFIX, EdgeEndpoints } from './auth/edge-endpoints';
 import type { AssertionKey } from './auth/identity-assertion';
 import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from './auth/token-verifier';
 import { Balancer } from './balancer';
+import { bodyLimitStage } from './firewall/body-limit';
 import { FirewallStage } from './firewall/firewall';
+import { RateLimiter } from './firewall/rate-limit';
+import type { SharedBuckets } from './firewall/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf } from './request-facts';
@@ -32,6 +35,10 @@ export interface HttpProxyOptions {
   /** Where client countries come from (RN_GEOIP_DB); unknown for everyone without one. */
   countries?: CountryLookup;
   balancer?: Balancer;
+  /** Rate limits counted across gateways (RN_GATEWAY_REDIS_URL); each gateway alone without. */
+  sharedBuckets?: SharedBuckets;
+  /** The largest request head read; a larger one is answered 431 (RN_GATEWAY_MAX_HEADER_BYTES). */
+  maxHeaderBytes?: number;
 }
 
 const NOT_FOUND: Refusal = {
@@ -65,6 +72,8 @@ export class HttpProxy {
   readonly #upstream: Upstream;
   readonly #firewall: FirewallStage;
   readonly #endpoints: EdgeEndpoints;
+  readonly #rateLimiter: RateLimiter;
+  readonly #maxHeaderBytes: number;
 
   constructor(
     private readonly configs: SnapshotSource,
@@ -79,14 +88,26 @@ export class HttpProxy {
     this.#endpoints = new EdgeEndpoints(keys, authenticator, options.assertions);
     const countries = options.countries ?? NO_COUNTRIES;
     this.#firewall = new FirewallStage(countries, logger);
-    this.#stages = [this.#firewall.stage, authenticateStage(authenticator), policyStage(configs, countries)];
+    this.#rateLimiter = new RateLimiter(logger, options.sharedBuckets);
+    this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+    // Cheap refusals first: the firewall, the body size, a flood from one address; then who, then may they.
+    this.#stages = [
+      this.#firewall.stage,
+      bodyLimitStage,
+      this.#rateLimiter.beforeAuthentication,
+      authenticateStage(authenticator),
+      this.#rateLimiter.afterAuthentication,
+      policyStage(configs, countries),
+    ];
     this.#upstream = new Upstream(options.balancer ?? new Balancer(configs, { logger }), logger);
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
 
   listen(port: number, host: string, timeouts: HttpProxyTimeouts = DEFAULT_TIMEOUTS): Promise<Server> {
-    const server = createServer((req, res) => this.#handle(req, res, 'http'));
+    const server = createServer({ maxHeaderSize: this.#maxHeaderBytes }, (req, res) =>
+      this.#handle(req, res, 'http'),
+    );
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, socket, head, 'http'),
     );
@@ -141,6 +162,7 @@ export class HttpProxy {
     const snapshots = [...this.configs.all().values()].map((a) => a.snapshot);
     this.#routes = new RouteTable(snapshots);
     this.#firewall.update(this.#routes.resources());
+    this.#rateLimiter.update(this.#routes.resources());
   }
 
   /** Route and run the stages; synchronous as long as every stage is (a public resource). */

@@ -11,7 +11,8 @@ import type { Admission } from './admission';
 import { withoutSessionCookies } from './auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer';
 import { authorityOf, endToEndHeaders } from './header-filter';
-import { page, reasonOf, writeRefusalToSocket } from './pages';
+import { bodyTooLarge, maxBodyOf, watchBodySize } from './firewall/body-limit';
+import { page, reasonOf, sendRefusal, writeRefusalToSocket } from './pages';
 
 /** Headers only the gateway may set: whatever a client sends under these names is dropped. */
 export const IDENTITY_HEADERS = [
@@ -138,8 +139,17 @@ export class Upstream {
         `The target ${picked.target} of ${resource.name} is not answering (${error.code ?? error.message}).`,
       );
     });
-    if (retriable) upstream.end();
-    else req.pipe(upstream);
+    if (retriable) return void upstream.end();
+    req.pipe(upstream);
+    watchBodySize(req, maxBodyOf(resource), () => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(upstream);
+      upstream.destroy();
+      // Before the target answered: a 413 (and the connection closes); after: the exchange is cut.
+      if (res.headersSent) res.destroy();
+      else sendRefusal(res, bodyTooLarge(resource));
+    });
   }
 
   /** A WebSocket (or any HTTP upgrade), once admitted: the two sockets are joined. */

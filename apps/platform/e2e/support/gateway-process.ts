@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConsoleHarness } from '@rustronaut/console-testing';
@@ -116,31 +116,61 @@ export function targetsOf(status: GatewayStatus, resourceId: string): BalancingS
   return status.balancing?.find((b) => b.resource_id === resourceId);
 }
 
-/** A request through the gateway with a given Host header, as a browser or curl would send it. */
+/** What a client got back through the gateway. */
+export interface Reply {
+  status: number;
+  text: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * A request through the gateway with a given Host header, as a browser or curl would send it;
+ * `from` binds a loopback source address (127.0.0.2, 127.0.0.3, …: Linux routes all of 127/8 to lo).
+ */
 export function through(
   port: number,
   host: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: Buffer; method?: string; agent?: false } = {},
-) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+  options: {
+    headers?: Record<string, string | string[]>;
+    body?: Buffer;
+    method?: string;
+    agent?: false;
+    token?: string;
+    from?: string;
+  } = {},
+): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port,
         path,
         method: options.method ?? 'GET',
-        headers: { host, ...(options.headers ?? {}) },
-        ...(options.agent === false ? { agent: false } : {}),
+        headers: {
+          host,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.headers ?? {}),
+        },
+        ...(options.agent === false || options.from ? { agent: false } : {}),
+        ...(options.from ? { localAddress: options.from } : {}),
       },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
         res.on('error', reject);
       },
     );
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** Waits until the gateway's snapshot holds every one of these resources. */
+export function untilServes(gateway: GatewayProcess, resourceIds: string[]): Promise<GatewayStatus> {
+  return gateway.until(
+    (status) => resourceIds.every((id) => status.sites[0]?.resources.includes(id)),
+    `the snapshot with ${resourceIds.join(', ')}`,
+  );
 }
