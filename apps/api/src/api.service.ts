@@ -33,6 +33,8 @@ import { ConfigController } from './routes/config.controller';
 import { GatewaysController } from './routes/gateways.controller';
 import { AUDIT, DISTRIBUTOR, IDENTITY, POLICY, PUBLIC_URL, REGISTRY } from './routes/tokens';
 import { UsersController } from './routes/users.controller';
+import { SignInController } from './routes/sign-in.controller';
+import { ResourceSignIn } from './sign-in/resource-sign-in';
 
 interface ApiParts {
   identity: IdentityClient;
@@ -44,6 +46,7 @@ interface ApiParts {
   limiter: LoginRateLimiter;
   logger: Logger;
   publicUrl: string;
+  signIn: ResourceSignIn;
 }
 
 @Module({})
@@ -64,6 +67,7 @@ class ApiModule {
         ConfigController,
         GatewaysController,
         MetaController,
+        SignInController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
@@ -73,6 +77,7 @@ class ApiModule {
         { provide: REGISTRY, useValue: parts.registry },
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
+        { provide: ResourceSignIn, useValue: parts.signIn },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
@@ -95,10 +100,12 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   const identity: IdentityClient = new ServiceClient(nats, 'identity');
   const audit: AuditClient = new ServiceClient(nats, 'audit');
+  const policy: PolicyClient = new ServiceClient(nats, 'policy');
   const parts: ApiParts = {
     identity,
     audit,
-    policy: new ServiceClient(nats, 'policy'),
+    policy,
+    signIn: new ResourceSignIn(policy, identity),
     distributor: new ServiceClient(nats, 'config-distributor'),
     registry: new ServiceClient(nats, 'gateway-registry'),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),

@@ -27,6 +27,11 @@ export class IdentityController {
     return this.uc.auth.logout(parse('identity.logout', p).principal);
   }
 
+  @MessagePattern('identity.handoff.issue')
+  issueHandoff(@Payload() p: unknown) {
+    return this.uc.auth.issueHandoff(parse('identity.handoff.issue', p));
+  }
+
   @MessagePattern('identity.jwks')
   jwks() {
     return this.uc.auth.jwks();

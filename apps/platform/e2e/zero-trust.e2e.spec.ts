@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
 import { Client } from 'pg';
+import { chromium, type Browser } from 'playwright-core';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 
@@ -99,6 +100,7 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
   let dataDir: string;
   let gatewayJwks: JSONWebKeySet | undefined;
   let consoleKey: { kid: string; jwk: JWK };
+  let browser: Browser;
   const ids: Record<string, string> = {};
   const api = (method: string, path: string, body?: unknown) =>
     call(platform.url, method, path, { token: admin, body });
@@ -215,9 +217,14 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
       await new Promise((r2) => setTimeout(r2, 100));
     }
     gatewayJwks = JSON.parse((await through(httpPort, 'app.localhost', '/.rustronaut/jwks.json')).text);
+    browser = await chromium.launch({
+      executablePath: process.env['RN_CHROMIUM'] ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 90_000);
 
   afterAll(async () => {
+    await browser?.close();
     gateway?.kill('SIGKILL');
     upstream?.close();
     await platform?.stop();
@@ -311,5 +318,119 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
     );
     const refused = await through(httpPort, 'app.localhost', '/', { token: access });
     expect(refused.text).toMatch(/session was ended/);
+  });
+
+  describe('in a real browser', () => {
+    it('sends a browser to the console to sign in, and back to the page with a session cookie the app never sees; logout ends it', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const app = `http://app.localhost:${httpPort}`;
+      await page.goto(`${app}/dashboard?tab=2`);
+      expect(page.url()).toBe(`${platform.url}/login?return=${encodeURIComponent(`${app}/dashboard?tab=2`)}`);
+      await expect(page.locator('h1').textContent()).resolves.toBe('Sign in');
+      await page.fill('#email', 'alice@zt.example');
+      await page.fill('#password', 'long-enough-pw');
+      const loggedIn = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+      await page.click('#submit');
+      const access = ((await (await loggedIn).json()) as { access_token: string }).access_token;
+      await page.waitForURL(`${app}/dashboard?tab=2`);
+      const seen = JSON.parse((await page.locator('body').textContent()) ?? '{}') as {
+        path: string;
+        headers: Record<string, string>;
+        assertion: Record<string, unknown>;
+      };
+      expect(seen.path).toBe('/dashboard?tab=2');
+      expect(seen.headers['x-rustronaut-user']).toBe(ids['alice']);
+      expect(seen.headers['cookie']).toBeUndefined(); // the session cookie stays between browser and gateway
+      expect(seen.assertion).toMatchObject({ sub: ids['alice'], aud: ids['app'] });
+
+      const cookies = await context.cookies(app);
+      expect(cookies).toHaveLength(1);
+      const cookie = cookies[0]!;
+      expect(cookie).toMatchObject({
+        name: `rn_sess_${ids['app']}`,
+        domain: 'app.localhost', // host-only: no Domain attribute
+        path: '/',
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: false, // plain http here; Secure over https (unit-tested)
+      });
+      // The cookie alone (no bearer) is what lets a client in:
+      const withCookie = () =>
+        through(httpPort, 'app.localhost', '/', { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+      expect((await withCookie()).status).toBe(200);
+      // …and a forged value is not.
+      expect(
+        (await through(httpPort, 'app.localhost', '/', { headers: { cookie: `${cookie.name}=tampered` } }))
+          .status,
+      ).toBe(401);
+
+      expect((await call(platform.url, 'POST', '/auth/logout', { token: access })).status).toBe(200);
+      await eventually(async () => (await withCookie()).status === 401);
+      expect((await withCookie()).text).toMatch(/session was ended/);
+      // The browser is sent to sign in again.
+      await page.goto(`${app}/dashboard`);
+      expect(page.url()).toMatch(new RegExp(`^${platform.url}/login\\?return=`));
+      await context.close();
+    });
+
+    it.each([
+      ['//evil.example/phish', /http:\/\/ or https:\/\//],
+      ['javascript:alert(document.cookie)', /http:\/\/ or https:\/\//],
+      ['http://app.localhost@evil.example/', /user information/],
+      ['https:\\\\evil.example', /backslashes/],
+    ])('refuses a sign-in link returning to %j with a page that says why', async (target, why) => {
+      const page = await browser.newPage();
+      const response = await page.goto(`${platform.url}/login?return=${encodeURIComponent(target)}`);
+      expect(response?.status()).toBe(400);
+      await expect(page.locator('#error').textContent()).resolves.toMatch(why);
+      expect(await page.locator('form').count()).toBe(0);
+      await page.close();
+    });
+
+    it('refuses, after sign-in, to return to a host that is not a resource of the organisation', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${platform.url}/login?return=${encodeURIComponent('https://evil.example/x')}`);
+      await page.fill('#email', 'alice@zt.example');
+      await page.fill('#password', 'long-enough-pw');
+      await page.click('#submit');
+      await page.locator('#error', { hasText: 'refused' }).waitFor();
+      expect(await page.locator('#error').textContent()).toMatch(
+        /evil\.example is not a resource of your organisation/,
+      );
+      expect(page.url().startsWith(platform.url)).toBe(true);
+      await page.close();
+    });
+
+    it("takes a sign-in hand-off once, and never redirects off the resource's host", async () => {
+      const alice = (await login(platform.url, 'alice@zt.example', 'long-enough-pw')).access;
+      const handoff = await call(platform.url, 'POST', '/auth/resource-handoff', {
+        token: alice,
+        body: { return_url: `http://app.localhost:${httpPort}/after` },
+      });
+      expect(handoff.status).toBe(200);
+      const url = new URL(handoff.body.redirect_url as string);
+      expect(url.pathname).toBe('/.rustronaut/auth/callback');
+      expect(url.searchParams.get('return')).toBe('/after');
+      const callback = `${url.pathname}${url.search}`;
+      const first = await through(httpPort, 'app.localhost', callback);
+      expect(first.status).toBe(302);
+      expect(first.headers['location']).toBe('/after');
+      expect(String(first.headers['set-cookie'])).toMatch(
+        /^rn_sess_\w+=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/,
+      );
+      const again = await through(httpPort, 'app.localhost', callback);
+      expect(again.status).toBe(401);
+      expect(again.text).toMatch(/already used/);
+      // A callback that tries to send the browser elsewhere goes to / on this host instead.
+      const evil = await call(platform.url, 'POST', '/auth/resource-handoff', {
+        token: alice,
+        body: { return_url: `http://app.localhost:${httpPort}/ok` },
+      });
+      const evilUrl = new URL(evil.body.redirect_url as string);
+      evilUrl.searchParams.set('return', '//evil.example/');
+      const redirected = await through(httpPort, 'app.localhost', `${evilUrl.pathname}${evilUrl.search}`);
+      expect(redirected.headers['location']).toBe('/');
+    });
   });
 });

@@ -66,6 +66,12 @@ export class PolicyController {
     return this.resources.get(principal, id);
   }
 
+  @MessagePattern('policy.resources.byHost')
+  resourceByHost(@Payload() p: unknown) {
+    const { principal, host } = parse('policy.resources.byHost', p);
+    return this.resources.byHost(principal, host);
+  }
+
   @MessagePattern('policy.resources.update')
   updateResource(@Payload() p: unknown) {
     const { principal, ...rest } = parse('policy.resources.update', p);

@@ -8,6 +8,8 @@ export enum ApiErrorCode {
   UnsupportedMediaType = 'API_UNSUPPORTED_MEDIA_TYPE',
   RateLimited = 'AUTH_RATE_LIMITED',
   BadPrecondition = 'API_BAD_PRECONDITION',
+  InvalidReturnUrl = 'API_INVALID_RETURN_URL',
+  UnknownReturnHost = 'API_UNKNOWN_RETURN_HOST',
 }
 
 export class ApiError extends DomainError<ApiErrorCode> {}
@@ -17,6 +19,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   API_MALFORMED_JSON: 400,
   API_BAD_PRECONDITION: 400,
+  API_INVALID_RETURN_URL: 400,
+  API_UNKNOWN_RETURN_HOST: 400,
   IDENTITY_INVALID_TOTP_CODE: 400,
   POLICY_SUBNET_OVERLAP: 400,
   POLICY_PORT_IN_USE: 400,

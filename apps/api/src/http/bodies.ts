@@ -16,6 +16,7 @@ export const LoginBody = z.strictObject({
     .regex(/^\d{6}$/, 'must be 6 digits')
     .optional(),
 });
+export const ResourceHandoffBody = z.strictObject({ return_url: z.string().min(1).max(2000) });
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(500) });
 export const CreateUserBody = z.strictObject({
   email: Email,

@@ -38,6 +38,14 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tag: 'auth',
   },
   {
+    method: 'post',
+    path: '/api/v1/auth/resource-handoff',
+    summary:
+      'After browser sign-in: where to send the browser so the resource at return_url gets a session (its host must be a resource of your organisation)',
+    tag: 'auth',
+    body: B.ResourceHandoffBody,
+  },
+  {
     method: 'get',
     path: '/api/v1/auth/jwks',
     summary: 'Public keys that verify access tokens',

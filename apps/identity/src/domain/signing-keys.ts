@@ -82,6 +82,29 @@ export class SigningKeys {
     return rows.map((r) => r.public_jwk);
   }
 
+  /**
+   * A one-minute, single-use token that carries a console session to one resource's gateway (its
+   * audience is the resource id, and it names the host), after a browser signed in for it.
+   */
+  async signHandoffToken(
+    claims: AccessClaims & { host: string; sessionExpiresAt: number },
+    resourceId: string,
+    ttlSeconds: number,
+  ): Promise<string> {
+    const active = this.#active;
+    if (!active) throw new Error('no signing key loaded: call ensureActive() first');
+    const { sub, sessionExpiresAt, ...rest } = claims;
+    return new SignJWT({ ...rest, session_exp: Math.floor(sessionExpiresAt / 1000), typ: 'resource_handoff' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: active.kid, typ: 'JWT' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(resourceId)
+      .setSubject(sub)
+      .setIssuedAt()
+      .setJti(newId('ses').replace('ses_', 'jti_'))
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(active.key);
+  }
+
   async signAccessToken(claims: AccessClaims): Promise<string> {
     const active = this.#active;
     if (!active) throw new Error('no signing key loaded: call ensureActive() first');

@@ -15,6 +15,9 @@ import { dummyPasswordHash, verifyPassword } from '../domain/passwords';
 import { totpCodeValid } from '../domain/totp';
 import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps';
 
+/** How long a sign-in hand-off to a resource's gateway is valid (it is used at once, by a redirect). */
+const HANDOFF_TTL_S = 60;
+
 const invalidCredentials = () =>
   new IdentityError(IdentityErrorCode.InvalidCredentials, 'wrong email or password');
 const invalidToken = (why: string) => new IdentityError(IdentityErrorCode.InvalidToken, why);
@@ -129,6 +132,34 @@ export class AuthUseCases {
       this.deps.config.tokens.accessTtlSeconds + 60,
     );
     return { revoked: true };
+  }
+
+  /**
+   * Hands the caller's console session to a resource's gateway (browser sign-in): a one-minute
+   * token for that resource and host, only for a live user session (an API key has none).
+   */
+  async issueHandoff(request: IdentityCommand<'identity.handoff.issue'>): Promise<{ token: string; expiresIn: number }> {
+    const { principal } = request;
+    if (principal.kind !== 'user' || !principal.sessionId)
+      throw forbidden('only a signed-in user (not an API key) can sign in to a resource');
+    const session = fold((await this.deps.store.load({ type: 'session', id: principal.sessionId })).events, evolveSession);
+    if (!session || session.revoked) throw invalidToken('this session has ended: log in again');
+    const user = await this.deps.queries.user({ orgId: principal.orgId }, principal.userId);
+    if (!user) throw invalidToken('the account of this session no longer exists');
+    const token = await this.deps.keys.signHandoffToken(
+      {
+        sub: user.id,
+        org: user.orgId,
+        role: user.role,
+        sid: principal.sessionId,
+        email: user.email,
+        host: request.host,
+        sessionExpiresAt: new Date(session.expiresAt).getTime(),
+      },
+      request.resourceId,
+      HANDOFF_TTL_S,
+    );
+    return { token, expiresIn: HANDOFF_TTL_S };
   }
 
   async jwks(): Promise<{ keys: Record<string, unknown>[] }> {

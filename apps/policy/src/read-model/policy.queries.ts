@@ -104,6 +104,20 @@ export class PolicyQueries {
     return r && this.#withTargets(scope, [r]).then((v) => v[0]);
   }
 
+  /** The resource serving a host: an exact domain wins, then the longest matching `*.` wildcard. */
+  async resourceByHost(scope: OrgScope, host: string): Promise<ResourceView | undefined> {
+    const labels = host.split('.');
+    const candidates = [host, ...labels.slice(1).map((_, i) => `*.${labels.slice(i + 1).join('.')}`)];
+    const rows: ResourceRow[] = await this.db.query(
+      `SELECT * FROM ${this.#t('resources')} WHERE org_id = $1 AND NOT deleted AND data->'domains' ?| $2::text[]`,
+      [scope.orgId, candidates],
+    );
+    const rank = (r: ResourceRow) =>
+      Math.min(...r.data.domains.map((d) => candidates.indexOf(d)).filter((i) => i !== -1));
+    const best = rows.sort((a, b) => rank(a) - rank(b))[0];
+    return best && this.#withTargets(scope, [best]).then((v) => v[0]);
+  }
+
   async resources(
     scope: OrgScope & { siteId?: string },
     cursor: string | undefined,

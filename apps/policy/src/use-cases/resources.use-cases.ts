@@ -83,6 +83,12 @@ export class ResourceUseCases {
     return view;
   }
 
+  async byHost(principal: Principal, host: string): Promise<ResourceView> {
+    const view = await this.deps.queries.resourceByHost({ orgId: principal.orgId }, host.toLowerCase());
+    if (!view) throw notFound('resource serving', host);
+    return view;
+  }
+
   list(
     principal: Principal,
     siteId: string | undefined,

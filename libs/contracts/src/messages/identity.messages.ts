@@ -26,6 +26,8 @@ export const IdentityRequests = {
   'identity.refresh': z.object({ refreshToken: z.string().min(1).max(500) }),
   'identity.logout': z.object(Authed),
   'identity.jwks': z.object({}),
+  /** A one-minute token that carries the caller's console session to a resource's gateway. */
+  'identity.handoff.issue': z.object({ ...Authed, resourceId: Id, host: z.string().min(1).max(253) }),
   'identity.keys.rotate': z.object(Authed),
   'identity.apikey.verify': z.object({ key: z.string().min(1).max(500) }),
   'identity.session.check': z.object({ sessionId: Id }),
@@ -149,6 +151,7 @@ export interface IdentityResponses {
   'identity.refresh': TokenPair;
   'identity.logout': { revoked: true };
   'identity.jwks': { keys: Record<string, unknown>[] };
+  'identity.handoff.issue': { token: string; expiresIn: number };
   'identity.keys.rotate': { kid: string };
   'identity.apikey.verify': z.infer<typeof PrincipalSchema>;
   'identity.session.check': { active: boolean };

@@ -42,6 +42,8 @@ export const PolicyRequests = {
   }),
   'policy.resources.list': z.object({ ...Authed, siteId: Id.optional(), ...PageFields }),
   'policy.resources.get': z.object({ ...Authed, id: Id }),
+  /** The organisation's resource that serves a host (exact domain, else the longest wildcard). */
+  'policy.resources.byHost': z.object({ ...Authed, host: z.string().min(1).max(253) }),
   'policy.resources.update': z.object({
     ...Authed,
     id: Id,
@@ -134,6 +136,7 @@ export interface PolicyResponses {
   'policy.resources.create': ResourceView;
   'policy.resources.list': Page<ResourceView>;
   'policy.resources.get': ResourceView;
+  'policy.resources.byHost': ResourceView;
   'policy.resources.update': ResourceView;
   'policy.resources.delete': { deleted: true };
   'policy.targets.add': ResourceView;

@@ -1,0 +1,86 @@
+/**
+ * The console's sign-in page for a resource: plain HTML and a small script (no framework). The
+ * script logs in through the API, asks for the hand-off to the resource, and follows it. Every
+ * value put into the page is escaped; the script runs only with this response's nonce (CSP).
+ */
+export function loginPage(options: { returnUrl: string; nonce: string }): string {
+  const host = new URL(options.returnUrl).host;
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>
+<p class="to">to continue to <strong>${escapeHtml(host)}</strong></p>
+<form id="f" autocomplete="on">
+  <label>Email <input id="email" name="email" type="email" autocomplete="username" required autofocus></label>
+  <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>
+  <label id="totp-row" hidden>Code from your authenticator app <input id="totp" name="totp" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code"></label>
+  <p id="error" role="alert"></p>
+  <button id="submit" type="submit">Sign in</button>
+</form>
+<script nonce="${options.nonce}">
+const RETURN_URL = ${JSON.stringify(options.returnUrl).replace(/</g, '\\u003c')};
+const $ = (id) => document.getElementById(id);
+const fail = (message) => { $('error').textContent = message; $('submit').disabled = false; };
+async function post(path, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = 'Bearer ' + token;
+  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { ok: response.ok, body: await response.json().catch(() => ({})) };
+}
+$('f').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('submit').disabled = true;
+  $('error').textContent = '';
+  const credentials = { email: $('email').value, password: $('password').value };
+  if ($('totp').value) credentials.totp = $('totp').value;
+  const login = await post('/api/v1/auth/login', credentials);
+  if (!login.ok) {
+    if (login.body.error && login.body.error.code === 'AUTH_TOTP_REQUIRED') $('totp-row').hidden = false;
+    return fail(login.body.error ? login.body.error.message : 'Sign-in failed.');
+  }
+  const handoff = await post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL }, login.body.access_token);
+  if (!handoff.ok) return fail(handoff.body.error ? handoff.body.error.message : 'Sign-in failed.');
+  window.location.assign(handoff.body.redirect_url);
+});
+</script>`,
+  );
+}
+
+/** The page a browser gets for a sign-in link that cannot be followed (bad return address). */
+export function refusedPage(message: string): string {
+  return page(
+    'Sign-in refused',
+    `<h1>This sign-in link cannot be used</h1>\n<p id="error" role="alert">${escapeHtml(message)}</p>`,
+  );
+}
+
+/** Headers of every sign-in page: no caching, no framing, scripts only with the nonce. */
+export function pageHeaders(nonce: string): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  };
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Rustronaut</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; background: #f4f5f7; margin: 0; display: grid; place-items: center; min-height: 100vh; }
+main { background: #fff; padding: 2rem 2.5rem; border-radius: 8px; box-shadow: 0 1px 4px #0002; width: min(22rem, 90vw); }
+h1 { margin: 0 0 .25rem; font-size: 1.4rem; } .to { margin: 0 0 1.25rem; color: #555; }
+label { display: block; margin: 0 0 .9rem; font-size: .9rem; } input { display: block; width: 100%; box-sizing: border-box; padding: .5rem; margin-top: .25rem; font: inherit; }
+button { width: 100%; padding: .6rem; font: inherit; background: #2457d6; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+#error { color: #b00020; min-height: 1.5em; margin: 0 0 .5rem; }
+</style></head>
+<body><main>
+${body}
+</main></body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
