@@ -1,4 +1,4 @@
-import { ConfigError, loadGatewayConfig, loadPlatformConfig } from './config';
+import { ConfigError, loadCliConfig, loadGatewayConfig, loadPlatformConfig } from './config';
 
 describe('loadPlatformConfig', () => {
   it('uses the local defaults when nothing is set', () => {
@@ -72,5 +72,20 @@ describe('loadGatewayConfig: the data path settings', () => {
     expect(() => loadGatewayConfig({ RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT: '0' })).toThrow(
       /RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT/,
     );
+  });
+});
+
+describe('loadCliConfig', () => {
+  it('keeps credentials under XDG_CONFIG_HOME, else ~/.config', () => {
+    expect(loadCliConfig({ XDG_CONFIG_HOME: '/x/conf/', HOME: '/home/a' }).configDir).toBe(
+      '/x/conf/rustronaut',
+    );
+    expect(loadCliConfig({ HOME: '/home/a' }).configDir).toBe('/home/a/.config/rustronaut');
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadCliConfig({ HOME: '/h', RN_CONSOLE_URL: 'ftp://x' })).toThrow(/RN_CONSOLE_URL/);
+    expect(() => loadCliConfig({ HOME: '/h', RN_TOTP: '12' })).toThrow(/RN_TOTP: must be 6 digits/);
+    expect(() => loadCliConfig({})).toThrow(/XDG_CONFIG_HOME nor HOME/);
   });
 });

@@ -437,3 +437,47 @@ export const BenchEnvSchema = z.object({
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env) {
   return parseEnv(BenchEnvSchema, env);
 }
+
+/**
+ * The `rustronaut` command's environment: where it keeps its credentials (the XDG config dir, else
+ * ~/.config), and the values a script can give instead of flags or prompts.
+ */
+export const CliEnvSchema = z.object({
+  RN_CONSOLE_URL: url(['http', 'https']).optional(),
+  /** The password for `rustronaut login --email`, for scripts (a person is asked for it). */
+  RN_PASSWORD: z.string().min(1).max(1024).optional(),
+  /** The 6-digit code for accounts with two-factor authentication, for scripts. */
+  RN_TOTP: z
+    .string()
+    .regex(/^\d{6}$/, 'must be 6 digits')
+    .optional(),
+  /** A PEM file of CA certificates to trust for the gateway's tunnel endpoint (a development CA). */
+  RN_CA_FILE: z.string().min(1).optional(),
+  XDG_CONFIG_HOME: z.string().min(1).optional(),
+  HOME: z.string().min(1).optional(),
+});
+
+export interface CliConfig {
+  consoleUrl: string | undefined;
+  password: string | undefined;
+  totp: string | undefined;
+  caFile: string | undefined;
+  /** The directory that holds credentials.json. */
+  configDir: string;
+}
+
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = parseEnv(CliEnvSchema, env);
+  const base = parsed.XDG_CONFIG_HOME ?? (parsed.HOME ? `${parsed.HOME}/.config` : undefined);
+  if (!base)
+    throw new ConfigError([
+      { variable: 'HOME', message: 'neither XDG_CONFIG_HOME nor HOME is set: set one of them' },
+    ]);
+  return {
+    consoleUrl: parsed.RN_CONSOLE_URL?.replace(/\/+$/, ''),
+    password: parsed.RN_PASSWORD,
+    totp: parsed.RN_TOTP,
+    caFile: parsed.RN_CA_FILE,
+    configDir: `${base.replace(/\/+$/, '')}/rustronaut`,
+  };
+}

@@ -1,6 +1,9 @@
 export {
   ConfigError,
+  CliEnvSchema,
   ConsoleEnvSchema,
+  loadCliConfig,
+  type CliConfig,
   GatewayEnvSchema,
   loadGatewayConfig,
   loadBenchConfig,

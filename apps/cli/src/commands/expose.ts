@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { TunnelClient, type RequestReport, type StreamInfo } from '@rustronaut/tunnel';
+import type { ConsoleClient } from '../console-client';
+import type { CommandContext } from '../context';
+import { CliError, CliErrorCode, ConsoleApiError, usage } from '../errors';
+import { exposureLines, publicView, PROTOCOLS, type ExposedService, type Protocol } from '../exposed-service';
+import { checkListening, formatLocalAddress, parseLocalAddress, type LocalAddress } from '../local-address';
+import { duration } from '../output';
+import { tunnelEndpoint } from '../tunnel-endpoint';
+
+export interface ExposeOptions {
+  subdomain?: string;
+  auth?: boolean;
+  console?: string;
+  ca?: string;
+}
+
+const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const AGENT = `rustronaut-cli/0.1.0 node/${process.versions.node} ${process.platform}`;
+
+/**
+ * `rustronaut expose localhost:3000 http`: checks the local service, asks the console for a public
+ * address, then carries the traffic through a tunnel to the gateway until Ctrl-C, which un-exposes.
+ */
+export async function expose(
+  ctx: CommandContext,
+  addressText: string,
+  protocolText: string,
+  options: ExposeOptions,
+): Promise<void> {
+  const protocol = protocolText.toLowerCase() as Protocol;
+  if (!PROTOCOLS.includes(protocol))
+    throw usage(`"${protocolText}" is not a protocol`, 'use http, tcp or udp');
+  if (options.subdomain !== undefined && !SUBDOMAIN.test(options.subdomain))
+    throw usage(
+      `"${options.subdomain}" cannot be a subdomain`,
+      'use lower-case letters, digits and dashes (1–63, not starting or ending with a dash)',
+    );
+  if (options.auth && protocol !== 'http')
+    throw usage('--auth applies to http services', 'leave it out for tcp and udp');
+  const requested = parseLocalAddress(addressText);
+  const ca = readCa(options.ca ?? ctx.config.caFile);
+  let local: LocalAddress = requested;
+  if (protocol === 'udp')
+    ctx.output.note(
+      `note: UDP cannot be checked before traffic arrives: make sure something listens on ${formatLocalAddress(requested)}/udp`,
+    );
+  else local = await checkListening(requested);
+  const client = ctx.client(options.console);
+
+  const service = await client.post<ExposedService>('/services', {
+    local_address: formatLocalAddress(requested),
+    protocol,
+    ...(options.subdomain ? { subdomain: options.subdomain } : {}),
+    auth_required: Boolean(options.auth),
+  });
+  const stopRequested = ctx.io.interrupted();
+  const endpoint = service.tunnel?.endpoint ?? '';
+  let tunnel: TunnelClient;
+  try {
+    if (!service.tunnel?.token)
+      throw new CliError(
+        CliErrorCode.ConsoleAnswer,
+        'the console exposed the service but gave no tunnel token',
+        'upgrade the console; the service was removed again',
+      );
+    tunnel = new TunnelClient({
+      gateway: tunnelEndpoint(endpoint),
+      token: service.tunnel.token,
+      services: [{ name: service.name, protocol, serviceId: service.id, local }],
+      agent: AGENT,
+      ...(ca ? { ca } : {}),
+    });
+  } catch (error) {
+    await removeQuietly(client, service);
+    throw error;
+  }
+
+  ctx.output.event(exposureLines(service, requested.port).join('\n'), {
+    event: 'exposed',
+    ...publicView(service),
+  });
+  ctx.output.note(`  connecting to the gateway at ${endpoint}…`);
+  const refusedForGood = follow(ctx, tunnel, requested);
+  tunnel.start();
+  const outcome = await Promise.race([stopRequested.then(() => undefined), refusedForGood]);
+  await tunnel.stop();
+  await client.delete(`/services/${service.id}`).catch((error: unknown) => {
+    if (!(error instanceof ConsoleApiError) || error.status !== 404) throw error; // removed meanwhile
+  });
+  ctx.output.event(`✓ Service ${service.name} is no longer exposed`, { event: 'unexposed', id: service.id });
+  if (outcome)
+    throw new CliError(
+      CliErrorCode.TunnelRefused,
+      `the gateway refused the tunnel: ${outcome.message} (${outcome.code})`,
+      'the service was removed; expose it again, or check the console if this repeats',
+    );
+}
+
+/** Shows what the tunnel does; resolves when the gateway refuses it for good. */
+function follow(
+  ctx: CommandContext,
+  tunnel: TunnelClient,
+  local: LocalAddress,
+): Promise<{ code: string; message: string }> {
+  const out = ctx.output;
+  let connectedBefore = false;
+  tunnel.on('connected', (welcome: { tunnelId: string }) => {
+    out.event(
+      connectedBefore
+        ? '✓ Tunnel reconnected'
+        : `✓ Tunnel connected, forwarding to ${formatLocalAddress(local)} (Ctrl-C to stop)`,
+      { event: 'connected', tunnel_id: welcome.tunnelId },
+    );
+    connectedBefore = true;
+  });
+  tunnel.on('disconnected', ({ reason, retryInMs }: { reason: string; retryInMs: number }) =>
+    out.event(`✗ Tunnel disconnected (${reason}), reconnecting in ${duration(retryInMs)}`, {
+      event: 'disconnected',
+      reason,
+      retry_in_ms: retryInMs,
+    }),
+  );
+  tunnel.on('request', (r: RequestReport) =>
+    out.event(`${r.method} ${r.path} ${r.status} ${Math.round(r.ms)}ms`, {
+      event: 'request',
+      method: r.method,
+      path: r.path,
+      status: r.status,
+      ms: r.ms,
+    }),
+  );
+  tunnel.on('stream', (s: StreamInfo) => {
+    if (s.outcome === 'refused')
+      out.event(`✗ ${s.reason ?? `a connection could not reach ${formatLocalAddress(local)}`}`, {
+        event: 'local_unreachable',
+        reason: s.reason ?? null,
+      });
+  });
+  return new Promise((resolve) =>
+    tunnel.on('refused', (refused: { code: string; message: string; retryAfterS: number | null }) => {
+      if (refused.retryAfterS === 0) return resolve(refused);
+      out.event(`✗ The gateway refused the tunnel (${refused.message}), retrying`, {
+        event: 'refused',
+        code: refused.code,
+        message: refused.message,
+        retry_after_s: refused.retryAfterS,
+      });
+    }),
+  );
+}
+
+function readCa(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw usage(
+      `cannot read the CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give the PEM file the platform printed (--ca FILE or RN_CA_FILE)',
+    );
+  }
+}
+
+async function removeQuietly(client: ConsoleClient, service: ExposedService): Promise<void> {
+  await client.delete(`/services/${service.id}`).catch(() => undefined);
+}

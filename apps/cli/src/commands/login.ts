@@ -1,0 +1,104 @@
+import { ConsoleClient } from '../console-client';
+import type { CommandContext } from '../context';
+import type { Credentials } from '../credentials';
+import { CliError, usage } from '../errors';
+import { ask } from '../prompt';
+import { whoAmI } from './status';
+
+export interface LoginOptions {
+  console?: string;
+  email?: string;
+  apiKey?: string;
+}
+
+/** The console's address: the flag, else RN_CONSOLE_URL, else the one logged in to before. */
+export function consoleUrl(ctx: CommandContext, flag: string | undefined): string {
+  const url = flag ?? ctx.config.consoleUrl ?? safeStored(ctx)?.console_url;
+  if (!url)
+    throw usage('which console?', 'give --console https://console.example.com (or set RN_CONSOLE_URL)');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usage(`"${url}" is not a URL`, 'give --console https://console.example.com');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw usage(`"${url}" is not an http(s) URL`, 'give --console https://console.example.com');
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+}
+
+function safeStored(ctx: CommandContext): Credentials | undefined {
+  try {
+    return ctx.store.load();
+  } catch {
+    return undefined; // an unreadable file is replaced by this login
+  }
+}
+
+/**
+ * `rustronaut login`: with an email (password asked, or RN_PASSWORD; the TOTP code when the
+ * account has two factors, or RN_TOTP) or an API key; checks the credentials against the console
+ * and stores them (0600).
+ */
+export async function login(ctx: CommandContext, options: LoginOptions): Promise<void> {
+  if (options.email && options.apiKey) throw usage('give --email or --api-key, not both');
+  const url = consoleUrl(ctx, options.console);
+  let auth: Credentials['auth'];
+  if (options.apiKey) {
+    if (!options.apiKey.startsWith('rnk_'))
+      throw usage(
+        'that is not an API key (they start with "rnk_")',
+        'create one in the console: POST /api/v1/api-keys',
+      );
+    auth = { kind: 'api_key', api_key: options.apiKey };
+  } else {
+    const email = options.email ?? (await ask(ctx.io, 'Email: ', { instead: '--email' }));
+    if (!email) throw usage('no email given', 'give --email you@example.com');
+    const password =
+      ctx.config.password ?? (await ask(ctx.io, 'Password: ', { hidden: true, instead: 'RN_PASSWORD' }));
+    const anonymous = new ConsoleClient(url);
+    try {
+      auth = await anonymous.login(email, password, ctx.config.totp);
+    } catch (error) {
+      if (!(error instanceof CliError) || error.code !== 'AUTH_TOTP_REQUIRED') throw error;
+      const code = await ask(ctx.io, 'Two-factor code: ', { instead: 'RN_TOTP' });
+      auth = await anonymous.login(email, password, code);
+    }
+  }
+  const client = new ConsoleClient(url, { auth });
+  const me = await whoAmI(client);
+  const credentials: Credentials = { console_url: url, email: me.user.email, auth };
+  ctx.store.save(credentials);
+  ctx.output.result(
+    [
+      `✓ Logged in to ${url} as ${me.user.email} (${me.principal.role})`,
+      `  credentials saved in ${ctx.store.file}`,
+    ],
+    {
+      console_url: url,
+      email: me.user.email,
+      role: me.principal.role,
+      org_id: me.principal.org_id,
+      auth: auth.kind,
+      credentials_file: ctx.store.file,
+    },
+  );
+}
+
+/** `rustronaut logout`: ends the session at the console (when it answers) and forgets the credentials. */
+export async function logout(ctx: CommandContext): Promise<void> {
+  const had = safeStored(ctx);
+  let ended = false;
+  if (had?.auth.kind === 'session') {
+    const client = new ConsoleClient(had.console_url, { auth: had.auth });
+    ended = await client.post('/auth/logout', {}).then(
+      () => true,
+      () => false, // unreachable or already ended: the local credentials go anyway
+    );
+  }
+  ctx.store.clear();
+  ctx.output.result(had ? `✓ Logged out of ${had.console_url}` : 'not logged in', {
+    logged_out: Boolean(had),
+    session_ended: ended,
+  });
+}

@@ -1,0 +1,32 @@
+import type { ConsoleClient } from '../console-client';
+import type { CommandContext } from '../context';
+import { usage } from '../errors';
+import { servicesTable, type ExposedService, type ServicePage } from '../exposed-service';
+
+/** Every exposed service of the organization, following the pages. */
+export async function listServices(client: ConsoleClient): Promise<ExposedService[]> {
+  const services: ExposedService[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: ServicePage = await client.get<ServicePage>(
+      `/services${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    services.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return services;
+}
+
+/** `rustronaut services`. */
+export async function services(ctx: CommandContext): Promise<void> {
+  const items = await listServices(ctx.client());
+  ctx.output.result(servicesTable(items), { items });
+}
+
+/** `rustronaut unexpose ID`: the route disappears from the gateway. */
+export async function unexpose(ctx: CommandContext, id: string): Promise<void> {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw usage(`"${id}" is not a service id`, 'list them with `rustronaut services`');
+  await ctx.client().delete(`/services/${id}`);
+  ctx.output.result(`✓ Service ${id} is no longer exposed`, { id, unexposed: true });
+}

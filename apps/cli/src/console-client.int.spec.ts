@@ -1,0 +1,144 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '@rustronaut/testing';
+import { ConsoleClient } from './console-client';
+import type { Session } from './credentials';
+import { CliErrorCode, ConsoleApiError } from './errors';
+
+/**
+ * The API client against a real HTTP server playing the console's answers (status codes, error
+ * bodies, token refresh). The real console is exercised by apps/platform/e2e/cli.e2e.spec.ts.
+ */
+describe('ConsoleClient', () => {
+  let server: Server;
+  let url: string;
+  let handle: (req: IncomingMessage, body: string, res: ServerResponse) => void;
+  const seen: { method: string; path: string; authorization: string | undefined; body: string }[] = [];
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const apiError = (res: ServerResponse, status: number, code: string, message: string) =>
+    json(res, status, { error: { status, code, message } });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, path: req.url!, authorization: req.headers.authorization, body });
+        handle(req, body, res);
+      });
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => (seen.length = 0));
+  afterAll(() => server.close());
+
+  const session = (expiresAt: number): Session => ({
+    kind: 'session',
+    access_token: 'old-access',
+    refresh_token: 'old-refresh',
+    expires_at: expiresAt,
+  });
+
+  it('sends the API key as a bearer token and reads JSON', async () => {
+    handle = (_req, _body, res) => json(res, 200, { items: [], next_cursor: null });
+    const sut = new ConsoleClient(`${url}/`, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
+    await expect(sut.get('/services')).resolves.toEqual({ items: [], next_cursor: null });
+    expect(seen[0]).toMatchObject({ method: 'GET', path: '/api/v1/services', authorization: 'Bearer rnk_k' });
+  });
+
+  it("turns the console's error body into its code and message, with a hint", async () => {
+    handle = (_req, _body, res) =>
+      apiError(res, 409, 'POLICY_DOMAIN_TAKEN', 'dev.example.com is already served by another resource');
+    const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
+    const error = await sut.post('/services', { local_address: 'localhost:3000' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConsoleApiError);
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'POLICY_DOMAIN_TAKEN',
+      message: 'dev.example.com is already served by another resource',
+      hint: expect.stringMatching(/--subdomain/),
+      exitCode: 1,
+    });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ local_address: 'localhost:3000' });
+  });
+
+  it('says when the address answers with something that is not the API', async () => {
+    handle = (_req, _body, res) => res.writeHead(502).end('<html>bad gateway</html>');
+    const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
+    await expect(sut.get('/me')).rejects.toMatchObject({
+      code: CliErrorCode.ConsoleAnswer,
+      message: `${url} answered GET /me with HTTP 502, not with the Rustronaut API's JSON`,
+    });
+  });
+
+  it('says the console is unreachable, at which URL and why', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const sut = new ConsoleClient(closed, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
+    await expect(sut.get('/me')).rejects.toMatchObject({
+      code: CliErrorCode.ConsoleUnreachable,
+      message: expect.stringMatching(new RegExp(`^console unreachable at ${closed}: .*ECONNREFUSED`)),
+    });
+  });
+
+  it('refreshes an access token about to expire before the request, and hands the new session over', async () => {
+    handle = (req, _body, res) => {
+      if (req.url === '/api/v1/auth/refresh')
+        return json(res, 200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 900 });
+      if (req.headers.authorization !== 'Bearer new-access')
+        return apiError(res, 401, 'AUTH_UNAUTHENTICATED', 'expired');
+      json(res, 200, { ok: true });
+    };
+    const stored: Session[] = [];
+    const now = 1_000_000;
+    const sut = new ConsoleClient(url, {
+      auth: session(now + 10_000),
+      onSession: (s) => stored.push(s),
+      now: () => now,
+    });
+    await expect(sut.get('/me')).resolves.toEqual({ ok: true });
+    expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh', '/api/v1/me']);
+    expect(JSON.parse(seen[0]!.body)).toEqual({ refresh_token: 'old-refresh' });
+    expect(stored).toEqual([
+      {
+        kind: 'session',
+        access_token: 'new-access',
+        refresh_token: 'new-refresh',
+        expires_at: now + 900_000,
+      },
+    ]);
+  });
+
+  it('refreshes once and retries when the console says the token is no longer valid', async () => {
+    handle = (req, _body, res) => {
+      if (req.url === '/api/v1/auth/refresh')
+        return json(res, 200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 900 });
+      if (req.headers.authorization !== 'Bearer new-access')
+        return apiError(res, 401, 'AUTH_UNAUTHENTICATED', 'the access token expired');
+      json(res, 200, { ok: true });
+    };
+    const sut = new ConsoleClient(url, { auth: session(Date.now() + 600_000) });
+    await expect(sut.get('/me')).resolves.toEqual({ ok: true });
+    expect(seen.map((s) => `${s.path} ${s.authorization ?? '-'}`)).toEqual([
+      '/api/v1/me Bearer old-access',
+      '/api/v1/auth/refresh -',
+      '/api/v1/me Bearer new-access',
+    ]);
+  });
+
+  it('asks to log in again when the refresh token is refused', async () => {
+    handle = (req, _body, res) =>
+      req.url === '/api/v1/auth/refresh'
+        ? apiError(res, 401, 'AUTH_INVALID_TOKEN', 'the refresh token was revoked')
+        : json(res, 200, {});
+    const sut = new ConsoleClient(url, { auth: session(0) });
+    await expect(sut.get('/me')).rejects.toMatchObject({
+      code: CliErrorCode.NotLoggedIn,
+      message: `your session at ${url} ended (the refresh token was revoked)`,
+      hint: 'log in again with `rustronaut login`',
+    });
+    expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh']);
+  });
+});

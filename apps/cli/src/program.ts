@@ -1,0 +1,97 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadCliConfig } from '@rustronaut/config';
+import { discover } from './commands/discover';
+import { expose, type ExposeOptions } from './commands/expose';
+import { login, logout, type LoginOptions } from './commands/login';
+import { services, unexpose } from './commands/services';
+import { status } from './commands/status';
+import { CommandContext, type CliIo } from './context';
+import { CliError, CliErrorCode } from './errors';
+import { Output } from './output';
+
+export const VERSION = '0.1.0';
+
+/**
+ * Runs one `rustronaut …` command line and answers its exit code: 0 done, 1 failed, 2 bad usage.
+ * Every command takes `--json`; errors say what happened and what to do next.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const fail = (error: unknown, json: boolean) => {
+    const cliError =
+      error instanceof CliError
+        ? error
+        : error instanceof ConfigError
+          ? new CliError(CliErrorCode.Usage, error.message)
+          : new CliError(
+              CliErrorCode.Internal,
+              `unexpected failure: ${(error as Error)?.stack ?? String(error)}`,
+              'please report this',
+            );
+    new Output(json, io.stdout, io.stderr).error(cliError);
+    exitCode = cliError.exitCode;
+  };
+  const run =
+    <A extends unknown[]>(action: (ctx: CommandContext, ...args: A) => Promise<void> | void) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const json = Boolean(command.opts()['json']);
+      try {
+        const ctx = new CommandContext(io, loadCliConfig(io.env), json);
+        await action(ctx, ...(args.slice(0, -1) as A));
+      } catch (error) {
+        fail(error, json);
+      }
+    };
+
+  const program = new Command('rustronaut')
+    .description('Expose local services through a Rustronaut gateway, with zero trust applied.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  const command = (name: string, description: string) =>
+    program.command(name).description(description).option('--json', 'print JSON for scripts');
+
+  command('login', 'log in to a console and store the credentials (mode 0600)')
+    .option('--console <url>', "the console's address, e.g. https://console.example.com")
+    .option('--email <email>', 'log in with email and password (asked, or RN_PASSWORD)')
+    .option('--api-key <key>', 'log in with an API key (rnk_…)')
+    .action(run((ctx, options: LoginOptions) => login(ctx, options)));
+  command('logout', 'forget the stored credentials').action(run((ctx) => logout(ctx)));
+  command('status', 'who you are, whether the console answers, how many services are exposed').action(
+    run((ctx) => status(ctx)),
+  );
+  command('services', 'list the exposed services').action(run((ctx) => services(ctx)));
+  command('unexpose', 'stop exposing a service (its public address stops working)')
+    .argument('<id>', 'the service id (see `rustronaut services`)')
+    .action(run((ctx, id: string) => unexpose(ctx, id)));
+  command('discover', 'list the services listening on this machine, with their processes').action(
+    run((ctx) => discover(ctx)),
+  );
+  command('expose', 'expose a local service through the gateway until Ctrl-C')
+    .argument('<local-address>', 'where the service listens: localhost:3000, 127.0.0.1:22, or a port')
+    .argument('<protocol>', 'http, tcp or udp')
+    .option('--subdomain <name>', 'ask for this name instead of a random one')
+    .option('--auth', 'visitors must log in (http only)')
+    .option('--console <url>', 'the console to use (default: the one you logged in to)')
+    .option('--ca <file>', "a PEM file of CAs to trust for the gateway's tunnel endpoint (or RN_CA_FILE)")
+    .action(
+      run((ctx, address: string, protocol: string, options: ExposeOptions) =>
+        expose(ctx, address, protocol, options),
+      ),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Help and version exit 0; a usage error (already printed by commander) exits 2.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  return exitCode;
+}
