@@ -18,6 +18,7 @@ import { countryLookup } from './proxy/firewall/geoip';
 import { TlsCertificates } from './proxy/tls/certificates';
 import { LocalCa } from './proxy/tls/local-ca';
 import { SharedBuckets } from './proxy/firewall/shared-buckets';
+import { L4Listeners } from './proxy/l4/l4-listeners';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 
@@ -123,8 +124,9 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'balancer' }),
   });
   const assertions = await AssertionKey.load(dataDir, gatewayId);
+  const countries = countryLookup(config.geoipDb);
   const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
-    countries: countryLookup(config.geoipDb),
+    countries,
     balancer,
     assertions,
     consoleUrl: config.consoleUrl,
@@ -148,6 +150,18 @@ async function main(): Promise<void> {
     certificates,
     config.timeouts,
   );
+  const l4 = new L4Listeners(
+    balancer,
+    {
+      host: config.http.host,
+      connectTimeoutMs: config.l4.connectTimeoutSeconds * 1000,
+      udpIdleMs: config.l4.udpIdleTimeoutSeconds * 1000,
+      udpMaxFlows: config.l4.udpMaxFlows,
+      countries,
+    },
+    logger.child({ component: 'l4' }),
+    configs,
+  );
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,
@@ -156,7 +170,7 @@ async function main(): Promise<void> {
     connected: () => current.watcher.connected,
     metrics,
     logger,
-    dataPlane: () => ({ balancing: balancer.status() }),
+    dataPlane: () => ({ balancing: balancer.status(), listeners: l4.status() }),
     assertionJwks: () => assertions.jwks(),
   });
   logger.info(
@@ -179,6 +193,8 @@ async function main(): Promise<void> {
     server.close();
     proxy.close();
     secureProxy.close();
+    l4.destroyAll();
+    balancer.stop();
     void current.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

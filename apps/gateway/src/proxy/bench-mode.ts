@@ -4,11 +4,49 @@ import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustro
 import type { Logger } from '@rustronaut/observability';
 import type { AppliedSnapshot } from '../control/site-configs';
 import { AssertionKey } from './auth/identity-assertion';
+import { Balancer } from './balancer';
 import { HttpProxy, type SnapshotSource, type TokenVerifier } from './http-proxy';
+import { L4Listeners } from './l4/l4-listeners';
 
 /** A fixed snapshot: one resource on 127.0.0.1 to the bench upstream, with or without auth. */
 function staticSource(upstream: string, authRequired: boolean): SnapshotSource {
-  const snapshot: SiteSnapshot = {
+  return sourceOf(benchSnapshot(upstream, authRequired));
+}
+
+function sourceOf(snapshot: SiteSnapshot): SnapshotSource {
+  const applied = new Map<string, AppliedSnapshot>([['st_bench', { snapshot, appliedAt: new Date() }]]);
+  return { all: () => applied, get: (id) => applied.get(id), onChanged: () => undefined };
+}
+
+/** A TCP or UDP resource on a public port, to the bench upstream. */
+function portResource(
+  protocol: 'tcp' | 'udp',
+  port: number,
+  upstream: string,
+): SiteSnapshot['resources'][number] {
+  return {
+    ...ResourceDataSchema.parse({
+      siteId: 'st_bench',
+      name: `bench-${protocol}`,
+      protocol,
+      publicPort: port,
+    }),
+    id: `res_bench_${protocol}`,
+    targets: [
+      {
+        id: `tgt_bench_${protocol}`,
+        address: upstream,
+        protocol,
+        weight: 1,
+        region: null,
+        healthCheck: null,
+      },
+    ],
+  };
+}
+
+function benchSnapshot(upstream: string, authRequired: boolean): SiteSnapshot {
+  return {
     format: 1,
     siteId: 'st_bench',
     orgId: 'org_bench',
@@ -50,8 +88,6 @@ function staticSource(upstream: string, authRequired: boolean): SnapshotSource {
     groups: {},
     jwks: [],
   };
-  const applied = new Map<string, AppliedSnapshot>([['st_bench', { snapshot, appliedAt: new Date() }]]);
-  return { all: () => applied, get: (id) => applied.get(id), onChanged: () => undefined };
 }
 
 /**
@@ -90,8 +126,31 @@ export async function runBenchMode(logger: Logger): Promise<void> {
     verifier,
     assertions: AssertionKey.ephemeral('gw_bench'),
   }).listen(bench.BENCH_HTTP_AUTH_PORT, '127.0.0.1');
+  // The TCP and UDP port proxies, when the harness gives their upstreams.
+  const ports = [
+    ...(bench.BENCH_UPSTREAM_TCP
+      ? [portResource('tcp', bench.BENCH_TCP_PORT, bench.BENCH_UPSTREAM_TCP)]
+      : []),
+    ...(bench.BENCH_UPSTREAM_UDP
+      ? [portResource('udp', bench.BENCH_UDP_PORT, bench.BENCH_UPSTREAM_UDP)]
+      : []),
+  ];
+  const l4Snapshot = { ...benchSnapshot(bench.BENCH_UPSTREAM_HTTP, false), resources: ports };
+  const listeners = new L4Listeners(
+    new Balancer(sourceOf(l4Snapshot)),
+    { host: '127.0.0.1', connectTimeoutMs: 10_000, udpIdleMs: 60_000, udpMaxFlows: 10_000 },
+    logger,
+  );
+  await listeners.sync([l4Snapshot]);
+  const failed = listeners.status().filter((l) => l.state !== 'listening');
+  if (failed.length)
+    throw new Error(`bench mode: ${failed.map((l) => `${l.protocol}/${l.port}: ${l.error}`).join(', ')}`);
   logger.info(
-    { plain: bench.BENCH_HTTP_PORT, auth: bench.BENCH_HTTP_AUTH_PORT },
+    {
+      plain: bench.BENCH_HTTP_PORT,
+      auth: bench.BENCH_HTTP_AUTH_PORT,
+      ports: listeners.status().map((l) => `${l.protocol}/${l.port}`),
+    },
     'bench mode: proxies listening',
   );
 }

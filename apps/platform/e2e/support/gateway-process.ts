@@ -18,7 +18,14 @@ export interface BalancingStatus {
 export interface GatewayStatus {
   sites: { revision: number; resources: string[] }[];
   balancing?: BalancingStatus[];
-  listeners?: { resource_id: string; protocol: string; port: number; state: string; error?: string }[];
+  listeners?: {
+    resource_id: string;
+    protocol: string;
+    port: number;
+    state: string;
+    error?: string;
+    active: number;
+  }[];
 }
 
 /** A gateway started from dist/ as its own process, serving one site of a running console. */

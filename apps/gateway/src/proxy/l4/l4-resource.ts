@@ -1,0 +1,41 @@
+import type { Logger } from '@rustronaut/observability';
+import type { Balancer } from '../balancer';
+import type { CountryLookup } from '../firewall/geoip';
+import type { RoutedResource } from '../route-table';
+import type { SourceFirewall } from './source-firewall';
+
+/** What a TCP/UDP listener serves: the resource as of the latest snapshot, its compiled firewall. */
+export interface L4Route {
+  resource: RoutedResource;
+  firewall: SourceFirewall;
+}
+
+export interface L4Options {
+  /** The address public ports bind on. */
+  host: string;
+  connectTimeoutMs: number;
+  udpIdleMs: number;
+  udpMaxFlows: number;
+  /** For firewall rules that name countries (the GeoIP database, if any). */
+  countries?: CountryLookup;
+}
+
+/** A listener on one public port: opened, pointed at the newest route, closed, drained. */
+export interface L4Listener {
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+  route: L4Route;
+  open(): Promise<void>;
+  /** Stops taking new connections/flows; the ones open go on. */
+  stopAccepting(): void;
+  /** Connections (TCP) or flows (UDP) open now. */
+  readonly active: number;
+  /** Ends every connection/flow now. */
+  destroyAll(): void;
+}
+
+export interface L4Context {
+  balancer: Balancer;
+  options: L4Options;
+  logger: Logger;
+}

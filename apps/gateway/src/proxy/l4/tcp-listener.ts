@@ -1,0 +1,116 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { TargetState } from '../balancer';
+import { netAddress } from '../balancer/target-state';
+import { normaliseIp } from '../request-facts';
+import type { L4Context, L4Listener, L4Route } from './l4-resource';
+
+/**
+ * A TCP resource's public port: each admitted connection is joined to a connection to a balanced,
+ * healthy target. Bytes are piped both ways with backpressure; a half-close (FIN) is passed on and
+ * the other direction keeps flowing; an error on either side closes both. A connect that fails or
+ * times out counts against the target and is tried once more on another one (nothing was sent yet:
+ * the client is not read until the target is connected).
+ */
+export class TcpListener implements L4Listener {
+  readonly protocol = 'tcp';
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    public route: L4Route,
+    private readonly context: L4Context,
+  ) {
+    this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) =>
+      this.#accept(client),
+    );
+  }
+
+  get active(): number {
+    return this.#sockets.size;
+  }
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.port, this.context.options.host, () => {
+        this.#server.off('error', reject);
+        this.#server.on('error', (error) =>
+          this.context.logger.error({ err: error, port: this.port }, 'TCP listener failed'),
+        );
+        resolve();
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  #accept(client: Socket): void {
+    const { resource, firewall } = this.route;
+    const ip = normaliseIp(client.remoteAddress ?? '');
+    if (!firewall.admits(ip)) {
+      this.context.logger.info(
+        { resource: resource.id, ip, port: this.port },
+        'TCP connection refused by the firewall',
+      );
+      client.destroy();
+      return;
+    }
+    this.#sockets.add(client);
+    client.once('close', () => this.#sockets.delete(client));
+    client.on('error', () => client.destroy());
+    this.#join(client, this.route, undefined);
+  }
+
+  #join(client: Socket, route: L4Route, failed: TargetState | undefined): void {
+    const { balancer, options, logger } = this.context;
+    const target = balancer.pick(route.resource, failed);
+    if (!target) {
+      logger.warn(
+        { resource: route.resource.id, port: this.port },
+        `TCP connection closed: ${balancer.noTargetMessage(route.resource)}`,
+      );
+      client.destroy();
+      return;
+    }
+    if (client.destroyed) return;
+    target.inFlight++;
+    const upstream = connect({ ...netAddress(target.destination), allowHalfOpen: true });
+    let connected = false;
+    upstream.setTimeout(options.connectTimeoutMs, () => {
+      if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+    });
+    upstream.once('connect', () => {
+      connected = true;
+      upstream.setTimeout(0);
+      balancer.succeeded(target);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    upstream.on('error', (error) => {
+      if (connected || client.destroyed) return void client.destroy();
+      balancer.connectFailed(target, error);
+      logger.warn(
+        { resource: route.resource.id, target: target.target, err: error },
+        'TCP target not answering',
+      );
+      if (failed === undefined) this.#join(client, route, target);
+      else client.destroy();
+    });
+    upstream.once('close', (hadError) => {
+      target.inFlight--;
+      if (hadError && connected) client.destroy();
+    });
+    // The client left (reset, or an error): the target's side goes too. A clean close has
+    // already passed its FIN on through the pipe.
+    client.once('close', (hadError) => {
+      if (hadError || !connected) upstream.destroy();
+    });
+  }
+}

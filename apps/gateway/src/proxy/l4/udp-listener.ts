@@ -1,0 +1,159 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { TargetState } from '../balancer';
+import { normaliseIp } from '../request-facts';
+import type { L4Context, L4Listener, L4Route } from './l4-resource';
+
+/** One client address and port, with its own socket to the target it was given. */
+interface Flow {
+  key: string;
+  client: RemoteInfo;
+  target: TargetState;
+  upstream: Socket;
+  connected: boolean;
+  /** Datagrams that arrived before the upstream socket was connected. */
+  pending: Buffer[];
+  lastSeen: number;
+}
+
+const MAX_PENDING = 64;
+
+/**
+ * A UDP resource's public port. A flow is one client ip:port; its first datagram (if the firewall
+ * admits the source) picks a healthy target and opens a socket connected to it, so the target's
+ * answers come back to that client only. A flow ends after `udpIdleMs` without a datagram either
+ * way; at most `udpMaxFlows` flows at once, datagrams of further new clients are dropped.
+ */
+export class UdpListener implements L4Listener {
+  readonly protocol = 'udp';
+  readonly #socket: Socket;
+  readonly #flows = new Map<string, Flow>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #accepting = true;
+  #closed = false;
+  #dropped = 0;
+
+  constructor(
+    readonly port: number,
+    public route: L4Route,
+    private readonly context: L4Context,
+  ) {
+    this.#socket = createSocket(isIPv6(context.options.host) ? 'udp6' : 'udp4');
+    this.#socket.on('message', (message, client) => this.#received(message, client));
+  }
+
+  get active(): number {
+    return this.#flows.size;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#socket.once('error', reject);
+      this.#socket.bind(this.port, this.context.options.host, () => {
+        this.#socket.off('error', reject);
+        this.#socket.on('error', (error) =>
+          this.context.logger.error({ err: error, port: this.port }, 'UDP listener failed'),
+        );
+        const every = Math.min(Math.max(Math.floor(this.context.options.udpIdleMs / 4), 100), 5_000);
+        this.#sweeper = setInterval(() => this.#sweep(Date.now()), every);
+        this.#sweeper.unref();
+        resolve();
+      });
+    });
+  }
+
+  /** No new flows; the open ones go on until they are idle or destroyed. */
+  stopAccepting(): void {
+    this.#accepting = false;
+    if (this.#flows.size === 0) this.destroyAll();
+  }
+
+  destroyAll(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const flow of [...this.#flows.values()]) this.#end(flow);
+    clearInterval(this.#sweeper);
+    try {
+      this.#socket.close();
+    } catch {
+      // not bound, or closed already
+    }
+  }
+
+  #received(message: Buffer, client: RemoteInfo): void {
+    const key = `${client.address}:${client.port}`;
+    const now = Date.now();
+    let flow = this.#flows.get(key);
+    if (!flow) {
+      if (!this.#accepting) return;
+      flow = this.#open(key, client, now);
+      if (!flow) return;
+    }
+    flow.lastSeen = now;
+    if (flow.connected) flow.upstream.send(message);
+    else if (flow.pending.length < MAX_PENDING) flow.pending.push(message);
+  }
+
+  #open(key: string, client: RemoteInfo, now: number): Flow | undefined {
+    const { balancer, options, logger } = this.context;
+    const { resource, firewall } = this.route;
+    if (!firewall.admits(normaliseIp(client.address))) {
+      this.#dropped++;
+      return undefined;
+    }
+    if (this.#flows.size >= options.udpMaxFlows) {
+      if (this.#dropped++ % 1000 === 0)
+        logger.warn(
+          { resource: resource.id, port: this.port, flows: this.#flows.size },
+          'UDP flow limit reached: datagrams of new clients dropped',
+        );
+      return undefined;
+    }
+    const target = balancer.pick(resource);
+    if (!target || !('host' in target.destination)) {
+      this.#dropped++;
+      return undefined;
+    }
+    const { host, port } = target.destination;
+    const upstream = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const flow: Flow = { key, client, target, upstream, connected: false, pending: [], lastSeen: now };
+    target.inFlight++;
+    this.#flows.set(key, flow);
+    upstream.on('message', (reply) => {
+      flow.lastSeen = Date.now();
+      this.#socket.send(reply, client.port, client.address);
+    });
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      // A connected UDP socket hears ICMP port unreachable as ECONNREFUSED: the target is not there.
+      if (error.code === 'ECONNREFUSED') balancer.connectFailed(target, error);
+      logger.debug({ resource: resource.id, target: target.target, err: error }, 'UDP flow failed');
+      this.#end(flow);
+    });
+    upstream.connect(port, host, () => {
+      flow.connected = true;
+      for (const datagram of flow.pending.splice(0)) upstream.send(datagram);
+    });
+    return flow;
+  }
+
+  #end(flow: Flow): void {
+    if (this.#flows.get(flow.key) !== flow) return;
+    this.#flows.delete(flow.key);
+    flow.target.inFlight--;
+    try {
+      flow.upstream.close();
+    } catch {
+      // closed already
+    }
+    if (!this.#accepting && this.#flows.size === 0) this.destroyAll();
+  }
+
+  #sweep(now: number): void {
+    const idle = this.context.options.udpIdleMs;
+    for (const flow of this.#flows.values()) if (now - flow.lastSeen >= idle) this.#end(flow);
+  }
+}
