@@ -249,8 +249,6 @@ export const GatewayEnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(16 * 1024),
-  /** Signs bot-challenge passes; give every gateway of a site the same one so a pass works on all. */
-  RN_GATEWAY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export interface GatewayConfig {
@@ -281,7 +279,6 @@ export interface GatewayConfig {
   /** Where rate limits are counted across gateways, if anywhere. */
   sharedLimits: { redisUrl: string; prefix: string } | undefined;
   maxHeaderBytes: number;
-  challengeSecret: string | undefined;
 }
 
 export function loadGatewayConfig(
@@ -365,7 +362,6 @@ export function loadGatewayConfig(
       ? { redisUrl: g.RN_GATEWAY_REDIS_URL, prefix: g.RN_GATEWAY_REDIS_PREFIX }
       : undefined,
     maxHeaderBytes: g.RN_GATEWAY_MAX_HEADER_BYTES,
-    challengeSecret: g.RN_GATEWAY_CHALLENGE_SECRET,
   };
 }
 

@@ -11,6 +11,7 @@ import type { AssertionKey } from './auth/identity-assertion';
 import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from './auth/token-verifier';
 import { Balancer } from './balancer';
 import { bodyLimitStage } from './firewall/body-limit';
+import { BotChallenge } from './firewall/bot-challenge';
 import { FirewallStage } from './firewall/firewall';
 import { RateLimiter } from './firewall/rate-limit';
 import type { SharedBuckets } from './firewall/shared-buckets';
@@ -81,7 +82,8 @@ export class HttpProxy {
     options: HttpProxyOptions = {},
   ) {
     const keys = new SnapshotKeys(configs);
-    const authenticator = new EdgeAuthenticator(configs, options.verifier ?? new ConsoleTokenVerifier(keys), {
+    const verifier = options.verifier ?? new ConsoleTokenVerifier(keys);
+    const authenticator = new EdgeAuthenticator(configs, verifier, {
       ...(options.assertions ? { assertions: options.assertions } : {}),
       ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
     });
@@ -90,11 +92,21 @@ export class HttpProxy {
     this.#firewall = new FirewallStage(countries, logger);
     this.#rateLimiter = new RateLimiter(logger, options.sharedBuckets);
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
-    // Cheap refusals first: the firewall, the body size, a flood from one address; then who, then may they.
+    const challenge = new BotChallenge(
+      (siteId) => authenticator.secretOf(siteId),
+      (token, resource) =>
+        verifier
+          .verify(token)
+          .then(
+            (v) => !('refusal' in v) && v.orgId === resource.orgId && !authenticator.isRevoked(v.sessionId),
+          ),
+    );
+    // Cheap refusals first: the firewall, the body size, a flood from one address, a bot; then who, then may they.
     this.#stages = [
       this.#firewall.stage,
       bodyLimitStage,
       this.#rateLimiter.beforeAuthentication,
+      challenge.stage,
       authenticateStage(authenticator),
       this.#rateLimiter.afterAuthentication,
       policyStage(configs, countries),
