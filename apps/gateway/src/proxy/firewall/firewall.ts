@@ -146,24 +146,35 @@ const bounded = (value: string) =>
 /** A resource's firewall, or why it could not be compiled (then the resource is closed, not open). */
 export type ResourceFirewall = { firewall: CompiledFirewall } | { broken: string };
 
+type WithRules = { id: string; name: string; firewallRules?: readonly FirewallRule[] };
+
+/**
+ * One resource's rules compiled, for HTTP and TCP/UDP alike; undefined when it has none. Rules that
+ * cannot be compiled (a pattern from before validation) are reported and close the resource.
+ */
+export function compileResourceFirewall(resource: WithRules, logger: Logger): ResourceFirewall | undefined {
+  if (!resource.firewallRules?.length) return undefined;
+  try {
+    return { firewall: new CompiledFirewall(resource.firewallRules) };
+  } catch (error) {
+    const problem = (error as Error).message;
+    logger.error(
+      { resource: resource.id, problem },
+      'firewall rules cannot be compiled; the resource is closed',
+    );
+    return { broken: problem };
+  }
+}
+
 /** Compiles every resource's rules; resources without rules are simply absent (and cost nothing). */
 export function compileFirewalls(
-  resources: Iterable<{ id: string; name: string; firewallRules?: readonly FirewallRule[] }>,
+  resources: Iterable<WithRules>,
   logger: Logger,
 ): Map<string, ResourceFirewall> {
   const compiled = new Map<string, ResourceFirewall>();
   for (const resource of resources) {
-    if (!resource.firewallRules?.length) continue;
-    try {
-      compiled.set(resource.id, { firewall: new CompiledFirewall(resource.firewallRules) });
-    } catch (error) {
-      const problem = (error as Error).message;
-      logger.error(
-        { resource: resource.id, problem },
-        'firewall rules cannot be compiled; the resource is closed',
-      );
-      compiled.set(resource.id, { broken: problem });
-    }
+    const firewall = compileResourceFirewall(resource, logger);
+    if (firewall) compiled.set(resource.id, firewall);
   }
   return compiled;
 }

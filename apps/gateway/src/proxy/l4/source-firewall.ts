@@ -1,5 +1,5 @@
 import type { Logger } from '@rustronaut/observability';
-import { CompiledFirewall } from '../firewall/firewall';
+import { compileResourceFirewall, type CompiledFirewall } from '../firewall/firewall';
 import type { CountryLookup } from '../firewall/geoip';
 import type { RoutedResource } from '../route-table';
 
@@ -21,16 +21,9 @@ export class SourceFirewall {
   ) {}
 
   static of(resource: RoutedResource, countries: CountryLookup | undefined, logger: Logger): SourceFirewall {
-    if (resource.firewallRules.length === 0) return SourceFirewall.OPEN;
-    try {
-      return new SourceFirewall(new CompiledFirewall(resource.firewallRules), countries);
-    } catch (error) {
-      logger.error(
-        { resource: resource.id, problem: (error as Error).message },
-        'firewall rules cannot be compiled; the port refuses every connection',
-      );
-      return SourceFirewall.CLOSED;
-    }
+    const compiled = compileResourceFirewall(resource, logger);
+    if (!compiled) return SourceFirewall.OPEN;
+    return 'broken' in compiled ? SourceFirewall.CLOSED : new SourceFirewall(compiled.firewall, countries);
   }
 
   admits(ip: string): boolean {
