@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { CreateAuditLog1764000000000 } from './audit/1764000000000-CreateAuditLog';
+import { CreateAccessLog1764400000000 } from './audit/1764400000000-CreateAccessLog';
 import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
 import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
@@ -10,7 +11,7 @@ import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-Creat
 /** The migrations of each service, oldest first. */
 export const MIGRATIONS = {
   identity: [CreateIdentityReadModel1764000000000],
-  audit: [CreateAuditLog1764000000000],
+  audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
   policy: [CreatePolicyReadModel1764100000000],
   distributor: [CreateDistributorKeys1764200000000],
   registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001],

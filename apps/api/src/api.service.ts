@@ -21,6 +21,7 @@ import type {
   RegistryClient,
 } from '@rustronaut/messaging';
 import { ApiKeysController } from './routes/api-keys.controller';
+import { AccessLogController } from './routes/access-log.controller';
 import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';
 import { GroupsController } from './routes/groups.controller';
@@ -61,6 +62,7 @@ class ApiModule {
         ApiKeysController,
         OrgsController,
         AuditController,
+        AccessLogController,
         SitesController,
         ResourcesController,
         PoliciesController,

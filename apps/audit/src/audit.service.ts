@@ -8,22 +8,30 @@ import { platformRegistry } from '@rustronaut/contracts';
 import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
+import { AccessLogIngest, startAccessRetention } from './access-log.ingest';
+import { AccessLogQueries } from './access-log.queries';
 import { AuditController } from './audit.controller';
 import { auditProjection } from './audit.projection';
 import { AuditQueries } from './audit.queries';
 
 @Module({})
 class AuditModule {
-  static register(queries: AuditQueries): DynamicModule {
+  static register(queries: AuditQueries, accessLog: AccessLogQueries): DynamicModule {
     return {
       module: AuditModule,
       controllers: [AuditController],
-      providers: [{ provide: AuditQueries, useValue: queries }],
+      providers: [
+        { provide: AuditQueries, useValue: queries },
+        { provide: AccessLogQueries, useValue: accessLog },
+      ],
     };
   }
 }
 
-/** Projects every event into the audit log and answers audit queries on NATS. */
+/**
+ * Projects every event into the audit log, stores the gateways' access records (and deletes them
+ * after the retention), and answers audit and access-log queries on NATS.
+ */
 export async function startAuditService(config: ConsoleConfig, logger: Logger) {
   const schema = config.schemas.audit;
   const state = await openServiceState(config, {
@@ -34,8 +42,16 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
     poolSize: 5,
   });
   const { dataSource, readModel: log } = state;
+  const ingest = new AccessLogIngest({
+    nc: state.nc,
+    db: dataSource,
+    schema,
+    logger: logger.child({ component: 'access-log' }),
+  });
+  await ingest.start();
+  const stopRetention = startAccessRetention(dataSource, schema, config.accessLog.retentionDays, logger);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    AuditModule.register(new AuditQueries(dataSource, schema)),
+    AuditModule.register(new AuditQueries(dataSource, schema), new AccessLogQueries(dataSource, schema)),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'audit-rpc', 'audit'),
@@ -48,6 +64,8 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
   return {
     log,
     async close() {
+      stopRetention();
+      await ingest.stop();
       await app.close();
       await state.close();
     },

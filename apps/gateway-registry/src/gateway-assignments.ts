@@ -23,7 +23,12 @@ export class GatewayAssignments {
     if (!gateway || gateway.deleted || !gateway.natsPublicKey) return undefined;
     return {
       siteIds: gateway.siteIds,
-      natsJwt: await this.authority.gatewayUserJwt(gatewayId, gateway.siteIds, gateway.natsPublicKey),
+      natsJwt: await this.authority.gatewayUserJwt(
+        gatewayId,
+        gateway.orgId,
+        gateway.siteIds,
+        gateway.natsPublicKey,
+      ),
     };
   }
 

@@ -44,7 +44,7 @@ export interface RegistryDeps {
   siteExists(principal: Principal, siteId: string): Promise<boolean>;
   resource(principal: Principal, resourceId: string): Promise<ResourceView>;
   /** A NATS user JWT for the gateway's nkey: its sites' config, its own reports, nothing else. */
-  natsUserJwt(gatewayId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
+  natsUserJwt(gatewayId: string, orgId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
   /** Tells an enrolled gateway that the sites it serves changed. */
   assignmentChanged(gatewayId: string): Promise<void>;
   /** Re-issues the account with every deleted gateway's NATS user revoked, and pushes it to NATS. */
@@ -197,7 +197,7 @@ export class GatewayUseCases {
       orgId: state.orgId,
       siteIds: view?.siteIds ?? [],
       heartbeatIntervalS: this.deps.heartbeatIntervalSeconds,
-      natsJwt: await this.deps.natsUserJwt(parsed.id, view?.siteIds ?? [], natsPublicKey),
+      natsJwt: await this.deps.natsUserJwt(parsed.id, state.orgId, view?.siteIds ?? [], natsPublicKey),
     };
   }
 

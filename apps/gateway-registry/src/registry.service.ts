@@ -72,8 +72,8 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
     resource: (principal, resourceId) =>
       policy.request('policy.resources.get', { principal, id: resourceId }),
     assignmentChanged: (gatewayId) => assignments.push(gatewayId),
-    natsUserJwt: (gatewayId, siteIds, natsPublicKey) =>
-      authority.gatewayUserJwt(gatewayId, siteIds, natsPublicKey),
+    natsUserJwt: (gatewayId, orgId, siteIds, natsPublicKey) =>
+      authority.gatewayUserJwt(gatewayId, orgId, siteIds, natsPublicKey),
     async revokeDeletedGateways() {
       // Effective where NATS runs in operator mode with this authority (deploy/nats); a no-auth
       // development server has no account to update, which is said once in the log.

@@ -21,6 +21,8 @@ import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import { L4Listeners } from './proxy/l4/l4-listeners';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
+import { AccessLog } from './access-log/access-log';
+import { accessShipperOf } from './access-log/shippers';
 
 const program = new Command()
   .name('rustronaut-gateway')
@@ -125,7 +127,16 @@ async function main(): Promise<void> {
   });
   const assertions = await AssertionKey.load(dataDir, gatewayId);
   const countries = countryLookup(config.geoipDb);
+  const accessLog = new AccessLog({
+    shipper: accessShipperOf(config.accessLog.destination, gatewayId, () => current.watcher.connection),
+    metrics: metrics.access,
+    logger: logger.child({ component: 'access-log' }),
+    // A request that matched no resource is filed under the gateway's org (when it serves one).
+    defaultOrg: () => identity?.orgId ?? soleOrg(configs),
+    capacity: config.accessLog.queueCapacity,
+  });
   const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
+    accessLog,
     countries,
     balancer,
     assertions,
@@ -195,10 +206,19 @@ async function main(): Promise<void> {
     secureProxy.close();
     l4.destroyAll();
     balancer.stop();
-    void current.stop().finally(() => process.exit(0));
+    void accessLog
+      .close()
+      .then(() => current.stop())
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** The org of the sites served, when they all belong to one. */
+function soleOrg(configs: SiteConfigs): string | undefined {
+  const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
+  return orgs.size === 1 ? [...orgs][0] : undefined;
 }
 
 main().catch((error: unknown) => {

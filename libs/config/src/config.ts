@@ -119,6 +119,8 @@ export const ConsoleEnvSchema = z.object({
   RN_OTEL_ENDPOINT: z.url().default('http://127.0.0.1:4318/v1/traces'),
   RN_GATEWAY_HEARTBEAT_INTERVAL: Seconds.default(30),
   RN_ENROLLMENT_TTL: Seconds.default(24 * 3600),
+  /** Gateway access records older than this are deleted from the console's access log. */
+  RN_ACCESS_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RN_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:-]{1,64}$/)
@@ -139,6 +141,7 @@ export interface ConsoleConfig extends PlatformConfig {
   schemas: { identity: string; audit: string; policy: string; distributor: string; registry: string };
   gateways: { heartbeatIntervalSeconds: number; enrollmentTtlSeconds: number };
   redisPrefix: string;
+  accessLog: { retentionDays: number };
 }
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
@@ -174,6 +177,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       enrollmentTtlSeconds: c.RN_ENROLLMENT_TTL,
     },
     redisPrefix: c.RN_REDIS_PREFIX,
+    accessLog: { retentionDays: c.RN_ACCESS_LOG_RETENTION_DAYS },
   };
 }
 
@@ -249,6 +253,12 @@ export const GatewayEnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(16 * 1024),
+  /** Signs bot-challenge passes; give every gateway of a site the same one so a pass works on all. */
+  RN_GATEWAY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Where access records go: `nats` (the console's access log), `stdout`, a file path (NDJSON), or `off`. */
+  RN_GATEWAY_ACCESS_LOG: z.string().min(1).default('nats'),
+  /** Records kept in memory while the destination is away; beyond it they are dropped and counted. */
+  RN_GATEWAY_ACCESS_LOG_QUEUE: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
 });
 
 export interface GatewayConfig {
@@ -279,6 +289,8 @@ export interface GatewayConfig {
   /** Where rate limits are counted across gateways, if anywhere. */
   sharedLimits: { redisUrl: string; prefix: string } | undefined;
   maxHeaderBytes: number;
+  challengeSecret: string | undefined;
+  accessLog: { destination: 'nats' | 'stdout' | 'off' | { file: string }; queueCapacity: number };
 }
 
 export function loadGatewayConfig(
@@ -362,6 +374,13 @@ export function loadGatewayConfig(
       ? { redisUrl: g.RN_GATEWAY_REDIS_URL, prefix: g.RN_GATEWAY_REDIS_PREFIX }
       : undefined,
     maxHeaderBytes: g.RN_GATEWAY_MAX_HEADER_BYTES,
+    challengeSecret: g.RN_GATEWAY_CHALLENGE_SECRET,
+    accessLog: {
+      destination: ['nats', 'stdout', 'off'].includes(g.RN_GATEWAY_ACCESS_LOG)
+        ? (g.RN_GATEWAY_ACCESS_LOG as 'nats' | 'stdout' | 'off')
+        : { file: g.RN_GATEWAY_ACCESS_LOG },
+      queueCapacity: g.RN_GATEWAY_ACCESS_LOG_QUEUE,
+    },
   };
 }
 

@@ -9,6 +9,7 @@ export {
 } from './event-store';
 export { ConcurrencyConflictError, EventStoreError, EventStoreErrorCode } from './errors';
 export { ensureEventStream, eventStreamSettings, type EventStreamOptions } from './stream';
+export { ensureAccessStream, type AccessStreamOptions } from './access-stream';
 export { injectTraceContext, extractTraceContext } from './trace-context';
 export type { Projection, ProjectionContext } from './projection/projection';
 export {

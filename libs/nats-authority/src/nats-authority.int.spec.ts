@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
 import { connect, credsAuthenticator, jwtAuthenticator, type NatsConnection } from 'nats';
+import { accessLogSubject } from '@rustronaut/contracts';
+import { ensureAccessStream } from '@rustronaut/eventstore';
 import { TestNatsServer } from '@rustronaut/testing';
 import { NatsAuthority, gatewayInboxPrefix } from './nats-authority';
 
@@ -29,9 +31,9 @@ describe('gateway NATS credentials (own nats-server in operator mode)', () => {
     await server?.dispose();
   });
 
-  async function gateway(gatewayId: string, siteIds: string[]) {
+  async function gateway(gatewayId: string, siteIds: string[], orgId = 'org_a') {
     const user = createUser();
-    const jwt = await authority.gatewayUserJwt(gatewayId, siteIds, user.getPublicKey());
+    const jwt = await authority.gatewayUserJwt(gatewayId, orgId, siteIds, user.getPublicKey());
     const errors: string[] = [];
     const nc = await connect({
       servers: server.url,
@@ -82,6 +84,27 @@ describe('gateway NATS credentials (own nats-server in operator mode)', () => {
     );
     await expect(a.nc.request('rn.config.get.st_b', undefined, { timeout: 1_000 })).rejects.toThrow();
     responder.unsubscribe();
+    await a.nc.close().catch(() => undefined);
+  });
+
+  it('lets a gateway store access records on its own subject only (JetStream acks it, refuses the others)', async () => {
+    const stream = `RN_ACCESS_${Date.now()}`;
+    await ensureAccessStream(await consoleUser.jetstreamManager(), { name: stream });
+    const a = await gateway('gw_acc', ['st_acc'], 'org_x');
+    const js = a.nc.jetstream();
+    const ack = await js.publish(accessLogSubject('org_x', 'gw_acc'), '{"records":[]}', { timeout: 2_000 });
+    expect(ack.stream).toBe(stream);
+    // Another gateway's subject, or its own id under another org: NATS drops it, no ack comes.
+    await expect(
+      js.publish(accessLogSubject('org_x', 'gw_other'), '{"records":[]}', { timeout: 1_000 }),
+    ).rejects.toThrow();
+    await expect(
+      js.publish(accessLogSubject('org_y', 'gw_acc'), '{"records":[]}', { timeout: 1_000 }),
+    ).rejects.toThrow();
+    const info = await (await consoleUser.jetstreamManager()).streams.info(stream);
+    expect(info.state.messages).toBe(1);
+    expect(a.errors).toEqual(['PERMISSIONS_VIOLATION', 'PERMISSIONS_VIOLATION']);
+    await (await consoleUser.jetstreamManager()).streams.delete(stream);
     await a.nc.close().catch(() => undefined);
   });
 

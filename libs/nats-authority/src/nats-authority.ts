@@ -1,4 +1,5 @@
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
+import { accessLogSubject } from '@rustronaut/contracts';
 import {
   createAccount,
   createOperator,
@@ -8,10 +9,19 @@ import {
   type KeyPair,
 } from '@nats-io/nkeys';
 
-/** What a gateway may do on NATS: read its own sites' config, publish only its own reports. */
-export function gatewayPermissions(gatewayId: string, siteIds: readonly string[]) {
+/**
+ * What a gateway may do on NATS: read its own sites' config, publish only its own reports and its
+ * own access records (`rn.access.<its org>.<its id>`, captured by the access-log stream).
+ */
+export function gatewayPermissions(gatewayId: string, orgId: string, siteIds: readonly string[]) {
   return {
-    pub: { allow: [`rn.gateway.${gatewayId}.>`, ...siteIds.map((s) => `rn.config.get.${s}`)] },
+    pub: {
+      allow: [
+        `rn.gateway.${gatewayId}.>`,
+        accessLogSubject(orgId, gatewayId),
+        ...siteIds.map((s) => `rn.config.get.${s}`),
+      ],
+    },
     sub: {
       allow: [
         ...siteIds.map((s) => `rn.config.site.${s}`),
@@ -97,12 +107,17 @@ export class NatsAuthority {
   }
 
   /** A gateway's user JWT for the NATS public key it generated (its seed never leaves the gateway). */
-  gatewayUserJwt(gatewayId: string, siteIds: readonly string[], userPublicKey: string): Promise<string> {
+  gatewayUserJwt(
+    gatewayId: string,
+    orgId: string,
+    siteIds: readonly string[],
+    userPublicKey: string,
+  ): Promise<string> {
     return encodeUser(
       gatewayId,
       fromPublic(userPublicKey),
       this.#account,
-      gatewayPermissions(gatewayId, siteIds),
+      gatewayPermissions(gatewayId, orgId, siteIds),
     );
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AccessDecisionSchema,
   EmailSchema as Email,
   NameSchema as Name,
   PasswordSchema as Password,
@@ -55,6 +56,18 @@ export const PageQuery = z.object({
 export const AuditQuery = z.object({
   actor: z.string().max(200).optional(),
   type: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Filters of the gateways' access log. */
+export const AccessLogQuery = z.strictObject({
+  resource: z.string().max(128).optional(),
+  user: z.string().max(320).optional().describe('a user id or an email'),
+  decision: AccessDecisionSchema.optional(),
+  status: z.coerce.number().int().min(100).max(599).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().max(200).optional(),

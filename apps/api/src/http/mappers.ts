@@ -1,4 +1,5 @@
 import type {
+  AccessRecordView,
   ApiKeyView,
   AuditEntryView,
   GroupView,
@@ -68,6 +69,30 @@ export const auditJson = (e: AuditEntryView) => ({
   occurred_at: e.occurredAt,
   trace_id: e.traceId,
   data: e.data,
+});
+
+export const accessRecordJson = (r: AccessRecordView) => ({
+  id: r.id,
+  at: r.at,
+  org_id: r.orgId,
+  gateway_id: r.gatewayId,
+  site_id: r.siteId,
+  resource_id: r.resourceId,
+  user: r.userId ? { id: r.userId, email: r.email } : null,
+  ip: r.ip,
+  method: r.method,
+  host: r.host,
+  path: r.path,
+  status: r.status,
+  decision: r.decision,
+  decided_by: r.decidedBy,
+  rule: r.ruleId ? { id: r.ruleId, name: r.ruleName } : null,
+  reason: r.reason,
+  admission_ms: r.admissionMs,
+  total_ms: r.totalMs,
+  bytes_in: r.bytesIn,
+  bytes_out: r.bytesOut,
+  trace_id: r.traceId,
 });
 
 export const pageJson = <T, J>(page: Page<T>, map: (item: T) => J) => ({

@@ -177,6 +177,20 @@ export const ROUTE_DOCS: RouteDoc[] = [
     query: B.AuditQuery,
   },
   {
+    method: 'get',
+    path: '/api/v1/access-log',
+    summary: "The gateways' access log (admins): every request and what decided it, newest first",
+    tag: 'audit',
+    query: B.AccessLogQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/access-log/export',
+    summary: 'The matching access log as NDJSON',
+    tag: 'audit',
+    query: B.AccessLogQuery,
+  },
+  {
     method: 'post',
     path: '/api/v1/sites',
     summary: 'Create a site (its subnet may not overlap another site of the organisation)',

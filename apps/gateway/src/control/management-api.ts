@@ -2,12 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@rustronaut/observability';
+import { AccessMetrics } from '../access-log/access-metrics';
 import { decideLocally } from './decisions';
 import type { SiteConfigs } from './site-configs';
 
 export interface GatewayMetrics {
   registry: Registry;
   refused: Counter<'site' | 'reason'>;
+  /** The data path's per-resource series and the access log's shipping. */
+  access: AccessMetrics;
 }
 
 export function createGatewayMetrics(configs: SiteConfigs): GatewayMetrics {
@@ -36,7 +39,7 @@ export function createGatewayMetrics(configs: SiteConfigs): GatewayMetrics {
     revision.set({ site }, snapshot.revision);
     applied.inc({ site });
   });
-  return { registry, refused };
+  return { registry, refused, access: new AccessMetrics(registry) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { decide } from '@rustronaut/policy-engine';
 import type { AdmissionStage } from './admission';
 import { countryOf, type CountryLookup } from './firewall/geoip';
 import type { EdgeAuthenticator } from './auth/edge-authenticator';
+import type { Refusal } from './pages';
 import type { SnapshotSource } from './snapshot-source';
 
 /**
@@ -9,7 +10,17 @@ import type { SnapshotSource } from './snapshot-source';
  * the credential is cached). A public resource needs no one.
  */
 export function authenticateStage(authenticator: EdgeAuthenticator): AdmissionStage {
-  return (admission) => authenticator.authenticate(admission);
+  return (admission) => {
+    const outcome = authenticator.authenticate(admission);
+    if (outcome === undefined) return undefined;
+    return outcome instanceof Promise ? outcome.then(byAuthentication) : byAuthentication(outcome);
+  };
+}
+
+/** A refusal of this stage is logged as authentication's (sign-in redirects included). */
+function byAuthentication(refusal: Refusal | undefined): Refusal | undefined {
+  if (refusal) refusal.by ??= 'authentication';
+  return refusal;
 }
 
 /** May they: the site's policies, for this user, address, path, method and time. */
@@ -28,7 +39,9 @@ export function policyStage(configs: SnapshotSource, countries: CountryLookup): 
       method: admission.facts.method,
       at: new Date(),
     });
-    if (!decision.allowed) return { status: 403, message: `Access denied: ${decision.reason}.` };
+    admission.record.rule = decision.decidedBy;
+    if (!decision.allowed)
+      return { status: 403, message: `Access denied: ${decision.reason}.`, by: 'policy' };
     return undefined;
   };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AccessRecord } from '../access-log/access-record';
 import type { Refusal } from './pages';
 import type { RequestFacts } from './request-facts';
 import type { RoutedResource } from './route-table';
@@ -17,6 +18,8 @@ export interface Admission {
   assertion?: string | undefined;
   /** Headers a stage wants on the response the client finally gets (e.g. a refreshed session cookie). */
   responseHeaders?: Record<string, string | string[]>;
+  /** The request's access record: stages note what decided (e.g. the policy rule). */
+  record: AccessRecord;
 }
 
 /**

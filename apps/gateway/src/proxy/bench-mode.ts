@@ -1,7 +1,11 @@
 import { jwtVerify } from 'jose';
-import { loadBenchConfig } from '@rustronaut/config';
+import { Registry } from 'prom-client';
+import { loadBenchConfig, loadGatewayConfig } from '@rustronaut/config';
 import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
+import { AccessLog } from '../access-log/access-log';
+import { AccessMetrics } from '../access-log/access-metrics';
+import { accessShipperOf } from '../access-log/shippers';
 import type { AppliedSnapshot } from '../control/site-configs';
 import { AssertionKey } from './auth/identity-assertion';
 import { Balancer } from './balancer';
@@ -118,11 +122,22 @@ export async function runBenchMode(logger: Logger): Promise<void> {
       }
     },
   };
-  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, false), logger).listen(
+  // Records are kept as in production (metrics, and RN_GATEWAY_ACCESS_LOG=stdout|<file> to write them);
+  // there is no NATS in bench mode.
+  const { destination, queueCapacity } = loadGatewayConfig(process.env).accessLog;
+  const accessLog = new AccessLog({
+    shipper: destination === 'nats' ? undefined : accessShipperOf(destination, 'gw_bench', () => undefined),
+    metrics: new AccessMetrics(new Registry()),
+    logger,
+    defaultOrg: () => 'org_bench',
+    capacity: queueCapacity,
+  });
+  await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, false), logger, { accessLog }).listen(
     bench.BENCH_HTTP_PORT,
     '127.0.0.1',
   );
   await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, true), logger, {
+    accessLog,
     verifier,
     assertions: AssertionKey.ephemeral('gw_bench'),
   }).listen(bench.BENCH_HTTP_AUTH_PORT, '127.0.0.1');

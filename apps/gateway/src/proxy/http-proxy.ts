@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { AccessDecider } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
+import type { AccessLog } from '../access-log/access-log';
+import type { AccessRecord } from '../access-log/access-record';
 import { authenticateStage, policyStage } from './access-stages';
 import { runStages, type Admission, type AdmissionStage } from './admission';
 import { EdgeAuthenticator } from './auth/edge-authenticator';
@@ -27,6 +30,8 @@ export type { SnapshotSource } from './snapshot-source';
 export type { Caller, TokenVerifier } from './auth/token-verifier';
 
 export interface HttpProxyOptions {
+  /** Where each request's record goes (and the per-resource metrics). */
+  accessLog: AccessLog;
   /** How bearer tokens are checked; by default the console's access tokens, against the snapshots' keys. */
   verifier?: TokenVerifier;
   /** The gateway's key for `X-Rustronaut-Assertion` (and `/.rustronaut/jwks.json`). */
@@ -45,12 +50,44 @@ export interface HttpProxyOptions {
 const NOT_FOUND: Refusal = {
   status: 404,
   message: 'No resource is published at this address on this gateway.',
+  by: 'route',
 };
+
+const CHECK_FAILED: Refusal = {
+  status: 503,
+  message: 'The gateway could not check this request; retry.',
+  by: 'gateway',
+};
+
+/** The access record of a response (HTTP/1.1 or HTTP/2), so one shared listener can finish it. */
+const RECORD = Symbol('access record');
+type RecordedResponse = ServerResponse & { [RECORD]?: AccessRecord };
+
+/** 'close' of a response (done, or the client left): the record gets its status and goes to the log. */
+function closeRecord(this: RecordedResponse): void {
+  const record = this[RECORD];
+  if (!record) return;
+  // A client that left before the answer: 499, as proxies log it.
+  record.end(this.headersSent ? this.statusCode : 499);
+  if (!this.headersSent) record.reason ??= 'the client left before the answer';
+  record.sink.finish(record);
+}
+
+/** What refused, for a refusal that does not say: by the status it answers with. */
+function deciderOf(status: number): AccessDecider {
+  if (status === 401 || (status >= 300 && status < 400)) return 'authentication';
+  if (status === 403) return 'policy';
+  if (status === 429) return 'rate_limit';
+  if (status === 413) return 'size_limit';
+  if (status === 404 || status === 421) return 'route';
+  return 'gateway';
+}
 
 const MISDIRECTED: Refusal = {
   status: 421,
   message:
     'This connection was opened for another host (TLS server name and Host differ); open a new one for this host.',
+  by: 'route',
 };
 
 export interface HttpProxyTimeouts {
@@ -75,12 +112,14 @@ export class HttpProxy {
   readonly #endpoints: EdgeEndpoints;
   readonly #rateLimiter: RateLimiter;
   readonly #maxHeaderBytes: number;
+  readonly #accessLog: AccessLog;
 
   constructor(
     private readonly configs: SnapshotSource,
     private readonly logger: Logger,
-    options: HttpProxyOptions = {},
+    options: HttpProxyOptions,
   ) {
+    this.#accessLog = options.accessLog;
     const keys = new SnapshotKeys(configs);
     const verifier = options.verifier ?? new ConsoleTokenVerifier(keys);
     const authenticator = new EdgeAuthenticator(configs, verifier, {
@@ -181,44 +220,81 @@ export class HttpProxy {
   #admit(
     req: IncomingMessage,
     scheme: 'http' | 'https',
+    record: AccessRecord,
   ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
     const facts = factsOf(req, scheme);
+    record.facts = facts;
     if (scheme === 'https' && facts.host !== serverNameOf(req)) return MISDIRECTED;
     const resource = this.#routes.match(facts.host, facts.path);
     if (!resource) return NOT_FOUND;
-    const admission: Admission = { req, facts, resource, caller: null, country: undefined };
+    record.resource = resource;
+    this.#accessLog.metrics.started(resource.id);
+    const admission: Admission = { req, facts, resource, caller: null, country: undefined, record };
     // The gateway's own pages (sign-in callback, JWKS, …) on every resource host: never proxied.
     if (facts.path.startsWith(EDGE_PREFIX)) return { admission, outcome: this.#endpoints.handle(admission) };
     return { admission, outcome: runStages(this.#stages, admission) };
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https'): void {
-    const admitted = this.#admit(req, scheme);
-    if ('status' in admitted) return sendRefusal(res, admitted);
+  #handle(req: IncomingMessage, res: RecordedResponse, scheme: 'http' | 'https'): void {
+    const record = this.#accessLog.start(req);
+    res[RECORD] = record;
+    res.on('close', closeRecord);
+    const admitted = this.#admit(req, scheme, record);
+    if ('status' in admitted) return this.#refuse(res, record, admitted, null);
     const { admission, outcome } = admitted;
-    if (outcome === undefined) return this.#upstream.forward(admission, res);
-    if (!(outcome instanceof Promise)) return sendRefusal(res, outcome);
+    if (outcome === undefined) return this.#forward(admission, res);
+    if (!(outcome instanceof Promise)) return this.#refuse(res, record, outcome, admission.caller);
     outcome.then(
-      (refusal) => (refusal ? sendRefusal(res, refusal) : this.#upstream.forward(admission, res)),
+      (refusal) =>
+        refusal ? this.#refuse(res, record, refusal, admission.caller) : this.#forward(admission, res),
       (error: unknown) => {
         this.logger.error({ err: error, resource: admission.resource.id }, 'admission failed');
-        sendRefusal(res, { status: 503, message: 'The gateway could not check this request; retry.' });
+        this.#refuse(res, record, CHECK_FAILED, admission.caller);
       },
     );
   }
 
-  /** A WebSocket (or any HTTP upgrade): admitted like a request, then the two sockets are joined. */
+  #forward(admission: Admission, res: ServerResponse): void {
+    admission.record.admit(admission.caller);
+    this.#upstream.forward(admission, res);
+  }
+
+  #refuse(res: ServerResponse, record: AccessRecord, refusal: Refusal, caller: Admission['caller']): void {
+    record.refuse(refusal.by ?? deciderOf(refusal.status), refusal.message, caller);
+    sendRefusal(res, refusal);
+  }
+
+  /**
+   * A WebSocket (or any HTTP upgrade): admitted like a request, then the two sockets are joined.
+   * Its record is finished when the client's socket closes, so its bytes and duration are the
+   * connection's.
+   */
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     socket.on('error', () => socket.destroy());
-    const admitted = this.#admit(req, scheme);
-    if ('status' in admitted) return writeRefusalToSocket(socket, admitted);
+    const record = this.#accessLog.start(req);
+    const admitted = this.#admit(req, scheme, record);
+    const refuse = (refusal: Refusal, caller: Admission['caller']) => {
+      record.refuse(refusal.by ?? deciderOf(refusal.status), refusal.message, caller);
+      record.end(refusal.status);
+      record.sink.finish(record);
+      writeRefusalToSocket(socket, refusal);
+    };
+    if ('status' in admitted) return refuse(admitted, null);
+    const { admission } = admitted;
     void Promise.resolve(admitted.outcome).then(
-      (refusal) =>
-        refusal
-          ? writeRefusalToSocket(socket, refusal)
-          : this.#upstream.join(admitted.admission, socket, head),
-      () =>
-        writeRefusalToSocket(socket, { status: 503, message: 'The gateway could not check this request.' }),
+      (refusal) => {
+        if (refusal) return refuse(refusal, admission.caller);
+        record.admit(admission.caller);
+        const open = this.#accessLog.metrics.upgraded.labels(admission.resource.id);
+        open.inc();
+        socket.once('close', () => {
+          open.dec();
+          record.end(record.status || 502);
+          record.sink.finish(record);
+        });
+        this.#upstream.join(admission, socket, head);
+      },
+      () => refuse(CHECK_FAILED, admission.caller),
     );
   }
 }

@@ -76,7 +76,7 @@ export class Upstream {
 
   forward(admission: Admission, res: ServerResponse): void {
     const picked = this.balancer.pick(admission.resource);
-    if (!picked) return page(res, 503, this.balancer.noTargetMessage(admission.resource));
+    if (!picked) return this.#fail(admission, res, 503, this.balancer.noTargetMessage(admission.resource));
     const retriable = IDEMPOTENT.has(admission.req.method ?? '') && bodiless(admission.req);
     this.#send(admission, res, picked, retriable);
   }
@@ -119,8 +119,16 @@ export class Upstream {
       this.balancer.connectFailed(picked, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       upstream.destroy();
       if (!res.headersSent)
-        page(res, 504, `The target ${picked.target} of ${resource.name} did not answer in time.`);
-      else res.destroy();
+        this.#fail(
+          admission,
+          res,
+          504,
+          `The target ${picked.target} of ${resource.name} did not answer in time.`,
+        );
+      else {
+        admission.record.fail('target', `the target ${picked.target} stopped answering mid-response`);
+        res.destroy();
+      }
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (settled) return;
@@ -128,12 +136,16 @@ export class Upstream {
       const failedToConnect = isConnectFailure(error) && !res.headersSent;
       if (failedToConnect) this.balancer.connectFailed(picked, error);
       this.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
-      if (res.headersSent) return void res.destroy();
+      if (res.headersSent) {
+        admission.record.fail('target', `the target ${picked.target} failed mid-response`);
+        return void res.destroy();
+      }
       if (failedToConnect && retriable && !res.destroyed) {
         const next = this.balancer.pick(resource, picked);
         if (next) return this.#send(admission, res, next, false);
       }
-      page(
+      this.#fail(
+        admission,
         res,
         502,
         `The target ${picked.target} of ${resource.name} is not answering (${error.code ?? error.message}).`,
@@ -147,17 +159,29 @@ export class Upstream {
       req.unpipe(upstream);
       upstream.destroy();
       // Before the target answered: a 413 (and the connection closes); after: the exchange is cut.
+      const refusal = bodyTooLarge(resource);
+      admission.record.refuse('size_limit', refusal.message, admission.caller);
       if (res.headersSent) res.destroy();
-      else sendRefusal(res, bodyTooLarge(resource));
+      else sendRefusal(res, refusal);
     });
+  }
+
+  /** The gateway answers for a target that could not: the page, and the reason in the access log. */
+  #fail(admission: Admission, res: ServerResponse, status: number, message: string): void {
+    admission.record.fail('target', message);
+    page(res, status, message);
   }
 
   /** A WebSocket (or any HTTP upgrade), once admitted: the two sockets are joined. */
   join(admission: Admission, socket: Duplex, head: Buffer): void {
     const { req, resource } = admission;
     const picked = this.balancer.pick(resource);
-    if (!picked)
-      return writeRefusalToSocket(socket, { status: 503, message: this.balancer.noTargetMessage(resource) });
+    if (!picked) {
+      const message = this.balancer.noTargetMessage(resource);
+      admission.record.fail('target', message);
+      admission.record.status = 503;
+      return writeRefusalToSocket(socket, { status: 503, message });
+    }
     picked.inFlight++;
     let released = false;
     const release = () => {
@@ -172,6 +196,7 @@ export class Upstream {
     const upstream = request({ ...picked.destination, method: req.method, path: req.url, headers });
     upstream.on('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
       this.balancer.succeeded(picked);
+      admission.record.status = response.statusCode ?? 101;
       const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
       for (let i = 0; i < response.rawHeaders.length; i += 2)
         lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
@@ -186,12 +211,18 @@ export class Upstream {
     });
     upstream.on('response', (response) => {
       this.balancer.succeeded(picked);
+      admission.record.status = response.statusCode ?? 502;
       socket.end(
         `HTTP/1.1 ${response.statusCode} ${reasonOf(response.statusCode ?? 502)}\r\nconnection: close\r\n\r\n`,
       );
     });
-    upstream.on('error', (error) => {
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (isConnectFailure(error)) this.balancer.connectFailed(picked, error);
+      admission.record.fail(
+        'target',
+        `the target ${picked.target} is not answering (${error.code ?? error.message})`,
+      );
+      admission.record.status = 502;
       socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
     });
     upstream.end();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessLogFilterSchema, type AccessRecordView } from './access-log.messages';
 import { PrincipalSchema } from './principal';
 
 export const AuditRequests = {
@@ -11,6 +12,8 @@ export const AuditRequests = {
     cursor: z.string().max(200).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
   }),
+  /** The gateways' access log of the caller's org (admins), newest first. */
+  'audit.access.list': AccessLogFilterSchema.extend({ principal: PrincipalSchema }),
 } as const;
 
 export interface AuditEntryView {
@@ -28,4 +31,5 @@ export interface AuditEntryView {
 
 export interface AuditResponses {
   'audit.list': { items: AuditEntryView[]; nextCursor: string | null };
+  'audit.access.list': { items: AccessRecordView[]; nextCursor: string | null };
 }

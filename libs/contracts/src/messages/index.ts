@@ -4,3 +4,4 @@ export * from './identity.messages';
 export * from './audit.messages';
 export * from './policy.messages';
 export * from './gateway.messages';
+export * from './access-log.messages';

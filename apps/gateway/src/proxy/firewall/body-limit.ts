@@ -14,6 +14,7 @@ export function bodyTooLarge(resource: RoutedResource): Refusal {
     status: 413,
     message: `The request body is larger than ${resource.name} accepts (${maxBodyOf(resource)} bytes).`,
     headers: { connection: 'close' },
+    by: 'size_limit',
   };
 }
 

@@ -202,6 +202,7 @@ export class FirewallStage {
       return {
         status: 503,
         message: `The firewall of ${admission.resource.name} has a rule the gateway cannot use (${entry.broken}); the resource is closed until it is fixed.`,
+        by: 'firewall',
       };
     const verdict = entry.firewall.evaluate({
       ip: admission.facts.ip,
@@ -218,6 +219,11 @@ function refusalOf(verdict: NonNullable<FirewallVerdict>, resourceName: string):
     ? {
         status: 403,
         message: `Blocked by the firewall of ${resourceName}: no allow rule matches this request.`,
+        by: 'firewall',
       }
-    : { status: 403, message: `Blocked by firewall rule ${verdict.blockedBy} of ${resourceName}.` };
+    : {
+        status: 403,
+        message: `Blocked by firewall rule ${verdict.blockedBy} of ${resourceName}.`,
+        by: 'firewall',
+      };
 }

@@ -85,5 +85,6 @@ function refusalOf(resourceName: string, limit: RateLimit, waitMs: number): Refu
     status: 429,
     message: `Too many requests to ${resourceName}: the limit is ${limit.requestsPerMinute} a minute (bursts of ${limit.burst}) per ${limit.per}. Retry in ${seconds} s.`,
     headers: { 'retry-after': String(seconds) },
+    by: 'rate_limit',
   };
 }

@@ -1,0 +1,139 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AccessRecord } from './access-record';
+
+/** Requests that matched no resource are counted under this label. */
+export const NO_RESOURCE = '-';
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** The series of one resource, looked up once per request (one map read, then direct increments). */
+interface ResourceSeries {
+  byClass: Counter.Internal[];
+  inFlight: Gauge.Internal<string>;
+  duration: Histogram.Internal<'resource'>;
+  bytesIn: Counter.Internal;
+  bytesOut: Counter.Internal;
+  decisions: Map<string, Counter.Internal>;
+}
+
+/**
+ * The data path's numbers on the management /metrics, per resource id (never per path or user, so
+ * the number of series stays that of the resources): requests by status class, decisions, latency,
+ * bytes, requests in flight, upgraded connections open; and the access log's shipping.
+ */
+export class AccessMetrics {
+  readonly #requests: Counter<'resource' | 'status_class'>;
+  readonly #decisions: Counter<'resource' | 'decision' | 'decided_by'>;
+  readonly #duration: Histogram<'resource'>;
+  readonly #bytesIn: Counter<'resource'>;
+  readonly #bytesOut: Counter<'resource'>;
+  readonly #inFlight: Gauge<'resource'>;
+  readonly upgraded: Gauge<'resource'>;
+  readonly shipped: Counter;
+  readonly dropped: Counter<'reason'>;
+  readonly queued: Gauge;
+  readonly #series = new Map<string, ResourceSeries>();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.#requests = new Counter({
+      name: 'rustronaut_gateway_http_requests_total',
+      help: 'HTTP requests answered, by resource and status class',
+      labelNames: ['resource', 'status_class'],
+      registers,
+    });
+    this.#decisions = new Counter({
+      name: 'rustronaut_gateway_http_decisions_total',
+      help: 'Decisions on HTTP requests, by resource, outcome (allowed, refused, failed) and what decided',
+      labelNames: ['resource', 'decision', 'decided_by'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'rustronaut_gateway_http_request_duration_seconds',
+      help: 'From the request arriving to the response done, by resource',
+      labelNames: ['resource'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.#bytesIn = new Counter({
+      name: 'rustronaut_gateway_http_received_bytes_total',
+      help: 'Bytes received from clients (headers included), by resource',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.#bytesOut = new Counter({
+      name: 'rustronaut_gateway_http_sent_bytes_total',
+      help: 'Bytes sent to clients (headers included), by resource',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.#inFlight = new Gauge({
+      name: 'rustronaut_gateway_http_requests_in_flight',
+      help: 'HTTP requests being answered now, by resource',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.upgraded = new Gauge({
+      name: 'rustronaut_gateway_upgraded_connections',
+      help: 'Upgraded (WebSocket) connections open now, by resource',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.shipped = new Counter({
+      name: 'rustronaut_gateway_access_records_shipped_total',
+      help: 'Access records handed to their destination (stored by NATS JetStream, or written)',
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'rustronaut_gateway_access_records_dropped_total',
+      help: 'Access records lost: the queue was full (destination away too long) or no org to file them under',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.queued = new Gauge({
+      name: 'rustronaut_gateway_access_records_queued',
+      help: 'Access records waiting to be shipped',
+      registers,
+    });
+  }
+
+  /** A routed request started. */
+  started(resourceId: string): void {
+    this.#of(resourceId).inFlight.inc();
+  }
+
+  /** A request is done: count it under its resource. */
+  finished(record: AccessRecord): void {
+    const resourceId = record.resource?.id ?? NO_RESOURCE;
+    const series = this.#of(resourceId);
+    if (record.resource) series.inFlight.dec();
+    const cls = Math.floor(record.status / 100) - 1;
+    if (cls >= 0 && cls < STATUS_CLASSES.length) series.byClass[cls]!.inc();
+    const key = `${record.decision}|${record.decidedBy}`;
+    let decisions = series.decisions.get(key);
+    if (!decisions) {
+      decisions = this.#decisions.labels(resourceId, record.decision, record.decidedBy);
+      series.decisions.set(key, decisions);
+    }
+    decisions.inc();
+    series.duration.observe(record.totalMs / 1000);
+    if (record.bytesIn) series.bytesIn.inc(record.bytesIn);
+    if (record.bytesOut) series.bytesOut.inc(record.bytesOut);
+  }
+
+  #of(resourceId: string): ResourceSeries {
+    let series = this.#series.get(resourceId);
+    if (!series) {
+      series = {
+        byClass: STATUS_CLASSES.map((c) => this.#requests.labels(resourceId, c)),
+        inFlight: this.#inFlight.labels(resourceId),
+        duration: this.#duration.labels(resourceId),
+        bytesIn: this.#bytesIn.labels(resourceId),
+        bytesOut: this.#bytesOut.labels(resourceId),
+        decisions: new Map(),
+      };
+      this.#series.set(resourceId, series);
+    }
+    return series;
+  }
+}
