@@ -13,6 +13,8 @@ import { AssignmentSync } from './control/assignment-sync';
 import { runBenchMode } from './proxy/bench-mode';
 import { Balancer } from './proxy/balancer';
 import { AssertionKey } from './proxy/auth/identity-assertion';
+import { drainGateway } from './proxy/graceful-stop';
+import { HttpConnections } from './proxy/http-connections';
 import { HttpProxy } from './proxy/http-proxy';
 import { countryLookup } from './proxy/firewall/geoip';
 import { TlsCertificates } from './proxy/tls/certificates';
@@ -199,20 +201,37 @@ async function main(): Promise<void> {
     { caCert: localCa.certPath, example: `https://app.${config.baseDomain}:${config.https.port}/` },
     'hosts without another certificate get one from the development CA: trust its certificate to browse without warnings',
   );
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'stopping');
+  const connections = new HttpConnections();
+  connections.track(proxy, false);
+  connections.track(secureProxy, true);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: stopping without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(
+      { signal, drain_timeout_s: config.drainTimeoutSeconds },
+      'stopping: no new connections, draining',
+    );
+    await drainGateway({
+      servers: [proxy, secureProxy],
+      connections,
+      l4,
+      timeoutMs: config.drainTimeoutSeconds * 1000,
+      logger,
+    });
     server.close();
-    proxy.close();
-    secureProxy.close();
-    l4.destroyAll();
     balancer.stop();
-    void accessLog
-      .close()
-      .then(() => current.stop())
-      .finally(() => process.exit(0));
+    await Promise.race([
+      accessLog.close().then(() => current.stop()),
+      new Promise((resolve) => setTimeout(resolve, 5_000)),
+    ]);
+    process.exit(0);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 /** The org of the sites served, when they all belong to one. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConsoleHarness } from '@rustronaut/console-testing';
@@ -142,7 +142,8 @@ export function through(
     headers?: Record<string, string | string[]>;
     body?: Buffer;
     method?: string;
-    agent?: false;
+    /** false: a connection of its own; an Agent: that agent's (keep-alive) connections. */
+    agent?: Agent | false;
     token?: string;
     from?: string;
   } = {},
@@ -159,7 +160,9 @@ export function through(
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           ...(options.headers ?? {}),
         },
-        ...(options.agent === false || options.from ? { agent: false } : {}),
+        ...(options.agent !== undefined || options.from
+          ? { agent: options.from ? false : options.agent }
+          : {}),
         ...(options.from ? { localAddress: options.from } : {}),
       },
       (res) => {

@@ -143,8 +143,7 @@ export class L4Listeners {
   }
 
   #retire(listener: L4Listener): void {
-    if (listener.protocol === 'udp') return listener.destroyAll(); // frees the port for whoever comes next
-    listener.stopAccepting();
+    listener.stopAccepting(); // a UDP port closes at once, freeing it for whoever comes next
     if (listener.active > 0) this.#retired.add(listener);
   }
 
@@ -159,7 +158,7 @@ export class L4Listeners {
     return count;
   }
 
-  /** Stops taking connections on every port (a drain); open ones go on. */
+  /** Stops taking connections on every port (a drain); open TCP connections go on, UDP ports close. */
   stopAccepting(): void {
     this.#stopped = true;
     for (const slot of this.#slots.values()) slot.listener?.stopAccepting();

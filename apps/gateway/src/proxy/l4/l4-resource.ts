@@ -26,7 +26,7 @@ export interface L4Listener {
   readonly port: number;
   route: L4Route;
   open(): Promise<void>;
-  /** Stops taking new connections/flows; the ones open go on. */
+  /** Stops taking new connections (open TCP ones go on); a UDP port closes with its flows. */
   stopAccepting(): void;
   /** Connections (TCP) or flows (UDP) open now. */
   readonly active: number;

@@ -29,7 +29,6 @@ export class UdpListener implements L4Listener {
   readonly #socket: Socket;
   readonly #flows = new Map<string, Flow>();
   #sweeper: NodeJS.Timeout | undefined;
-  #accepting = true;
   #closed = false;
   #dropped = 0;
 
@@ -66,10 +65,9 @@ export class UdpListener implements L4Listener {
     });
   }
 
-  /** No new flows; the open ones go on until they are idle or destroyed. */
+  /** UDP has no connection to let finish: the port and its flows close now (clients resend). */
   stopAccepting(): void {
-    this.#accepting = false;
-    if (this.#flows.size === 0) this.destroyAll();
+    this.destroyAll();
   }
 
   destroyAll(): void {
@@ -89,7 +87,7 @@ export class UdpListener implements L4Listener {
     const now = Date.now();
     let flow = this.#flows.get(key);
     if (!flow) {
-      if (!this.#accepting) return;
+      if (this.#closed) return;
       flow = this.#open(key, client, now);
       if (!flow) return;
     }
@@ -149,7 +147,6 @@ export class UdpListener implements L4Listener {
     } catch {
       // closed already
     }
-    if (!this.#accepting && this.#flows.size === 0) this.destroyAll();
   }
 
   #sweep(now: number): void {

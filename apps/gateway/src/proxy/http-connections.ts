@@ -1,0 +1,82 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+const ACTIVE = Symbol('requests in flight on this connection');
+const UPGRADED = Symbol('joined to a target (WebSocket)');
+const SOCKET = Symbol('the connection of this response');
+
+type TrackedSocket = Socket & { [ACTIVE]?: number; [UPGRADED]?: boolean };
+type TrackedResponse = ServerResponse & { [SOCKET]?: TrackedSocket };
+
+/**
+ * The client connections of the HTTP and HTTPS listeners, so a stop can drain them: requests in
+ * flight finish, idle keep-alive connections are closed, HTTP/1.1 responses given while draining
+ * say `Connection: close`, HTTP/2 sessions get a GOAWAY and end once their streams are done.
+ * Costs a counter on the socket per request; no closure is allocated.
+ */
+export class HttpConnections {
+  readonly #sockets = new Set<TrackedSocket>();
+  readonly #sessions = new Set<Http2Session>();
+  #draining = false;
+
+  track(server: Server | Http2SecureServer, secure: boolean): void {
+    server.on(secure ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
+      if (this.#draining) return void socket.destroy();
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    server.on('session', (session: Http2Session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      if (this.#draining) session.close();
+    });
+    server.on('request', this.#onRequest);
+    server.on('upgrade', (req: IncomingMessage) => ((req.socket as TrackedSocket)[UPGRADED] = true));
+  }
+
+  /** Connections still open (HTTP/1.1 sockets, upgraded sockets and HTTP/2 sessions). */
+  get size(): number {
+    let count = this.#sessions.size;
+    for (const socket of this.#sockets) if ((socket as TLSSocket).alpnProtocol !== 'h2') count++;
+    return count;
+  }
+
+  /** From now on: no keep-alive, idle connections closed, HTTP/2 sessions told to go away. */
+  drain(): void {
+    this.#draining = true;
+    for (const session of this.#sessions) session.close();
+    for (const socket of this.#sockets) {
+      if ((socket as TLSSocket).alpnProtocol === 'h2' || socket[UPGRADED]) continue;
+      if (!socket[ACTIVE]) socket.end();
+    }
+  }
+
+  destroyAll(): void {
+    for (const session of this.#sessions) session.destroy();
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  readonly #onRequest = (req: IncomingMessage, res: TrackedResponse): void => {
+    if (req.httpVersionMajor === 2) return; // a stream of a session, drained by GOAWAY
+    const socket = req.socket as TrackedSocket;
+    socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
+    res[SOCKET] = socket;
+    if (this.#draining) res.shouldKeepAlive = false;
+    res.once('close', this.#onResponseClosed);
+  };
+
+  readonly #onResponseClosed = function (this: TrackedResponse): void {
+    const socket = this[SOCKET];
+    if (socket) socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
+  };
+
+  /** Called while draining: connections whose last request just finished are closed. */
+  closeIdle(): void {
+    for (const socket of this.#sockets) {
+      if ((socket as TLSSocket).alpnProtocol === 'h2' || socket[UPGRADED]) continue;
+      if (!socket[ACTIVE] && !socket.writableEnded) socket.end();
+    }
+  }
+}
