@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, request, type Server, type ServerResponse, Agent } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
@@ -159,6 +160,38 @@ describe('graceful stop (e2e, started processes)', () => {
       expect(code).toBe(0);
       expect(gateway.log).toMatch(/drained: every connection finished/);
       keepAlive.destroy();
+    } finally {
+      gateway.stop();
+    }
+  });
+
+  it('SIGTERM on HTTPS/2: the session gets a GOAWAY, its stream in flight still completes', async () => {
+    const gateway = await start(20);
+    try {
+      const session = connectHttp2(`https://127.0.0.1:${gateway.httpsPort}`, {
+        servername: 'slow.localhost',
+        rejectUnauthorized: false, // the gateway's development CA
+      });
+      const stream = session.request({ ':path': '/slow', ':authority': 'slow.localhost' });
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        let status = 0;
+        let text = '';
+        stream.on('response', (headers) => (status = Number(headers[':status'])));
+        stream.on('data', (c: Buffer) => (text += c.toString()));
+        stream.on('end', () => resolve({ status, text }));
+        stream.on('error', reject);
+      });
+      await once(target, 'held');
+      const goaway = once(session, 'goaway');
+      gateway.child.kill('SIGTERM');
+      await goaway;
+      expect(await refused(gateway.httpsPort)).toBe(true);
+      held.shift()!.end('slow answer');
+      expect(await answer).toEqual({ status: 200, text: 'slow answer' });
+      const [code] = (await once(gateway.child, 'exit')) as [number];
+      expect(code).toBe(0);
+      expect(gateway.log).toMatch(/drained: every connection finished/);
+      session.destroy();
     } finally {
       gateway.stop();
     }
