@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       udpIdleMs: config.l4.udpIdleTimeoutSeconds * 1000,
       udpMaxFlows: config.l4.udpMaxFlows,
       countries,
+      metrics: metrics.access,
     },
     logger.child({ component: 'l4' }),
     configs,

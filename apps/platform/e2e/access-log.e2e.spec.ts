@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { connect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess, through as send, untilServes } from './support/gateway-process';
@@ -20,6 +21,8 @@ describe('the access log (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let admin: string;
   let upstream: Server;
+  let echo: TcpServer;
+  let tcpPort: number;
   let gateway: GatewayProcess;
   let httpPort: number;
   let managementPort: number;
@@ -87,6 +90,19 @@ describe('the access log (e2e, started processes)', () => {
       auth_required: false,
       targets: [{ address: `127.0.0.1:${await freePort()}`, protocol: 'http' }],
     });
+    echo = createTcpServer((socket) => socket.pipe(socket));
+    const echoPort = await freePort();
+    await new Promise<void>((r) => echo.listen(echoPort, '127.0.0.1', r));
+    tcpPort = await freePort();
+    ids['shell'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'shell',
+        protocol: 'tcp',
+        public_port: tcpPort,
+        targets: [{ address: `127.0.0.1:${echoPort}`, protocol: 'tcp' }],
+      })
+    ).body.id;
     ids['alice'] = (
       await api('POST', '/users', { email: 'alice@log.example', name: 'Alice', password: 'long-enough-pw' })
     ).body.id;
@@ -112,13 +128,18 @@ describe('the access log (e2e, started processes)', () => {
     ).body.id;
 
     gateway = await GatewayProcess.start(platform, admin, site.id, { RN_GATEWAY_ID: 'gw_logged' });
-    await untilServes(gateway, [ids['open'], ids['wiki'], ids['down']] as string[]);
+    await untilServes(gateway, [ids['open'], ids['wiki'], ids['down'], ids['shell']] as string[]);
+    await gateway.until(
+      (st) => st.listeners?.some((l) => l.resource_id === ids['shell'] && l.state === 'listening') ?? false,
+      'the TCP port',
+    );
     httpPort = gateway.httpPort;
     managementPort = gateway.managementPort;
   }, 90_000);
   afterAll(async () => {
     gateway?.stop();
     upstream?.close();
+    echo?.close();
     await platform?.stop();
   });
 
@@ -264,6 +285,25 @@ describe('the access log (e2e, started processes)', () => {
     expect(
       await metric('rustronaut_gateway_http_request_duration_seconds_count', { resource: ids['open']! }),
     ).toBeGreaterThanOrEqual(before + 3);
+    // A TCP connection: counted when let in, bytes when it ends.
+    const shell = { resource: ids['shell']!, protocol: 'tcp' };
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const socket = connect(tcpPort, '127.0.0.1', () => socket.end('ping'));
+      let got = '';
+      socket.on('data', (c: Buffer) => (got += c.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(echoed).toBe('ping');
+    const until = Date.now() + 10_000;
+    while ((await metric('rustronaut_gateway_l4_received_bytes_total', shell)) < 4 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await metric('rustronaut_gateway_l4_received_bytes_total', shell)).toBe(4);
+    expect(await metric('rustronaut_gateway_l4_sent_bytes_total', shell)).toBe(4);
+    expect(await metric('rustronaut_gateway_l4_connections_total', { ...shell, decision: 'allowed' })).toBe(
+      1,
+    );
+    expect(await metric('rustronaut_gateway_l4_connections_open', shell)).toBe(0);
     // Shipped: at least the records of the tests above, once the next batch left.
     const deadline = Date.now() + 10_000;
     while (

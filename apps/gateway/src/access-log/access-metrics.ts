@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { L4Metrics } from '../proxy/l4/l4-resource';
 import type { AccessRecord } from './access-record';
 
 /** Requests that matched no resource are counted under this label. */
@@ -21,7 +22,7 @@ interface ResourceSeries {
  * the number of series stays that of the resources): requests by status class, decisions, latency,
  * bytes, requests in flight, upgraded connections open; and the access log's shipping.
  */
-export class AccessMetrics {
+export class AccessMetrics implements L4Metrics {
   readonly #requests: Counter<'resource' | 'status_class'>;
   readonly #decisions: Counter<'resource' | 'decision' | 'decided_by'>;
   readonly #duration: Histogram<'resource'>;
@@ -33,6 +34,10 @@ export class AccessMetrics {
   readonly dropped: Counter<'reason'>;
   readonly queued: Gauge;
   readonly #series = new Map<string, ResourceSeries>();
+  readonly #l4Decisions: Counter<'resource' | 'protocol' | 'decision' | 'decided_by'>;
+  readonly #l4Open: Gauge<'resource' | 'protocol'>;
+  readonly #l4BytesIn: Counter<'resource' | 'protocol'>;
+  readonly #l4BytesOut: Counter<'resource' | 'protocol'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -79,6 +84,30 @@ export class AccessMetrics {
       labelNames: ['resource'],
       registers,
     });
+    this.#l4Decisions = new Counter({
+      name: 'rustronaut_gateway_l4_connections_total',
+      help: 'TCP connections and UDP flows by resource and outcome (a refused UDP source counts per datagram)',
+      labelNames: ['resource', 'protocol', 'decision', 'decided_by'],
+      registers,
+    });
+    this.#l4Open = new Gauge({
+      name: 'rustronaut_gateway_l4_connections_open',
+      help: 'TCP connections and UDP flows open now, by resource',
+      labelNames: ['resource', 'protocol'],
+      registers,
+    });
+    this.#l4BytesIn = new Counter({
+      name: 'rustronaut_gateway_l4_received_bytes_total',
+      help: 'Bytes received from clients on TCP connections and UDP flows (counted when they end), by resource',
+      labelNames: ['resource', 'protocol'],
+      registers,
+    });
+    this.#l4BytesOut = new Counter({
+      name: 'rustronaut_gateway_l4_sent_bytes_total',
+      help: 'Bytes sent to clients on TCP connections and UDP flows (counted when they end), by resource',
+      labelNames: ['resource', 'protocol'],
+      registers,
+    });
     this.shipped = new Counter({
       name: 'rustronaut_gateway_access_records_shipped_total',
       help: 'Access records handed to their destination (stored by NATS JetStream, or written)',
@@ -119,6 +148,25 @@ export class AccessMetrics {
     series.duration.observe(record.totalMs / 1000);
     if (record.bytesIn) series.bytesIn.inc(record.bytesIn);
     if (record.bytesOut) series.bytesOut.inc(record.bytesOut);
+  }
+
+  l4Decided(
+    resourceId: string,
+    protocol: 'tcp' | 'udp',
+    outcome: 'allowed' | 'refused' | 'failed',
+    by: 'public' | 'firewall' | 'flow_limit' | 'target',
+  ): void {
+    this.#l4Decisions.inc({ resource: resourceId, protocol, decision: outcome, decided_by: by });
+  }
+
+  l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void {
+    this.#l4Open.inc({ resource: resourceId, protocol });
+  }
+
+  l4Closed(resourceId: string, protocol: 'tcp' | 'udp', bytesIn: number, bytesOut: number): void {
+    this.#l4Open.dec({ resource: resourceId, protocol });
+    if (bytesIn) this.#l4BytesIn.inc({ resource: resourceId, protocol }, bytesIn);
+    if (bytesOut) this.#l4BytesOut.inc({ resource: resourceId, protocol }, bytesOut);
   }
 
   #of(resourceId: string): ResourceSeries {

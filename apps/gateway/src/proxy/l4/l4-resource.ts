@@ -18,6 +18,22 @@ export interface L4Options {
   udpMaxFlows: number;
   /** For firewall rules that name countries (the GeoIP database, if any). */
   countries?: CountryLookup;
+  /** Per-resource counters of connections, flows and bytes (the management /metrics). */
+  metrics?: L4Metrics;
+}
+
+/** What the TCP and UDP listeners count, per resource. */
+export interface L4Metrics {
+  /** A connection (TCP) or flow (UDP) was let in, or refused (firewall, flow limit), or failed (no target). */
+  l4Decided(
+    resourceId: string,
+    protocol: 'tcp' | 'udp',
+    outcome: 'allowed' | 'refused' | 'failed',
+    by: 'public' | 'firewall' | 'flow_limit' | 'target',
+  ): void;
+  /** A connection or flow let in is open now (until `l4Closed`). */
+  l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void;
+  l4Closed(resourceId: string, protocol: 'tcp' | 'udp', bytesIn: number, bytesOut: number): void;
 }
 
 /** A listener on one public port: opened, pointed at the newest route, closed, drained. */

@@ -54,7 +54,9 @@ export class TcpListener implements L4Listener {
   #accept(client: Socket): void {
     const { resource, firewall } = this.route;
     const ip = normaliseIp(client.remoteAddress ?? '');
+    const metrics = this.context.options.metrics;
     if (!firewall.admits(ip)) {
+      metrics?.l4Decided(resource.id, 'tcp', 'refused', 'firewall');
       this.context.logger.info(
         { resource: resource.id, ip, port: this.port },
         'TCP connection refused by the firewall',
@@ -63,7 +65,11 @@ export class TcpListener implements L4Listener {
       return;
     }
     this.#sockets.add(client);
-    client.once('close', () => this.#sockets.delete(client));
+    metrics?.l4Opened(resource.id, 'tcp');
+    client.once('close', () => {
+      this.#sockets.delete(client);
+      metrics?.l4Closed(resource.id, 'tcp', client.bytesRead, client.bytesWritten);
+    });
     client.on('error', () => client.destroy());
     this.#join(client, this.route, undefined);
   }
@@ -72,6 +78,7 @@ export class TcpListener implements L4Listener {
     const { balancer, options, logger } = this.context;
     const target = balancer.pick(route.resource, failed);
     if (!target) {
+      options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
       logger.warn(
         { resource: route.resource.id, port: this.port },
         `TCP connection closed: ${balancer.noTargetMessage(route.resource)}`,
@@ -90,6 +97,7 @@ export class TcpListener implements L4Listener {
       connected = true;
       upstream.setTimeout(0);
       balancer.succeeded(target);
+      options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
       client.pipe(upstream);
       upstream.pipe(client);
     });
@@ -101,7 +109,10 @@ export class TcpListener implements L4Listener {
         'TCP target not answering',
       );
       if (failed === undefined) this.#join(client, route, target);
-      else client.destroy();
+      else {
+        options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+        client.destroy();
+      }
     });
     upstream.once('close', (hadError) => {
       target.inFlight--;

@@ -14,6 +14,10 @@ interface Flow {
   /** Datagrams that arrived before the upstream socket was connected. */
   pending: Buffer[];
   lastSeen: number;
+  /** The resource the flow was let in for (counted under it until it ends). */
+  resourceId: string;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 const MAX_PENDING = 64;
@@ -92,6 +96,7 @@ export class UdpListener implements L4Listener {
       if (!flow) return;
     }
     flow.lastSeen = now;
+    flow.bytesIn += message.length;
     if (flow.connected) flow.upstream.send(message);
     else if (flow.pending.length < MAX_PENDING) flow.pending.push(message);
   }
@@ -99,11 +104,14 @@ export class UdpListener implements L4Listener {
   #open(key: string, client: RemoteInfo, now: number): Flow | undefined {
     const { balancer, options, logger } = this.context;
     const { resource, firewall } = this.route;
+    const metrics = options.metrics;
     if (!firewall.admits(normaliseIp(client.address))) {
       this.#dropped++;
+      metrics?.l4Decided(resource.id, 'udp', 'refused', 'firewall');
       return undefined;
     }
     if (this.#flows.size >= options.udpMaxFlows) {
+      metrics?.l4Decided(resource.id, 'udp', 'refused', 'flow_limit');
       if (this.#dropped++ % 1000 === 0)
         logger.warn(
           { resource: resource.id, port: this.port, flows: this.#flows.size },
@@ -114,15 +122,30 @@ export class UdpListener implements L4Listener {
     const target = balancer.pick(resource);
     if (!target || !('host' in target.destination)) {
       this.#dropped++;
+      metrics?.l4Decided(resource.id, 'udp', 'failed', 'target');
       return undefined;
     }
+    metrics?.l4Decided(resource.id, 'udp', 'allowed', 'public');
+    metrics?.l4Opened(resource.id, 'udp');
     const { host, port } = target.destination;
     const upstream = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-    const flow: Flow = { key, client, target, upstream, connected: false, pending: [], lastSeen: now };
+    const flow: Flow = {
+      key,
+      client,
+      target,
+      upstream,
+      connected: false,
+      pending: [],
+      lastSeen: now,
+      resourceId: resource.id,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
     target.inFlight++;
     this.#flows.set(key, flow);
     upstream.on('message', (reply) => {
       flow.lastSeen = Date.now();
+      flow.bytesOut += reply.length;
       this.#socket.send(reply, client.port, client.address);
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
@@ -142,6 +165,7 @@ export class UdpListener implements L4Listener {
     if (this.#flows.get(flow.key) !== flow) return;
     this.#flows.delete(flow.key);
     flow.target.inFlight--;
+    this.context.options.metrics?.l4Closed(flow.resourceId, 'udp', flow.bytesIn, flow.bytesOut);
     try {
       flow.upstream.close();
     } catch {
