@@ -21,6 +21,7 @@ import { TlsCertificates } from './proxy/tls/certificates';
 import { LocalCa } from './proxy/tls/local-ca';
 import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import { L4Listeners } from './proxy/l4/l4-listeners';
+import { AcmeCertificates } from './proxy/tls/acme-certificates';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 import { AccessLog } from './access-log/access-log';
@@ -157,6 +158,19 @@ async function main(): Promise<void> {
     files: config.tls.files,
     logger: logger.child({ component: 'tls' }),
   });
+  const acme = config.tls.acme
+    ? new AcmeCertificates({
+        ...config.tls.acme,
+        dataDir,
+        store: certificates.store,
+        logger: logger.child({ component: 'acme' }),
+      })
+    : undefined;
+  if (acme) {
+    httpProxy.answerAcmeChallenges((token) => acme.answer(token));
+    configs.onChanged(() => acme.follow(httpProxy.exactDomains()));
+    acme.follow(httpProxy.exactDomains());
+  }
   const secureProxy = await httpProxy.listenHttps(
     config.https.port,
     config.https.host,
@@ -225,6 +239,7 @@ async function main(): Promise<void> {
     });
     server.close();
     balancer.stop();
+    acme?.stop();
     await Promise.race([
       accessLog.close().then(() => current.stop()),
       new Promise((resolve) => setTimeout(resolve, 5_000)),

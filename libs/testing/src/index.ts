@@ -12,3 +12,5 @@ export {
   type MmdbNetwork,
   type MmdbValue,
 } from './mmdb-writer';
+export { LoopbackDnsServer } from './dns-responder';
+export { TestPebble } from './pebble';

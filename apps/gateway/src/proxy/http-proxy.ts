@@ -20,9 +20,10 @@ import { RateLimiter } from './firewall/rate-limit';
 import type { SharedBuckets } from './firewall/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
-import { factsOf } from './request-facts';
+import { factsOf, rawPathOf } from './request-facts';
 import { RouteTable } from './route-table';
 import type { SnapshotSource } from './snapshot-source';
+import { ACME_CHALLENGE_PREFIX } from './tls/acme-certificates';
 import type { TlsCertificates } from './tls/certificates';
 import { Upstream } from './upstream';
 
@@ -113,6 +114,7 @@ export class HttpProxy {
   readonly #rateLimiter: RateLimiter;
   readonly #maxHeaderBytes: number;
   readonly #accessLog: AccessLog;
+  #acmeAnswer: ((token: string) => string | undefined) | undefined;
 
   constructor(
     private readonly configs: SnapshotSource,
@@ -156,9 +158,11 @@ export class HttpProxy {
   }
 
   listen(port: number, host: string, timeouts: HttpProxyTimeouts = DEFAULT_TIMEOUTS): Promise<Server> {
-    const server = createServer({ maxHeaderSize: this.#maxHeaderBytes }, (req, res) =>
-      this.#handle(req, res, 'http'),
-    );
+    const server = createServer({ maxHeaderSize: this.#maxHeaderBytes }, (req, res) => {
+      if (this.#acmeAnswer && req.url?.startsWith(ACME_CHALLENGE_PREFIX))
+        return this.#answerAcmeChallenge(req, res, this.#acmeAnswer);
+      this.#handle(req, res, 'http');
+    });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, socket, head, 'http'),
     );
@@ -187,6 +191,9 @@ export class HttpProxy {
         minVersion: 'TLSv1.2',
         SNICallback: certificates.sniCallback,
         ...fallback.pem,
+        // The same header limit over HTTP/1.1 (431) and HTTP/2 (the stream is refused).
+        maxHeaderSize: this.#maxHeaderBytes,
+        settings: { maxHeaderListSize: this.#maxHeaderBytes },
       },
       // The HTTP/2 compatibility request and response offer what the data path reads and writes.
       (req, res) =>
@@ -204,9 +211,31 @@ export class HttpProxy {
     return listening(server, port, host);
   }
 
+  /** The HTTP listener answers ACME HTTP-01 challenges (`/.well-known/acme-challenge/<token>`) from `answer`. */
+  answerAcmeChallenges(answer: (token: string) => string | undefined): void {
+    this.#acmeAnswer = answer;
+  }
+
+  #answerAcmeChallenge(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: (token: string) => string | undefined,
+  ): void {
+    const token = rawPathOf(req.url ?? '').slice(ACME_CHALLENGE_PREFIX.length);
+    const keyAuthorization = answer(token);
+    if (keyAuthorization === undefined)
+      return sendRefusal(res, { status: 404, message: 'No ACME challenge is pending under this token.' });
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(keyAuthorization);
+  }
+
   /** Whether some resource is published at this host (for the certificates). */
   serves(host: string): boolean {
     return this.#routes.serves(host);
+  }
+
+  /** The exact domains of the published HTTP resources (what ACME can certify by HTTP-01). */
+  exactDomains(): string[] {
+    return this.#routes.exactDomains();
   }
 
   #rebuild(): void {
