@@ -191,8 +191,7 @@ export class HttpProxy {
         minVersion: 'TLSv1.2',
         SNICallback: certificates.sniCallback,
         ...fallback.pem,
-        // The same header limit over HTTP/1.1 (431) and HTTP/2 (the stream is refused).
-        maxHeaderSize: this.#maxHeaderBytes,
+        // The header limit, advertised to HTTP/2 clients (enforced with 431 over HTTP/1.1, below).
         settings: { maxHeaderListSize: this.#maxHeaderBytes },
       },
       // The HTTP/2 compatibility request and response offer what the data path reads and writes.
@@ -203,7 +202,9 @@ export class HttpProxy {
       this.#upgrade(req, socket, head, 'https'),
     );
     server.setTimeout(timeouts.idleMs); // HTTP/2 sessions and HTTP/1.1 sockets left idle
+    // Read by the HTTP/1.1 fallback's parser, as on an http.Server.
     Object.assign(server, {
+      maxHeaderSize: this.#maxHeaderBytes,
       keepAliveTimeout: timeouts.idleMs,
       headersTimeout: timeouts.headersMs,
       requestTimeout: 0,
