@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { connect as h2connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort, uniqueName } from '@rustronaut/testing';
 import { GatewayProcess, through, untilServes } from './support/gateway-process';
@@ -180,5 +185,73 @@ describe('the gateway limits (e2e, started processes)', () => {
       headers: { 'x-big': 'a'.repeat(20_000) },
     }).catch((error: Error) => ({ status: -1, text: error.message }));
     expect(r.status).toBe(431);
+  });
+
+  describe('over HTTPS (HTTP/2 and HTTP/1.1)', () => {
+    const ca = () => readFileSync(join(first.dataDir, 'tls', 'ca.crt'), 'utf8');
+    /** One HTTP/2 request: headers, then the body in pieces (no Content-Length unless given). */
+    const h2 = (headers: Record<string, string>, pieces: Buffer[]) =>
+      new Promise<number>((resolve, reject) => {
+        const session = h2connect(`https://small.localhost:${first.httpsPort}`, {
+          createConnection: () =>
+            tlsConnect({
+              host: '127.0.0.1',
+              port: first.httpsPort,
+              servername: 'small.localhost',
+              ca: ca(),
+              ALPNProtocols: ['h2'],
+            }),
+        });
+        session.on('error', reject);
+        const stream = session.request({ ':method': 'POST', ':path': '/h2', ...headers });
+        stream.on('response', (h) => {
+          resolve(Number(h[':status']));
+          session.close();
+        });
+        stream.on('error', () => undefined); // the gateway may end the stream once it answered
+        let i = 0;
+        const pump = () => {
+          if (i >= pieces.length) return void stream.end();
+          stream.write(pieces[i++], () => setTimeout(pump, 10));
+        };
+        pump();
+      });
+
+    it('refuses a declared and a streamed HTTP/2 body over the limit with 413, and passes a small one', async () => {
+      seen.length = 0;
+      expect(await h2({ 'content-length': '5000' }, [Buffer.alloc(5000, 1)])).toBe(413);
+      expect(
+        await h2(
+          {},
+          Array.from({ length: 20 }, () => Buffer.alloc(400, 2)),
+        ),
+      ).toBe(413);
+      expect(await h2({}, [Buffer.alloc(500, 3)])).toBe(200);
+      expect(seen.filter((s) => s.endsWith('complete'))).toEqual(['POST /h2 500 complete']);
+    });
+
+    it('answers 431 to an oversized head over HTTP/2 and over HTTP/1.1 with TLS', async () => {
+      const big = 'a'.repeat(20_000);
+      expect(await h2({ 'x-big': big }, [])).toBe(431);
+      const h1 = await new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: first.httpsPort,
+            servername: 'small.localhost',
+            ca: ca(),
+            path: '/',
+            headers: { host: 'small.localhost', 'x-big': big },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(h1).toBe(431);
+    });
   });
 });

@@ -13,7 +13,7 @@ import { EDGE_PREFIX, EdgeEndpoints } from './auth/edge-endpoints';
 import type { AssertionKey } from './auth/identity-assertion';
 import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from './auth/token-verifier';
 import { Balancer } from './balancer';
-import { bodyLimitStage } from './firewall/body-limit';
+import { bodyLimitStage, headSizeStage } from './firewall/body-limit';
 import { BotChallenge } from './firewall/bot-challenge';
 import { FirewallStage } from './firewall/firewall';
 import { RateLimiter } from './firewall/rate-limit';
@@ -144,6 +144,7 @@ export class HttpProxy {
     );
     // Cheap refusals first: the firewall, the body size, a flood from one address, a bot; then who, then may they.
     this.#stages = [
+      headSizeStage(this.#maxHeaderBytes),
       this.#firewall.stage,
       bodyLimitStage,
       this.#rateLimiter.beforeAuthentication,

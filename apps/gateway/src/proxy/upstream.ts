@@ -159,7 +159,7 @@ export class Upstream {
       req.unpipe(upstream);
       upstream.destroy();
       // Before the target answered: a 413 (and the connection closes); after: the exchange is cut.
-      const refusal = bodyTooLarge(resource);
+      const refusal = bodyTooLarge(resource, req);
       admission.record.refuse('size_limit', refusal.message, admission.caller);
       if (res.headersSent) res.destroy();
       else sendRefusal(res, refusal);

@@ -20,7 +20,8 @@ export const AccessDeciderSchema = z.enum([
   'route', // no resource at this host and path
   'firewall',
   'rate_limit',
-  'size_limit', // a body over the resource's limit (413)
+  'size_limit', // a body over the resource's limit (413), a head over the gateway's (431)
+  'bot_challenge', // an automated-looking request without a solved challenge
   'authentication',
   'policy',
   'public', // a resource that needs no sign-in

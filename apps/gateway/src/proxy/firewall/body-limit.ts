@@ -8,12 +8,15 @@ import type { RoutedResource } from '../route-table';
 export const maxBodyOf = (resource: RoutedResource): number =>
   resource.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-/** 413, and the connection is closed: the rest of the body is not read. */
-export function bodyTooLarge(resource: RoutedResource): Refusal {
+/**
+ * 413. Over HTTP/1 the connection is closed (the rest of the body is not read); over HTTP/2 only
+ * the stream ends (connection headers are not allowed there).
+ */
+export function bodyTooLarge(resource: RoutedResource, req: IncomingMessage): Refusal {
   return {
     status: 413,
     message: `The request body is larger than ${resource.name} accepts (${maxBodyOf(resource)} bytes).`,
-    headers: { connection: 'close' },
+    ...(req.httpVersionMajor === 2 ? {} : { headers: { connection: 'close' } }),
     by: 'size_limit',
   };
 }
@@ -22,16 +25,42 @@ export function bodyTooLarge(resource: RoutedResource): Refusal {
 export const bodyLimitStage: AdmissionStage = (admission) => {
   const length = admission.req.headers['content-length'];
   if (length === undefined) return undefined;
-  return Number(length) > maxBodyOf(admission.resource) ? bodyTooLarge(admission.resource) : undefined;
+  return Number(length) > maxBodyOf(admission.resource)
+    ? bodyTooLarge(admission.resource, admission.req)
+    : undefined;
 };
 
 /**
- * A body without a declared length (chunked) is counted while it streams; `exceeded` is called
+ * The request head's size limit over HTTPS. Plain HTTP has it from Node's parser (maxHeaderSize →
+ * 431 before any stage runs); the TLS listener (HTTP/2 with HTTP/1.1 fallback) does not enforce one,
+ * so the head is measured here as HTTP/1.1 would send it: request line and `name: value` lines.
+ */
+export function headSizeStage(maxHeaderBytes: number): AdmissionStage {
+  return (admission) => {
+    if (admission.facts.scheme !== 'https') return undefined;
+    const { req } = admission;
+    const raw = req.rawHeaders;
+    let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
+    for (let i = 0; i < raw.length; i++) size += (raw[i] ?? '').length + 2;
+    if (size <= maxHeaderBytes) return undefined;
+    return {
+      status: 431,
+      message: `The request's headers are larger than this gateway accepts (${maxHeaderBytes} bytes).`,
+      ...(req.httpVersionMajor === 2 ? {} : { headers: { connection: 'close' } }),
+      by: 'size_limit',
+    };
+  };
+}
+
+/**
+ * A body without a declared length (chunked, or HTTP/2) is counted while it streams; `exceeded` is called
  * once, as soon as it passes the limit. Declared lengths are left alone (the stage checked them and
  * Node's parser holds the client to them).
  */
 export function watchBodySize(req: IncomingMessage, limit: number, exceeded: () => void): void {
-  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] === undefined) return;
+  if (req.headers['content-length'] !== undefined) return;
+  // HTTP/1 without Content-Length or Transfer-Encoding has no body; HTTP/2 streams one without either.
+  if (req.headers['transfer-encoding'] === undefined && req.httpVersionMajor !== 2) return;
   let size = 0;
   const count = (chunk: Buffer) => {
     size += chunk.length;

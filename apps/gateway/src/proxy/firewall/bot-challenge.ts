@@ -93,6 +93,7 @@ export class BotChallenge {
     return {
       status: 403,
       message: 'This resource checks that requests come from a browser.',
+      by: 'bot_challenge',
       headers: { 'x-rustronaut-challenge': `sha256;bits=${CHALLENGE_BITS}` },
       html: challengePage(
         admission.resource.name,
