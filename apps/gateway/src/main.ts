@@ -186,6 +186,7 @@ async function main(): Promise<void> {
       udpMaxFlows: config.l4.udpMaxFlows,
       countries,
       metrics: metrics.access,
+      accessLog,
     },
     logger.child({ component: 'l4' }),
     configs,

@@ -304,6 +304,17 @@ describe('the access log (e2e, started processes)', () => {
       1,
     );
     expect(await metric('rustronaut_gateway_l4_connections_open', shell)).toBe(0);
+    // …and the connection is in the access log, with its bytes.
+    const [connection] = await waitForRows(`resource=${ids['shell']}`, (r) => r.length === 1);
+    expect(connection).toMatchObject({
+      method: 'TCP',
+      decision: 'allowed',
+      decided_by: 'public',
+      ip: '127.0.0.1',
+      bytes_in: 4,
+      bytes_out: 4,
+      gateway_id: 'gw_logged',
+    });
     // Shipped: at least the records of the tests above, once the next batch left.
     const deadline = Date.now() + 10_000;
     while (

@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import type { AccessRecordWire } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessMetrics } from './access-metrics';
-import { AccessRecord, type RecordSink } from './access-record';
+import type { RoutedResource } from '../proxy/route-table';
+import { AccessRecord, type CountedSocket, type RecordSink } from './access-record';
+
+/** L4 records are given their bytes when the connection ends. */
+const NO_SOCKET: CountedSocket = { bytesRead: 0, bytesWritten: 0 };
 
 /** Where batches of records go: the console's stream, a file, stdout. */
 export interface AccessShipper {
@@ -58,13 +62,28 @@ export class AccessLog implements RecordSink {
 
   /** A new record for a request that just arrived. */
   start(req: IncomingMessage): AccessRecord {
-    return new AccessRecord(`${this.#prefix}${(this.#counter++).toString(36)}`, req, this);
+    return new AccessRecord(this.#nextId(), req.socket, req.headers.traceparent, this);
+  }
+
+  /**
+   * A TCP connection or UDP flow to an L4 resource, from `ip`: decided when it arrives (`admit`,
+   * `refuse`, `fail`), finished when it ends (`endConnection`, then `finish`).
+   */
+  connection(protocol: 'tcp' | 'udp', resource: RoutedResource, ip: string): AccessRecord {
+    const record = new AccessRecord(this.#nextId(), NO_SOCKET, undefined, this);
+    record.l4 = { protocol, ip };
+    record.resource = resource;
+    return record;
+  }
+
+  #nextId(): string {
+    return `${this.#prefix}${(this.#counter++).toString(36)}`;
   }
 
   finish(record: AccessRecord): void {
     if (record.finished) return;
     record.finished = true;
-    this.options.metrics.finished(record);
+    if (!record.l4) this.options.metrics.finished(record); // L4 resources have their own counters
     if (!this.options.shipper) return;
     if (!record.resource && !this.options.defaultOrg()) return this.#drop('no_org', 1);
     if (this.#queue.length >= this.options.capacity) return this.#drop('queue_full', 1);

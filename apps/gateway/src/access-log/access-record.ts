@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AccessDecider, AccessDecision, AccessRecordWire } from '@rustronaut/contracts';
 import type { RequestFacts } from '../proxy/request-facts';
@@ -22,7 +21,12 @@ export interface RecordSink {
  */
 const READ_MARK = Symbol('bytes read when the last request ended');
 const WRITTEN_MARK = Symbol('bytes written when the last request ended');
-type MarkedSocket = IncomingMessage['socket'] & { [READ_MARK]?: number; [WRITTEN_MARK]?: number };
+/** The client's connection, as far as a record counts its bytes. */
+export interface CountedSocket {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+type MarkedSocket = CountedSocket & { [READ_MARK]?: number; [WRITTEN_MARK]?: number };
 
 const MAX_PATH = 2048;
 const MAX_REASON = 500;
@@ -39,6 +43,8 @@ export class AccessRecord {
   readonly #bytesIn0: number;
   readonly #bytesOut0: number;
   facts: RequestFacts | null = null;
+  /** A TCP connection or UDP flow (an L4 resource) rather than an HTTP request. */
+  l4: { protocol: 'tcp' | 'udp'; ip: string } | null = null;
   resource: RoutedResource | null = null;
   caller: Caller | null = null;
   decision: AccessDecision = 'allowed';
@@ -55,12 +61,13 @@ export class AccessRecord {
 
   constructor(
     readonly id: string,
-    readonly req: IncomingMessage,
+    private readonly socket: CountedSocket,
+    private readonly traceparent: string | string[] | undefined,
     readonly sink: RecordSink,
   ) {
-    const socket = req.socket as MarkedSocket;
-    this.#bytesIn0 = socket[READ_MARK] ?? 0;
-    this.#bytesOut0 = socket[WRITTEN_MARK] ?? 0;
+    const marked = socket as MarkedSocket;
+    this.#bytesIn0 = marked[READ_MARK] ?? 0;
+    this.#bytesOut0 = marked[WRITTEN_MARK] ?? 0;
   }
 
   /** The request may go on to its target. */
@@ -94,15 +101,23 @@ export class AccessRecord {
     this.status = status;
     // Bytes on the client's connection for this request (headers included); requests on one
     // keep-alive connection follow each other, so what came since the previous one ended is this one's.
-    const socket = this.req.socket as MarkedSocket;
+    const socket = this.socket as MarkedSocket;
     this.bytesIn = Math.max(0, socket.bytesRead - this.#bytesIn0);
     this.bytesOut = Math.max(0, socket.bytesWritten - this.#bytesOut0);
     socket[READ_MARK] = socket.bytesRead;
     socket[WRITTEN_MARK] = socket.bytesWritten;
   }
 
+  /** A connection or flow ended: its duration, and the bytes it carried each way. */
+  endConnection(bytesIn: number, bytesOut: number): void {
+    this.totalMs = performance.now() - this.#t0;
+    this.bytesIn = bytesIn;
+    this.bytesOut = bytesOut;
+  }
+
   toWire(): AccessRecordWire {
     const facts = this.facts;
+    const l4 = this.l4;
     return {
       id: this.id,
       at: new Date(this.at).toISOString(),
@@ -110,8 +125,8 @@ export class AccessRecord {
       resourceId: this.resource?.id ?? null,
       userId: this.caller?.id ?? null,
       email: this.caller?.email ?? null,
-      ip: facts?.ip ?? '',
-      method: (facts?.method ?? '').slice(0, 32),
+      ip: facts?.ip ?? l4?.ip ?? '',
+      method: l4 ? l4.protocol.toUpperCase() : (facts?.method ?? '').slice(0, 32),
       host: (facts?.host ?? '').slice(0, 255),
       path: (facts?.path ?? '').slice(0, MAX_PATH),
       status: this.status,
@@ -124,7 +139,7 @@ export class AccessRecord {
       totalMs: round(this.totalMs),
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      traceId: traceIdOf(this.req.headers.traceparent),
+      traceId: traceIdOf(this.traceparent),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@rustronaut/observability';
+import type { AccessLog } from '../../access-log/access-log';
 import type { Balancer } from '../balancer';
 import type { CountryLookup } from '../firewall/geoip';
 import type { RoutedResource } from '../route-table';
@@ -20,6 +21,11 @@ export interface L4Options {
   countries?: CountryLookup;
   /** Per-resource counters of connections, flows and bytes (the management /metrics). */
   metrics?: L4Metrics;
+  /**
+   * Where each TCP connection and UDP flow is recorded (the access log) when it ends; a refused TCP
+   * connection too. UDP datagrams refused before a flow exists are only counted in the metrics.
+   */
+  accessLog?: AccessLog;
 }
 
 /** What the TCP and UDP listeners count, per resource. */

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AccessRecord } from '../../access-log/access-record';
 import type { TargetState } from '../balancer';
 import { netAddress } from '../balancer/target-state';
 import { normaliseIp } from '../request-facts';
@@ -54,9 +55,15 @@ export class TcpListener implements L4Listener {
   #accept(client: Socket): void {
     const { resource, firewall } = this.route;
     const ip = normaliseIp(client.remoteAddress ?? '');
-    const metrics = this.context.options.metrics;
+    const { metrics, accessLog } = this.context.options;
+    const record = accessLog?.connection('tcp', resource, ip);
     if (!firewall.admits(ip)) {
       metrics?.l4Decided(resource.id, 'tcp', 'refused', 'firewall');
+      if (record && accessLog) {
+        record.refuse('firewall', `Refused by the firewall of ${resource.name}.`, null);
+        record.endConnection(0, 0);
+        accessLog.finish(record);
+      }
       this.context.logger.info(
         { resource: resource.id, ip, port: this.port },
         'TCP connection refused by the firewall',
@@ -69,16 +76,26 @@ export class TcpListener implements L4Listener {
     client.once('close', () => {
       this.#sockets.delete(client);
       metrics?.l4Closed(resource.id, 'tcp', client.bytesRead, client.bytesWritten);
+      if (record && accessLog) {
+        record.endConnection(client.bytesRead, client.bytesWritten);
+        accessLog.finish(record);
+      }
     });
     client.on('error', () => client.destroy());
-    this.#join(client, this.route, undefined);
+    this.#join(client, this.route, undefined, record);
   }
 
-  #join(client: Socket, route: L4Route, failed: TargetState | undefined): void {
+  #join(
+    client: Socket,
+    route: L4Route,
+    failed: TargetState | undefined,
+    record: AccessRecord | undefined,
+  ): void {
     const { balancer, options, logger } = this.context;
     const target = balancer.pick(route.resource, failed);
     if (!target) {
       options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+      record?.fail('target', balancer.noTargetMessage(route.resource));
       logger.warn(
         { resource: route.resource.id, port: this.port },
         `TCP connection closed: ${balancer.noTargetMessage(route.resource)}`,
@@ -98,6 +115,7 @@ export class TcpListener implements L4Listener {
       upstream.setTimeout(0);
       balancer.succeeded(target);
       options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
+      record?.admit(null);
       client.pipe(upstream);
       upstream.pipe(client);
     });
@@ -108,9 +126,13 @@ export class TcpListener implements L4Listener {
         { resource: route.resource.id, target: target.target, err: error },
         'TCP target not answering',
       );
-      if (failed === undefined) this.#join(client, route, target);
+      if (failed === undefined) this.#join(client, route, target, record);
       else {
         options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+        record?.fail(
+          'target',
+          `The target ${target.target} of ${route.resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
+        );
         client.destroy();
       }
     });

@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { AccessRecord } from '../../access-log/access-record';
 import type { TargetState } from '../balancer';
 import { normaliseIp } from '../request-facts';
 import type { L4Context, L4Listener, L4Route } from './l4-resource';
@@ -18,6 +19,7 @@ interface Flow {
   resourceId: string;
   bytesIn: number;
   bytesOut: number;
+  record: AccessRecord | undefined;
 }
 
 const MAX_PENDING = 64;
@@ -125,6 +127,10 @@ export class UdpListener implements L4Listener {
       metrics?.l4Decided(resource.id, 'udp', 'failed', 'target');
       return undefined;
     }
+    // Datagrams refused (firewall, flow limit, no target) are only counted: a record each would let
+    // one spoofed source fill the log.
+    const record = options.accessLog?.connection('udp', resource, normaliseIp(client.address));
+    record?.admit(null);
     metrics?.l4Decided(resource.id, 'udp', 'allowed', 'public');
     metrics?.l4Opened(resource.id, 'udp');
     const { host, port } = target.destination;
@@ -140,6 +146,7 @@ export class UdpListener implements L4Listener {
       resourceId: resource.id,
       bytesIn: 0,
       bytesOut: 0,
+      record,
     };
     target.inFlight++;
     this.#flows.set(key, flow);
@@ -165,7 +172,12 @@ export class UdpListener implements L4Listener {
     if (this.#flows.get(flow.key) !== flow) return;
     this.#flows.delete(flow.key);
     flow.target.inFlight--;
-    this.context.options.metrics?.l4Closed(flow.resourceId, 'udp', flow.bytesIn, flow.bytesOut);
+    const { metrics, accessLog } = this.context.options;
+    metrics?.l4Closed(flow.resourceId, 'udp', flow.bytesIn, flow.bytesOut);
+    if (flow.record && accessLog) {
+      flow.record.endConnection(flow.bytesIn, flow.bytesOut);
+      accessLog.finish(flow.record);
+    }
     try {
       flow.upstream.close();
     } catch {
