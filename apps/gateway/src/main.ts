@@ -22,6 +22,7 @@ import { LocalCa } from './proxy/tls/local-ca';
 import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import { L4Listeners } from './proxy/l4/l4-listeners';
 import { AcmeCertificates } from './proxy/tls/acme-certificates';
+import { TrustedProxies } from './proxy/trusted-proxies';
 import type { GatewayAssignment } from '@rustronaut/contracts';
 import { Reports } from './control/reports';
 import { AccessLog } from './access-log/access-log';
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     assertions,
     consoleUrl: config.consoleUrl,
     maxHeaderBytes: config.maxHeaderBytes,
+    trustedProxies: new TrustedProxies(config.trustedProxies),
     sharedBuckets: config.sharedLimits
       ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
       : undefined,

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
-import { GatewayProcess } from './support/gateway-process';
+import { GatewayProcess, through } from './support/gateway-process';
 import { h1get, h2get, h2session, handshake } from './support/tls-client';
 
 const BIG = 24 * 1024 * 1024;
@@ -82,7 +82,10 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
       })
     ).body.id as string;
 
-    gateway = await GatewayProcess.start(platform, admin, site.id);
+    // 127.0.0.2 plays a load balancer in front of the gateway; clients come from 127.0.0.1.
+    gateway = await GatewayProcess.start(platform, admin, site.id, {
+      RN_GATEWAY_TRUSTED_PROXIES: '127.0.0.2/32',
+    });
     httpsPort = gateway.httpsPort;
     await gateway.until((status) => status.sites.some((st) => st.resources.includes(docs)), 'the snapshot');
     dataDir = gateway.dataDir;
@@ -180,5 +183,22 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
     // A client that goes on anyway and asks for a served host on that connection is refused.
     const r = await h1get(httpsPort, 'evil.example.org', 'open.localhost', '/', ca, false);
     expect(r.status).toBe(421);
+  });
+
+  it('replaces X-Forwarded-For/-Proto a client forges, and honours those of a trusted proxy', async () => {
+    const forged = { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' };
+    const direct = await through(gateway.httpPort, 'open.localhost', '/', { headers: forged });
+    const seenDirect = (JSON.parse(direct.text) as { headers: Record<string, string> }).headers;
+    expect(seenDirect['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seenDirect['x-forwarded-proto']).toBe('http');
+
+    // Through the trusted proxy: the client it saw is the right-most hop it does not vouch for.
+    const proxied = await through(gateway.httpPort, 'open.localhost', '/', {
+      from: '127.0.0.2',
+      headers: { 'x-forwarded-for': '6.6.6.6, 198.51.100.7', 'x-forwarded-proto': 'https' },
+    });
+    const seenProxied = (JSON.parse(proxied.text) as { headers: Record<string, string> }).headers;
+    expect(seenProxied['x-forwarded-for']).toBe('198.51.100.7');
+    expect(seenProxied['x-forwarded-proto']).toBe('https');
   });
 });

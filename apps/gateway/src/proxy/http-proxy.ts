@@ -22,6 +22,7 @@ import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
 import { RouteTable } from './route-table';
+import { NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies';
 import type { SnapshotSource } from './snapshot-source';
 import { ACME_CHALLENGE_PREFIX } from './tls/acme-certificates';
 import type { TlsCertificates } from './tls/certificates';
@@ -46,6 +47,8 @@ export interface HttpProxyOptions {
   sharedBuckets?: SharedBuckets;
   /** The largest request head read; a larger one is answered 431 (RN_GATEWAY_MAX_HEADER_BYTES). */
   maxHeaderBytes?: number;
+  /** Proxies whose X-Forwarded-For/-Proto are believed (RN_GATEWAY_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: TrustedProxies;
 }
 
 const NOT_FOUND: Refusal = {
@@ -113,6 +116,7 @@ export class HttpProxy {
   readonly #endpoints: EdgeEndpoints;
   readonly #rateLimiter: RateLimiter;
   readonly #maxHeaderBytes: number;
+  readonly #trustedProxies: TrustedProxies;
   readonly #accessLog: AccessLog;
   #acmeAnswer: ((token: string) => string | undefined) | undefined;
 
@@ -133,6 +137,7 @@ export class HttpProxy {
     this.#firewall = new FirewallStage(countries, logger);
     this.#rateLimiter = new RateLimiter(logger, options.sharedBuckets);
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+    this.#trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
     const challenge = new BotChallenge(
       (siteId) => authenticator.secretOf(siteId),
       (token, resource) =>
@@ -253,7 +258,7 @@ export class HttpProxy {
     scheme: 'http' | 'https',
     record: AccessRecord,
   ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
-    const facts = factsOf(req, scheme);
+    const facts = factsOf(req, scheme, this.#trustedProxies);
     record.facts = facts;
     if (scheme === 'https' && facts.host !== serverNameOf(req)) return MISDIRECTED;
     const resource = this.#routes.match(facts.host, facts.path);

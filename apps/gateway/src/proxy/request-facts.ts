@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { TrustedProxies } from './trusted-proxies';
 
 /**
  * What the gateway itself knows about a request, before any rule looks at it: the client address
- * (the socket's, not a header's), the scheme it arrived on, the host it asked for and its path.
+ * (the socket's, or — behind a trusted proxy only — the right-most untrusted X-Forwarded-For hop),
+ * the scheme it arrived on (or a trusted proxy's X-Forwarded-Proto), the host and the path.
  */
 export interface RequestFacts {
   ip: string;
@@ -16,11 +18,16 @@ export interface RequestFacts {
   method: string;
 }
 
-export function factsOf(req: IncomingMessage, scheme: 'http' | 'https'): RequestFacts {
+export function factsOf(
+  req: IncomingMessage,
+  scheme: 'http' | 'https',
+  proxies?: TrustedProxies,
+): RequestFacts {
   const rawPath = rawPathOf(req.url ?? '/');
+  const peer = normaliseIp(req.socket.remoteAddress ?? '');
   return {
-    ip: normaliseIp(req.socket.remoteAddress ?? ''),
-    scheme,
+    ip: proxies ? proxies.clientIp(peer, req.headers) : peer,
+    scheme: proxies ? proxies.scheme(peer, req.headers, scheme) : scheme,
     host: hostOf(req.headers.host ?? (req.headers[':authority'] as string | undefined)),
     rawPath,
     path: canonicalPath(rawPath),

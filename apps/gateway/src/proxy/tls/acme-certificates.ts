@@ -108,7 +108,10 @@ export class AcmeCertificates {
           return this.#schedule(domain, renewalTime(stored.notBefore, stored.notAfter));
         }
       } catch (error) {
-        this.options.logger.warn({ domain, err: error }, 'the saved ACME certificate is unusable; ordering a new one');
+        this.options.logger.warn(
+          { domain, err: error },
+          'the saved ACME certificate is unusable; ordering a new one',
+        );
       }
     }
     await this.#obtain(domain);
