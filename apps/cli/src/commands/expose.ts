@@ -48,13 +48,17 @@ export async function expose(
   else local = await checkListening(requested);
   const client = ctx.client(options.console);
 
+  // From here on Ctrl-C un-exposes instead of killing the process (even during the POST).
+  let stopping = false;
+  const stopRequested = ctx.io.interrupted().then(() => {
+    stopping = true;
+  });
   const service = await client.post<ExposedService>('/services', {
     local_address: formatLocalAddress(requested),
     protocol,
     ...(options.subdomain ? { subdomain: options.subdomain } : {}),
     auth_required: Boolean(options.auth),
   });
-  const stopRequested = ctx.io.interrupted();
   const endpoint = service.tunnel?.endpoint ?? '';
   let tunnel: TunnelClient;
   try {
@@ -76,6 +80,10 @@ export async function expose(
     throw error;
   }
 
+  if (stopping) {
+    await removeQuietly(client, service); // Ctrl-C while the console was answering
+    return;
+  }
   ctx.output.event(exposureLines(service, requested.port).join('\n'), {
     event: 'exposed',
     ...publicView(service),
@@ -83,7 +91,7 @@ export async function expose(
   ctx.output.note(`  connecting to the gateway at ${endpoint}…`);
   const refusedForGood = follow(ctx, tunnel, requested);
   tunnel.start();
-  const outcome = await Promise.race([stopRequested.then(() => undefined), refusedForGood]);
+  const outcome = await Promise.race([stopRequested, refusedForGood]);
   await tunnel.stop();
   await client.delete(`/services/${service.id}`).catch((error: unknown) => {
     if (!(error instanceof ConsoleApiError) || error.status !== 404) throw error; // removed meanwhile
@@ -114,13 +122,20 @@ function follow(
     );
     connectedBefore = true;
   });
-  tunnel.on('disconnected', ({ reason, retryInMs }: { reason: string; retryInMs: number }) =>
+  let caHinted = false;
+  tunnel.on('disconnected', ({ reason, retryInMs }: { reason: string; retryInMs: number }) => {
     out.event(`✗ Tunnel disconnected (${reason}), reconnecting in ${duration(retryInMs)}`, {
       event: 'disconnected',
       reason,
       retry_in_ms: retryInMs,
-    }),
-  );
+    });
+    if (!caHinted && /certificate|self.signed/i.test(reason)) {
+      caHinted = true;
+      out.note(
+        "  → the gateway's certificate is not trusted: give its development CA with --ca FILE (or RN_CA_FILE)",
+      );
+    }
+  });
   tunnel.on('request', (r: RequestReport) =>
     out.event(`${r.method} ${r.path} ${r.status} ${Math.round(r.ms)}ms`, {
       event: 'request',
