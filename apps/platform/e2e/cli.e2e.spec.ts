@@ -1,37 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
-
-/** The command as a person installs it: the bin script, which runs the build output. */
-const RUSTRONAUT = join(__dirname, '../../cli/bin/rustronaut.js');
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
+import { personEnv, rustronaut as run } from './support/rustronaut';
 
 describe('the rustronaut CLI against a console (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let home: string;
 
-  /** Runs `rustronaut …` to completion, as a script would. */
-  const rustronaut = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [RUSTRONAUT, ...args], {
-        env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  const rustronaut = (args: string[], env: Record<string, string> = {}) => run(args, personEnv(home, env));
   const credentialsFile = () => join(home, 'config', 'rustronaut', 'credentials.json');
 
   beforeAll(async () => {
