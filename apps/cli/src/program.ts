@@ -1,15 +1,21 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliConfig } from '@rustronaut/config';
-import { discover } from './commands/discover';
-import { expose, type ExposeOptions } from './commands/expose';
-import { login, logout, type LoginOptions } from './commands/login';
-import { services, unexpose } from './commands/services';
-import { status } from './commands/status';
+import type { ExposeOptions } from './commands/expose';
+import type { LoginOptions } from './commands/login';
 import { CommandContext, type CliIo } from './context';
 import { CliError, CliErrorCode } from './errors';
 import { Output } from './output';
 
 export const VERSION = '0.1.0';
+
+// Each command's module is loaded when it runs: `discover` does not pay for the tunnel's HTTP/2.
+const commands = {
+  login: () => import('./commands/login'),
+  status: () => import('./commands/status'),
+  services: () => import('./commands/services'),
+  discover: () => import('./commands/discover'),
+  expose: () => import('./commands/expose'),
+};
 
 /**
  * Runs one `rustronaut …` command line and answers its exit code: 0 done, 1 failed, 2 bad usage.
@@ -61,17 +67,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--console <url>', "the console's address, e.g. https://console.example.com")
     .option('--email <email>', 'log in with email and password (asked, or RN_PASSWORD)')
     .option('--api-key <key>', 'log in with an API key (rnk_…)')
-    .action(run((ctx, options: LoginOptions) => login(ctx, options)));
-  command('logout', 'forget the stored credentials').action(run((ctx) => logout(ctx)));
-  command('status', 'who you are, whether the console answers, how many services are exposed').action(
-    run((ctx) => status(ctx)),
+    .action(run(async (ctx, options: LoginOptions) => (await commands.login()).login(ctx, options)));
+  command('logout', 'forget the stored credentials').action(
+    run(async (ctx) => (await commands.login()).logout(ctx)),
   );
-  command('services', 'list the exposed services').action(run((ctx) => services(ctx)));
+  command('status', 'who you are, whether the console answers, how many services are exposed').action(
+    run(async (ctx) => (await commands.status()).status(ctx)),
+  );
+  command('services', 'list the exposed services').action(
+    run(async (ctx) => (await commands.services()).services(ctx)),
+  );
   command('unexpose', 'stop exposing a service (its public address stops working)')
     .argument('<id>', 'the service id (see `rustronaut services`)')
-    .action(run((ctx, id: string) => unexpose(ctx, id)));
+    .action(run(async (ctx, id: string) => (await commands.services()).unexpose(ctx, id)));
   command('discover', 'list the services listening on this machine, with their processes').action(
-    run((ctx) => discover(ctx)),
+    run(async (ctx) => (await commands.discover()).discover(ctx)),
   );
   command('expose', 'expose a local service through the gateway until Ctrl-C')
     .argument('<local-address>', 'where the service listens: localhost:3000, 127.0.0.1:22, or a port')
@@ -81,8 +91,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--console <url>', 'the console to use (default: the one you logged in to)')
     .option('--ca <file>', "a PEM file of CAs to trust for the gateway's tunnel endpoint (or RN_CA_FILE)")
     .action(
-      run((ctx, address: string, protocol: string, options: ExposeOptions) =>
-        expose(ctx, address, protocol, options),
+      run(async (ctx, address: string, protocol: string, options: ExposeOptions) =>
+        (await commands.expose()).expose(ctx, address, protocol, options),
       ),
     );
 
