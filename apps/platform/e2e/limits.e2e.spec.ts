@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
@@ -178,6 +179,34 @@ describe('the gateway limits (e2e, started processes)', () => {
     expect(status).toBe(413);
     await new Promise((r) => setTimeout(r, 200));
     expect(seen.some((s) => s.endsWith('complete'))).toBe(false);
+  });
+
+  it('answers an over-size upload that asks to continue with 413 before the body, and lets a small one continue', async () => {
+    /** A raw HTTP/1.1 exchange: headers with `Expect: 100-continue`, the body only after a 100. */
+    const upload = (length: number) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = netConnect(first.httpPort, '127.0.0.1');
+        let text = '';
+        let sent = false;
+        socket.on('data', (c: Buffer) => {
+          text += c.toString();
+          if (!sent && text.startsWith('HTTP/1.1 100') && text.endsWith('\r\n\r\n')) {
+            sent = true;
+            socket.write(Buffer.alloc(length, 4)); // the server closes after its answer (Connection: close)
+          }
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(
+          `POST /upload HTTP/1.1\r\nHost: small.localhost\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+        );
+      });
+    seen.length = 0;
+    const refused = await upload(5000);
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+    const accepted = await upload(500);
+    expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(seen).toEqual(['POST /upload 500 complete']);
   });
 
   it('answers 431 to a request head over the header limit', async () => {

@@ -51,6 +51,9 @@ export interface HttpProxyOptions {
   trustedProxies?: TrustedProxies;
 }
 
+/** Responses to HTTP/1.1 requests whose client waits for `100 Continue` before sending its body. */
+const awaitingContinue = new WeakSet<ServerResponse>();
+
 const NOT_FOUND: Refusal = {
   status: 404,
   message: 'No resource is published at this address on this gateway.',
@@ -172,6 +175,12 @@ export class HttpProxy {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, socket, head, 'http'),
     );
+    // `Expect: 100-continue`: the client waits for a go-ahead before its body, so a request that is
+    // refused (a body over the limit, a firewall rule, …) is answered before any of the body is sent.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      awaitingContinue.add(res);
+      this.#handle(req, res, 'http');
+    });
     server.keepAliveTimeout = timeouts.idleMs;
     server.headersTimeout = timeouts.headersMs;
     server.requestTimeout = 0; // long uploads and downloads stream; idle sockets are timed out instead
@@ -292,6 +301,7 @@ export class HttpProxy {
 
   #forward(admission: Admission, res: ServerResponse): void {
     admission.record.admit(admission.caller);
+    if (admission.req.headers.expect !== undefined && awaitingContinue.has(res)) res.writeContinue();
     this.#upstream.forward(admission, res);
   }
 

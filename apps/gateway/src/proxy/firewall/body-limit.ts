@@ -31,14 +31,15 @@ export const bodyLimitStage: AdmissionStage = (admission) => {
 };
 
 /**
- * The request head's size limit over HTTPS. Plain HTTP has it from Node's parser (maxHeaderSize →
- * 431 before any stage runs); the TLS listener (HTTP/2 with HTTP/1.1 fallback) does not enforce one,
- * so the head is measured here as HTTP/1.1 would send it: request line and `name: value` lines.
+ * The request head's size limit over HTTP/2. HTTP/1.1 (plain or TLS) has it from Node's parser
+ * (maxHeaderSize → 431 before any stage runs); an HTTP/2 server only advertises
+ * SETTINGS_MAX_HEADER_LIST_SIZE without enforcing it, so the head is measured here as HTTP/1.1
+ * would send it: request line and `name: value` lines.
  */
 export function headSizeStage(maxHeaderBytes: number): AdmissionStage {
   return (admission) => {
-    if (admission.facts.scheme !== 'https') return undefined;
     const { req } = admission;
+    if (req.httpVersionMajor !== 2) return undefined;
     const raw = req.rawHeaders;
     let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
     for (let i = 0; i < raw.length; i++) size += (raw[i] ?? '').length + 2;
@@ -46,7 +47,6 @@ export function headSizeStage(maxHeaderBytes: number): AdmissionStage {
     return {
       status: 431,
       message: `The request's headers are larger than this gateway accepts (${maxHeaderBytes} bytes).`,
-      ...(req.httpVersionMajor === 2 ? {} : { headers: { connection: 'close' } }),
       by: 'size_limit',
     };
   };
