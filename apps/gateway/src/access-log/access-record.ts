@@ -56,6 +56,8 @@ export class AccessRecord {
   status = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** A page of the gateway's own (`/.rustronaut/…`), not the resource's. */
+  gatewayPage = false;
   /** Set once the record went to its sink (a response and its socket can both report the end). */
   finished = false;
 
@@ -75,7 +77,12 @@ export class AccessRecord {
     this.admissionMs = performance.now() - this.#t0;
     this.caller = caller;
     this.decision = 'allowed';
-    this.decidedBy = this.rule ? 'policy' : 'public';
+    // No policy rule on a protected resource: the caller's own grant (PIN, password, share link).
+    this.decidedBy = this.rule
+      ? 'policy'
+      : !this.l4 && this.resource?.authRequired
+        ? 'authentication'
+        : 'public';
   }
 
   /** The request was answered by the gateway instead of the target. */

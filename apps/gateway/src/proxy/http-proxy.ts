@@ -276,7 +276,10 @@ export class HttpProxy {
     this.#accessLog.metrics.started(resource.id);
     const admission: Admission = { req, facts, resource, caller: null, country: undefined, record };
     // The gateway's own pages (sign-in callback, JWKS, …) on every resource host: never proxied.
-    if (facts.path.startsWith(EDGE_PREFIX)) return { admission, outcome: this.#endpoints.handle(admission) };
+    if (facts.path.startsWith(EDGE_PREFIX)) {
+      record.gatewayPage = true;
+      return { admission, outcome: this.#endpoints.handle(admission) };
+    }
     return { admission, outcome: runStages(this.#stages, admission) };
   }
 
@@ -307,6 +310,8 @@ export class HttpProxy {
 
   #refuse(res: ServerResponse, record: AccessRecord, refusal: Refusal, caller: Admission['caller']): void {
     record.refuse(refusal.by ?? deciderOf(refusal.status), refusal.message, caller);
+    // The gateway's own pages (JWKS, a completed sign-in hand-off) answer; they refuse nothing.
+    if (record.gatewayPage && refusal.status < 400) record.decision = 'allowed';
     sendRefusal(res, refusal);
   }
 
