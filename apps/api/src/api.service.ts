@@ -35,6 +35,7 @@ import { GatewaysController } from './routes/gateways.controller';
 import { AUDIT, DISTRIBUTOR, IDENTITY, POLICY, PUBLIC_URL, REGISTRY } from './routes/tokens';
 import { UsersController } from './routes/users.controller';
 import { SignInController } from './routes/sign-in.controller';
+import { ResourceAccessController } from './routes/resource-access.controller';
 import { ResourceSignIn } from './sign-in/resource-sign-in';
 
 interface ApiParts {
@@ -70,6 +71,7 @@ class ApiModule {
         GatewaysController,
         MetaController,
         SignInController,
+        ResourceAccessController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },

@@ -132,4 +132,40 @@ describe('SiteConfigFold', () => {
     // Once the session would have expired anyway, nothing of it can be live: it is dropped.
     expect(sut.snapshot('st_a', new Date('2026-12-02T00:00:00.000Z'))?.revokedSessions).toEqual([]);
   });
+
+  it("carries a resource's PIN hash and live share links (only their SHA-256), not revoked or expired ones", () => {
+    const sut = new SiteConfigFold();
+    sut.apply(
+      ev('SiteCreated', 'st_a', { name: 'A', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' }),
+      1,
+    );
+    sut.apply(
+      ev('ResourceCreated', 'res_1', {
+        siteId: 'st_a',
+        name: 'kiosk',
+        protocol: 'http',
+        domains: ['kiosk.example.com'],
+        authMethods: ['pin', 'share_link'],
+      }),
+      2,
+    );
+    expect(sut.snapshot('st_a', new Date('2026-11-25T00:00:00.000Z'))?.resources[0]?.access).toBeUndefined();
+    expect(sut.apply(ev('ResourceAccessSecretSet', 'res_1', { method: 'pin', hash: 'scrypt$h' }), 3)).toEqual(
+      ['st_a'],
+    );
+    const link = (linkId: string, expiresAt: string) =>
+      ev('ResourceShareLinkCreated', 'res_1', { linkId, tokenSha256: `sha-${linkId}`, expiresAt });
+    sut.apply(link('lnk_live', '2026-12-01T00:00:00.000Z'), 4);
+    sut.apply(link('lnk_gone', '2026-12-01T00:00:00.000Z'), 5);
+    sut.apply(link('lnk_old', '2026-11-24T12:00:00.000Z'), 6);
+    sut.apply(ev('ResourceShareLinkRevoked', 'res_1', { linkId: 'lnk_gone' }), 7);
+    expect(sut.snapshot('st_a', new Date('2026-11-25T00:00:00.000Z'))?.resources[0]?.access).toEqual({
+      pinHash: 'scrypt$h',
+      shareLinks: [{ id: 'lnk_live', tokenSha256: 'sha-lnk_live', expiresAt: '2026-12-01T00:00:00.000Z' }],
+    });
+    sut.apply(ev('ResourceAccessSecretSet', 'res_1', { method: 'pin', hash: null }), 8);
+    expect(
+      sut.snapshot('st_a', new Date('2026-11-25T00:00:00.000Z'))?.resources[0]?.access?.pinHash,
+    ).toBeUndefined();
+  });
 });

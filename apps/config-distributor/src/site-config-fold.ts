@@ -1,6 +1,7 @@
 import type {
   PlatformEvent,
   PolicyData,
+  ResourceAccess,
   ResourceData,
   SiteData,
   SiteSnapshot,
@@ -17,6 +18,9 @@ interface ResourceEntry {
   data: ResourceData;
   targets: Map<string, TargetData>;
   deleted: boolean;
+  pinHash?: string | undefined;
+  passwordHash?: string | undefined;
+  shareLinks: Map<string, { tokenSha256: string; expiresAt: string; revoked: boolean }>;
 }
 
 /** How many of the newest token-signing keys a snapshot carries (older ones have expired tokens). */
@@ -63,6 +67,7 @@ export class SiteConfigFold {
         ...r.data,
         id,
         targets: [...r.targets].map(([targetId, t]) => ({ ...t, id: targetId })),
+        ...accessOf(r, issuedAt),
       }));
     const resourceIds = new Set(resources.map((r) => r.id));
     const policies = [...this.#policies]
@@ -113,6 +118,9 @@ export class SiteConfigFold {
         return [event.data.siteId];
       case 'ResourceUpdated':
       case 'ResourceDeleted':
+      case 'ResourceAccessSecretSet':
+      case 'ResourceShareLinkCreated':
+      case 'ResourceShareLinkRevoked':
       case 'ResourceTargetAdded':
       case 'ResourceTargetUpdated':
       case 'ResourceTargetRemoved': {
@@ -153,7 +161,13 @@ export class SiteConfigFold {
         return;
       }
       case 'ResourceCreated':
-        this.#resources.set(id, { orgId: event.orgId, data: event.data, targets: new Map(), deleted: false });
+        this.#resources.set(id, {
+          orgId: event.orgId,
+          data: event.data,
+          targets: new Map(),
+          deleted: false,
+          shareLinks: new Map(),
+        });
         return;
       case 'ResourceUpdated': {
         const resource = this.#resources.get(id);
@@ -177,6 +191,24 @@ export class SiteConfigFold {
       case 'ResourceTargetRemoved':
         this.#resources.get(id)?.targets.delete(event.data.targetId);
         return;
+      case 'ResourceAccessSecretSet': {
+        const resource = this.#resources.get(id);
+        if (resource)
+          resource[event.data.method === 'pin' ? 'pinHash' : 'passwordHash'] = event.data.hash ?? undefined;
+        return;
+      }
+      case 'ResourceShareLinkCreated':
+        this.#resources.get(id)?.shareLinks.set(event.data.linkId, {
+          tokenSha256: event.data.tokenSha256,
+          expiresAt: event.data.expiresAt,
+          revoked: false,
+        });
+        return;
+      case 'ResourceShareLinkRevoked': {
+        const link = this.#resources.get(id)?.shareLinks.get(event.data.linkId);
+        if (link) link.revoked = true;
+        return;
+      }
       case 'PolicyCreated':
         this.#policies.set(id, { orgId: event.orgId, data: event.data, deleted: false });
         return;
@@ -229,6 +261,21 @@ export class SiteConfigFold {
         return;
     }
   }
+}
+
+/** What a gateway needs to admit people without an account: hashes, and the live share links. */
+function accessOf(resource: ResourceEntry, at: Date): { access?: ResourceAccess } {
+  const shareLinks = [...resource.shareLinks]
+    .filter(([, l]) => !l.revoked && Date.parse(l.expiresAt) > at.getTime())
+    .map(([id, l]) => ({ id, tokenSha256: l.tokenSha256, expiresAt: l.expiresAt }));
+  if (!resource.pinHash && !resource.passwordHash && shareLinks.length === 0) return {};
+  return {
+    access: {
+      ...(resource.pinHash ? { pinHash: resource.pinHash } : {}),
+      ...(resource.passwordHash ? { passwordHash: resource.passwordHash } : {}),
+      shareLinks,
+    },
+  };
 }
 
 function defined<T extends object>(value: T): Partial<T> {

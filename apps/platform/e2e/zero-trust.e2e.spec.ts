@@ -55,13 +55,20 @@ function through(
   port: number,
   host: string,
   path: string,
-  options: { token?: string; headers?: Record<string, string>; method?: string } = {},
+  options: {
+    token?: string;
+    headers?: Record<string, string>;
+    method?: string;
+    body?: string;
+    localAddress?: string;
+  } = {},
 ) {
   return new Promise<Answer>((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         path,
         method: options.method ?? 'GET',
         headers: {
@@ -77,7 +84,7 @@ function through(
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -165,6 +172,16 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
         targets: [{ address: `127.0.0.1:${upstreamPort}`, protocol: 'http' }],
       })
     ).body.id;
+    ids['kiosk'] = (
+      await api('POST', '/resources', {
+        site_id: site.id,
+        name: 'kiosk',
+        protocol: 'http',
+        domains: ['kiosk.localhost'],
+        auth_methods: ['pin', 'share_link'],
+        targets: [{ address: `127.0.0.1:${upstreamPort}`, protocol: 'http' }],
+      })
+    ).body.id;
     ids['alice'] = (
       await api('POST', '/users', { email: 'alice@zt.example', name: 'Alice', password: 'long-enough-pw' })
     ).body.id;
@@ -212,7 +229,7 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
         headers: { authorization: `Bearer ${admin}` },
       }).catch(() => undefined);
       const status = r?.ok ? ((await r.json()) as { sites: { resources: string[] }[] }) : undefined;
-      if (status?.sites[0]?.resources.includes(ids['app']!)) break;
+      if (status?.sites[0]?.resources.includes(ids['kiosk']!)) break;
       if (Date.now() > deadline) throw new Error('the gateway did not get its snapshot');
       await new Promise((r2) => setTimeout(r2, 100));
     }
@@ -431,6 +448,111 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
       evilUrl.searchParams.set('return', '//evil.example/');
       const redirected = await through(httpPort, 'app.localhost', `${evilUrl.pathname}${evilUrl.search}`);
       expect(redirected.headers['location']).toBe('/');
+    });
+  });
+
+  describe('a PIN and share links (people without an account)', () => {
+    const kiosk = () => `http://kiosk.localhost:${httpPort}`;
+    /** The gateway's answer for a session cookie, once its snapshot has caught up. */
+    const withCookie = (cookie: string) =>
+      through(httpPort, 'kiosk.localhost', '/', { headers: { cookie, accept: 'application/json' } });
+
+    it('keeps the PIN hashed, shows only that it is set, and refuses a PIN that is not 4–12 digits', async () => {
+      const bad = await api('PUT', `/resources/${ids['kiosk']}/pin`, { pin: '12ab' });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/4 to 12 digits/);
+      const noMethod = await api('PUT', `/resources/${ids['app']}/pin`, { pin: '4829' });
+      expect(noMethod.status).toBe(400);
+      expect(noMethod.body.error.message).toMatch(/add "pin" to its auth_methods/);
+      const set = await api('PUT', `/resources/${ids['kiosk']}/pin`, { pin: '482913' });
+      expect(set.status).toBe(200);
+      expect(set.body.access).toEqual({ pin: true, password: false });
+      expect(JSON.stringify(set.body)).not.toMatch(/482913|scrypt/);
+      const audit = await api('GET', '/audit?type=ResourceAccessSecretSet');
+      expect(audit.status).toBe(200);
+      expect(audit.body.items.length).toBeGreaterThan(0); // the change is audited, with the hash redacted
+      expect(JSON.stringify(audit.body)).not.toMatch(/482913|scrypt\$/);
+    });
+
+    it('asks a browser for the PIN on the gateway, refuses a wrong one, and lets the right one in', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await eventually(async () => {
+        await page.goto(`${kiosk()}/board?x=1`);
+        return page.url().startsWith(`${kiosk()}/.rustronaut/auth/unlock`);
+      });
+      await page.fill('#secret', '000000');
+      await page.click('#submit');
+      await page.locator('#error', { hasText: 'not right' }).waitFor();
+      await page.fill('#secret', '482913');
+      await page.click('#submit');
+      await page.waitForURL(`${kiosk()}/board?x=1`);
+      const seen = JSON.parse((await page.locator('body').textContent()) ?? '{}') as {
+        headers: Record<string, string>;
+      };
+      expect(seen.headers['x-rustronaut-user']).toBeUndefined(); // no account, no identity
+      expect(seen.headers['cookie']).toBeUndefined();
+      const [cookie] = await context.cookies(kiosk());
+      expect(cookie).toMatchObject({ name: `rn_sess_${ids['kiosk']}`, httpOnly: true, sameSite: 'Lax' });
+      const session = `${cookie!.name}=${cookie!.value}`;
+      expect((await withCookie(session)).status).toBe(200);
+      // A new PIN ends the sessions the old one opened.
+      expect((await api('PUT', `/resources/${ids['kiosk']}/pin`, { pin: '555123' })).status).toBe(200);
+      await eventually(async () => (await withCookie(session)).status === 401);
+      await context.close();
+    });
+
+    it('rate-limits wrong PIN attempts per client address', async () => {
+      const attempt = (localAddress: string, secret: string) =>
+        through(httpPort, 'kiosk.localhost', '/.rustronaut/auth/unlock', {
+          method: 'POST',
+          localAddress,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ secret, return: '/' }).toString(),
+        });
+      for (let i = 0; i < 5; i++) expect((await attempt('127.0.0.3', '111111')).status).toBe(401);
+      const limited = await attempt('127.0.0.3', '555123');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Another address is not affected, and the right PIN opens it.
+      const other = await attempt('127.0.0.4', '555123');
+      expect(other.status).toBe(303);
+      expect(other.headers['location']).toBe('/');
+    });
+
+    it('opens the resource with a share link, until the link is revoked or expires', async () => {
+      const created = await api('POST', `/resources/${ids['kiosk']}/share-links`, { expires_in_s: 3600 });
+      expect(created.status).toBe(201);
+      expect(created.body.url).toMatch(/^https:\/\/kiosk\.localhost\/\.rustronaut\/share\/[\w-]{43}$/);
+      const token = (created.body.path as string).split('/').pop()!;
+      const listed = await api('GET', `/resources/${ids['kiosk']}/share-links`);
+      expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id, revoked_at: null })]);
+      expect(JSON.stringify(listed.body)).not.toContain(token);
+
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await eventually(async () => {
+        await page.goto(`${kiosk()}${created.body.path as string}`);
+        return page.url() === `${kiosk()}/`;
+      });
+      const [cookie] = await context.cookies(kiosk());
+      const session = `${cookie!.name}=${cookie!.value}`;
+      expect((await withCookie(session)).status).toBe(200);
+      await context.close();
+
+      expect((await through(httpPort, 'kiosk.localhost', '/.rustronaut/share/not-a-real-token')).status).toBe(
+        403,
+      );
+      const revoked = await api('DELETE', `/resources/${ids['kiosk']}/share-links/${created.body.id}`);
+      expect(revoked.body.revoked_at).not.toBeNull();
+      await eventually(async () => (await withCookie(session)).status === 401);
+      const again = await through(httpPort, 'kiosk.localhost', created.body.path as string);
+      expect(again.status).toBe(403);
+      expect(again.text).toMatch(/expired, was revoked/);
+
+      const brief = await api('POST', `/resources/${ids['kiosk']}/share-links`, { expires_in_s: 2 });
+      await new Promise((r) => setTimeout(r, 2_100));
+      expect((await through(httpPort, 'kiosk.localhost', brief.body.path as string)).status).toBe(403);
     });
   });
 });

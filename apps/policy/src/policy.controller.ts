@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { PolicyRequests, type PolicyCommand, type PolicyPattern } from '@rustronaut/contracts';
 import { parseRequest } from '@rustronaut/messaging';
 import { PolicyUseCases } from './use-cases/policies.use-cases';
+import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
 
@@ -15,6 +16,7 @@ export class PolicyController {
   constructor(
     @Inject(SiteUseCases) private readonly sites: SiteUseCases,
     @Inject(ResourceUseCases) private readonly resources: ResourceUseCases,
+    @Inject(ResourceAccessUseCases) private readonly access: ResourceAccessUseCases,
     @Inject(PolicyUseCases) private readonly policies: PolicyUseCases,
   ) {}
 
@@ -70,6 +72,30 @@ export class PolicyController {
   resourceByHost(@Payload() p: unknown) {
     const { principal, host } = parse('policy.resources.byHost', p);
     return this.resources.byHost(principal, host);
+  }
+
+  @MessagePattern('policy.resources.setAccessSecret')
+  setAccessSecret(@Payload() p: unknown) {
+    const { principal, ...rest } = parse('policy.resources.setAccessSecret', p);
+    return this.access.setAccessSecret(principal, rest);
+  }
+
+  @MessagePattern('policy.shareLinks.create')
+  createShareLink(@Payload() p: unknown) {
+    const { principal, ...rest } = parse('policy.shareLinks.create', p);
+    return this.access.createShareLink(principal, rest);
+  }
+
+  @MessagePattern('policy.shareLinks.list')
+  listShareLinks(@Payload() p: unknown) {
+    const { principal, resourceId } = parse('policy.shareLinks.list', p);
+    return this.access.list(principal, resourceId);
+  }
+
+  @MessagePattern('policy.shareLinks.revoke')
+  revokeShareLink(@Payload() p: unknown) {
+    const { principal, ...rest } = parse('policy.shareLinks.revoke', p);
+    return this.access.revoke(principal, rest);
   }
 
   @MessagePattern('policy.resources.update')

@@ -18,18 +18,24 @@ import { policyProjection } from './read-model/policy.projection';
 import { PolicyQueries } from './read-model/policy.queries';
 import { PolicyUseCases } from './use-cases/policies.use-cases';
 import type { PolicyDeps } from './use-cases/policy-deps';
+import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
 
 @Module({})
 class PolicyModule {
   static register(deps: PolicyDeps): DynamicModule {
+    const resources = new ResourceUseCases(deps);
     return {
       module: PolicyModule,
       controllers: [PolicyController],
       providers: [
         { provide: SiteUseCases, useValue: new SiteUseCases(deps) },
-        { provide: ResourceUseCases, useValue: new ResourceUseCases(deps) },
+        { provide: ResourceUseCases, useValue: resources },
+        {
+          provide: ResourceAccessUseCases,
+          useValue: new ResourceAccessUseCases(deps, (principal, id) => resources.get(principal, id)),
+        },
         { provide: PolicyUseCases, useValue: new PolicyUseCases(deps) },
       ],
     };

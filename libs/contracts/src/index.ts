@@ -32,5 +32,6 @@ export * from './net';
 export * from './patterns';
 export { newId, type IdPrefix } from './ids';
 export * from './config/site-snapshot';
+export { accessSecretMatches, hashAccessSecret, shareTokenSha256 } from './access-secrets';
 export { hashSecret, issueSecret, parseSecret, secretMatches, type SecretPrefix } from './secrets';
 export { EmailSchema, IdSchema, NameSchema, PasswordSchema } from './fields';

@@ -17,6 +17,15 @@ export const LoginBody = z.strictObject({
     .regex(/^\d{6}$/, 'must be 6 digits')
     .optional(),
 });
+export const PinBody = z.strictObject({ pin: z.string().regex(/^\d{4,12}$/, 'must be 4 to 12 digits') });
+export const PasswordBody = z.strictObject({ password: z.string().min(8).max(200) });
+export const ShareLinkBody = z.strictObject({
+  expires_in_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24 * 3600),
+});
 export const ResourceHandoffBody = z.strictObject({ return_url: z.string().min(1).max(2000) });
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(500) });
 export const CreateUserBody = z.strictObject({

@@ -276,6 +276,52 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tag: 'resources',
   },
   {
+    method: 'put',
+    path: '/api/v1/resources/{id}/pin',
+    summary: "Set the resource's PIN (4–12 digits; stored as a scrypt hash; needs 'pin' in auth_methods)",
+    tag: 'resources',
+    body: B.PinBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/resources/{id}/pin',
+    summary: "Remove the resource's PIN",
+    tag: 'resources',
+  },
+  {
+    method: 'put',
+    path: '/api/v1/resources/{id}/password',
+    summary:
+      "Set the resource's password (8–200 characters; stored as a scrypt hash; needs 'password' in auth_methods)",
+    tag: 'resources',
+    body: B.PasswordBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/resources/{id}/password',
+    summary: "Remove the resource's password",
+    tag: 'resources',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/resources/{id}/share-links',
+    summary: 'Create a share link (its url is shown once; only its SHA-256 is kept)',
+    tag: 'resources',
+    body: B.ShareLinkBody,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/resources/{id}/share-links',
+    summary: 'List share links',
+    tag: 'resources',
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/resources/{id}/share-links/{linkId}',
+    summary: 'Revoke a share link (gateways refuse it, and the sessions it opened, within seconds)',
+    tag: 'resources',
+  },
+  {
     method: 'post',
     path: '/api/v1/policies',
     summary: 'Create a policy (deny wins over allow)',

@@ -42,7 +42,7 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
   headers['x-forwarded-host'] = authority;
-  if (caller) {
+  if (caller && caller.id) {
     headers['x-rustronaut-user'] = caller.id;
     headers['x-rustronaut-email'] = caller.email;
     headers['x-rustronaut-groups'] = caller.groups.join(',');

@@ -12,6 +12,15 @@ export interface ResourceState extends ResourceData {
   orgId: string;
   deleted: boolean;
   targets: Map<string, TargetData>;
+  /** Which of its PIN / password are set. */
+  secrets: { pin: boolean; password: boolean };
+  shareLinks: Map<string, ShareLinkState>;
+}
+
+export interface ShareLinkState {
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 export interface PolicyState {
@@ -68,7 +77,14 @@ export const evolveSite: Evolve<SiteState> = (state, event) => {
 export const evolveResource: Evolve<ResourceState> = (state, event) => {
   switch (event.type) {
     case 'ResourceCreated':
-      return { ...event.data, orgId: event.orgId, deleted: false, targets: new Map() };
+      return {
+        ...event.data,
+        orgId: event.orgId,
+        deleted: false,
+        targets: new Map(),
+        secrets: { pin: false, password: false },
+        shareLinks: new Map(),
+      };
     case 'ResourceUpdated':
       return state && { ...state, ...definedOnly(event.data) };
     case 'ResourceDeleted':
@@ -92,6 +108,32 @@ export const evolveResource: Evolve<ResourceState> = (state, event) => {
       const targets = new Map(state.targets);
       targets.delete(event.data.targetId);
       return { ...state, targets };
+    }
+    case 'ResourceAccessSecretSet':
+      return (
+        state && { ...state, secrets: { ...state.secrets, [event.data.method]: event.data.hash !== null } }
+      );
+    case 'ResourceShareLinkCreated':
+      return (
+        state && {
+          ...state,
+          shareLinks: new Map(state.shareLinks).set(event.data.linkId, {
+            createdAt: event.occurredAt,
+            expiresAt: event.data.expiresAt,
+            revokedAt: null,
+          }),
+        }
+      );
+    case 'ResourceShareLinkRevoked': {
+      const link = state?.shareLinks.get(event.data.linkId);
+      if (!state || !link) return state;
+      return {
+        ...state,
+        shareLinks: new Map(state.shareLinks).set(event.data.linkId, {
+          ...link,
+          revokedAt: event.occurredAt,
+        }),
+      };
     }
     default:
       return state;

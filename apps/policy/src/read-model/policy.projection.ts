@@ -99,6 +99,19 @@ export function policyProjection(schema: string): Projection<PlatformEvent> {
             at,
             sequence,
           ]));
+        case 'ResourceAccessSecretSet':
+          // Only whether it is set: the hash stays in the events (and the snapshot for gateways).
+          return void (await q(
+            `UPDATE ${t('resources')} SET data = jsonb_set(data, '{access}', coalesce(data->'access', '{"pin": false, "password": false}'::jsonb) || jsonb_build_object($2::text, $3::boolean)), updated_at = $4, version = $5 WHERE id = $1`,
+            [id, event.data.method, event.data.hash !== null, at, sequence],
+          ));
+        case 'ResourceShareLinkCreated':
+        case 'ResourceShareLinkRevoked':
+          return void (await q(`UPDATE ${t('resources')} SET updated_at = $2, version = $3 WHERE id = $1`, [
+            id,
+            at,
+            sequence,
+          ]));
         case 'PolicyCreated':
           return void (await q(
             `INSERT INTO ${t('policies')} (id, org_id, data, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, $5)`,

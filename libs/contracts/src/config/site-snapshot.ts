@@ -13,7 +13,12 @@ export interface SiteSnapshot {
   revision: number;
   issuedAt: string;
   site: SiteData;
-  resources: (ResourceData & { id: string; targets: (TargetData & { id: string })[] })[];
+  resources: (ResourceData & {
+    id: string;
+    targets: (TargetData & { id: string })[];
+    /** The resource's own ways in without an account, when it has any. */
+    access?: ResourceAccess;
+  })[];
   policies: (PolicyData & { id: string })[];
   /** group id → user ids, for the groups the policies name. */
   groups: Record<string, string[]>;
@@ -30,6 +35,13 @@ export interface SiteSnapshot {
    * hold a live token or resource cookie: a gateway refuses them (pushed with the snapshot).
    */
   revokedSessions?: string[];
+}
+
+/** A resource's PIN / password (scrypt hashes) and live share links (SHA-256 of their tokens). */
+export interface ResourceAccess {
+  pinHash?: string;
+  passwordHash?: string;
+  shareLinks: { id: string; tokenSha256: string; expiresAt: string }[];
 }
 
 /** What travels on NATS and sits on the gateway's disk: the exact signed bytes and their signature. */

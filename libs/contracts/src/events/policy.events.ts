@@ -277,6 +277,30 @@ export const ResourceTargetRemoved = defineEvent({
   schema: z.strictObject({ targetId: Id }),
 });
 
+// A resource's own ways in without an account: a PIN or password (stored as a scrypt hash), and
+// share links (only the SHA-256 of the link's token is kept).
+export const AccessSecretMethodSchema = z.enum(['pin', 'password']);
+export const ResourceAccessSecretSet = defineEvent({
+  type: 'ResourceAccessSecretSet',
+  aggregate: 'resource',
+  schema: z.strictObject({ method: AccessSecretMethodSchema, hash: z.string().min(1).max(500).nullable() }),
+  sensitive: ['hash'],
+});
+export const ResourceShareLinkCreated = defineEvent({
+  type: 'ResourceShareLinkCreated',
+  aggregate: 'resource',
+  schema: z.strictObject({
+    linkId: Id,
+    tokenSha256: z.string().min(1).max(100),
+    expiresAt: z.iso.datetime(),
+  }),
+});
+export const ResourceShareLinkRevoked = defineEvent({
+  type: 'ResourceShareLinkRevoked',
+  aggregate: 'resource',
+  schema: z.strictObject({ linkId: Id }),
+});
+
 // Policy
 export const PolicyCreated = defineEvent({
   type: 'PolicyCreated',
@@ -310,6 +334,9 @@ export const policyEvents = [
   ResourceTargetAdded,
   ResourceTargetUpdated,
   ResourceTargetRemoved,
+  ResourceAccessSecretSet,
+  ResourceShareLinkCreated,
+  ResourceShareLinkRevoked,
   PolicyCreated,
   PolicyUpdated,
   PolicyDeleted,

@@ -44,6 +44,24 @@ export const PolicyRequests = {
   'policy.resources.get': z.object({ ...Authed, id: Id }),
   /** The organisation's resource that serves a host (exact domain, else the longest wildcard). */
   'policy.resources.byHost': z.object({ ...Authed, host: z.string().min(1).max(253) }),
+  'policy.resources.setAccessSecret': z.object({
+    ...Authed,
+    id: Id,
+    method: z.enum(['pin', 'password']),
+    /** The new PIN or password; null removes it. */
+    secret: z.string().min(1).max(200).nullable(),
+  }),
+  'policy.shareLinks.create': z.object({
+    ...Authed,
+    resourceId: Id,
+    expiresInS: z
+      .number()
+      .int()
+      .min(1)
+      .max(90 * 24 * 3600),
+  }),
+  'policy.shareLinks.list': z.object({ ...Authed, resourceId: Id }),
+  'policy.shareLinks.revoke': z.object({ ...Authed, resourceId: Id, linkId: Id }),
   'policy.resources.update': z.object({
     ...Authed,
     id: Id,
@@ -105,9 +123,18 @@ export interface TargetView extends TargetData {
   id: string;
   resourceId: string;
 }
+export interface ShareLinkView {
+  id: string;
+  resourceId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
 export interface ResourceView extends ResourceData {
   id: string;
   orgId: string;
+  /** Which of its own ways in are set (never the secrets or hashes). */
+  access?: { pin: boolean; password: boolean };
   targets: TargetView[];
   createdAt: string;
   updatedAt: string;
@@ -137,6 +164,10 @@ export interface PolicyResponses {
   'policy.resources.list': Page<ResourceView>;
   'policy.resources.get': ResourceView;
   'policy.resources.byHost': ResourceView;
+  'policy.resources.setAccessSecret': ResourceView;
+  'policy.shareLinks.create': ShareLinkView & { token: string };
+  'policy.shareLinks.list': ShareLinkView[];
+  'policy.shareLinks.revoke': ShareLinkView;
   'policy.resources.update': ResourceView;
   'policy.resources.delete': { deleted: true };
   'policy.targets.add': ResourceView;

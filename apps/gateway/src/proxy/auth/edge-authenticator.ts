@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Admission } from '../admission';
 import type { Refusal } from '../pages';
 import type { SnapshotSource } from '../snapshot-source';
@@ -23,6 +24,8 @@ export interface EdgeAuthenticatorOptions {
 export class EdgeAuthenticator {
   readonly #cache = new CredentialCache();
   #revoked = new Set<string>();
+  /** The grants that still open a resource without an account: live share links, current PIN / password. */
+  #grants = new Set<string>();
   #secrets = new Map<string, Buffer>();
 
   constructor(
@@ -37,6 +40,11 @@ export class EdgeAuthenticator {
   /** The site's cookie-signing secret, when its snapshot carries one. */
   secretOf(siteId: string): Buffer | undefined {
     return this.#secrets.get(siteId);
+  }
+
+  /** Whether a PIN / password / share-link session (its grant id) still opens its resource. */
+  isGranted(grant: string): boolean {
+    return this.#grants.has(grant);
   }
 
   isRevoked(sessionId: string | undefined): boolean {
@@ -80,6 +88,16 @@ export class EdgeAuthenticator {
       (req.method === 'GET' || req.method === 'HEAD') &&
       !req.headers.authorization &&
       (req.headers.accept ?? '').includes('text/html');
+    const unlockable =
+      (resource.authMethods.includes('pin') && resource.access?.pinHash) ||
+      (resource.authMethods.includes('password') && resource.access?.passwordHash);
+    if (browser && unlockable && !(this.options.consoleUrl && resource.authMethods.includes('sso'))) {
+      return {
+        status: 302,
+        message: 'Enter the PIN or password first.',
+        headers: { location: `/.rustronaut/auth/unlock?return=${encodeURIComponent(req.url ?? '/')}` },
+      };
+    }
     if (browser && this.options.consoleUrl && resource.authMethods.includes('sso')) {
       const back = `${facts.scheme}://${req.headers.host ?? facts.host}${req.url ?? '/'}`;
       return {
@@ -102,7 +120,13 @@ export class EdgeAuthenticator {
       this.#cache.delete(credential);
       return this.#refuse(admission, entry.via, 'Your sign-in has expired: sign in again.');
     }
-    if (identity.sessionId !== undefined && this.#revoked.has(identity.sessionId))
+    if (entry.via === 'pin' || entry.via === 'password' || entry.via === 'share_link') {
+      if (!this.#grants.has(identity.sessionId ?? ''))
+        return this.signInRefusal(
+          admission,
+          'The PIN, password or share link that opened this session no longer does.',
+        );
+    } else if (identity.sessionId !== undefined && this.#revoked.has(identity.sessionId))
       return this.#refuse(
         admission,
         entry.via,
@@ -126,7 +150,8 @@ export class EdgeAuthenticator {
       entry.byResource.set(resource.id, view);
     }
     const assertions = this.options.assertions;
-    if (assertions && (view.assertion === undefined || view.assertion.renewAt <= now))
+    // Someone admitted by a PIN, password or share link has no identity to assert.
+    if (assertions && identity.userId && (view.assertion === undefined || view.assertion.renewAt <= now))
       view.assertion = assertions.sign(view.caller, resource.id, now);
     admission.caller = view.caller;
     admission.assertion = view.assertion?.jwt;
@@ -147,15 +172,31 @@ export class EdgeAuthenticator {
 
   #reload(): void {
     const revoked = new Set<string>();
+    const grants = new Set<string>();
     const secrets = new Map<string, Buffer>();
     for (const [siteId, { snapshot }] of this.configs.all()) {
       for (const sessionId of snapshot.revokedSessions ?? []) revoked.add(sessionId);
+      for (const resource of snapshot.resources) {
+        const { access, authMethods } = resource;
+        if (!access) continue;
+        if (access.pinHash && authMethods.includes('pin'))
+          grants.add(grantOf('pin', resource.id, access.pinHash));
+        if (access.passwordHash && authMethods.includes('password'))
+          grants.add(grantOf('password', resource.id, access.passwordHash));
+        if (authMethods.includes('share_link')) for (const link of access.shareLinks) grants.add(link.id);
+      }
       if (snapshot.sessionSecret) secrets.set(siteId, Buffer.from(snapshot.sessionSecret, 'base64url'));
     }
     this.#revoked = revoked;
+    this.#grants = grants;
     this.#secrets = secrets;
     this.#cache.clear();
   }
+}
+
+/** The grant id a PIN / password session carries: changes when the PIN or password does. */
+export function grantOf(method: 'pin' | 'password', resourceId: string, hash: string): string {
+  return `${method}:${createHash('sha256').update(`${resourceId}:${hash}`).digest('base64url').slice(0, 22)}`;
 }
 
 function bearerOf(authorization: string | undefined): string | undefined {

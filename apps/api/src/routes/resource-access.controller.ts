@@ -1,0 +1,97 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Principal, ShareLinkView } from '@rustronaut/contracts';
+import { Caller } from '../auth/auth.guard';
+import { PasswordBody, PinBody, ShareLinkBody } from '../http/bodies';
+import { body, snakeJson } from '../http/request';
+import { POLICY, type PolicyClient } from './tokens';
+
+/** Where a share link's token is taken, on any of the resource's hosts. */
+const SHARE_PATH = '/.rustronaut/share/';
+
+/**
+ * A resource's own ways in without an account: its PIN, its password (stored hashed, never shown)
+ * and its share links (the link is in the creation answer only).
+ */
+@Controller('api/v1/resources')
+export class ResourceAccessController {
+  constructor(@Inject(POLICY) private readonly policy: PolicyClient) {}
+
+  @Put(':id/pin')
+  async setPin(@Caller() principal: Principal, @Param('id') id: string, @Body() raw: unknown) {
+    const { pin } = body(PinBody, raw);
+    return snakeJson(await this.#set(principal, id, 'pin', pin));
+  }
+
+  @Delete(':id/pin')
+  async removePin(@Caller() principal: Principal, @Param('id') id: string) {
+    return snakeJson(await this.#set(principal, id, 'pin', null));
+  }
+
+  @Put(':id/password')
+  async setPassword(@Caller() principal: Principal, @Param('id') id: string, @Body() raw: unknown) {
+    const { password } = body(PasswordBody, raw);
+    return snakeJson(await this.#set(principal, id, 'password', password));
+  }
+
+  @Delete(':id/password')
+  async removePassword(@Caller() principal: Principal, @Param('id') id: string) {
+    return snakeJson(await this.#set(principal, id, 'password', null));
+  }
+
+  /** A share link: `url` (and `path`) carry the token, shown in this answer only. */
+  @Post(':id/share-links')
+  async createShareLink(
+    @Caller() principal: Principal,
+    @Param('id') resourceId: string,
+    @Body() raw: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { expires_in_s } = body(ShareLinkBody, raw);
+    const { token, ...link } = await this.policy.request('policy.shareLinks.create', {
+      principal,
+      resourceId,
+      expiresInS: expires_in_s,
+    });
+    const resource = await this.policy.request('policy.resources.get', { principal, id: resourceId });
+    const host = resource.domains.find((d) => !d.startsWith('*.'));
+    void reply.status(201);
+    return {
+      ...shareLinkJson(link),
+      path: `${SHARE_PATH}${token}`,
+      url: host ? `https://${host}${SHARE_PATH}${token}` : null,
+    };
+  }
+
+  @Get(':id/share-links')
+  async listShareLinks(@Caller() principal: Principal, @Param('id') resourceId: string) {
+    const links = await this.policy.request('policy.shareLinks.list', { principal, resourceId });
+    return { items: links.map(shareLinkJson) };
+  }
+
+  @Delete(':id/share-links/:linkId')
+  @HttpCode(200)
+  async revokeShareLink(
+    @Caller() principal: Principal,
+    @Param('id') resourceId: string,
+    @Param('linkId') linkId: string,
+  ) {
+    return shareLinkJson(
+      await this.policy.request('policy.shareLinks.revoke', { principal, resourceId, linkId }),
+    );
+  }
+
+  #set(principal: Principal, id: string, method: 'pin' | 'password', secret: string | null) {
+    return this.policy.request('policy.resources.setAccessSecret', { principal, id, method, secret });
+  }
+}
+
+function shareLinkJson(link: ShareLinkView) {
+  return {
+    id: link.id,
+    resource_id: link.resourceId,
+    created_at: link.createdAt,
+    expires_at: link.expiresAt,
+    revoked_at: link.revokedAt,
+  };
+}
