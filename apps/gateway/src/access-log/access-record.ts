@@ -63,7 +63,7 @@ export class AccessRecord {
 
   constructor(
     readonly id: string,
-    private readonly socket: CountedSocket,
+    private socket: CountedSocket | null,
     private readonly traceparent: string | string[] | undefined,
     readonly sink: RecordSink,
   ) {
@@ -108,11 +108,14 @@ export class AccessRecord {
     this.status = status;
     // Bytes on the client's connection for this request (headers included); requests on one
     // keep-alive connection follow each other, so what came since the previous one ended is this one's.
-    const socket = this.socket as MarkedSocket;
+    const socket = this.socket as MarkedSocket | null;
+    if (!socket) return;
     this.bytesIn = Math.max(0, socket.bytesRead - this.#bytesIn0);
     this.bytesOut = Math.max(0, socket.bytesWritten - this.#bytesOut0);
     socket[READ_MARK] = socket.bytesRead;
     socket[WRITTEN_MARK] = socket.bytesWritten;
+    // A queued record must not keep its connection (and its buffers) alive.
+    this.socket = null;
   }
 
   /** A connection or flow ended: its duration, and the bytes it carried each way. */
