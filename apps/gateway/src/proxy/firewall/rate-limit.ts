@@ -8,7 +8,8 @@ import { TokenBuckets } from './token-buckets';
 /**
  * Rate limits per resource (`rateLimit: { requestsPerMinute, burst, per }`), as two admission stages:
  * `per: ip` and `per: resource` before authentication (a flood is turned away before any token is
- * checked), `per: user` after it (an anonymous request on a public resource counts by address).
+ * checked), `per: user` after it (a request without a user — anonymous, or by PIN, password or share
+ * link — counts by address).
  * Counted in memory per gateway, or in Redis across the gateways when one is configured; when
  * Redis fails the gateway counts locally (and says so once) until it answers again.
  */
@@ -38,7 +39,9 @@ export class RateLimiter {
   readonly afterAuthentication: AdmissionStage = (admission) => {
     const limit = admission.resource.rateLimit;
     if (!limit || limit.per !== 'user') return undefined;
-    const subject = admission.caller ? `user:${admission.caller.id}` : admission.facts.ip;
+    // A PIN, password or share-link session has no user: it counts by address, like an anonymous request.
+    const user = admission.caller?.id;
+    const subject = user ? `user:${user}` : admission.facts.ip;
     return this.#take(admission.resource, limit, subject);
   };
 
