@@ -90,15 +90,21 @@ export class BotChallenge {
   }
 
   #challenge(admission: Admission): Refusal {
+    const scriptNonce = randomBytes(16).toString('base64');
     return {
       status: 403,
       message: 'This resource checks that requests come from a browser.',
       by: 'bot_challenge',
-      headers: { 'x-rustronaut-challenge': `sha256;bits=${CHALLENGE_BITS}` },
+      headers: {
+        'x-rustronaut-challenge': `sha256;bits=${CHALLENGE_BITS}`,
+        // The page runs only its own script and loads nothing.
+        'content-security-policy': `default-src 'none'; script-src 'nonce-${scriptNonce}'; style-src 'unsafe-inline'`,
+      },
       html: challengePage(
         admission.resource.name,
         this.nonceFor(admission),
         passCookieName(admission.resource.id),
+        scriptNonce,
       ),
     };
   }
@@ -119,7 +125,7 @@ export function leadingZeroBits(digest: Uint8Array): number {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: a few lines of script (Web Crypto; needs HTTPS or localhost), no outside resources. */
-function challengePage(resourceName: string, nonce: string, cookie: string): string {
+function challengePage(resourceName: string, nonce: string, cookie: string, scriptNonce: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Checking your browser</title>
@@ -128,7 +134,7 @@ function challengePage(resourceName: string, nonce: string, cookie: string): str
 <h1>One moment…</h1>
 <p id="status">Checking your browser before opening ${escapeHtml(resourceName)}.</p>
 <noscript><p>This page needs JavaScript to continue.</p></noscript>
-<script>
+<script nonce="${scriptNonce}">
 (async () => {
   const nonce = ${JSON.stringify(nonce)}, bits = ${CHALLENGE_BITS}, cookie = ${JSON.stringify(cookie)};
   const status = document.getElementById('status');
