@@ -115,6 +115,25 @@ describe('the gateway access log', () => {
     await without.log.close();
   });
 
+  it('drops the series of resources no longer served, keeps the others', async () => {
+    const { log, finish, value } = setup(100);
+    finish(resource('res_a', 'org_1'));
+    finish(resource('res_b', 'org_1'), 403);
+    log.metrics.l4Decided('res_c', 'tcp', 'allowed', 'public');
+    log.metrics.forgetAllBut(new Set(['res_b']));
+    expect(await value('rustronaut_gateway_http_requests_total', { resource: 'res_a' })).toBe(0);
+    expect(
+      await value('rustronaut_gateway_http_requests_total', { resource: 'res_b', status_class: '4xx' }),
+    ).toBe(1);
+    expect(await value('rustronaut_gateway_l4_connections_total', { resource: 'res_c' })).toBe(0);
+    // A resource served again starts over.
+    finish(resource('res_a', 'org_1'));
+    expect(
+      await value('rustronaut_gateway_http_requests_total', { resource: 'res_a', status_class: '2xx' }),
+    ).toBe(1);
+    await log.close();
+  });
+
   it('reads the trace id of a well-formed traceparent only', () => {
     expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(
       '4bf92f3577b34da6a3ce929d0e0e4736',

@@ -11,6 +11,8 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 interface ResourceSeries {
   byClass: Counter.Internal[];
   inFlight: Gauge.Internal<string>;
+  /** Requests in flight, counted here so a series dropped and re-made never goes below zero. */
+  active: number;
   duration: Histogram.Internal<'resource'>;
   bytesIn: Counter.Internal;
   bytesOut: Counter.Internal;
@@ -29,7 +31,9 @@ export class AccessMetrics implements L4Metrics {
   readonly #bytesIn: Counter<'resource'>;
   readonly #bytesOut: Counter<'resource'>;
   readonly #inFlight: Gauge<'resource'>;
-  readonly upgraded: Gauge<'resource'>;
+  readonly #upgraded: Gauge<'resource'>;
+  /** Upgraded connections and L4 connections/flows open, by `kind|resource`, never below zero. */
+  readonly #open = new Map<string, number>();
   readonly shipped: Counter;
   readonly dropped: Counter<'reason'>;
   readonly queued: Gauge;
@@ -38,6 +42,8 @@ export class AccessMetrics implements L4Metrics {
   readonly #l4Open: Gauge<'resource' | 'protocol'>;
   readonly #l4BytesIn: Counter<'resource' | 'protocol'>;
   readonly #l4BytesOut: Counter<'resource' | 'protocol'>;
+  /** The L4 outcome label sets seen per resource (`protocol|decision|decided_by`), to remove them. */
+  readonly #l4Outcomes = new Map<string, Set<string>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -78,7 +84,7 @@ export class AccessMetrics implements L4Metrics {
       labelNames: ['resource'],
       registers,
     });
-    this.upgraded = new Gauge({
+    this.#upgraded = new Gauge({
       name: 'rustronaut_gateway_upgraded_connections',
       help: 'Upgraded (WebSocket) connections open now, by resource',
       labelNames: ['resource'],
@@ -128,14 +134,15 @@ export class AccessMetrics implements L4Metrics {
 
   /** A routed request started. */
   started(resourceId: string): void {
-    this.#of(resourceId).inFlight.inc();
+    const series = this.#of(resourceId);
+    series.inFlight.set(++series.active);
   }
 
   /** A request is done: count it under its resource. */
   finished(record: AccessRecord): void {
     const resourceId = record.resource?.id ?? NO_RESOURCE;
     const series = this.#of(resourceId);
-    if (record.resource) series.inFlight.dec();
+    if (record.resource && series.active > 0) series.inFlight.set(--series.active);
     const cls = Math.floor(record.status / 100) - 1;
     if (cls >= 0 && cls < STATUS_CLASSES.length) series.byClass[cls]!.inc();
     const key = `${record.decision}|${record.decidedBy}`;
@@ -157,16 +164,66 @@ export class AccessMetrics implements L4Metrics {
     by: 'public' | 'firewall' | 'flow_limit' | 'target',
   ): void {
     this.#l4Decisions.inc({ resource: resourceId, protocol, decision: outcome, decided_by: by });
+    let seen = this.#l4Outcomes.get(resourceId);
+    if (!seen) this.#l4Outcomes.set(resourceId, (seen = new Set()));
+    seen.add(`${protocol}|${outcome}|${by}`);
   }
 
   l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void {
-    this.#l4Open.inc({ resource: resourceId, protocol });
+    this.#l4Open.set({ resource: resourceId, protocol }, this.#count(`${protocol}|${resourceId}`, 1));
+  }
+
+  /** A WebSocket (or other upgrade) was joined to its target; `upgradeClosed` when it ends. */
+  upgradeOpened(resourceId: string): void {
+    this.#upgraded.set({ resource: resourceId }, this.#count(`ws|${resourceId}`, 1));
+  }
+
+  upgradeClosed(resourceId: string): void {
+    this.#upgraded.set({ resource: resourceId }, this.#count(`ws|${resourceId}`, -1));
+  }
+
+  #count(key: string, delta: number): number {
+    const count = Math.max(0, (this.#open.get(key) ?? 0) + delta);
+    this.#open.set(key, count);
+    return count;
   }
 
   l4Closed(resourceId: string, protocol: 'tcp' | 'udp', bytesIn: number, bytesOut: number): void {
-    this.#l4Open.dec({ resource: resourceId, protocol });
+    this.#l4Open.set({ resource: resourceId, protocol }, this.#count(`${protocol}|${resourceId}`, -1));
     if (bytesIn) this.#l4BytesIn.inc({ resource: resourceId, protocol }, bytesIn);
     if (bytesOut) this.#l4BytesOut.inc({ resource: resourceId, protocol }, bytesOut);
+  }
+
+  /**
+   * Drops the series of resources no longer served (deleted, or moved to another gateway), so the
+   * number of series follows the resources served now rather than every one served since start.
+   */
+  forgetAllBut(served: ReadonlySet<string>): void {
+    for (const [resource, series] of this.#series) {
+      if (resource === NO_RESOURCE || served.has(resource)) continue;
+      for (const status_class of STATUS_CLASSES) this.#requests.remove({ resource, status_class });
+      for (const key of series.decisions.keys()) {
+        const [decision, decided_by] = key.split('|') as [string, string];
+        this.#decisions.remove({ resource, decision, decided_by });
+      }
+      for (const metric of [this.#duration, this.#bytesIn, this.#bytesOut, this.#inFlight, this.#upgraded])
+        metric.remove({ resource });
+      this.#open.delete(`ws|${resource}`);
+      this.#series.delete(resource);
+    }
+    for (const [resource, outcomes] of this.#l4Outcomes) {
+      if (served.has(resource)) continue;
+      for (const key of outcomes) {
+        const [protocol, decision, decided_by] = key.split('|') as [string, string, string];
+        this.#l4Decisions.remove({ resource, protocol, decision, decided_by });
+      }
+      for (const protocol of ['tcp', 'udp'])
+        for (const metric of [this.#l4Open, this.#l4BytesIn, this.#l4BytesOut]) {
+          metric.remove({ resource, protocol });
+          this.#open.delete(`${protocol}|${resource}`);
+        }
+      this.#l4Outcomes.delete(resource);
+    }
   }
 
   #of(resourceId: string): ResourceSeries {
@@ -179,6 +236,7 @@ export class AccessMetrics implements L4Metrics {
         bytesIn: this.#bytesIn.labels(resourceId),
         bytesOut: this.#bytesOut.labels(resourceId),
         decisions: new Map(),
+        active: 0,
       };
       this.#series.set(resourceId, series);
     }

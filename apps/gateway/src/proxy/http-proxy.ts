@@ -259,6 +259,7 @@ export class HttpProxy {
     this.#routes = new RouteTable(snapshots);
     this.#firewall.update(this.#routes.resources());
     this.#rateLimiter.update(this.#routes.resources());
+    this.#accessLog.metrics.forgetAllBut(new Set(snapshots.flatMap((s) => s.resources.map((r) => r.id))));
   }
 
   /** Route and run the stages; synchronous as long as every stage is (a public resource). */
@@ -336,10 +337,10 @@ export class HttpProxy {
       (refusal) => {
         if (refusal) return refuse(refusal, admission.caller);
         record.admit(admission.caller);
-        const open = this.#accessLog.metrics.upgraded.labels(admission.resource.id);
-        open.inc();
+        const metrics = this.#accessLog.metrics;
+        metrics.upgradeOpened(admission.resource.id);
         socket.once('close', () => {
-          open.dec();
+          metrics.upgradeClosed(admission.resource.id);
           record.end(record.status || 502);
           record.sink.finish(record);
         });
