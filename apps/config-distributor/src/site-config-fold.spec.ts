@@ -129,6 +129,11 @@ describe('SiteConfigFold', () => {
     expect(sut.snapshot('st_a', at)?.revokedSessions).toEqual(['ses_1']);
     expect(sut.snapshot('st_a', at)?.revision).toBe(5);
     expect(sut.snapshot('st_b', at)?.revokedSessions).toEqual([]);
+    // A revoked API key ends the access tokens exchanged for it (its id is their session).
+    expect(sut.apply(ev('ApiKeyRevoked', 'key_1', {}), 6)).toEqual(['st_a']);
+    const soon = new Date('2026-11-24T00:30:00.000Z'); // the key was revoked at 00:00
+    expect(sut.snapshot('st_a', soon)?.revokedSessions).toEqual(['key_1', 'ses_1']);
+    expect(sut.snapshot('st_a', new Date('2026-11-24T01:30:00.000Z'))?.revokedSessions).toEqual(['ses_1']);
     // Once the session would have expired anyway, nothing of it can be live: it is dropped.
     expect(sut.snapshot('st_a', new Date('2026-12-02T00:00:00.000Z'))?.revokedSessions).toEqual([]);
   });

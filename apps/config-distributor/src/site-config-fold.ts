@@ -139,6 +139,8 @@ export class SiteConfigFold {
         return [...this.#sites].filter(([, s]) => !s.deleted).map(([id]) => id);
       case 'SessionRevoked':
         return this.#sessions.has(event.aggregateId) ? this.#orgSites(event.orgId) : [];
+      case 'ApiKeyRevoked':
+        return this.#orgSites(event.orgId);
       default:
         return [];
     }
@@ -257,6 +259,14 @@ export class SiteConfigFold {
         if (session) session.revoked = true;
         return;
       }
+      case 'ApiKeyRevoked':
+        // Tokens exchanged for an API key live 15 minutes at most: an hour covers them, with margin.
+        this.#sessions.set(id, {
+          orgId: event.orgId,
+          expiresAt: Date.parse(event.occurredAt) + 3_600_000,
+          revoked: true,
+        });
+        return;
       default:
         return;
     }

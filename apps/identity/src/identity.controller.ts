@@ -42,6 +42,11 @@ export class IdentityController {
     return this.uc.auth.rotateKeys(parse('identity.keys.rotate', p).principal);
   }
 
+  @MessagePattern('identity.apikey.exchange')
+  exchangeApiKey(@Payload() p: unknown) {
+    return this.uc.auth.exchangeApiKey(parse('identity.apikey.exchange', p).principal);
+  }
+
   @MessagePattern('identity.apikey.verify')
   verifyApiKey(@Payload() p: unknown) {
     return this.uc.auth.verifyApiKey(parse('identity.apikey.verify', p));

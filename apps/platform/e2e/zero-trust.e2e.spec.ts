@@ -320,6 +320,24 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
     expect(good.status).toBe(200);
   });
 
+  it('takes an API key once exchanged for an access token, until the key is revoked', async () => {
+    const key = await api('POST', '/api-keys', { name: 'ci', role: 'member' });
+    expect(key.status).toBe(201);
+    const raw = await through(httpPort, 'app.localhost', '/', { token: key.body.key as string });
+    expect(raw.status).toBe(401);
+    expect(raw.text).toMatch(/exchange it for an access token at POST \/api\/v1\/auth\/token/);
+    const exchanged = await call(platform.url, 'POST', '/auth/token', { token: key.body.key as string });
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.body.expires_in).toBeLessThanOrEqual(900);
+    const token = exchanged.body.access_token as string;
+    expect((await through(httpPort, 'app.localhost', '/', { token })).status).toBe(200);
+    // A user's own access token cannot be "exchanged": that is for API keys.
+    expect((await call(platform.url, 'POST', '/auth/token', { token: admin })).status).toBe(403);
+    expect((await api('DELETE', `/api-keys/${key.body.id}`)).status).toBe(200);
+    await eventually(async () => (await through(httpPort, 'app.localhost', '/', { token })).status === 401);
+    expect((await call(platform.url, 'GET', '/me', { token })).status).toBe(401);
+  });
+
   it('answers a non-browser client without a token with a 401 that says what to send', async () => {
     const r = await through(httpPort, 'app.localhost', '/', { headers: { accept: 'application/json' } });
     expect(r.status).toBe(401);

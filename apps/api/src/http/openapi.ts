@@ -39,6 +39,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/api/v1/auth/token',
+    summary:
+      'Exchange the API key you authenticate with for a short access token (≤ 15 min) that gateways accept; revoking the key ends it',
+    tag: 'auth',
+  },
+  {
+    method: 'post',
     path: '/api/v1/auth/resource-handoff',
     summary:
       'After browser sign-in: where to send the browser so the resource at return_url gets a session (its host must be a resource of your organisation)',

@@ -50,6 +50,14 @@ export class AuthController {
     return this.identity.request('identity.logout', { principal });
   }
 
+  /** `Authorization: Bearer rnk_…` → a short access token, which gateways check without the console. */
+  @Post('auth/token')
+  @HttpCode(200)
+  async exchange(@Caller() principal: Principal) {
+    const { accessToken, expiresIn } = await this.identity.request('identity.apikey.exchange', { principal });
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
   @Public()
   @Get('auth/jwks')
   jwks() {

@@ -105,7 +105,7 @@ export class SigningKeys {
       .sign(active.key);
   }
 
-  async signAccessToken(claims: AccessClaims): Promise<string> {
+  async signAccessToken(claims: AccessClaims, ttlSeconds = this.accessTtlSeconds): Promise<string> {
     const active = this.#active;
     if (!active) throw new Error('no signing key loaded: call ensureActive() first');
     const { sub, ...rest } = claims;
@@ -116,7 +116,7 @@ export class SigningKeys {
       .setSubject(sub)
       .setIssuedAt()
       .setJti(newId('ses').replace('ses_', 'jti_'))
-      .setExpirationTime(`${this.accessTtlSeconds}s`)
+      .setExpirationTime(`${ttlSeconds}s`)
       .sign(active.key);
   }
 }

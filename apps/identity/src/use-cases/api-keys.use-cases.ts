@@ -78,6 +78,8 @@ export class ApiKeyUseCases {
           },
         );
       }
+      // Access tokens exchanged for this key carry its id as their session: end them too.
+      await this.deps.revocations.revokeSession(id, this.deps.config.tokens.accessTtlSeconds + 60);
       const view = await this.deps.queries.apiKey({ orgId: principal.orgId }, id);
       if (!view) throw notFound('API key', id);
       return view;

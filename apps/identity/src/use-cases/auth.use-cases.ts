@@ -17,6 +17,8 @@ import { actorOf, commit, requireRole, type IdentityDeps } from './identity-deps
 
 /** How long a sign-in hand-off to a resource's gateway is valid (it is used at once, by a redirect). */
 const HANDOFF_TTL_S = 60;
+/** The longest an access token exchanged for an API key lives (gateways drop revoked keys after an hour). */
+const EXCHANGED_TTL_S = 15 * 60;
 
 const invalidCredentials = () =>
   new IdentityError(IdentityErrorCode.InvalidCredentials, 'wrong email or password');
@@ -138,11 +140,16 @@ export class AuthUseCases {
    * Hands the caller's console session to a resource's gateway (browser sign-in): a one-minute
    * token for that resource and host, only for a live user session (an API key has none).
    */
-  async issueHandoff(request: IdentityCommand<'identity.handoff.issue'>): Promise<{ token: string; expiresIn: number }> {
+  async issueHandoff(
+    request: IdentityCommand<'identity.handoff.issue'>,
+  ): Promise<{ token: string; expiresIn: number }> {
     const { principal } = request;
     if (principal.kind !== 'user' || !principal.sessionId)
       throw forbidden('only a signed-in user (not an API key) can sign in to a resource');
-    const session = fold((await this.deps.store.load({ type: 'session', id: principal.sessionId })).events, evolveSession);
+    const session = fold(
+      (await this.deps.store.load({ type: 'session', id: principal.sessionId })).events,
+      evolveSession,
+    );
     if (!session || session.revoked) throw invalidToken('this session has ended: log in again');
     const user = await this.deps.queries.user({ orgId: principal.orgId }, principal.userId);
     if (!user) throw invalidToken('the account of this session no longer exists');
@@ -199,6 +206,29 @@ export class AuthUseCases {
     // A key never carries more power than its owner has now.
     const role: Role = roleAtLeast(record.ownerRole, record.role) ? record.role : record.ownerRole;
     return { kind: 'api_key', id: record.id, orgId: record.orgId, role, userId: record.ownerUserId };
+  }
+
+  /**
+   * An API key for an access token that gateways can check locally: at most 15 minutes and never
+   * past the key's expiry; its session id is the key's id, so revoking the key ends it everywhere.
+   */
+  async exchangeApiKey(principal: Principal): Promise<{ accessToken: string; expiresIn: number }> {
+    if (principal.kind !== 'api_key')
+      throw forbidden('only an API key is exchanged for an access token; users log in');
+    const record = await this.deps.queries.apiKeyRecord(principal.id);
+    if (!record || record.revokedAt) throw invalidToken('this API key was revoked');
+    const owner = await this.deps.queries.user({ orgId: principal.orgId }, principal.userId);
+    if (!owner) throw invalidToken("this API key's owner no longer exists");
+    const left = record.expiresAt
+      ? Math.floor((record.expiresAt.getTime() - this.deps.clock().getTime()) / 1000)
+      : Infinity;
+    const expiresIn = Math.min(EXCHANGED_TTL_S, this.deps.config.tokens.accessTtlSeconds, left);
+    if (expiresIn <= 0) throw invalidToken('this API key expired');
+    const accessToken = await this.deps.keys.signAccessToken(
+      { sub: owner.id, org: principal.orgId, role: principal.role, sid: principal.id, email: owner.email },
+      expiresIn,
+    );
+    return { accessToken, expiresIn };
   }
 
   async #tokens(

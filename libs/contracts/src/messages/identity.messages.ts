@@ -30,6 +30,8 @@ export const IdentityRequests = {
   'identity.handoff.issue': z.object({ ...Authed, resourceId: Id, host: z.string().min(1).max(253) }),
   'identity.keys.rotate': z.object(Authed),
   'identity.apikey.verify': z.object({ key: z.string().min(1).max(500) }),
+  /** An API key's caller gets a short access token (for gateways, which check tokens locally). */
+  'identity.apikey.exchange': z.object(Authed),
   'identity.session.check': z.object({ sessionId: Id }),
 
   'identity.orgs.create': z.object({
@@ -154,6 +156,7 @@ export interface IdentityResponses {
   'identity.handoff.issue': { token: string; expiresIn: number };
   'identity.keys.rotate': { kid: string };
   'identity.apikey.verify': z.infer<typeof PrincipalSchema>;
+  'identity.apikey.exchange': { accessToken: string; expiresIn: number };
   'identity.session.check': { active: boolean };
   'identity.orgs.create': { organization: OrganizationView; owner: UserView };
   'identity.orgs.list': Page<OrganizationView>;

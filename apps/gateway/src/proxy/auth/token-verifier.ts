@@ -74,6 +74,11 @@ export class ConsoleTokenVerifier implements TokenVerifier {
   constructor(private readonly keys: SnapshotKeys) {}
 
   async verify(token: string): Promise<Verification> {
+    if (token.startsWith('rnk_'))
+      return {
+        refusal:
+          'An API key is not accepted here: exchange it for an access token at POST /api/v1/auth/token on the console.',
+      };
     const keys = this.keys.get();
     if (!keys) return { refusal: 'This gateway has no keys to check sign-ins yet.' };
     try {
