@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { connect as tcpConnect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
@@ -14,6 +15,8 @@ describe('the gateway firewall (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let admin: string;
   let upstream: Server;
+  let echo: TcpServer;
+  let tcpPort: number;
   let gateway: GatewayProcess;
   let dir: string;
   const seen: string[] = [];
@@ -95,14 +98,35 @@ describe('the gateway firewall (e2e, started processes)', () => {
       conditions: { paths: ['/admin'] },
     });
 
+    // A TCP resource with the same kind of rule: the TCP/UDP listeners use the same compiled rules.
+    const echoPort = await freePort();
+    echo = createTcpServer((socket) => socket.pipe(socket));
+    await new Promise<void>((r) => echo.listen(echoPort, '127.0.0.1', r));
+    tcpPort = await freePort();
+    const tcp = await api('POST', '/resources', {
+      site_id: site.id,
+      name: 'tcpnous',
+      protocol: 'tcp',
+      public_port: tcpPort,
+      targets: [{ address: `127.0.0.1:${echoPort}`, protocol: 'tcp' }],
+      firewall_rules: [{ action: 'deny', countries: ['US'] }],
+    });
+    if (tcp.status !== 201) throw new Error(JSON.stringify(tcp.body));
+    ids['tcpnous'] = tcp.body.id as string;
+
     gateway = await GatewayProcess.start(platform, admin, site.id as string, {
       RN_GEOIP_DB: join(dir, 'countries.mmdb'),
     });
     await untilServes(gateway, Object.values(ids));
+    await gateway.until(
+      (st) => !!st.listeners?.some((l) => l.resource_id === ids['tcpnous'] && l.state === 'listening'),
+      'the TCP port open',
+    );
   }, 90_000);
   afterAll(async () => {
     gateway?.stop();
     upstream?.close();
+    echo?.close();
     await platform?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -212,5 +236,23 @@ describe('the gateway firewall (e2e, started processes)', () => {
       await new Promise((r) => setTimeout(r, 100));
     expect(status).toBe(403);
     expect((await get('plain.localhost', '/', { from: '127.0.0.2' })).status).toBe(200);
+  });
+
+  it('applies country rules to TCP connections by their source address too', async () => {
+    const echoed = (from: string) =>
+      new Promise<string>((resolve) => {
+        const socket = tcpConnect({ host: '127.0.0.1', port: tcpPort, localAddress: from });
+        let text = '';
+        socket.on('data', (c: Buffer) => {
+          text += c.toString();
+          if (text === 'hello') socket.end();
+        });
+        socket.on('connect', () => socket.write('hello'));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(text));
+      });
+    expect(await echoed('127.0.0.2')).toBe('hello'); // DE
+    expect(await echoed('127.0.0.4')).toBe('hello'); // unknown: a deny-by-country rule does not match
+    expect(await echoed('127.0.0.3')).toBe(''); // US: closed before reaching the target
   });
 });
