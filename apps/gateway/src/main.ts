@@ -139,6 +139,9 @@ async function main(): Promise<void> {
     defaultOrg: () => identity?.orgId ?? soleOrg(configs),
     capacity: config.accessLog.queueCapacity,
   });
+  const sharedBuckets = config.sharedLimits
+    ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
+    : undefined;
   const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
     accessLog,
     countries,
@@ -147,9 +150,7 @@ async function main(): Promise<void> {
     consoleUrl: config.consoleUrl,
     maxHeaderBytes: config.maxHeaderBytes,
     trustedProxies: new TrustedProxies(config.trustedProxies),
-    sharedBuckets: config.sharedLimits
-      ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
-      : undefined,
+    sharedBuckets,
   });
   const proxy = await httpProxy.listen(config.http.port, config.http.host, config.timeouts);
   const localCa = await LocalCa.open(dataDir);
@@ -243,6 +244,7 @@ async function main(): Promise<void> {
     server.close();
     balancer.stop();
     acme?.stop();
+    sharedBuckets?.close();
     await Promise.race([
       accessLog.close().then(() => current.stop()),
       new Promise((resolve) => setTimeout(resolve, 5_000)),
