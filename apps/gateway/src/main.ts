@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     consoleUrl: config.consoleUrl,
     maxHeaderBytes: config.maxHeaderBytes,
     trustedProxies: new TrustedProxies(config.trustedProxies),
+    upstream: config.upstream,
     sharedBuckets,
   });
   const proxy = await httpProxy.listen(config.http.port, config.http.host, config.timeouts);

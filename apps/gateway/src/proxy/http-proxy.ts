@@ -26,6 +26,7 @@ import { NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies';
 import type { SnapshotSource } from './snapshot-source';
 import { ACME_CHALLENGE_PREFIX } from './tls/acme-certificates';
 import type { TlsCertificates } from './tls/certificates';
+import type { UpstreamSettings } from './tls-upstreams';
 import { Upstream } from './upstream';
 
 export type { SnapshotSource } from './snapshot-source';
@@ -49,6 +50,8 @@ export interface HttpProxyOptions {
   maxHeaderBytes?: number;
   /** Proxies whose X-Forwarded-For/-Proto are believed (RN_GATEWAY_TRUSTED_PROXIES); none by default. */
   trustedProxies?: TrustedProxies;
+  /** Timeouts towards targets and the CA trusted for https targets. */
+  upstream?: UpstreamSettings;
 }
 
 /** Responses to HTTP/1.1 requests whose client waits for `100 Continue` before sending its body. */
@@ -161,7 +164,11 @@ export class HttpProxy {
       this.#rateLimiter.afterAuthentication,
       policyStage(configs, countries),
     ];
-    this.#upstream = new Upstream(options.balancer ?? new Balancer(configs, { logger }), logger);
+    this.#upstream = new Upstream(
+      options.balancer ?? new Balancer(configs, { logger }),
+      logger,
+      options.upstream,
+    );
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }

@@ -41,7 +41,7 @@ export class TrustedProxies {
     const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',');
     let client = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = normaliseIp(stripPort(hops[i]!.trim()));
+      const hop = normaliseIp(stripPort((hops[i] ?? '').trim()));
       if (isIP(hop) === 0) break;
       client = hop;
       if (!this.trusts(hop)) break;

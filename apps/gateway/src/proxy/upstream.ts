@@ -1,10 +1,14 @@
 import {
   Agent,
   request,
+  type ClientRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
+import { constants as h2, type ClientHttp2Session } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
@@ -13,6 +17,13 @@ import { isConnectFailure, type Balancer, type TargetState } from './balancer';
 import { authorityOf, endToEndHeaders } from './header-filter';
 import { bodyTooLarge, maxBodyOf, watchBodySize } from './firewall/body-limit';
 import { page, reasonOf, sendRefusal, writeRefusalToSocket } from './pages';
+import {
+  DEFAULT_UPSTREAM,
+  TlsUpstreams,
+  connectTimeout,
+  isConnectTimeout,
+  type UpstreamSettings,
+} from './tls-upstreams';
 
 /** Headers only the gateway may set: whatever a client sends under these names is dropped. */
 export const IDENTITY_HEADERS = [
@@ -51,6 +62,15 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   return headers;
 }
 
+/**
+ * The name a target's certificate is checked against: its configured host — never the client's
+ * Host, which Node would otherwise use. '' for an address (checked against its IP SANs, no SNI).
+ */
+function tlsServerName(target: TargetState): string {
+  const destination = target.destination;
+  return 'host' in destination && !isIP(destination.host) ? destination.host : '';
+}
+
 /** Methods a request of which may be sent again to another target when the first one refused it. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -62,17 +82,29 @@ function bodiless(req: IncomingMessage): boolean {
 
 /**
  * Sends admitted requests to a target the balancer picks: keep-alive pool, bodies streamed both
- * ways, 502/503/504 pages. A connection failure counts against the target (repeated ones eject
+ * ways, 502/503/504 pages. An `https` target is reached over verified TLS, by HTTP/2 when it
+ * offers it (see TlsUpstreams). Connecting and answering have their own timeouts, and the page
+ * says which one ran out. A connection failure counts against the target (repeated ones eject
  * it), and an idempotent request without a body is sent once more, to another target.
  */
 export class Upstream {
-  /** Upstream connections: kept alive; an idle or stuck one times out after 30 s (→ 504). */
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, timeout: 30_000 });
+  /** Plain-HTTP target connections, kept alive; a target silent for the response timeout → 504. */
+  readonly #agent: Agent;
+  readonly #tls: TlsUpstreams;
 
   constructor(
     private readonly balancer: Balancer,
     private readonly logger: Logger,
-  ) {}
+    private readonly settings: UpstreamSettings = DEFAULT_UPSTREAM,
+  ) {
+    this.#agent = new Agent({
+      keepAlive: true,
+      maxSockets: 512,
+      maxFreeSockets: 256,
+      timeout: settings.responseTimeoutMs,
+    });
+    this.#tls = new TlsUpstreams(settings, logger);
+  }
 
   forward(admission: Admission, res: ServerResponse): void {
     const picked = this.balancer.pick(admission.resource);
@@ -81,28 +113,100 @@ export class Upstream {
     this.#send(admission, res, picked, retriable);
   }
 
+  close(): void {
+    this.#tls.close();
+    this.#agent.destroy();
+  }
+
   #send(admission: Admission, res: ServerResponse, picked: TargetState, retriable: boolean): void {
+    if (picked.protocol !== 'https') return this.#sendHttp1(admission, res, picked, retriable, false);
+    this.#tls.route(picked, (error, via) => {
+      if (error || !via)
+        return this.#unreachable(admission, res, picked, retriable, error ?? new Error('no route'));
+      if (via === 'http/1.1') return this.#sendHttp1(admission, res, picked, retriable, true);
+      this.#sendHttp2(admission, res, picked, retriable, via);
+    });
+  }
+
+  /** Could not even connect: counted against the target, retried elsewhere when safe, else 502. */
+  #unreachable(
+    admission: Admission,
+    res: ServerResponse,
+    picked: TargetState,
+    retriable: boolean,
+    error: NodeJS.ErrnoException,
+  ): void {
+    const { resource } = admission;
+    // Refused, timed out, or a TLS handshake that failed (a certificate we cannot verify): no exchange.
+    this.balancer.connectFailed(picked, error);
+    this.logger.warn(
+      { resource: resource.id, target: picked.target, err: error },
+      'could not connect to a target',
+    );
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    if (retriable) {
+      const next = this.balancer.pick(resource, picked);
+      if (next) return this.#send(admission, res, next, false);
+    }
+    this.#fail(admission, res, 502, this.#notAnswering(admission, picked, error));
+  }
+
+  #notAnswering(admission: Admission, picked: TargetState, error: NodeJS.ErrnoException): string {
+    const name = admission.resource.name;
+    if (isConnectTimeout(error))
+      return `Could not connect to the target ${picked.target} of ${name} within ${this.settings.connectTimeoutMs / 1000} s.`;
+    return `The target ${picked.target} of ${name} is not answering (${error.code ?? error.message}).`;
+  }
+
+  #silent(admission: Admission, picked: TargetState): string {
+    return `The target ${picked.target} of ${admission.resource.name} did not answer within ${this.settings.responseTimeoutMs / 1000} s.`;
+  }
+
+  #sendHttp1(
+    admission: Admission,
+    res: ServerResponse,
+    picked: TargetState,
+    retriable: boolean,
+    tls: boolean,
+  ): void {
     const { req, resource } = admission;
     picked.inFlight++;
     let settled = false;
     let answer: IncomingMessage | undefined;
-    const upstream = request(
-      {
-        ...picked.destination,
-        method: req.method,
-        path: req.url,
-        headers: upstreamHeaders(admission),
-        agent: this.#agent,
-      },
-      (response) => {
-        answer = response;
-        this.balancer.succeeded(picked);
-        const headers = endToEndHeaders(response.headers);
-        if (admission.responseHeaders) Object.assign(headers, admission.responseHeaders);
-        res.writeHead(response.statusCode ?? 502, headers);
-        response.pipe(res);
-      },
-    );
+    const onResponse = (response: IncomingMessage) => {
+      answer = response;
+      this.balancer.succeeded(picked);
+      const headers = endToEndHeaders(response.headers);
+      if (admission.responseHeaders) Object.assign(headers, admission.responseHeaders);
+      res.writeHead(response.statusCode ?? 502, headers);
+      response.pipe(res);
+    };
+    const options = {
+      ...picked.destination,
+      method: req.method,
+      path: req.url,
+      headers: upstreamHeaders(admission),
+    };
+    const upstream: ClientRequest = tls
+      ? httpsRequest(
+          {
+            ...options,
+            agent: this.#tls.agent,
+            servername: tlsServerName(picked),
+          },
+          onResponse,
+        )
+      : request({ ...options, agent: this.#agent }, onResponse);
+    // A new connection must be up (TLS: handshake done) within the connect timeout.
+    upstream.once('socket', (socket: Socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(
+        () => upstream.destroy(connectTimeout(this.settings.connectTimeoutMs)),
+        this.settings.connectTimeoutMs,
+      );
+      socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
     upstream.once('close', () => {
       picked.inFlight--;
       // The target's answer broke off midway: so does the client's, rather than looking complete.
@@ -118,13 +222,7 @@ export class Upstream {
       settled = true;
       this.balancer.connectFailed(picked, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       upstream.destroy();
-      if (!res.headersSent)
-        this.#fail(
-          admission,
-          res,
-          504,
-          `The target ${picked.target} of ${resource.name} did not answer in time.`,
-        );
+      if (!res.headersSent) this.#fail(admission, res, 504, this.#silent(admission, picked));
       else {
         admission.record.fail('target', `the target ${picked.target} stopped answering mid-response`);
         res.destroy();
@@ -144,12 +242,7 @@ export class Upstream {
         const next = this.balancer.pick(resource, picked);
         if (next) return this.#send(admission, res, next, false);
       }
-      this.#fail(
-        admission,
-        res,
-        502,
-        `The target ${picked.target} of ${resource.name} is not answering (${error.code ?? error.message}).`,
-      );
+      this.#fail(admission, res, 502, this.#notAnswering(admission, picked, error));
     });
     if (retriable) return void upstream.end();
     req.pipe(upstream);
@@ -159,6 +252,96 @@ export class Upstream {
       req.unpipe(upstream);
       upstream.destroy();
       // Before the target answered: a 413 (and the connection closes); after: the exchange is cut.
+      const refusal = bodyTooLarge(resource, req);
+      admission.record.refuse('size_limit', refusal.message, admission.caller);
+      if (res.headersSent) res.destroy();
+      else sendRefusal(res, refusal);
+    });
+  }
+
+  /** One request as a stream of the target's HTTP/2 session. */
+  #sendHttp2(
+    admission: Admission,
+    res: ServerResponse,
+    picked: TargetState,
+    retriable: boolean,
+    session: ClientHttp2Session,
+  ): void {
+    const { req, resource } = admission;
+    const headers = upstreamHeaders(admission);
+    const authority = headers['host'];
+    delete headers['host'];
+    let stream: ReturnType<ClientHttp2Session['request']>;
+    try {
+      stream = session.request(
+        {
+          ...headers,
+          [h2.HTTP2_HEADER_METHOD]: req.method ?? 'GET',
+          [h2.HTTP2_HEADER_PATH]: req.url ?? '/',
+          [h2.HTTP2_HEADER_AUTHORITY]: authority,
+          [h2.HTTP2_HEADER_SCHEME]: 'https',
+        },
+        { endStream: retriable },
+      );
+    } catch (error) {
+      // The session went away between routing and now: like a failed connection.
+      return this.#unreachable(admission, res, picked, retriable, error as Error);
+    }
+    picked.inFlight++;
+    let settled = false;
+    let answered = false;
+    stream.setTimeout(this.settings.responseTimeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      stream.close(h2.NGHTTP2_CANCEL);
+      if (!res.headersSent) this.#fail(admission, res, 504, this.#silent(admission, picked));
+      else {
+        admission.record.fail('target', `the target ${picked.target} stopped answering mid-response`);
+        res.destroy();
+      }
+    });
+    stream.once('response', (responseHeaders) => {
+      answered = true;
+      this.balancer.succeeded(picked);
+      const status = Number(responseHeaders[h2.HTTP2_HEADER_STATUS] ?? 502);
+      const out = endToEndHeaders(responseHeaders);
+      if (admission.responseHeaders) Object.assign(out, admission.responseHeaders);
+      res.writeHead(status, out);
+      stream.pipe(res);
+    });
+    stream.once('close', () => {
+      picked.inFlight--;
+      if (answered && stream.rstCode !== h2.NGHTTP2_NO_ERROR && !res.writableEnded) res.destroy();
+      if (!answered && !settled && !res.headersSent) {
+        settled = true;
+        this.#fail(admission, res, 502, `The target ${picked.target} of ${resource.name} reset the request.`);
+      }
+    });
+    res.once('close', () => {
+      if (res.writableFinished || settled) return;
+      settled = true;
+      stream.close(h2.NGHTTP2_CANCEL);
+    });
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      this.logger.warn(
+        { resource: resource.id, target: picked.target, err: error },
+        'upstream stream failed',
+      );
+      if (res.headersSent) {
+        admission.record.fail('target', `the target ${picked.target} failed mid-response`);
+        return void res.destroy();
+      }
+      this.#fail(admission, res, 502, this.#notAnswering(admission, picked, error));
+    });
+    if (retriable) return;
+    req.pipe(stream);
+    watchBodySize(req, maxBodyOf(resource), () => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(stream);
+      stream.close(h2.NGHTTP2_CANCEL);
       const refusal = bodyTooLarge(resource, req);
       admission.record.refuse('size_limit', refusal.message, admission.caller);
       if (res.headersSent) res.destroy();
@@ -193,7 +376,16 @@ export class Upstream {
     const headers = upstreamHeaders(admission);
     headers['connection'] = 'Upgrade';
     headers['upgrade'] = req.headers.upgrade;
-    const upstream = request({ ...picked.destination, method: req.method, path: req.url, headers });
+    const options = { ...picked.destination, method: req.method, path: req.url, headers };
+    const upstream =
+      picked.protocol === 'https'
+        ? httpsRequest({
+            ...options,
+            agent: false,
+            ...(this.#tls.ca ? { ca: this.#tls.ca } : {}),
+            servername: tlsServerName(picked),
+          })
+        : request(options);
     upstream.on('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
       this.balancer.succeeded(picked);
       admission.record.status = response.statusCode ?? 101;
