@@ -18,6 +18,7 @@ describe('the gateway limits (e2e, started processes)', () => {
   let upstream: Server;
   let first: GatewayProcess;
   let second: GatewayProcess;
+  let siteId: string;
   /** What the target saw: `<method> <path> <bytes> <complete|aborted>`. */
   const seen: string[] = [];
   const ids: Record<string, string> = {};
@@ -48,6 +49,7 @@ describe('the gateway limits (e2e, started processes)', () => {
         connection_type: 'local',
       })
     ).body;
+    siteId = site.id as string;
     const resource = async (name: string, extra: Record<string, unknown>) => {
       const created = await api('POST', '/resources', {
         site_id: site.id,
@@ -131,6 +133,24 @@ describe('the gateway limits (e2e, started processes)', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(6);
     expect(statuses.slice(6).every((s) => s === 429)).toBe(true);
   });
+
+  it('keeps limiting on its own when its Redis does not answer, and says so once', async () => {
+    const alone = await GatewayProcess.start(platform, admin, siteId, {
+      RN_GATEWAY_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
+    try {
+      await untilServes(alone, Object.values(ids));
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++)
+        statuses.push(
+          (await through(alone.httpPort, 'shared.localhost', '/', { from: '127.0.0.30' })).status,
+        );
+      expect(statuses).toEqual([...Array(6).fill(200), 429, 429]);
+      expect(alone.log.match(/Redis is not answering/g)).toHaveLength(1);
+    } finally {
+      alone.stop();
+    }
+  }, 60_000);
 
   it('refuses a declared body over the limit with 413 before contacting the target', async () => {
     seen.length = 0;
