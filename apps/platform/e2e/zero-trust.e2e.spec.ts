@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
@@ -103,6 +104,7 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
   let upstream: Server;
   let gateway: ChildProcess;
   let httpPort: number;
+  let httpsPort: number;
   let managementPort: number;
   let dataDir: string;
   let gatewayJwks: JSONWebKeySet | undefined;
@@ -218,7 +220,7 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
           '--http-port',
           String(httpPort),
           '--https-port',
-          String(await freePort()),
+          String((httpsPort = await freePort())),
         ],
       ],
       { stdio: 'ignore' },
@@ -274,6 +276,7 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
     expect(seen.headers['x-rustronaut-user']).toBe(ids['alice']);
     expect(seen.headers['x-rustronaut-email']).toBe('alice@zt.example');
     expect(seen.headers['cookie']).toBe('theme=dark; lang=en');
+    expect(seen.headers['authorization']).toBeUndefined(); // the console token stays at the gateway
     expect(seen.assertion).toMatchObject({
       sub: ids['alice'],
       email: 'alice@zt.example',
@@ -435,6 +438,42 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
       );
       expect(page.url().startsWith(platform.url)).toBe(true);
       await page.close();
+    });
+
+    it('over HTTPS, marks the session cookie Secure (real TLS, the gateway’s development CA)', async () => {
+      const alice = (await login(platform.url, 'alice@zt.example', 'long-enough-pw')).access;
+      const handoff = await call(platform.url, 'POST', '/auth/resource-handoff', {
+        token: alice,
+        body: { return_url: `https://app.localhost:${httpsPort}/secure?x=1` },
+      });
+      expect(handoff.status).toBe(200);
+      const url = new URL(handoff.body.redirect_url as string);
+      expect(`${url.protocol}//${url.host}`).toBe(`https://app.localhost:${httpsPort}`);
+      const answer = await new Promise<{ status: number; headers: Record<string, unknown> }>(
+        (resolve, reject) => {
+          const req = httpsRequest(
+            {
+              host: '127.0.0.1',
+              port: httpsPort,
+              servername: 'app.localhost',
+              path: `${url.pathname}${url.search}`,
+              headers: { host: `app.localhost:${httpsPort}` },
+              ca: readFileSync(join(dataDir, 'tls', 'ca.crt')),
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      expect(answer.status).toBe(302);
+      expect(answer.headers['location']).toBe('/secure?x=1');
+      expect(String(answer.headers['set-cookie'])).toMatch(
+        /^rn_sess_\w+=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/,
+      );
     });
 
     it("takes a sign-in hand-off once, and never redirects off the resource's host", async () => {

@@ -36,8 +36,8 @@ export const IDENTITY_HEADERS = [
 /**
  * The request headers the target gets: the client's end-to-end ones (no hop-by-hop or HTTP/2
  * pseudo-headers; `host` from `:authority` for a request that came over HTTP/2), minus forged
- * identity and the gateway's own session cookies, plus what the gateway saw and who the caller is
- * (with a signed assertion).
+ * identity, the gateway's own session cookies and the console token it checked, plus what the
+ * gateway saw and who the caller is (with a signed assertion).
  */
 export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   const { req, facts, caller } = admission;
@@ -50,6 +50,9 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
     if (cookie === undefined) delete headers.cookie;
     else headers.cookie = cookie;
   }
+  // The console token that admitted the caller is not the app's to hold (it could replay it at the
+  // console); the app gets the gateway's assertion instead.
+  if (caller?.via === 'token') delete headers.authorization;
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
   headers['x-forwarded-host'] = authority;
