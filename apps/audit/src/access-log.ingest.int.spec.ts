@@ -148,6 +148,21 @@ describe('access log ingest (real NATS JetStream and Postgres)', () => {
     expect(ids).toEqual(['recent']);
   });
 
+  it('carries on after its consumer was deleted', async () => {
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.delete('RN_ACCESS', ingest.consumerName);
+    await publish(accessLogSubject('org_e', 'gw_1'), {
+      records: [record('after', new Date().toISOString())],
+    });
+    const deadline = Date.now() + 20_000;
+    let ids: string[] = [];
+    while (ids.length === 0 && Date.now() < deadline) {
+      ids = (await queries.list({ orgId: 'org_e', limit: 10 })).items.map((r) => r.id);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ids).toEqual(['after']);
+  }, 30_000);
+
   it('reads the origin from the subject only when it has exactly org and gateway', () => {
     expect(originOf('rn.access.org_a.gw_1')).toEqual({ orgId: 'org_a', gatewayId: 'gw_1' });
     expect(originOf('rn.access.org_a')).toBeUndefined();

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, nanos, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type Consumer, type JsMsg, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { ACCESS_STREAM_NAME, AccessBatchSchema, type AccessRecordWire } from '@rustronaut/contracts';
 import { ensureAccessStream } from '@rustronaut/eventstore';
@@ -45,6 +45,12 @@ export class AccessLogIngest {
   }
 
   async start(): Promise<void> {
+    await this.#setUp();
+    this.#loop = this.#run();
+  }
+
+  /** The stream and the durable consumer, made if missing (at start, and after either was deleted). */
+  async #setUp(): Promise<void> {
     const jsm = await this.options.nc.jetstreamManager();
     await ensureAccessStream(jsm, { name: this.#stream });
     try {
@@ -58,7 +64,6 @@ export class AccessLogIngest {
         max_ack_pending: 1_000,
       });
     }
-    this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
@@ -67,10 +72,15 @@ export class AccessLogIngest {
   }
 
   async #run(): Promise<void> {
-    const consumer = await this.options.nc.jetstream().consumers.get(this.#stream, this.consumerName);
+    let consumer: Consumer | undefined;
     let failures = 0;
     while (!this.#stopped) {
       try {
+        if (!consumer) {
+          // After a failure the stream or the consumer may be gone (deleted, NATS data lost): remake them.
+          if (failures > 0) await this.#setUp();
+          consumer = await this.options.nc.jetstream().consumers.get(this.#stream, this.consumerName);
+        }
         const messages: JsMsg[] = [];
         for await (const message of await consumer.fetch({ max_messages: 100, expires: 1_000 }))
           messages.push(message);
@@ -78,6 +88,7 @@ export class AccessLogIngest {
         failures = 0;
       } catch (error) {
         if (this.#stopped) return;
+        consumer = undefined;
         failures++;
         if (failures === 1 || failures % 30 === 0)
           this.options.logger.warn({ err: error, failures }, 'cannot store access records; retrying');
