@@ -29,6 +29,7 @@ import { MetaController } from './routes/meta.controller';
 import { OrgsController } from './routes/orgs.controller';
 import { PoliciesController } from './routes/policies.controller';
 import { ResourcesController } from './routes/resources.controller';
+import { ServicesController } from './routes/services.controller';
 import { SitesController } from './routes/sites.controller';
 import { ConfigController } from './routes/config.controller';
 import { GatewaysController } from './routes/gateways.controller';
@@ -66,6 +67,7 @@ class ApiModule {
         AccessLogController,
         SitesController,
         ResourcesController,
+        ServicesController,
         PoliciesController,
         ConfigController,
         GatewaysController,

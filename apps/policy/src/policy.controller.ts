@@ -6,6 +6,7 @@ import { PolicyUseCases } from './use-cases/policies.use-cases';
 import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
+import { ServiceUseCases } from './use-cases/services.use-cases';
 
 const parse = <P extends PolicyPattern>(pattern: P, payload: unknown): PolicyCommand<P> =>
   parseRequest(PolicyRequests[pattern], payload) as PolicyCommand<P>;
@@ -18,7 +19,32 @@ export class PolicyController {
     @Inject(ResourceUseCases) private readonly resources: ResourceUseCases,
     @Inject(ResourceAccessUseCases) private readonly access: ResourceAccessUseCases,
     @Inject(PolicyUseCases) private readonly policies: PolicyUseCases,
+    @Inject(ServiceUseCases) private readonly services: ServiceUseCases,
   ) {}
+
+  @MessagePattern('policy.services.expose')
+  exposeService(@Payload() p: unknown) {
+    const { principal, ...rest } = parse('policy.services.expose', p);
+    return this.services.expose(principal, rest);
+  }
+
+  @MessagePattern('policy.services.list')
+  listServices(@Payload() p: unknown) {
+    const { principal, cursor, limit } = parse('policy.services.list', p);
+    return this.services.list(principal, cursor, limit);
+  }
+
+  @MessagePattern('policy.services.get')
+  getService(@Payload() p: unknown) {
+    const { principal, id } = parse('policy.services.get', p);
+    return this.services.get(principal, id);
+  }
+
+  @MessagePattern('policy.services.unexpose')
+  unexposeService(@Payload() p: unknown) {
+    const { principal, id } = parse('policy.services.unexpose', p);
+    return this.services.unexpose(principal, id);
+  }
 
   @MessagePattern('policy.sites.create')
   createSite(@Payload() p: unknown) {

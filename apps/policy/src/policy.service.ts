@@ -20,11 +20,12 @@ import { PolicyUseCases } from './use-cases/policies.use-cases';
 import type { PolicyDeps } from './use-cases/policy-deps';
 import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
+import { ServiceUseCases, type ExposureSettings } from './use-cases/services.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
 
 @Module({})
 class PolicyModule {
-  static register(deps: PolicyDeps): DynamicModule {
+  static register(deps: PolicyDeps, exposure: ExposureSettings): DynamicModule {
     const resources = new ResourceUseCases(deps);
     return {
       module: PolicyModule,
@@ -37,6 +38,7 @@ class PolicyModule {
           useValue: new ResourceAccessUseCases(deps, (principal, id) => resources.get(principal, id)),
         },
         { provide: PolicyUseCases, useValue: new PolicyUseCases(deps) },
+        { provide: ServiceUseCases, useValue: new ServiceUseCases(deps, resources, exposure) },
       ],
     };
   }
@@ -69,11 +71,14 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     },
     clock: () => new Date(),
   };
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(PolicyModule.register(deps), {
-    transport: Transport.NATS,
-    options: natsTransportOptions(config, 'policy-rpc', 'policy'),
-    logger: ['error', 'warn'],
-  });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    PolicyModule.register(deps, config.exposure),
+    {
+      transport: Transport.NATS,
+      options: natsTransportOptions(config, 'policy-rpc', 'policy'),
+      logger: ['error', 'warn'],
+    },
+  );
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema }, 'policy service ready');

@@ -129,6 +129,29 @@ export const ConsoleEnvSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,30}$/, 'must be lower-case letters, digits or "_"')
     .optional(),
+  /** Exposed services get `<name>.<base domain>`; `localhost` works in a browser on one machine. */
+  RN_BASE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a domain such as example.com or localhost')
+    .default('localhost'),
+  /** The gateways' public HTTPS port, for the URLs of exposed services (443 is left out of them). */
+  RN_PUBLIC_HTTPS_PORT: Port.default(8443),
+  /** Where `rustronaut expose` dials its tunnel (host:port, TLS); default: the base domain on the HTTPS port. */
+  RN_TUNNEL_ENDPOINT: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  /** The public ports TCP and UDP services are given, `from-to`. */
+  RN_TUNNEL_PORTS: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'must be a range such as 40000-40999')
+    .refine((r) => {
+      const [from, to] = r.split('-').map(Number) as [number, number];
+      return from >= 1 && to <= 65535 && from <= to;
+    }, 'must be a range of ports from low to high')
+    .default('40000-40999'),
 });
 
 export interface ConsoleConfig extends PlatformConfig {
@@ -142,6 +165,13 @@ export interface ConsoleConfig extends PlatformConfig {
   gateways: { heartbeatIntervalSeconds: number; enrollmentTtlSeconds: number };
   redisPrefix: string;
   accessLog: { retentionDays: number };
+  /** Exposed services: their names, public URLs and tunnel endpoint. */
+  exposure: {
+    baseDomain: string;
+    httpsPort: number;
+    tunnelEndpoint: string;
+    ports: { from: number; to: number };
+  };
 }
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
@@ -178,6 +208,15 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     },
     redisPrefix: c.RN_REDIS_PREFIX,
     accessLog: { retentionDays: c.RN_ACCESS_LOG_RETENTION_DAYS },
+    exposure: {
+      baseDomain: c.RN_BASE_DOMAIN,
+      httpsPort: c.RN_PUBLIC_HTTPS_PORT,
+      tunnelEndpoint: c.RN_TUNNEL_ENDPOINT ?? `${c.RN_BASE_DOMAIN}:${c.RN_PUBLIC_HTTPS_PORT}`,
+      ports: {
+        from: Number(c.RN_TUNNEL_PORTS.split('-')[0]),
+        to: Number(c.RN_TUNNEL_PORTS.split('-')[1]),
+      },
+    },
   };
 }
 

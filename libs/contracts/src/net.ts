@@ -54,10 +54,20 @@ export function isDomainPattern(value: string): boolean {
   return labels.length >= 1 && labels.every((l) => LABEL.test(l));
 }
 
-export type TargetAddress = { kind: 'inet'; host: string; port: number } | { kind: 'unix'; path: string };
+export type TargetAddress =
+  | { kind: 'inet'; host: string; port: number }
+  | { kind: 'unix'; path: string }
+  | { kind: 'tunnel'; service: string };
 
-/** `10.1.0.100:80`, `[fd00::5]:443`, `app.internal:8080` or `unix:/var/run/app.sock`. */
+/**
+ * `10.1.0.100:80`, `[fd00::5]:443`, `app.internal:8080`, `unix:/var/run/app.sock`, or
+ * `tunnel:<service>` (served through the reverse tunnel that offers that service).
+ */
 export function parseTargetAddress(value: string): TargetAddress | undefined {
+  if (value.startsWith('tunnel:')) {
+    const service = value.slice(7);
+    return /^[a-z0-9][a-z0-9-]{0,62}$/.test(service) ? { kind: 'tunnel', service } : undefined;
+  }
   if (value.startsWith('unix:')) {
     const path = value.slice(5);
     return path.startsWith('/') && path.length > 1 && !path.includes('\0')

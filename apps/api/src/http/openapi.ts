@@ -223,6 +223,32 @@ export const ROUTE_DOCS: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/api/v1/services',
+    summary: 'Expose a local service through a tunnel (rustronaut expose); the tunnel token is shown once',
+    tag: 'services',
+    body: P.ServiceBody,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/services',
+    summary: 'List exposed services',
+    tag: 'services',
+    query: B.PageQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/services/{id}',
+    summary: 'One exposed service',
+    tag: 'services',
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/services/{id}',
+    summary: 'Un-expose a service; its route leaves the gateways',
+    tag: 'services',
+  },
+  {
+    method: 'post',
     path: '/api/v1/resources',
     summary: 'Create a resource, targets inline if wanted',
     tag: 'resources',

@@ -15,10 +15,10 @@ import {
  */
 export const SiteBody = SiteDataSchema;
 export const SitePatch = patchOf(SiteDataSchema);
-export const ResourceBody = ResourceDataSchema.extend({
+export const ResourceBody = ResourceDataSchema.omit({ tunnel: true }).extend({
   targets: z.array(TargetDataSchema).max(100).default([]),
 });
-export const ResourcePatch = patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true }));
+export const ResourcePatch = patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true, tunnel: true }));
 export const TargetBody = TargetDataSchema;
 export const TargetPatch = patchOf(TargetDataSchema);
 export const PolicyBody = PolicyDataSchema;
@@ -38,3 +38,5 @@ export const EnrollBody = z.strictObject({
   publicKey: z.string().min(1).max(2000),
   natsPublicKey: z.string().min(1).max(100),
 });
+/** `rustronaut expose`: what to expose and how. */
+export const ServiceBody = PolicyRequests['policy.services.expose'].shape.service;

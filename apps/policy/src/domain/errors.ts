@@ -8,6 +8,8 @@ export enum PolicyErrorCode {
   PortInUse = 'POLICY_PORT_IN_USE',
   InvalidResource = 'POLICY_INVALID_RESOURCE',
   SiteInUse = 'POLICY_SITE_IN_USE',
+  NoSiteForService = 'POLICY_NO_SITE_FOR_SERVICE',
+  NoFreePort = 'POLICY_NO_FREE_PORT',
 }
 
 export class PolicyError extends DomainError<PolicyErrorCode> {}

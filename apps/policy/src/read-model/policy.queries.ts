@@ -119,14 +119,16 @@ export class PolicyQueries {
   }
 
   async resources(
-    scope: OrgScope & { siteId?: string },
+    scope: OrgScope & { siteId?: string; exposedServices?: boolean },
     cursor: string | undefined,
     limit: number,
   ): Promise<Page<ResourceView>> {
     const rows: ResourceRow[] = await this.db.query(
       `SELECT * FROM ${this.#t('resources')} WHERE org_id = $1 AND NOT deleted AND ($2::text IS NULL OR site_id = $2)
-       AND ($3::text IS NULL OR id > $3) ORDER BY id LIMIT $4`,
-      [scope.orgId, scope.siteId ?? null, cursor ?? null, limit + 1],
+       AND ($3::text IS NULL OR id > $3)
+       AND ($5::boolean IS NULL OR (COALESCE(data->'tunnel', 'null'::jsonb) <> 'null'::jsonb) = $5)
+       ORDER BY id LIMIT $4`,
+      [scope.orgId, scope.siteId ?? null, cursor ?? null, limit + 1, scope.exposedServices ?? null],
     );
     const p = page(rows, limit);
     return { items: await this.#withTargets(scope, p.items), nextCursor: p.nextCursor };

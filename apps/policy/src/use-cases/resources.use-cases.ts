@@ -50,10 +50,22 @@ export class ResourceUseCases {
     { resource, targets }: Body<'policy.resources.create'>,
   ): Promise<ResourceView> {
     requireRole(principal, 'admin');
+    return this.createAs(principal, resource, targets);
+  }
+
+  /**
+   * Creates a resource for a principal whose right to do so the caller has checked (the services
+   * API lets members expose their own services).
+   */
+  async createAs(
+    principal: Principal,
+    resource: ResourceData,
+    targets: TargetData[],
+    id = newId('res'),
+  ): Promise<ResourceView> {
     checkResourceShape(resource);
     const site = fold((await this.deps.store.load({ type: 'site', id: resource.siteId })).events, evolveSite);
     if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', resource.siteId);
-    const id = newId('res');
     for (const domain of resource.domains) await this.#claimDomain(principal, id, domain);
     if (resource.publicPort !== null)
       await this.#claimPort(
@@ -154,6 +166,14 @@ export class ResourceUseCases {
     { id, expectedVersion }: Body<'policy.resources.delete'>,
   ): Promise<{ deleted: true }> {
     requireRole(principal, 'admin');
+    return this.deleteAs(principal, { id, expectedVersion });
+  }
+
+  /** Deletes a resource (releasing its domains and port) for a principal the caller has checked. */
+  deleteAs(
+    principal: Principal,
+    { id, expectedVersion }: Body<'policy.resources.delete'>,
+  ): Promise<{ deleted: true }> {
     return retryOnConflict(expectedVersion, async () => {
       const { resource, version } = await this.#load(principal, id);
       await commitAndWait(

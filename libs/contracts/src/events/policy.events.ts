@@ -122,6 +122,18 @@ export const RateLimitSchema = z.strictObject({
 
 /** A resource's body limit unless it sets one: 100 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+/**
+ * A resource that is an exposed service: its one target is the tunnel of a `rustronaut expose`
+ * client, which authenticates with a token whose SHA-256 is kept here. Set by the services API only.
+ */
+export const TunnelExposureSchema = z.strictObject({
+  localAddress: z.string().min(1).max(300),
+  tokenHash: z.string().min(1).max(100),
+  exposedBy: Id,
+  /** The policy created with the service to let signed-in users in (when it requires auth). */
+  policyId: Id.nullable().default(null),
+});
+export type TunnelExposure = z.infer<typeof TunnelExposureSchema>;
 
 const ResourceFields = {
   siteId: Id,
@@ -144,6 +156,7 @@ const ResourceFields = {
     .min(0)
     .max(2 ** 40)
     .default(DEFAULT_MAX_BODY_BYTES),
+  tunnel: TunnelExposureSchema.nullable().default(null),
 };
 export const ResourceDataSchema = z.strictObject(ResourceFields);
 export type ResourceData = z.infer<typeof ResourceDataSchema>;
@@ -254,7 +267,7 @@ export const ResourceCreated = defineEvent({
 export const ResourceUpdated = defineEvent({
   type: 'ResourceUpdated',
   aggregate: 'resource',
-  schema: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true })),
+  schema: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true, tunnel: true })),
 });
 export const ResourceDeleted = defineEvent({
   type: 'ResourceDeleted',

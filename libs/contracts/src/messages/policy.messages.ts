@@ -66,7 +66,7 @@ export const PolicyRequests = {
     ...Authed,
     id: Id,
     expectedVersion: Version,
-    changes: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true })),
+    changes: patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true, tunnel: true })),
   }),
   'policy.resources.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
   'policy.targets.add': z.object({ ...Authed, resourceId: Id, target: TargetDataSchema }),
@@ -78,6 +78,30 @@ export const PolicyRequests = {
     changes: patchOf(TargetDataSchema),
   }),
   'policy.targets.remove': z.object({ ...Authed, resourceId: Id, targetId: Id }),
+
+  'policy.services.expose': z.object({
+    ...Authed,
+    service: z.strictObject({
+      localAddress: z
+        .string()
+        .trim()
+        .min(1)
+        .max(300)
+        .regex(/^[^\s]+:\d{1,5}$/, 'must be host:port, such as localhost:3000'),
+      protocol: z.enum(['http', 'tcp', 'udp']),
+      subdomain: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be letters, digits and dashes (at most 63)')
+        .optional(),
+      authRequired: z.boolean().default(false),
+      siteId: Id.optional(),
+    }),
+  }),
+  'policy.services.list': z.object({ ...Authed, ...PageFields }),
+  'policy.services.get': z.object({ ...Authed, id: Id }),
+  'policy.services.unexpose': z.object({ ...Authed, id: Id }),
 
   'policy.policies.create': z.object({ ...Authed, policy: PolicyDataSchema }),
   'policy.policies.list': z.object({ ...Authed, ...PageFields }),
@@ -111,6 +135,24 @@ export const PolicyRequests = {
 export type PolicyPattern = keyof typeof PolicyRequests;
 export type PolicyRequest<P extends PolicyPattern> = z.input<(typeof PolicyRequests)[P]>;
 export type PolicyCommand<P extends PolicyPattern> = z.output<(typeof PolicyRequests)[P]>;
+
+/** An exposed service, as `rustronaut expose` and the services API show it. */
+export interface ServiceView {
+  id: string;
+  orgId: string;
+  siteId: string;
+  /** Its subdomain, and the name its tunnel offers it under. */
+  name: string;
+  protocol: 'http' | 'tcp' | 'udp';
+  localAddress: string;
+  publicUrl: string;
+  authRequired: boolean;
+  status: 'exposed';
+  dnsRecord: { type: 'CNAME' | 'A'; name: string; value: string };
+  tunnel: { endpoint: string; token?: string };
+  exposedBy: string;
+  createdAt: string;
+}
 
 export interface SiteView extends SiteData {
   id: string;
@@ -174,6 +216,10 @@ export interface PolicyResponses {
   'policy.targets.list': TargetView[];
   'policy.targets.update': ResourceView;
   'policy.targets.remove': ResourceView;
+  'policy.services.expose': ServiceView;
+  'policy.services.list': Page<ServiceView>;
+  'policy.services.get': ServiceView;
+  'policy.services.unexpose': { deleted: true };
   'policy.policies.create': PolicyView;
   'policy.policies.list': Page<PolicyView>;
   'policy.policies.get': PolicyView;
