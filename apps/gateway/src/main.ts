@@ -16,6 +16,7 @@ import { AssertionKey } from './proxy/auth/identity-assertion';
 import { drainGateway } from './proxy/graceful-stop';
 import { HttpConnections } from './proxy/http-connections';
 import { HttpProxy } from './proxy/http-proxy';
+import { TunnelRegistry } from './proxy/tunnels/tunnel-registry';
 import { countryLookup } from './proxy/firewall/geoip';
 import { TlsCertificates } from './proxy/tls/certificates';
 import { LocalCa } from './proxy/tls/local-ca';
@@ -142,7 +143,17 @@ async function main(): Promise<void> {
   const sharedBuckets = config.sharedLimits
     ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
     : undefined;
+  const httpsPortSuffix = config.https.port === 443 ? '' : `:${config.https.port}`;
+  const tunnels = new TunnelRegistry(
+    configs,
+    (resource) =>
+      resource.protocol === 'http'
+        ? `https://${resource.domains[0] ?? config.baseDomain}${httpsPortSuffix}`
+        : `${resource.protocol}://${config.baseDomain}:${resource.publicPort ?? 0}`,
+    logger.child({ component: 'tunnels' }),
+  );
   const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
+    tunnels,
     accessLog,
     countries,
     balancer,
@@ -191,6 +202,7 @@ async function main(): Promise<void> {
       countries,
       metrics: metrics.access,
       accessLog,
+      tunnels,
     },
     logger.child({ component: 'l4' }),
     configs,
@@ -235,6 +247,7 @@ async function main(): Promise<void> {
       { signal, drain_timeout_s: config.drainTimeoutSeconds },
       'stopping: no new connections, draining',
     );
+    tunnels.close(); // GOAWAY: streams in flight finish, clients reconnect elsewhere or after restart
     await drainGateway({
       servers: [proxy, secureProxy],
       connections,

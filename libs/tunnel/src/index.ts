@@ -23,6 +23,8 @@ export {
   TunnelServer,
   TunnelStreamError,
   EVENTS_AUTHORITY,
+  TUNNEL_PATH,
+  TUNNEL_UPGRADE,
   type RequestReport,
   type DatagramFlow,
   type TunnelAdmission,

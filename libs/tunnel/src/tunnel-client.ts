@@ -19,7 +19,7 @@ import {
   type Welcome,
 } from './handshake';
 import { receiveHandshake } from './handshake-io';
-import { EVENTS_AUTHORITY, type RequestReport } from './tunnel-server';
+import { EVENTS_AUTHORITY, TUNNEL_PATH, TUNNEL_UPGRADE, type RequestReport } from './tunnel-server';
 
 /** A service this client offers, and where it really is on this machine. */
 export interface LocalService extends OfferedService {
@@ -114,7 +114,7 @@ export class TunnelClient extends EventEmitter {
       host: gateway.host,
       port: gateway.port,
       servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
-      ALPNProtocols: ['rn-tunnel/1'],
+      ALPNProtocols: ['http/1.1'],
       ...(this.options.ca ? { ca: this.options.ca } : {}),
     });
     this.#socket = socket;
@@ -131,6 +131,7 @@ export class TunnelClient extends EventEmitter {
         socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
         socket.once('error', (error) => (clearTimeout(timer), reject(error)));
       });
+      await upgrade(socket, gateway.servername ?? gateway.host, timeoutMs);
       socket.write(
         encodeFrame({
           type: 'hello',
@@ -157,6 +158,9 @@ export class TunnelClient extends EventEmitter {
       this.#session = undefined;
       if (!this.#stopped) this.#retry('the connection to the gateway closed');
     });
+    // The upgrade switched protocols: ALPN's `http/1.1` no longer describes this connection, and
+    // the HTTP/2 server would refuse a socket that still says so.
+    socket.alpnProtocol = 'h2';
     this.#h2.emit('connection', socket);
     socket.resume();
     this.#attempt = 0;
@@ -275,4 +279,48 @@ export class TunnelClient extends EventEmitter {
       }
     });
   }
+}
+
+/**
+ * Asks the gateway's HTTPS port to switch this connection to the tunnel protocol (an HTTP/1.1
+ * upgrade, as WebSockets do) and waits for its 101. Any other answer is the gateway's refusal.
+ */
+function upgrade(socket: TLSSocket, host: string, timeoutMs: number): Promise<void> {
+  socket.write(
+    `GET ${TUNNEL_PATH} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_UPGRADE}\r\n\r\n`,
+  );
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      if (error) return reject(error);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) {
+        if (received.length > 16 * 1024) finish(new Error('the gateway answered with an oversized header'));
+        return;
+      }
+      const head = received.subarray(0, end).toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
+      socket.pause();
+      const rest = received.subarray(end + 4);
+      if (rest.length) socket.unshift(rest);
+      if (status === '101') return finish();
+      const body = rest.toString('utf8').trim().split('\n')[0] ?? '';
+      finish(new Error(`the gateway refused the tunnel: HTTP ${status ?? '?'} ${body}`.trim()));
+    };
+    const onClose = () => finish(new Error('the gateway closed the connection'));
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from the gateway within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.resume();
+  });
 }

@@ -17,6 +17,10 @@ import {
 } from './handshake';
 import { HandshakeError, receiveHandshake } from './handshake-io';
 
+/** The HTTP/1.1 upgrade a tunnel client asks for on the gateway's HTTPS port. */
+export const TUNNEL_UPGRADE = 'rustronaut-tunnel/1';
+export const TUNNEL_PATH = '/.rustronaut/tunnel';
+
 /** The stream that carries request reports to the client (not a service name: those have no `_`). */
 export const EVENTS_AUTHORITY = '_events';
 
@@ -155,7 +159,9 @@ export class Tunnel extends EventEmitter {
     if (this.#events.writableLength < 64 * 1024) this.#events.write(`${JSON.stringify(request)}\n`);
   }
 
+  /** Graceful: streams in flight finish, no new ones start (GOAWAY); the report stream ends now. */
   close(): void {
+    this.#events?.close();
     this.session.close();
   }
 
@@ -195,6 +201,18 @@ export class TunnelServer extends EventEmitter {
     super();
     this.#keepAliveS = options.keepAliveS ?? 15;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * Takes over the socket of an HTTP/1.1 request asking to upgrade to the tunnel protocol (the
+   * gateway's HTTPS port serves tunnels this way, so they pass any proxy that passes WebSockets).
+   */
+  acceptUpgrade(socket: Socket, head: Buffer): Promise<Tunnel | undefined> {
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TUNNEL_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    if (head.length) socket.unshift(head);
+    return this.accept(socket);
   }
 
   /** Takes over a connected socket; resolves with the tunnel, or undefined when it was refused. */

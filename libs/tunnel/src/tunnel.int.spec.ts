@@ -1,16 +1,21 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request,
+  type IncomingMessage,
+  type Server as HttpServer,
+} from 'node:http';
 import {
   createServer as createTcpServer,
   type AddressInfo,
   type Server as TcpServer,
   type Socket,
 } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, createHash } from 'node:crypto';
 import { selfSignedCertificate } from '@rustronaut/testing';
-import { TunnelClient, TunnelServer, type Tunnel, type Hello } from './index';
+import { TUNNEL_UPGRADE, TunnelClient, TunnelServer, type Tunnel, type Hello } from './index';
 
 const TOKEN = 'rnt_test-token';
 
@@ -30,10 +35,12 @@ async function startGateway(cert: { cert: string; key: string }) {
         : { ok: false, code: 'TUNNEL_TOKEN_INVALID', message: 'the token is not valid', retryAfterS: 0 },
   });
   server.on('tunnel', (t: Tunnel) => tunnels.push(t));
-  const tls = createTlsServer(
-    { ...cert, ALPNProtocols: ['rn-tunnel/1'] },
-    (socket) => void server.accept(socket),
-  );
+  // As the gateway does: an HTTPS server whose tunnel clients ask to upgrade.
+  const tls = createHttpsServer(cert, (_req, res) => res.writeHead(404).end());
+  tls.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (req.headers.upgrade === TUNNEL_UPGRADE) void server.acceptUpgrade(socket, head);
+    else socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+  });
   tls.listen(0, '127.0.0.1');
   await once(tls, 'listening');
   return { tls, server, tunnels, port: (tls.address() as AddressInfo).port };

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TUNNEL_PATH, TUNNEL_UPGRADE } from '@rustronaut/tunnel';
 import type { TLSSocket } from 'node:tls';
 import type { AccessDecider } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
@@ -21,6 +23,7 @@ import type { SharedBuckets } from './firewall/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
+import type { TunnelRegistry } from './tunnels/tunnel-registry';
 import { RouteTable } from './route-table';
 import { NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies';
 import type { SnapshotSource } from './snapshot-source';
@@ -33,6 +36,8 @@ export type { SnapshotSource } from './snapshot-source';
 export type { Caller, TokenVerifier } from './auth/token-verifier';
 
 export interface HttpProxyOptions {
+  /** Exposed services' tunnels: accepted on the HTTPS port, and the way to their resources. */
+  tunnels?: TunnelRegistry;
   /** Where each request's record goes (and the per-resource metrics). */
   accessLog: AccessLog;
   /** How bearer tokens are checked; by default the console's access tokens, against the snapshots' keys. */
@@ -118,6 +123,7 @@ export class HttpProxy {
   #routes = new RouteTable([]);
   readonly #stages: AdmissionStage[];
   readonly #upstream: Upstream;
+  readonly #tunnels: TunnelRegistry | undefined;
   readonly #firewall: FirewallStage;
   readonly #endpoints: EdgeEndpoints;
   readonly #rateLimiter: RateLimiter;
@@ -168,7 +174,9 @@ export class HttpProxy {
       options.balancer ?? new Balancer(configs, { logger }),
       logger,
       options.upstream,
+      options.tunnels,
     );
+    this.#tunnels = options.tunnels;
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
@@ -330,6 +338,13 @@ export class HttpProxy {
    */
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     socket.on('error', () => socket.destroy());
+    if (req.headers.upgrade?.toLowerCase() === TUNNEL_UPGRADE && rawPathOf(req.url ?? '') === TUNNEL_PATH) {
+      if (scheme === 'https' && this.#tunnels) return this.#tunnels.accept(socket as Socket, head);
+      return writeRefusalToSocket(socket, {
+        status: 400,
+        message: 'Tunnels connect to the HTTPS port of this gateway.',
+      });
+    }
     const record = this.#accessLog.start(req);
     const admitted = this.#admit(req, scheme, record);
     const refuse = (refusal: Refusal, caller: Admission['caller']) => {

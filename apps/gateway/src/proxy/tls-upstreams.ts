@@ -91,8 +91,8 @@ export class TlsUpstreams {
   #open(target: TargetState): void {
     const key = target.target;
     const destination = target.destination;
-    if ('socketPath' in destination) {
-      return this.#settle(key, new Error('an https target must be a host and port, not a unix socket'));
+    if (!('host' in destination)) {
+      return this.#settle(key, new Error('an https target must be a host and port'));
     }
     const socket: TLSSocket = tlsConnect({
       host: destination.host,

@@ -14,6 +14,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
 import { withoutSessionCookies } from './auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer';
+import type { TunnelRegistry } from './tunnels/tunnel-registry';
 import { authorityOf, endToEndHeaders } from './header-filter';
 import { bodyTooLarge, maxBodyOf, watchBodySize } from './firewall/body-limit';
 import { page, reasonOf, sendRefusal, writeRefusalToSocket } from './pages';
@@ -99,6 +100,7 @@ export class Upstream {
     private readonly balancer: Balancer,
     private readonly logger: Logger,
     private readonly settings: UpstreamSettings = DEFAULT_UPSTREAM,
+    private readonly tunnels?: TunnelRegistry,
   ) {
     this.#agent = new Agent({
       keepAlive: true,
@@ -107,6 +109,24 @@ export class Upstream {
       timeout: settings.responseTimeoutMs,
     });
     this.#tls = new TlsUpstreams(settings, logger);
+  }
+
+  /**
+   * How a request reaches its target: the keep-alive pool, or the pool of streams through an
+   * exposed service's tunnel (undefined when that tunnel is not connected).
+   */
+  #route(
+    admission: Admission,
+    picked: TargetState,
+  ): { host: string; port: number; agent: Agent } | { socketPath: string; agent: Agent } | undefined {
+    const destination = picked.destination;
+    if (!('tunnel' in destination)) return { ...destination, agent: this.#agent };
+    const agent = this.tunnels?.agentFor(admission.resource.id);
+    return agent && { host: destination.tunnel, port: 80, agent };
+  }
+
+  #tunnelOffline(resource: Admission['resource']): string {
+    return `Tunnel offline: ${resource.name} is exposed through a tunnel, and its client (rustronaut expose) is not connected.`;
   }
 
   forward(admission: Admission, res: ServerResponse): void {
@@ -173,7 +193,21 @@ export class Upstream {
     tls: boolean,
   ): void {
     const { req, resource } = admission;
+    const route = this.#route(admission, picked);
+    if (!route) return this.#fail(admission, res, 502, this.#tunnelOffline(resource));
     picked.inFlight++;
+    if ('tunnel' in picked.destination) {
+      // The exposing client's live view: what it served, how, and how long it took.
+      const started = performance.now();
+      res.once('finish', () =>
+        this.tunnels?.report(resource.id, {
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        }),
+      );
+    }
     let settled = false;
     let answer: IncomingMessage | undefined;
     const onResponse = (response: IncomingMessage) => {
@@ -184,8 +218,9 @@ export class Upstream {
       res.writeHead(response.statusCode ?? 502, headers);
       response.pipe(res);
     };
+    const { agent, ...where } = route;
     const options = {
-      ...picked.destination,
+      ...where,
       method: req.method,
       path: req.url,
       headers: upstreamHeaders(admission),
@@ -199,7 +234,7 @@ export class Upstream {
           },
           onResponse,
         )
-      : request({ ...options, agent: this.#agent }, onResponse);
+      : request({ ...options, agent }, onResponse);
     // A new connection must be up (TLS: handshake done) within the connect timeout.
     upstream.once('socket', (socket: Socket) => {
       if (!socket.connecting) return;
@@ -379,7 +414,17 @@ export class Upstream {
     const headers = upstreamHeaders(admission);
     headers['connection'] = 'Upgrade';
     headers['upgrade'] = req.headers.upgrade;
-    const options = { ...picked.destination, method: req.method, path: req.url, headers };
+    const route = this.#route(admission, picked);
+    if (!route) {
+      release();
+      const message = this.#tunnelOffline(resource);
+      admission.record.fail('target', message);
+      admission.record.status = 502;
+      return writeRefusalToSocket(socket, { status: 502, message });
+    }
+    const { agent, ...where } = route;
+    const options = { ...where, method: req.method, path: req.url, headers };
+    // An upgraded connection is not returned to a pool: a fresh one (or a fresh tunnel stream).
     const upstream =
       picked.protocol === 'https'
         ? httpsRequest({
@@ -388,7 +433,7 @@ export class Upstream {
             ...(this.#tls.ca ? { ca: this.#tls.ca } : {}),
             servername: tlsServerName(picked),
           })
-        : request(options);
+        : request({ ...options, agent: 'tunnel' in picked.destination ? agent : undefined });
     upstream.on('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
       this.balancer.succeeded(picked);
       admission.record.status = response.statusCode ?? 101;

@@ -90,8 +90,14 @@ export function probe(state: TargetState, timeoutMs: number): Promise<{ ok: bool
       cleanup();
     }, timeoutMs);
     let cleanup = () => undefined as void;
+    const destination = state.destination;
+    if ('tunnel' in destination) {
+      // Through a tunnel there is nothing to probe: the tunnel being up is what the gateway knows.
+      done(true, 'reached through its tunnel');
+      return;
+    }
     if (spec.kind === 'tcp') {
-      const socket = connect(netAddress(state.destination));
+      const socket = connect(netAddress(destination));
       cleanup = () => socket.destroy();
       socket.once('connect', () => {
         done(true, 'connected');
@@ -103,7 +109,7 @@ export function probe(state: TargetState, timeoutMs: number): Promise<{ ok: bool
     const send = state.protocol === 'https' ? httpsRequest : httpRequest;
     const req = send(
       {
-        ...state.destination,
+        ...destination,
         method: 'GET',
         path: spec.path,
         agent: false,

@@ -2,10 +2,12 @@ import { parseTargetAddress } from '@rustronaut/contracts';
 import type { RoutedResource } from '../route-table';
 
 export type TargetData = RoutedResource['targets'][number];
-export type Destination = { host: string; port: number } | { socketPath: string };
+export type NetDestination = { host: string; port: number } | { socketPath: string };
+/** A target on the network, or an exposed service reached through its client's tunnel. */
+export type Destination = NetDestination | { tunnel: string };
 
 /** The same destination in the shape net.connect takes. */
-export function netAddress(destination: Destination): { host: string; port: number } | { path: string } {
+export function netAddress(destination: NetDestination): { host: string; port: number } | { path: string } {
   return 'socketPath' in destination ? { path: destination.socketPath } : destination;
 }
 
@@ -67,7 +69,11 @@ export class TargetState {
     if (!address) return undefined;
     return new TargetState(
       data,
-      address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port },
+      address.kind === 'unix'
+        ? { socketPath: address.path }
+        : address.kind === 'tunnel'
+          ? { tunnel: address.service }
+          : { host: address.host, port: address.port },
     );
   }
 

@@ -4,6 +4,7 @@ import type { Balancer } from '../balancer';
 import type { CountryLookup } from '../firewall/geoip';
 import type { RoutedResource } from '../route-table';
 import type { SourceFirewall } from './source-firewall';
+import type { TunnelRegistry } from '../tunnels/tunnel-registry';
 
 /** What a TCP/UDP listener serves: the resource as of the latest snapshot, its compiled firewall. */
 export interface L4Route {
@@ -26,6 +27,8 @@ export interface L4Options {
    * connection too. UDP datagrams refused before a flow exists are only counted in the metrics.
    */
   accessLog?: AccessLog;
+  /** Exposed TCP/UDP services are reached through their clients' tunnels. */
+  tunnels?: TunnelRegistry;
 }
 
 /** What the TCP and UDP listeners count, per resource. */

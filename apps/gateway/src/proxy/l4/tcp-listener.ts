@@ -104,8 +104,10 @@ export class TcpListener implements L4Listener {
       return;
     }
     if (client.destroyed) return;
+    const destination = target.destination;
+    if ('tunnel' in destination) return this.#joinTunnel(client, route, target);
     target.inFlight++;
-    const upstream = connect({ ...netAddress(target.destination), allowHalfOpen: true });
+    const upstream = connect({ ...netAddress(destination), allowHalfOpen: true });
     let connected = false;
     upstream.setTimeout(options.connectTimeoutMs, () => {
       if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
@@ -145,5 +147,27 @@ export class TcpListener implements L4Listener {
     client.once('close', (hadError) => {
       if (hadError || !connected) upstream.destroy();
     });
+  }
+
+  /** An exposed TCP service: one stream through its client's tunnel; refused while it is offline. */
+  #joinTunnel(client: Socket, route: L4Route, target: TargetState): void {
+    const { options, logger } = this.context;
+    const stream = options.tunnels?.openStream(route.resource.id);
+    if (!stream) {
+      options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+      logger.info({ resource: route.resource.id }, 'TCP connection refused: the tunnel is offline');
+      client.destroy();
+      return;
+    }
+    target.inFlight++;
+    options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
+    stream.on('error', () => client.destroy());
+    client.on('error', () => stream.destroy());
+    stream.once('close', () => {
+      target.inFlight--;
+      client.destroy();
+    });
+    client.once('close', () => stream.destroy());
+    client.pipe(stream).pipe(client);
   }
 }

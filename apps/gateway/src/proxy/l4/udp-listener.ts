@@ -1,16 +1,43 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import type { AccessRecord } from '../../access-log/access-record';
+import type { DatagramFlow } from '@rustronaut/tunnel';
 import type { TargetState } from '../balancer';
 import { normaliseIp } from '../request-facts';
 import type { L4Context, L4Listener, L4Route } from './l4-resource';
+
+/** What a flow sends its datagrams through: a UDP socket, or an exposed service's tunnel. */
+interface FlowUpstream {
+  send(datagram: Buffer): void;
+  close(): void;
+  on(event: 'message', listener: (datagram: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  connect(port: number, host: string, connected: () => void): void;
+}
+
+/** A flow through a tunnel: datagrams framed on one stream (no connect step to wait for). */
+function tunnelUpstream(flow: DatagramFlow): FlowUpstream {
+  const events = new EventEmitter();
+  flow.onDatagram((datagram) => events.emit('message', datagram));
+  void flow.closed.then(() =>
+    events.emit('error', Object.assign(new Error('tunnel flow closed'), { code: 'EPIPE' })),
+  );
+  return {
+    send: (datagram) => flow.send(datagram),
+    close: () => flow.close(),
+    on: (event: string, listener: (value: never) => void) =>
+      events.on(event, listener as (value: unknown) => void),
+    connect: (_port, _host, connected) => queueMicrotask(connected),
+  };
+}
 
 /** One client address and port, with its own socket to the target it was given. */
 interface Flow {
   key: string;
   client: RemoteInfo;
   target: TargetState;
-  upstream: Socket;
+  upstream: FlowUpstream;
   connected: boolean;
   /** Datagrams that arrived before the upstream socket was connected. */
   pending: Buffer[];
@@ -122,7 +149,10 @@ export class UdpListener implements L4Listener {
       return undefined;
     }
     const target = balancer.pick(resource);
-    if (!target || !('host' in target.destination)) {
+    const destination = target?.destination;
+    const tunnelFlow =
+      destination && 'tunnel' in destination ? options.tunnels?.openDatagramFlow(resource.id) : undefined;
+    if (!target || !destination || !('host' in destination || tunnelFlow)) {
       this.#dropped++;
       metrics?.l4Decided(resource.id, 'udp', 'failed', 'target');
       return undefined;
@@ -133,8 +163,10 @@ export class UdpListener implements L4Listener {
     record?.admit(null);
     metrics?.l4Decided(resource.id, 'udp', 'allowed', 'public');
     metrics?.l4Opened(resource.id, 'udp');
-    const { host, port } = target.destination;
-    const upstream = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const { host, port } = 'host' in destination ? destination : { host: '', port: 0 };
+    const upstream: FlowUpstream = tunnelFlow
+      ? tunnelUpstream(tunnelFlow)
+      : createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     const flow: Flow = {
       key,
       client,

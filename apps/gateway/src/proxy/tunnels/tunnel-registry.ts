@@ -1,0 +1,155 @@
+import type { Agent } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseSecret, secretMatches } from '@rustronaut/contracts';
+import type { Logger } from '@rustronaut/observability';
+import {
+  TunnelServer,
+  type DatagramFlow,
+  type Hello,
+  type RequestReport,
+  type Tunnel,
+  type TunnelAdmission,
+} from '@rustronaut/tunnel';
+import type { RoutedResource } from '../route-table';
+import type { SnapshotSource } from '../snapshot-source';
+
+interface Connected {
+  tunnel: Tunnel;
+  agent: Agent;
+  resource: RoutedResource;
+}
+
+/**
+ * The tunnels of exposed services, by resource id. A `rustronaut expose` client proves which
+ * service it serves with the token the services API gave it (checked against the hash in the
+ * snapshot: no call to the console); its resource's target `tunnel:<name>` is then reached through
+ * it. A new tunnel for the same service replaces the old one; an un-exposed service's tunnel is
+ * closed when the snapshot drops it.
+ */
+export class TunnelRegistry {
+  readonly server: TunnelServer;
+  readonly #connected = new Map<string, Connected>();
+
+  constructor(
+    private readonly configs: SnapshotSource,
+    private readonly publicUrlOf: (resource: RoutedResource) => string,
+    private readonly logger: Logger,
+  ) {
+    this.server = new TunnelServer({ authenticate: (hello) => Promise.resolve(this.#admit(hello)) });
+    this.server.on('rejected', (r: { code: string; reason: string }) =>
+      this.logger.info({ code: r.code, reason: r.reason }, 'tunnel refused'),
+    );
+    this.server.on('tunnel', (tunnel: Tunnel) => this.#register(tunnel));
+    configs.onChanged(() => this.#closeUnexposed());
+  }
+
+  /** An HTTP upgrade to the tunnel protocol on the gateway's HTTPS port. */
+  accept(socket: Socket, head: Buffer): void {
+    void this.server.acceptUpgrade(socket, head);
+  }
+
+  /** The keep-alive pool of HTTP connections through a resource's tunnel, when it is connected. */
+  agentFor(resourceId: string): Agent | undefined {
+    const connected = this.#connected.get(resourceId);
+    return connected?.tunnel.open ? connected.agent : undefined;
+  }
+
+  openStream(resourceId: string): ReturnType<Tunnel['openStream']> | undefined {
+    const connected = this.#connected.get(resourceId);
+    return connected?.tunnel.open ? connected.tunnel.openStream(connected.resource.name) : undefined;
+  }
+
+  openDatagramFlow(resourceId: string): DatagramFlow | undefined {
+    const connected = this.#connected.get(resourceId);
+    return connected?.tunnel.open ? connected.tunnel.openDatagramFlow(connected.resource.name) : undefined;
+  }
+
+  report(resourceId: string, report: Omit<RequestReport, 'service'>): void {
+    const connected = this.#connected.get(resourceId);
+    connected?.tunnel.reportRequest({ service: connected.resource.name, ...report });
+  }
+
+  /** For /status: which exposed services have their tunnel up. */
+  status(): { resourceId: string; name: string; tunnelId: string; streams: number }[] {
+    return [...this.#connected.entries()].map(([resourceId, c]) => ({
+      resourceId,
+      name: c.resource.name,
+      tunnelId: c.tunnel.id,
+      streams: c.tunnel.activeStreams,
+    }));
+  }
+
+  #resource(resourceId: string): RoutedResource | undefined {
+    for (const { snapshot } of this.configs.all().values()) {
+      const resource = snapshot.resources.find((r) => r.id === resourceId);
+      if (resource) return { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId };
+    }
+    return undefined;
+  }
+
+  #admit(hello: Hello): TunnelAdmission {
+    const parsed = parseSecret('rnt', hello.token);
+    const resource = parsed && this.#resource(parsed.id);
+    if (!parsed || !resource?.tunnel || !secretMatches(parsed.secret, resource.tunnel.tokenHash)) {
+      return {
+        ok: false,
+        code: 'TUNNEL_TOKEN_INVALID',
+        message:
+          'this tunnel token is not valid on this gateway (the service was un-exposed, or the gateway has not received it yet): expose it again',
+        retryAfterS: parsed && !resource ? 5 : 0,
+      };
+    }
+    const offered = hello.services.find((s) => s.name === resource.name);
+    if (!offered || offered.protocol !== resource.protocol) {
+      return {
+        ok: false,
+        code: 'TUNNEL_SERVICE_MISMATCH',
+        message: `this token is for the ${resource.protocol} service "${resource.name}", which the client does not offer`,
+        retryAfterS: 0,
+      };
+    }
+    return {
+      ok: true,
+      tunnelId: `${resource.id}:${Date.now().toString(36)}`,
+      services: [{ name: resource.name, protocol: resource.protocol, publicUrl: this.publicUrlOf(resource) }],
+    };
+  }
+
+  #register(tunnel: Tunnel): void {
+    const resourceId = tunnel.id.split(':')[0] ?? '';
+    const resource = this.#resource(resourceId);
+    if (!resource) return tunnel.close();
+    const previous = this.#connected.get(resourceId);
+    const agent = tunnel.httpAgent(resource.name);
+    this.#connected.set(resourceId, { tunnel, agent, resource });
+    if (previous) {
+      previous.agent.destroy();
+      previous.tunnel.close();
+    }
+    this.logger.info(
+      { resource: resourceId, name: resource.name, agent: tunnel.hello.agent },
+      'tunnel connected',
+    );
+    tunnel.once('close', () => {
+      if (this.#connected.get(resourceId)?.tunnel !== tunnel) return;
+      this.#connected.delete(resourceId);
+      agent.destroy();
+      this.logger.warn({ resource: resourceId, name: resource.name }, 'tunnel disconnected');
+    });
+  }
+
+  #closeUnexposed(): void {
+    for (const [resourceId, connected] of this.#connected) {
+      if (this.#resource(resourceId)?.tunnel) continue;
+      this.#connected.delete(resourceId);
+      connected.agent.destroy();
+      connected.tunnel.destroy(); // the service is gone: nothing in flight should continue
+      this.logger.info({ resource: resourceId }, 'tunnel closed: the service is no longer exposed');
+    }
+  }
+
+  /** Asks every tunnel to close: streams in flight finish, no new ones start (HTTP/2 GOAWAY). */
+  close(): void {
+    for (const connected of this.#connected.values()) connected.tunnel.close();
+  }
+}
