@@ -2,6 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess, through } from './support/gateway-process';
@@ -50,6 +51,11 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
           .writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' })
           .end(JSON.stringify({ path: req.url, headers: req.headers, size, httpVersion: req.httpVersion })),
       );
+    });
+    // Upgrades (WebSocket): 101, then every byte echoed back.
+    upstream.on('upgrade', (_req, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('data', (c: Buffer) => socket.write(c));
     });
     const upstreamPort = await freePort();
     await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
@@ -200,5 +206,29 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
     const seenProxied = (JSON.parse(proxied.text) as { headers: Record<string, string> }).headers;
     expect(seenProxied['x-forwarded-for']).toBe('198.51.100.7');
     expect(seenProxied['x-forwarded-proto']).toBe('https');
+  });
+
+  it('carries a WebSocket upgrade over TLS (HTTP/1.1) to the target', async () => {
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: httpsPort, servername: 'open.localhost', ca, ALPNProtocols: ['http/1.1'] },
+        () =>
+          socket.write(
+            'GET /socket HTTP/1.1\r\nHost: open.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+          ),
+      );
+      let got = '';
+      socket.on('data', (c: Buffer) => {
+        got += c.toString();
+        if (got.includes('\r\n\r\n') && !got.includes('ping')) socket.write('ping');
+        if (got.endsWith('ping')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(echoed.split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(echoed.endsWith('\r\n\r\nping')).toBe(true);
   });
 });

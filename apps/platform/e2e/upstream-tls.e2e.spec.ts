@@ -8,7 +8,13 @@ import {
 } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import {
+  connect as tcpConnect,
+  createServer as createTcpServer,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
@@ -116,6 +122,7 @@ describe('https targets, HTTP/2 upstream and upstream timeouts (e2e, started pro
       RN_GATEWAY_UPSTREAM_CA: join(dir, 'upstream-ca.pem'),
       RN_GATEWAY_CONNECT_TIMEOUT: '1',
       RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT: '2',
+      RN_GATEWAY_HEADERS_TIMEOUT: '1',
     });
     await gateway.until((status) => status.sites.some((s) => s.resources.includes(last)), 'the snapshot');
   }, 90_000);
@@ -196,5 +203,32 @@ describe('https targets, HTTP/2 upstream and upstream timeouts (e2e, started pro
     const silent = await through(gateway.httpPort, 'silent.localhost', '/');
     expect(silent.status).toBe(504);
     expect(silent.text).toMatch(/The target 127\.0\.0\.1:\d+ of silent did not answer within 2 s\./);
+  });
+
+  it('answers 408 and closes a connection that does not finish its headers in time, on both listeners', async () => {
+    const slowloris = (socket: Socket) =>
+      new Promise<string>((resolve) => {
+        let got = '';
+        socket.on('data', (c: Buffer) => (got += c.toString()));
+        socket.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+        socket.on('error', () => undefined);
+      });
+    const plain = tcpConnect(gateway.httpPort, '127.0.0.1', () =>
+      plain.write('GET / HTTP/1.1\r\nHost: h1.localhost\r\n'),
+    );
+    const secure = tlsConnect(
+      {
+        host: '127.0.0.1',
+        port: gateway.httpsPort,
+        servername: 'h1.localhost',
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      },
+      () => secure.write('GET / HTTP/1.1\r\nHost: h1.localhost\r\n'),
+    );
+    expect(await Promise.all([slowloris(plain), slowloris(secure)])).toEqual([
+      'HTTP/1.1 408 Request Timeout',
+      'HTTP/1.1 408 Request Timeout',
+    ]);
   });
 });

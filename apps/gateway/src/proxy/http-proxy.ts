@@ -198,6 +198,7 @@ export class HttpProxy {
     });
     server.keepAliveTimeout = timeouts.idleMs;
     server.headersTimeout = timeouts.headersMs;
+    Object.assign(server, { connectionsCheckingInterval: checkingInterval(timeouts) });
     server.requestTimeout = 0; // long uploads and downloads stream; idle sockets are timed out instead
     return listening(server, port, host);
   }
@@ -237,6 +238,7 @@ export class HttpProxy {
       maxHeaderSize: this.#maxHeaderBytes,
       keepAliveTimeout: timeouts.idleMs,
       headersTimeout: timeouts.headersMs,
+      connectionsCheckingInterval: checkingInterval(timeouts),
       requestTimeout: 0,
     });
     return listening(server, port, host);
@@ -377,6 +379,11 @@ export class HttpProxy {
 function serverNameOf(req: IncomingMessage): string {
   const name = (req.socket as TLSSocket).servername;
   return typeof name === 'string' ? name.toLowerCase().replace(/\.$/, '') : '';
+}
+
+/** How often Node looks for connections past the header timeout (30 s by default: too coarse). */
+function checkingInterval(timeouts: HttpProxyTimeouts): number {
+  return Math.min(30_000, Math.max(250, timeouts.headersMs / 4));
 }
 
 function listening<S extends Server | Http2SecureServer>(server: S, port: number, host: string): Promise<S> {
