@@ -553,6 +553,11 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
       expect(cookie).toMatchObject({ name: `rn_sess_${ids['kiosk']}`, httpOnly: true, sameSite: 'Lax' });
       const session = `${cookie!.name}=${cookie!.value}`;
       expect((await withCookie(session)).status).toBe(200);
+      // Signing out of the resource forgets the cookie in this browser.
+      await page.goto(`${kiosk()}/.rustronaut/auth/logout`);
+      expect(await context.cookies(kiosk())).toEqual([]);
+      await page.goto(`${kiosk()}/board`);
+      expect(page.url()).toMatch(/\/\.rustronaut\/auth\/unlock\?return=%2Fboard$/);
       // A new PIN ends the sessions the old one opened.
       expect((await api('PUT', `/resources/${ids['kiosk']}/pin`, { pin: '555123' })).status).toBe(200);
       await eventually(async () => (await withCookie(session)).status === 401);

@@ -45,9 +45,25 @@ export class EdgeEndpoints {
             admission,
             new URLSearchParams((admission.req.url ?? '').split('?')[1] ?? '').get('return'),
           );
+    if (path === '/.rustronaut/auth/logout') return this.#logout(admission);
     if (path.startsWith('/.rustronaut/share/'))
       return this.#share(admission, path.slice('/.rustronaut/share/'.length));
     return { status: 404, message: 'No such gateway page.' };
+  }
+
+  /** Forgets this resource's session in this browser (the console session, if any, stays). */
+  #logout(admission: Admission): Refusal {
+    return {
+      status: 303,
+      message: 'Signed out of this resource.',
+      headers: {
+        location: '/',
+        'set-cookie': SessionCookies.header(sessionCookieName(admission.resource.id), '', {
+          secure: admission.facts.scheme === 'https',
+          maxAgeS: 0,
+        }),
+      },
+    };
   }
 
   /** The resource's PIN / password methods that are on and set. */
