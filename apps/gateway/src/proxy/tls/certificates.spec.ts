@@ -1,0 +1,73 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { createLogger } from '@rustronaut/observability';
+import { LocalCa } from './local-ca';
+import { TlsCertificates, storedCertificate } from './certificates';
+
+/** Which certificate the SNI callback hands out, with a real development CA in a temporary directory. */
+describe('TlsCertificates (SNI selection)', () => {
+  let dir: string;
+  let ca: LocalCa;
+  let certificates: TlsCertificates;
+  const served = new Set(['app.company.com']);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rn-certs-'));
+    ca = await LocalCa.open(dir);
+    certificates = await TlsCertificates.create({
+      localCa: ca,
+      baseDomain: 'localhost',
+      serves: (host) => served.has(host),
+      logger: createLogger('test', 'silent'),
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const select = (name: string) =>
+    new Promise<SecureContext | undefined>((resolve, reject) =>
+      certificates.sniCallback(name, (error, context) => (error ? reject(error) : resolve(context))),
+    );
+  const holder = (name: string) => certificates.store.select(name);
+
+  it('issues a leaf for a served host and for hosts under the base domain, once', async () => {
+    const first = await select('app.company.com');
+    expect(first).toBeDefined();
+    expect(await select('APP.company.com.')).toBe(first);
+    expect(holder('app.company.com')?.source).toBe('local-ca');
+    await select('dev.localhost');
+    expect(holder('dev.localhost')?.names).toEqual(['dev.localhost']);
+  });
+
+  it('gives a host it does not serve the default certificate and stores nothing for it', async () => {
+    expect(await select('evil.example.org')).toBe(certificates.defaultCertificate.context);
+    expect(holder('evil.example.org')).toBeUndefined();
+  });
+
+  it('reuses the CA kept in the data directory', async () => {
+    const again = await LocalCa.open(dir);
+    expect(new X509Certificate(again.certPem).fingerprint256).toBe(
+      new X509Certificate(ca.certPem).fingerprint256,
+    );
+  });
+
+  it('prefers an ACME certificate, and re-issues a local leaf past its renewal time', async () => {
+    const issued = await ca.issue('app.company.com');
+    const acme = storedCertificate(issued.cert, issued.key, 'acme', ['app.company.com']);
+    certificates.store.put(acme);
+    expect(await select('app.company.com')).toBe(acme.context);
+
+    const stale = {
+      ...storedCertificate(issued.cert, issued.key, 'local-ca', ['old.localhost']),
+      context: createSecureContext({}),
+      notBefore: new Date(Date.now() - 30 * 86400_000),
+      notAfter: new Date(Date.now() + 86400_000),
+    };
+    certificates.store.put(stale);
+    const renewed = await select('old.localhost');
+    expect(renewed).not.toBe(stale.context);
+    expect(holder('old.localhost')?.notAfter.getTime()).toBeGreaterThan(stale.notAfter.getTime());
+  });
+});
