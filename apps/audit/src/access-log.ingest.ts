@@ -32,6 +32,8 @@ export class AccessLogIngest {
       schema: string;
       logger: Logger;
       stream?: string;
+      /** Copies of the stream in a NATS cluster (as the events stream's, RN_EVENTS_REPLICAS). */
+      replicas?: number;
     },
   ) {}
 
@@ -52,7 +54,7 @@ export class AccessLogIngest {
   /** The stream and the durable consumer, made if missing (at start, and after either was deleted). */
   async #setUp(): Promise<void> {
     const jsm = await this.options.nc.jetstreamManager();
-    await ensureAccessStream(jsm, { name: this.#stream });
+    await ensureAccessStream(jsm, { name: this.#stream, replicas: this.options.replicas ?? 1 });
     try {
       await jsm.consumers.info(this.#stream, this.consumerName);
     } catch {

@@ -47,6 +47,7 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
     db: dataSource,
     schema,
     logger: logger.child({ component: 'access-log' }),
+    replicas: config.eventsReplicas,
   });
   await ingest.start();
   const stopRetention = startAccessRetention(dataSource, schema, config.accessLog.retentionDays, logger);

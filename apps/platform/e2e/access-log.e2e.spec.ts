@@ -86,6 +86,11 @@ describe('the access log (e2e, started processes)', () => {
       ).body.id as string;
     ids['open'] = await resource('open', 'open.localhost', { auth_required: false });
     ids['wiki'] = await resource('wiki', 'wiki.localhost');
+    ids['guarded'] = await resource('guarded', 'guarded.localhost', {
+      auth_required: false,
+      firewall_rules: [{ action: 'deny', paths: ['/blocked'] }],
+      rate_limit: { requests_per_minute: 1, burst: 2, per: 'resource' },
+    });
     ids['down'] = await resource('down', 'down.localhost', {
       auth_required: false,
       targets: [{ address: `127.0.0.1:${await freePort()}`, protocol: 'http' }],
@@ -128,7 +133,13 @@ describe('the access log (e2e, started processes)', () => {
     ).body.id;
 
     gateway = await GatewayProcess.start(platform, admin, site.id, { RN_GATEWAY_ID: 'gw_logged' });
-    await untilServes(gateway, [ids['open'], ids['wiki'], ids['down'], ids['shell']] as string[]);
+    await untilServes(gateway, [
+      ids['open'],
+      ids['wiki'],
+      ids['guarded'],
+      ids['down'],
+      ids['shell'],
+    ] as string[]);
     await gateway.until(
       (st) => st.listeners?.some((l) => l.resource_id === ids['shell'] && l.state === 'listening') ?? false,
       'the TCP port',
@@ -158,8 +169,12 @@ describe('the access log (e2e, started processes)', () => {
     expect(await through(httpPort, 'wiki.localhost', '/secret', alice)).toBe(403);
     expect(await through(httpPort, 'down.localhost', '/')).toBe(502);
     expect(await through(httpPort, 'nowhere.localhost', '/lost')).toBe(404);
+    expect(await through(httpPort, 'guarded.localhost', '/blocked')).toBe(403);
+    expect(await through(httpPort, 'guarded.localhost', '/a')).toBe(200);
+    expect(await through(httpPort, 'guarded.localhost', '/b')).toBe(200);
+    expect(await through(httpPort, 'guarded.localhost', '/c')).toBe(429);
 
-    const rows = await waitForRows('limit=50', (r) => r.length >= 7);
+    const rows = await waitForRows('limit=50', (r) => r.length >= 11);
     const find = (host: string, path: string, status: number) =>
       rows.find((r) => r['host'] === host && r['path'] === path && r['status'] === status);
     expect(find('open.localhost', '/hello', 200)).toMatchObject({
@@ -205,6 +220,15 @@ describe('the access log (e2e, started processes)', () => {
       decision: 'refused',
       decided_by: 'route',
       resource_id: null,
+    });
+    expect(find('guarded.localhost', '/blocked', 403)).toMatchObject({
+      decision: 'refused',
+      decided_by: 'firewall',
+      reason: expect.stringMatching(/firewall rule 1 of guarded/),
+    });
+    expect(find('guarded.localhost', '/c', 429)).toMatchObject({
+      decision: 'refused',
+      decided_by: 'rate_limit',
     });
     const ok = find('open.localhost', '/hello', 200)!;
     expect(ok['bytes_out']).toBeGreaterThan(0);

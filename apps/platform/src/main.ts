@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConsoleConfig } from '@rustronaut/config';
-import { ensureEventStream } from '@rustronaut/eventstore';
+import { ensureAccessStream, ensureEventStream } from '@rustronaut/eventstore';
 import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
 import { localGateway } from './local-gateway';
@@ -29,6 +29,10 @@ async function main(): Promise<void> {
     replicas: config.eventsReplicas,
   });
   report.done(`stream ready: ${stream.state.messages} commits stored`);
+  // The gateways' access records (the audit service makes it too, if it starts first).
+  report.step('access-log stream');
+  const access = await ensureAccessStream(await nc.jetstreamManager(), { replicas: config.eventsReplicas });
+  report.done(`stream ready: ${access.state.messages} batches waiting or kept`);
   await nc.close();
 
   const natsUrl = embedded
