@@ -70,4 +70,36 @@ describe('TlsCertificates (SNI selection)', () => {
     expect(renewed).not.toBe(stale.context);
     expect(holder('old.localhost')?.notAfter.getTime()).toBeGreaterThan(stale.notAfter.getTime());
   });
+
+  it('refuses RN_GATEWAY_TLS_CERT with a key that is not its own, saying so', async () => {
+    const one = await ca.issue('a.company.com');
+    const other = await ca.issue('b.company.com');
+    await expect(
+      TlsCertificates.create({
+        localCa: ca,
+        baseDomain: 'localhost',
+        serves: () => false,
+        files: { cert: one.cert, key: other.key },
+        logger: createLogger('test', 'silent'),
+      }),
+    ).rejects.toThrow(/^RN_GATEWAY_TLS_CERT\/RN_GATEWAY_TLS_KEY cannot be served: .*key values mismatch/);
+  });
+
+  it('serves RN_GATEWAY_TLS_CERT for the names it covers and as the default', async () => {
+    const file = await ca.issue('files.company.com');
+    const withFiles = await TlsCertificates.create({
+      localCa: ca,
+      baseDomain: 'localhost',
+      serves: () => true,
+      files: { cert: file.cert, key: file.key },
+      logger: createLogger('test', 'silent'),
+    });
+    expect(withFiles.store.select('files.company.com')?.source).toBe('file');
+    expect(withFiles.defaultCertificate.names).toEqual(['files.company.com']);
+    const other = await new Promise<SecureContext | undefined>((resolve) =>
+      withFiles.sniCallback('other.company.com', (_e, c) => resolve(c)),
+    );
+    expect(other).not.toBe(withFiles.defaultCertificate.context); // a served host gets its own leaf
+    expect(withFiles.store.select('other.company.com')?.source).toBe('local-ca');
+  });
 });

@@ -65,7 +65,14 @@ export class TlsCertificates {
   static async create(options: TlsCertificatesOptions): Promise<TlsCertificates> {
     const certificates = new TlsCertificates(options);
     if (options.files) {
-      const fromFiles = storedCertificate(options.files.cert, options.files.key, 'file');
+      let fromFiles: StoredCertificate;
+      try {
+        fromFiles = storedCertificate(options.files.cert, options.files.key, 'file');
+      } catch (error) {
+        throw new Error(
+          `RN_GATEWAY_TLS_CERT/RN_GATEWAY_TLS_KEY cannot be served: ${(error as Error).message} (a PEM certificate chain and its own private key are needed)`,
+        );
+      }
       certificates.store.put(fromFiles);
       certificates.#default = fromFiles;
     } else {
