@@ -73,6 +73,20 @@ describe('loadGatewayConfig: the data path settings', () => {
       /RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT/,
     );
   });
+
+  it('sends access records to NATS by default, or to stdout, a file, or nowhere', () => {
+    expect(loadGatewayConfig({}).accessLog).toEqual({ destination: 'nats', queueCapacity: 100_000 });
+    expect(loadGatewayConfig({ RN_GATEWAY_ACCESS_LOG: 'stdout' }).accessLog.destination).toBe('stdout');
+    expect(loadGatewayConfig({ RN_GATEWAY_ACCESS_LOG: 'off' }).accessLog.destination).toBe('off');
+    expect(
+      loadGatewayConfig({ RN_GATEWAY_ACCESS_LOG: '/var/log/rn/access.ndjson' }).accessLog.destination,
+    ).toEqual({
+      file: '/var/log/rn/access.ndjson',
+    });
+    expect(() => loadGatewayConfig({ RN_GATEWAY_ACCESS_LOG_QUEUE: '10' })).toThrow(
+      /RN_GATEWAY_ACCESS_LOG_QUEUE/,
+    );
+  });
 });
 
 describe('loadCliConfig', () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { AccessRecordSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
@@ -6,6 +9,7 @@ import type { RoutedResource } from '../proxy/route-table';
 import { AccessLog, type AccessBatch, type AccessShipper } from './access-log';
 import { AccessMetrics } from './access-metrics';
 import { traceIdOf } from './access-record';
+import { NdjsonAccessShipper } from './shippers';
 
 /** A destination that can be switched off, keeping what it stored. */
 class SwitchableShipper implements AccessShipper {
@@ -132,6 +136,31 @@ describe('the gateway access log', () => {
       await value('rustronaut_gateway_http_requests_total', { resource: 'res_a', status_class: '2xx' }),
     ).toBe(1);
     await log.close();
+  });
+
+  it('writes NDJSON to a file (appending), and refuses at once a path it cannot open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rn-access-'));
+    try {
+      const file = join(dir, 'access.ndjson');
+      const { log, finish } = setup(100);
+      const shipper = new NdjsonAccessShipper('gw_1', { file });
+      const records = [1, 2].map(() => finish(resource('res_a', 'org_1')).toWire());
+      await shipper.ship({ id: 'b', orgId: 'org_1', records });
+      await shipper.ship({ id: 'c', orgId: 'org_1', records: records.slice(0, 1) });
+      await shipper.close();
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatchObject({ orgId: 'org_1', gatewayId: 'gw_1', resourceId: 'res_a', status: 200 });
+      await log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => new NdjsonAccessShipper('gw_1', { file: join(dir, 'gone', 'access.ndjson') })).toThrow(
+      /RN_GATEWAY_ACCESS_LOG: cannot open .* for appending \(ENOENT\)/,
+    );
   });
 
   it('reads the trace id of a well-formed traceparent only', () => {

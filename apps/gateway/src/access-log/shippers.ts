@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { NatsConnection } from 'nats';
 import { accessLogSubject } from '@rustronaut/contracts';
 import type { AccessBatch, AccessShipper } from './access-log';
@@ -35,16 +35,31 @@ export class NatsAccessShipper implements AccessShipper {
 /** Writes records as NDJSON, one per line, with the org and gateway, to a file (appended) or stdout. */
 export class NdjsonAccessShipper implements AccessShipper {
   readonly #out: WriteStream | NodeJS.WriteStream;
+  #failure: Error | undefined;
 
+  /** Opens the file at once: a path that cannot be written stops the gateway at start, saying so. */
   constructor(
     private readonly gatewayId: string,
     destination: { file: string } | 'stdout',
   ) {
-    this.#out =
-      destination === 'stdout' ? process.stdout : createWriteStream(destination.file, { flags: 'a' });
+    if (destination === 'stdout') this.#out = process.stdout;
+    else {
+      let fd: number;
+      try {
+        fd = openSync(destination.file, 'a');
+      } catch (error) {
+        throw new Error(
+          `RN_GATEWAY_ACCESS_LOG: cannot open ${destination.file} for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
+      }
+      this.#out = createWriteStream(destination.file, { fd });
+      // A write that fails later (disk full) fails its batch, which is retried, rather than the gateway.
+      this.#out.on('error', (error) => (this.#failure = error));
+    }
   }
 
   ship(batch: AccessBatch): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
     let text = '';
     for (const record of batch.records)
       text += `${JSON.stringify({ orgId: batch.orgId, gatewayId: this.gatewayId, ...record })}\n`;
