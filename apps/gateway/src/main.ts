@@ -17,6 +17,7 @@ import { drainGateway } from './proxy/graceful-stop';
 import { HttpConnections } from './proxy/http-connections';
 import { HttpProxy } from './proxy/http-proxy';
 import { TunnelRegistry } from './proxy/tunnels/tunnel-registry';
+import { Forwarding } from './proxy/l4/forwarding';
 import { countryLookup } from './proxy/firewall/geoip';
 import { TlsCertificates } from './proxy/tls/certificates';
 import { LocalCa } from './proxy/tls/local-ca';
@@ -152,8 +153,19 @@ async function main(): Promise<void> {
         : `${resource.protocol}://${config.baseDomain}:${resource.publicPort ?? 0}`,
     logger.child({ component: 'tunnels' }),
   );
+  const l4Options = {
+    host: config.http.host,
+    connectTimeoutMs: config.l4.connectTimeoutSeconds * 1000,
+    udpIdleMs: config.l4.udpIdleTimeoutSeconds * 1000,
+    udpMaxFlows: config.l4.udpMaxFlows,
+    countries,
+    metrics: metrics.access,
+    accessLog,
+    tunnels,
+  };
   const httpProxy = new HttpProxy(configs, logger.child({ component: 'http' }), {
     tunnels,
+    forwarding: new Forwarding(balancer, l4Options, logger.child({ component: 'forward' }), configs),
     accessLog,
     countries,
     balancer,
@@ -192,21 +204,7 @@ async function main(): Promise<void> {
     certificates,
     config.timeouts,
   );
-  const l4 = new L4Listeners(
-    balancer,
-    {
-      host: config.http.host,
-      connectTimeoutMs: config.l4.connectTimeoutSeconds * 1000,
-      udpIdleMs: config.l4.udpIdleTimeoutSeconds * 1000,
-      udpMaxFlows: config.l4.udpMaxFlows,
-      countries,
-      metrics: metrics.access,
-      accessLog,
-      tunnels,
-    },
-    logger.child({ component: 'l4' }),
-    configs,
-  );
+  const l4 = new L4Listeners(balancer, l4Options, logger.child({ component: 'l4' }), configs);
   const server = await startManagementApi({
     host: config.management.host,
     port: config.management.port,

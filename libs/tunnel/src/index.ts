@@ -30,4 +30,13 @@ export {
   type TunnelAdmission,
   type TunnelServerOptions,
 } from './tunnel-server';
-export { TunnelClient, type LocalService, type StreamInfo, type TunnelClientOptions } from './tunnel-client';
+export {
+  FORWARD_PATH,
+  FORWARD_UPGRADE,
+  TunnelClient,
+  dialForward,
+  type ForwardOptions,
+  type LocalService,
+  type StreamInfo,
+  type TunnelClientOptions,
+} from './tunnel-client';

@@ -285,9 +285,20 @@ export class TunnelClient extends EventEmitter {
  * Asks the gateway's HTTPS port to switch this connection to the tunnel protocol (an HTTP/1.1
  * upgrade, as WebSockets do) and waits for its 101. Any other answer is the gateway's refusal.
  */
-function upgrade(socket: TLSSocket, host: string, timeoutMs: number): Promise<void> {
+function upgrade(
+  socket: TLSSocket,
+  host: string,
+  timeoutMs: number,
+  request: { path: string; protocol: string; headers?: Record<string, string> } = {
+    path: TUNNEL_PATH,
+    protocol: TUNNEL_UPGRADE,
+  },
+): Promise<void> {
+  const extra = Object.entries(request.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.write(
-    `GET ${TUNNEL_PATH} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_UPGRADE}\r\n\r\n`,
+    `GET ${request.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${request.protocol}\r\n${extra}\r\n`,
   );
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
@@ -323,4 +334,54 @@ function upgrade(socket: TLSSocket, host: string, timeoutMs: number): Promise<vo
     socket.once('close', onClose);
     socket.resume();
   });
+}
+
+/** The HTTP/1.1 upgrade `rustronaut forward` asks for, one per local connection. */
+export const FORWARD_UPGRADE = 'rustronaut-forward/1';
+export const FORWARD_PATH = '/.rustronaut/forward';
+
+export interface ForwardOptions {
+  gateway: { host: string; port: number; servername?: string };
+  /** The signed-in user's access token: the gateway checks it and the resource's policy. */
+  token: string;
+  /** `remote-db.company.com:5432`: a TCP resource's name on the gateway. */
+  to: string;
+  ca?: string | Buffer;
+  timeoutMs?: number;
+}
+
+/**
+ * One forwarded connection: TLS to the gateway's HTTPS port, an upgrade naming the target, and
+ * then a plain byte stream to it. Rejects with the gateway's reason (401, 403, 404 …) otherwise.
+ */
+export async function dialForward(options: ForwardOptions): Promise<TLSSocket> {
+  const { gateway } = options;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = connectTls({
+    host: gateway.host,
+    port: gateway.port,
+    servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
+    ALPNProtocols: ['http/1.1'],
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no TLS connection within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
+      socket.once('error', (error) => (clearTimeout(timer), reject(error)));
+    });
+    await upgrade(socket, gateway.servername ?? gateway.host, timeoutMs, {
+      path: `${FORWARD_PATH}?to=${encodeURIComponent(options.to)}`,
+      protocol: FORWARD_UPGRADE,
+      headers: { authorization: `Bearer ${options.token}` },
+    });
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  socket.resume();
+  return socket;
 }

@@ -24,6 +24,7 @@ import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
 import type { TunnelRegistry } from './tunnels/tunnel-registry';
+import { FORWARD_PATH, FORWARD_UPGRADE, type Forwarding } from './l4/forwarding';
 import { RouteTable } from './route-table';
 import { NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies';
 import type { SnapshotSource } from './snapshot-source';
@@ -36,6 +37,8 @@ export type { SnapshotSource } from './snapshot-source';
 export type { Caller, TokenVerifier } from './auth/token-verifier';
 
 export interface HttpProxyOptions {
+  /** `rustronaut forward`: TCP resources reached through upgraded HTTPS requests. */
+  forwarding?: Forwarding;
   /** Exposed services' tunnels: accepted on the HTTPS port, and the way to their resources. */
   tunnels?: TunnelRegistry;
   /** Where each request's record goes (and the per-resource metrics). */
@@ -124,6 +127,7 @@ export class HttpProxy {
   readonly #stages: AdmissionStage[];
   readonly #upstream: Upstream;
   readonly #tunnels: TunnelRegistry | undefined;
+  readonly #forwarding: Forwarding | undefined;
   readonly #firewall: FirewallStage;
   readonly #endpoints: EdgeEndpoints;
   readonly #rateLimiter: RateLimiter;
@@ -177,6 +181,7 @@ export class HttpProxy {
       options.tunnels,
     );
     this.#tunnels = options.tunnels;
+    this.#forwarding = options.forwarding;
     configs.onChanged(() => this.#rebuild());
     this.#rebuild();
   }
@@ -347,8 +352,15 @@ export class HttpProxy {
         message: 'Tunnels connect to the HTTPS port of this gateway.',
       });
     }
+    const forwarding =
+      req.headers.upgrade?.toLowerCase() === FORWARD_UPGRADE && rawPathOf(req.url ?? '') === FORWARD_PATH;
+    if (forwarding && (scheme !== 'https' || !this.#forwarding))
+      return writeRefusalToSocket(socket, {
+        status: 400,
+        message: 'Forwarded connections come to the HTTPS port of this gateway.',
+      });
     const record = this.#accessLog.start(req);
-    const admitted = this.#admit(req, scheme, record);
+    const admitted = forwarding ? this.#admitForward(req, record) : this.#admit(req, scheme, record);
     const refuse = (refusal: Refusal, caller: Admission['caller']) => {
       record.refuse(refusal.by ?? deciderOf(refusal.status), refusal.message, caller);
       record.end(refusal.status);
@@ -368,10 +380,39 @@ export class HttpProxy {
           record.end(record.status || 502);
           record.sink.finish(record);
         });
-        this.#upstream.join(admission, socket, head);
+        if (!forwarding) return this.#upstream.join(admission, socket, head);
+        record.status = 101;
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${FORWARD_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`,
+        );
+        if (head.length) socket.unshift(head);
+        this.#forwarding?.join(admission.resource, socket as Socket, undefined);
       },
       () => refuse(CHECK_FAILED, admission.caller),
     );
+  }
+
+  /**
+   * A `rustronaut forward` connection: `?to=host:port` names a TCP resource; it is admitted by the
+   * same stages as a request (firewall, rate limit, token, policy), with the user's bearer token.
+   */
+  #admitForward(
+    req: IncomingMessage,
+    record: AccessRecord,
+  ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
+    const facts = factsOf(req, 'https', this.#trustedProxies);
+    record.facts = facts;
+    const to = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('to') ?? '';
+    const resource = this.#forwarding?.resolve(to);
+    if (!resource)
+      return {
+        status: 404,
+        message: `No TCP resource answers for ${to || '(no ?to=host:port)'} on this gateway.`,
+      };
+    record.resource = resource;
+    this.#accessLog.metrics.started(resource.id);
+    const admission: Admission = { req, facts, resource, caller: null, country: undefined, record };
+    return { admission, outcome: runStages(this.#stages, admission) };
   }
 }
 

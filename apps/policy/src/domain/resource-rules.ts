@@ -1,7 +1,7 @@
 import type { ResourceData } from '@rustronaut/contracts';
 import { PolicyError, PolicyErrorCode } from './errors';
 
-/** The shape a resource must have for its protocol: HTTP by domains, TCP/UDP by a public port. */
+/** The shape a resource must have for its protocol: HTTP by domains, TCP by a public port or names, UDP by a public port. */
 export function checkResourceShape(resource: ResourceData): void {
   const invalid = (message: string, field: string) =>
     new PolicyError(PolicyErrorCode.InvalidResource, message, { details: { field } });
@@ -9,6 +9,15 @@ export function checkResourceShape(resource: ResourceData): void {
     if (resource.domains.length === 0) throw invalid('an http resource needs at least one domain', 'domains');
     if (resource.publicPort !== null)
       throw invalid('an http resource is reached by its domains, not a public_port', 'public_port');
+  } else if (resource.protocol === 'tcp') {
+    // A TCP resource is reached on its public port, or by name through `rustronaut forward`
+    // (its domains: a private database needs no public port at all).
+    if (resource.publicPort === null && resource.domains.length === 0)
+      throw invalid(
+        'a tcp resource needs a public_port, or domains to be reached by rustronaut forward',
+        'public_port',
+      );
+    if (resource.pathPrefix !== null) throw invalid('path_prefix is for http resources', 'path_prefix');
   } else {
     if (resource.publicPort === null)
       throw invalid(`a ${resource.protocol} resource needs a public_port`, 'public_port');

@@ -82,92 +82,98 @@ export class TcpListener implements L4Listener {
       }
     });
     client.on('error', () => client.destroy());
-    this.#join(client, this.route, undefined, record);
+    joinTcp(this.context, client, this.route, undefined, record);
   }
+}
 
-  #join(
-    client: Socket,
-    route: L4Route,
-    failed: TargetState | undefined,
-    record: AccessRecord | undefined,
-  ): void {
-    const { balancer, options, logger } = this.context;
-    const target = balancer.pick(route.resource, failed);
-    if (!target) {
-      options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
-      record?.fail('target', balancer.noTargetMessage(route.resource));
-      logger.warn(
-        { resource: route.resource.id, port: this.port },
-        `TCP connection closed: ${balancer.noTargetMessage(route.resource)}`,
-      );
-      client.destroy();
-      return;
-    }
-    if (client.destroyed) return;
-    const destination = target.destination;
-    if ('tunnel' in destination) return this.#joinTunnel(client, route, target);
-    target.inFlight++;
-    const upstream = connect({ ...netAddress(destination), allowHalfOpen: true });
-    let connected = false;
-    upstream.setTimeout(options.connectTimeoutMs, () => {
-      if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
-    });
-    upstream.once('connect', () => {
-      connected = true;
-      upstream.setTimeout(0);
-      balancer.succeeded(target);
-      options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
-      record?.admit(null);
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    upstream.on('error', (error) => {
-      if (connected || client.destroyed) return void client.destroy();
-      balancer.connectFailed(target, error);
-      logger.warn(
-        { resource: route.resource.id, target: target.target, err: error },
-        'TCP target not answering',
-      );
-      if (failed === undefined) this.#join(client, route, target, record);
-      else {
-        options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
-        record?.fail(
-          'target',
-          `The target ${target.target} of ${route.resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
-        );
-        client.destroy();
-      }
-    });
-    upstream.once('close', (hadError) => {
-      target.inFlight--;
-      if (hadError && connected) client.destroy();
-    });
-    // The client left (reset, or an error): the target's side goes too. A clean close has
-    // already passed its FIN on through the pipe.
-    client.once('close', (hadError) => {
-      if (hadError || !connected) upstream.destroy();
-    });
+/**
+ * Joins an admitted TCP connection (a public port's, or one forwarded by `rustronaut forward`) to a
+ * balanced, healthy target: piped both ways with backpressure once the target is connected; a
+ * connect that fails is tried once more on another target.
+ */
+export function joinTcp(
+  context: L4Context,
+  client: Socket,
+  route: L4Route,
+  failed: TargetState | undefined,
+  record: AccessRecord | undefined,
+): void {
+  const { balancer, options, logger } = context;
+  const target = balancer.pick(route.resource, failed);
+  if (!target) {
+    options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+    record?.fail('target', balancer.noTargetMessage(route.resource));
+    logger.warn(
+      { resource: route.resource.id, port: route.resource.publicPort },
+      `TCP connection closed: ${balancer.noTargetMessage(route.resource)}`,
+    );
+    client.destroy();
+    return;
   }
-
-  /** An exposed TCP service: one stream through its client's tunnel; refused while it is offline. */
-  #joinTunnel(client: Socket, route: L4Route, target: TargetState): void {
-    const { options, logger } = this.context;
-    const stream = options.tunnels?.openStream(route.resource.id);
-    if (!stream) {
-      options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
-      logger.info({ resource: route.resource.id }, 'TCP connection refused: the tunnel is offline');
-      client.destroy();
-      return;
-    }
-    target.inFlight++;
+  if (client.destroyed) return;
+  const destination = target.destination;
+  if ('tunnel' in destination) return joinTunnel(context, client, route, target);
+  target.inFlight++;
+  const upstream = connect({ ...netAddress(destination), allowHalfOpen: true });
+  let connected = false;
+  upstream.setTimeout(options.connectTimeoutMs, () => {
+    if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+  });
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.setTimeout(0);
+    balancer.succeeded(target);
     options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
-    stream.on('error', () => client.destroy());
-    client.on('error', () => stream.destroy());
-    stream.once('close', () => {
-      target.inFlight--;
+    record?.admit(null);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  upstream.on('error', (error) => {
+    if (connected || client.destroyed) return void client.destroy();
+    balancer.connectFailed(target, error);
+    logger.warn(
+      { resource: route.resource.id, target: target.target, err: error },
+      'TCP target not answering',
+    );
+    if (failed === undefined) joinTcp(context, client, route, target, record);
+    else {
+      options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+      record?.fail(
+        'target',
+        `The target ${target.target} of ${route.resource.name} is not answering (${(error as NodeJS.ErrnoException).code ?? error.message}).`,
+      );
       client.destroy();
-    });
-    client.once('close', () => stream.destroy());
-    client.pipe(stream).pipe(client);
+    }
+  });
+  upstream.once('close', (hadError) => {
+    target.inFlight--;
+    if (hadError && connected) client.destroy();
+  });
+  // The client left (reset, or an error): the target's side goes too. A clean close has
+  // already passed its FIN on through the pipe.
+  client.once('close', (hadError) => {
+    if (hadError || !connected) upstream.destroy();
+  });
+}
+
+/** An exposed TCP service: one stream through its client's tunnel; refused while it is offline. */
+function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: TargetState): void {
+  const { options, logger } = context;
+  const stream = options.tunnels?.openStream(route.resource.id);
+  if (!stream) {
+    options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
+    logger.info({ resource: route.resource.id }, 'TCP connection refused: the tunnel is offline');
+    client.destroy();
+    return;
   }
+  target.inFlight++;
+  options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
+  stream.on('error', () => client.destroy());
+  client.on('error', () => stream.destroy());
+  stream.once('close', () => {
+    target.inFlight--;
+    client.destroy();
+  });
+  client.once('close', () => stream.destroy());
+  client.pipe(stream).pipe(client);
 }
