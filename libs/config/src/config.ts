@@ -486,6 +486,13 @@ export const BenchEnvSchema = z.object({
   BENCH_JWT_SECRET: z.string().min(1),
   BENCH_JWT_ISS: z.string().default('bench'),
   BENCH_JWT_AUD: z.string().default('gateway'),
+  /** Public ports of the reverse tunnel that reaches BENCH_UPSTREAM_HTTP and BENCH_UPSTREAM_TCP. */
+  BENCH_TUNNEL_HTTP_PORT: Port.default(18022),
+  BENCH_TUNNEL_TCP_PORT: Port.default(18108),
+  /** A writable scratch directory (the tunnel's development CA); a temporary one when unset. */
+  BENCH_WORKDIR: z.string().min(1).optional(),
+  /** Data-plane processes in --bench mode; one per core when unset. */
+  RN_BENCH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { jwtVerify } from 'jose';
 import { Registry } from 'prom-client';
 import { loadBenchConfig, loadGatewayConfig } from '@rustronaut/config';
@@ -11,6 +13,7 @@ import { AssertionKey } from './auth/identity-assertion';
 import { Balancer } from './balancer';
 import { HttpProxy, type SnapshotSource, type TokenVerifier } from './http-proxy';
 import { L4Listeners } from './l4/l4-listeners';
+import { startBenchTunnel } from './bench-tunnel';
 
 /** A fixed snapshot: one resource on 127.0.0.1 to the bench upstream, with or without auth. */
 function staticSource(upstream: string, authRequired: boolean): SnapshotSource {
@@ -95,12 +98,61 @@ function benchSnapshot(upstream: string, authRequired: boolean): SiteSnapshot {
 }
 
 /**
- * `rustronaut-gateway --bench`: the gateway's own HTTP pipeline (route, authenticate, decide,
- * forward) on the peer harness's ports, so its numbers sit beside nginx, HAProxy and Caddy. Only the
- * token check differs: the harness signs HS256 tokens with a shared secret.
+ * `rustronaut-gateway --bench`: the gateway's own pipeline (route, authenticate, decide, forward)
+ * on the peer harness's ports, so its numbers sit beside nginx, HAProxy and Caddy. Only the token
+ * check differs: the harness signs HS256 tokens with a shared secret.
+ *
+ * The HTTP, TCP and UDP ports are served by `RN_BENCH_WORKERS` data-plane processes (node:cluster,
+ * one per core by default; the primary hands each new connection to a worker in turn). The reverse
+ * tunnel's ports stay in the primary, as tunnels are bound to their one connection.
  */
 export async function runBenchMode(logger: Logger): Promise<void> {
   const bench = loadBenchConfig();
+  const workers = bench.RN_BENCH_WORKERS ?? availableParallelism();
+  if (cluster.isPrimary) {
+    if (workers > 1) {
+      for (let i = 0; i < workers; i++) cluster.fork();
+      cluster.on('exit', (worker, code, signal) => {
+        logger.error({ pid: worker.process.pid, code, signal }, 'bench mode: a data-plane worker stopped');
+        process.exit(1);
+      });
+    } else {
+      await runDataPlane(bench, logger);
+    }
+    const { client } = await startBenchTunnel(
+      {
+        upstreamHttp: bench.BENCH_UPSTREAM_HTTP,
+        upstreamTcp: bench.BENCH_UPSTREAM_TCP,
+        httpPort: bench.BENCH_TUNNEL_HTTP_PORT,
+        tcpPort: bench.BENCH_TUNNEL_TCP_PORT,
+        workdir: bench.BENCH_WORKDIR,
+      },
+      accessLogOf(logger),
+      logger,
+    );
+    client.once('exit', (code) => {
+      logger.error({ code }, 'bench mode: the tunnel client stopped');
+      process.exit(1);
+    });
+    return;
+  }
+  await runDataPlane(bench, logger);
+}
+
+/** Records are kept as in production (metrics, and RN_GATEWAY_ACCESS_LOG=stdout|<file> to write them); no NATS here. */
+function accessLogOf(logger: Logger): AccessLog {
+  const { destination, queueCapacity } = loadGatewayConfig(process.env).accessLog;
+  return new AccessLog({
+    shipper: destination === 'nats' ? undefined : accessShipperOf(destination, 'gw_bench', () => undefined),
+    metrics: new AccessMetrics(new Registry()),
+    logger,
+    defaultOrg: () => 'org_bench',
+    capacity: queueCapacity,
+  });
+}
+
+/** The plain and authenticated HTTP proxies and the TCP and UDP port proxies. */
+async function runDataPlane(bench: ReturnType<typeof loadBenchConfig>, logger: Logger): Promise<void> {
   const secret = new TextEncoder().encode(bench.BENCH_JWT_SECRET);
   const verifier: TokenVerifier = {
     async verify(token) {
@@ -122,16 +174,7 @@ export async function runBenchMode(logger: Logger): Promise<void> {
       }
     },
   };
-  // Records are kept as in production (metrics, and RN_GATEWAY_ACCESS_LOG=stdout|<file> to write them);
-  // there is no NATS in bench mode.
-  const { destination, queueCapacity } = loadGatewayConfig(process.env).accessLog;
-  const accessLog = new AccessLog({
-    shipper: destination === 'nats' ? undefined : accessShipperOf(destination, 'gw_bench', () => undefined),
-    metrics: new AccessMetrics(new Registry()),
-    logger,
-    defaultOrg: () => 'org_bench',
-    capacity: queueCapacity,
-  });
+  const accessLog = accessLogOf(logger);
   await new HttpProxy(staticSource(bench.BENCH_UPSTREAM_HTTP, false), logger, { accessLog }).listen(
     bench.BENCH_HTTP_PORT,
     '127.0.0.1',
