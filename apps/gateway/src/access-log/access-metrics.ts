@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
 import type { L4Metrics } from '../proxy/l4/l4-resource';
 import type { AccessRecord } from './access-record';
 
@@ -6,38 +6,60 @@ import type { AccessRecord } from './access-record';
 export const NO_RESOURCE = '-';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+/** Request duration buckets, in seconds: 1 ms to a minute. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** The series of one resource, looked up once per request (one map read, then direct increments). */
+/**
+ * One resource's HTTP numbers, plain counters the data path adds to (a map read and a few
+ * additions per request); they become Prometheus series only when /metrics is read.
+ */
 interface ResourceSeries {
-  byClass: Counter.Internal[];
-  inFlight: Gauge.Internal<string>;
-  /** Requests in flight, counted here so a series dropped and re-made never goes below zero. */
-  active: number;
-  duration: Histogram.Internal<'resource'>;
-  bytesIn: Counter.Internal;
-  bytesOut: Counter.Internal;
-  decisions: Map<string, Counter.Internal>;
+  byClass: number[];
+  decisions: Map<string, number>;
+  inFlight: number;
+  upgraded: number;
+  /** Requests per duration bucket (not cumulative); the last one is +Inf. */
+  buckets: number[];
+  durationSum: number;
+  count: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
+
+/**
+ * A metric whose samples are read from the per-resource counters when /metrics is scraped
+ * (prom-client's own metrics hash their labels on every update, which the data path cannot afford).
+ */
+function scraped(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge' | 'histogram',
+  samples: () => Sample[],
+) {
+  return {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: samples() }),
+    reset: () => undefined,
+  } as unknown as Metric;
 }
 
 /**
  * The data path's numbers on the management /metrics, per resource id (never per path or user, so
  * the number of series stays that of the resources): requests by status class, decisions, latency,
- * bytes, requests in flight, upgraded connections open; and the access log's shipping.
+ * bytes, requests in flight, upgraded connections open; TCP/UDP connections; the access log's shipping.
  */
 export class AccessMetrics implements L4Metrics {
-  readonly #requests: Counter<'resource' | 'status_class'>;
-  readonly #decisions: Counter<'resource' | 'decision' | 'decided_by'>;
-  readonly #duration: Histogram<'resource'>;
-  readonly #bytesIn: Counter<'resource'>;
-  readonly #bytesOut: Counter<'resource'>;
-  readonly #inFlight: Gauge<'resource'>;
-  readonly #upgraded: Gauge<'resource'>;
-  /** Upgraded connections and L4 connections/flows open, by `kind|resource`, never below zero. */
-  readonly #open = new Map<string, number>();
   readonly shipped: Counter;
   readonly dropped: Counter<'reason'>;
   readonly queued: Gauge;
   readonly #series = new Map<string, ResourceSeries>();
+  /** L4 connections/flows open, by `protocol|resource`, never below zero. */
+  readonly #open = new Map<string, number>();
   readonly #l4Decisions: Counter<'resource' | 'protocol' | 'decision' | 'decided_by'>;
   readonly #l4Open: Gauge<'resource' | 'protocol'>;
   readonly #l4BytesIn: Counter<'resource' | 'protocol'>;
@@ -47,49 +69,78 @@ export class AccessMetrics implements L4Metrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.#requests = new Counter({
-      name: 'rustronaut_gateway_http_requests_total',
-      help: 'HTTP requests answered, by resource and status class',
-      labelNames: ['resource', 'status_class'],
-      registers,
-    });
-    this.#decisions = new Counter({
-      name: 'rustronaut_gateway_http_decisions_total',
-      help: 'Decisions on HTTP requests, by resource, outcome (allowed, refused, failed) and what decided',
-      labelNames: ['resource', 'decision', 'decided_by'],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: 'rustronaut_gateway_http_request_duration_seconds',
-      help: 'From the request arriving to the response done, by resource',
-      labelNames: ['resource'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.#bytesIn = new Counter({
-      name: 'rustronaut_gateway_http_received_bytes_total',
-      help: 'Bytes received from clients (headers included), by resource',
-      labelNames: ['resource'],
-      registers,
-    });
-    this.#bytesOut = new Counter({
-      name: 'rustronaut_gateway_http_sent_bytes_total',
-      help: 'Bytes sent to clients (headers included), by resource',
-      labelNames: ['resource'],
-      registers,
-    });
-    this.#inFlight = new Gauge({
-      name: 'rustronaut_gateway_http_requests_in_flight',
-      help: 'HTTP requests being answered now, by resource',
-      labelNames: ['resource'],
-      registers,
-    });
-    this.#upgraded = new Gauge({
-      name: 'rustronaut_gateway_upgraded_connections',
-      help: 'Upgraded (WebSocket) connections open now, by resource',
-      labelNames: ['resource'],
-      registers,
-    });
+    const each = <T>(pick: (resource: string, series: ResourceSeries) => T[]) =>
+      [...this.#series].flatMap(([resource, series]) => pick(resource, series));
+    for (const metric of [
+      scraped(
+        'rustronaut_gateway_http_requests_total',
+        'HTTP requests answered, by resource and status class',
+        'counter',
+        () =>
+          each((resource, s) =>
+            STATUS_CLASSES.map((status_class, i) => ({
+              labels: { resource, status_class },
+              value: s.byClass[i]!,
+            })),
+          ),
+      ),
+      scraped(
+        'rustronaut_gateway_http_decisions_total',
+        'Decisions on HTTP requests, by resource, outcome (allowed, refused, failed) and what decided',
+        'counter',
+        () =>
+          each((resource, s) =>
+            [...s.decisions].map(([key, value]) => {
+              const [decision, decided_by] = key.split('|');
+              return { labels: { resource, decision: decision!, decided_by: decided_by! }, value };
+            }),
+          ),
+      ),
+      scraped(
+        'rustronaut_gateway_http_request_duration_seconds',
+        'From the request arriving to the response done, by resource',
+        'histogram',
+        () =>
+          each((resource, s) => {
+            let cumulative = 0;
+            const name = 'rustronaut_gateway_http_request_duration_seconds';
+            return [
+              ...[...BUCKETS, '+Inf'].map((le, i) => ({
+                labels: { resource, le },
+                value: (cumulative += s.buckets[i]!),
+                metricName: `${name}_bucket`,
+              })),
+              { labels: { resource }, value: s.durationSum, metricName: `${name}_sum` },
+              { labels: { resource }, value: s.count, metricName: `${name}_count` },
+            ];
+          }),
+      ),
+      scraped(
+        'rustronaut_gateway_http_received_bytes_total',
+        'Bytes received from clients (headers included), by resource',
+        'counter',
+        () => each((resource, s) => [{ labels: { resource }, value: s.bytesIn }]),
+      ),
+      scraped(
+        'rustronaut_gateway_http_sent_bytes_total',
+        'Bytes sent to clients (headers included), by resource',
+        'counter',
+        () => each((resource, s) => [{ labels: { resource }, value: s.bytesOut }]),
+      ),
+      scraped(
+        'rustronaut_gateway_http_requests_in_flight',
+        'HTTP requests being answered now, by resource',
+        'gauge',
+        () => each((resource, s) => [{ labels: { resource }, value: s.inFlight }]),
+      ),
+      scraped(
+        'rustronaut_gateway_upgraded_connections',
+        'Upgraded (WebSocket) connections open now, by resource',
+        'gauge',
+        () => each((resource, s) => [{ labels: { resource }, value: s.upgraded }]),
+      ),
+    ])
+      registry.registerMetric(metric);
     this.#l4Decisions = new Counter({
       name: 'rustronaut_gateway_l4_connections_total',
       help: 'TCP connections and UDP flows by resource and outcome (a refused UDP source counts per datagram)',
@@ -134,27 +185,35 @@ export class AccessMetrics implements L4Metrics {
 
   /** A routed request started. */
   started(resourceId: string): void {
-    const series = this.#of(resourceId);
-    series.inFlight.set(++series.active);
+    this.#of(resourceId).inFlight++;
   }
 
   /** A request is done: count it under its resource. */
   finished(record: AccessRecord): void {
-    const resourceId = record.resource?.id ?? NO_RESOURCE;
-    const series = this.#of(resourceId);
-    if (record.resource && series.active > 0) series.inFlight.set(--series.active);
+    const series = this.#of(record.resource?.id ?? NO_RESOURCE);
+    if (record.resource && series.inFlight > 0) series.inFlight--;
     const cls = Math.floor(record.status / 100) - 1;
-    if (cls >= 0 && cls < STATUS_CLASSES.length) series.byClass[cls]!.inc();
+    if (cls >= 0 && cls < STATUS_CLASSES.length) series.byClass[cls]!++;
     const key = `${record.decision}|${record.decidedBy}`;
-    let decisions = series.decisions.get(key);
-    if (!decisions) {
-      decisions = this.#decisions.labels(resourceId, record.decision, record.decidedBy);
-      series.decisions.set(key, decisions);
-    }
-    decisions.inc();
-    series.duration.observe(record.totalMs / 1000);
-    if (record.bytesIn) series.bytesIn.inc(record.bytesIn);
-    if (record.bytesOut) series.bytesOut.inc(record.bytesOut);
+    series.decisions.set(key, (series.decisions.get(key) ?? 0) + 1);
+    const seconds = record.totalMs / 1000;
+    let bucket = 0;
+    while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]!) bucket++;
+    series.buckets[bucket]!++;
+    series.durationSum += seconds;
+    series.count++;
+    series.bytesIn += record.bytesIn;
+    series.bytesOut += record.bytesOut;
+  }
+
+  /** A WebSocket (or other upgrade) was joined to its target; `upgradeClosed` when it ends. */
+  upgradeOpened(resourceId: string): void {
+    this.#of(resourceId).upgraded++;
+  }
+
+  upgradeClosed(resourceId: string): void {
+    const series = this.#of(resourceId);
+    if (series.upgraded > 0) series.upgraded--;
   }
 
   l4Decided(
@@ -171,15 +230,6 @@ export class AccessMetrics implements L4Metrics {
 
   l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void {
     this.#l4Open.set({ resource: resourceId, protocol }, this.#count(`${protocol}|${resourceId}`, 1));
-  }
-
-  /** A WebSocket (or other upgrade) was joined to its target; `upgradeClosed` when it ends. */
-  upgradeOpened(resourceId: string): void {
-    this.#upgraded.set({ resource: resourceId }, this.#count(`ws|${resourceId}`, 1));
-  }
-
-  upgradeClosed(resourceId: string): void {
-    this.#upgraded.set({ resource: resourceId }, this.#count(`ws|${resourceId}`, -1));
   }
 
   #count(key: string, delta: number): number {
@@ -199,18 +249,8 @@ export class AccessMetrics implements L4Metrics {
    * number of series follows the resources served now rather than every one served since start.
    */
   forgetAllBut(served: ReadonlySet<string>): void {
-    for (const [resource, series] of this.#series) {
-      if (resource === NO_RESOURCE || served.has(resource)) continue;
-      for (const status_class of STATUS_CLASSES) this.#requests.remove({ resource, status_class });
-      for (const key of series.decisions.keys()) {
-        const [decision, decided_by] = key.split('|') as [string, string];
-        this.#decisions.remove({ resource, decision, decided_by });
-      }
-      for (const metric of [this.#duration, this.#bytesIn, this.#bytesOut, this.#inFlight, this.#upgraded])
-        metric.remove({ resource });
-      this.#open.delete(`ws|${resource}`);
-      this.#series.delete(resource);
-    }
+    for (const resource of this.#series.keys())
+      if (resource !== NO_RESOURCE && !served.has(resource)) this.#series.delete(resource);
     for (const [resource, outcomes] of this.#l4Outcomes) {
       if (served.has(resource)) continue;
       for (const key of outcomes) {
@@ -230,13 +270,15 @@ export class AccessMetrics implements L4Metrics {
     let series = this.#series.get(resourceId);
     if (!series) {
       series = {
-        byClass: STATUS_CLASSES.map((c) => this.#requests.labels(resourceId, c)),
-        inFlight: this.#inFlight.labels(resourceId),
-        duration: this.#duration.labels(resourceId),
-        bytesIn: this.#bytesIn.labels(resourceId),
-        bytesOut: this.#bytesOut.labels(resourceId),
+        byClass: STATUS_CLASSES.map(() => 0),
         decisions: new Map(),
-        active: 0,
+        inFlight: 0,
+        upgraded: 0,
+        buckets: new Array<number>(BUCKETS.length + 1).fill(0),
+        durationSum: 0,
+        count: 0,
+        bytesIn: 0,
+        bytesOut: 0,
       };
       this.#series.set(resourceId, series);
     }
