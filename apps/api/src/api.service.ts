@@ -84,6 +84,7 @@ class ApiModule {
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
         { provide: ResourceSignIn, useValue: parts.signIn },
+        { provide: Authenticator, useValue: parts.authenticator },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),

@@ -393,6 +393,22 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
         sameSite: 'Lax',
         secure: false, // plain http here; Secure over https (unit-tested)
       });
+      // Signed in on the console a moment ago: without the resource's cookie, the browser goes to the
+      // console and straight back (its sign-in cookie), no password asked.
+      const consoleCookies = await context.cookies(`${platform.url}/api/v1/auth/resource-handoff`);
+      expect(await context.cookies(platform.url)).toEqual([]); // sent to the hand-off route only
+      expect(consoleCookies).toEqual([
+        expect.objectContaining({
+          name: 'rn_console',
+          path: '/api/v1/auth/resource-handoff',
+          httpOnly: true,
+          sameSite: 'Strict',
+        }),
+      ]);
+      await context.clearCookies({ domain: 'app.localhost' });
+      await page.goto(`${app}/again`);
+      await page.waitForURL(`${app}/again`);
+      expect(JSON.parse((await page.locator('body').textContent()) ?? '{}').path).toBe('/again');
       // The cookie alone (no bearer) is what lets a client in:
       const withCookie = () =>
         through(httpPort, 'app.localhost', '/', { headers: { cookie: `${cookie.name}=${cookie.value}` } });
@@ -406,9 +422,12 @@ describe('zero trust at the gateway (e2e, started processes)', () => {
       expect((await call(platform.url, 'POST', '/auth/logout', { token: access })).status).toBe(200);
       await eventually(async () => (await withCookie()).status === 401);
       expect((await withCookie()).text).toMatch(/session was ended/);
-      // The browser is sent to sign in again.
+      // The browser is sent to sign in again, and the console's cookie no longer signs it in.
+      const attempt = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/resource-handoff'));
       await page.goto(`${app}/dashboard`);
+      expect((await attempt).status()).toBe(401);
       expect(page.url()).toMatch(new RegExp(`^${platform.url}/login\\?return=`));
+      expect(await page.locator('#email').isVisible()).toBe(true);
       await context.close();
     });
 

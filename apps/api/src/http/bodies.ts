@@ -26,7 +26,11 @@ export const ShareLinkBody = z.strictObject({
     .min(1)
     .max(90 * 24 * 3600),
 });
-export const ResourceHandoffBody = z.strictObject({ return_url: z.string().min(1).max(2000) });
+export const ResourceHandoffBody = z.strictObject({
+  return_url: z.string().min(1).max(2000),
+  /** Keep the bearer access token in the console's sign-in cookie (the login page after a password). */
+  remember: z.boolean().default(false),
+});
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(500) });
 export const CreateUserBody = z.strictObject({
   email: Email,

@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import type { Principal } from '@rustronaut/contracts';
-import { Caller, Public } from '../auth/auth.guard';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public } from '../auth/auth.guard';
+import { Authenticator } from '../auth/authenticator';
 import { ResourceHandoffBody } from '../http/bodies';
 import { body } from '../http/request';
 import { loginPage, pageHeaders, refusedPage } from '../sign-in/login-page';
+import { consoleCookieHeader, consoleCookieOf, secondsLeft } from '../sign-in/console-cookie';
 import { ResourceSignIn } from '../sign-in/resource-sign-in';
 import { parseReturnUrl } from '../sign-in/return-url';
+import { PUBLIC_URL } from './tokens';
 
 /** Browser sign-in to a resource: the console's login page, and the hand-off to the resource's gateway. */
 @Controller()
 export class SignInController {
-  constructor(@Inject(ResourceSignIn) private readonly signIn: ResourceSignIn) {}
+  constructor(
+    @Inject(ResourceSignIn) private readonly signIn: ResourceSignIn,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(PUBLIC_URL) private readonly publicUrl: string,
+  ) {}
 
   /** Where a gateway sends a browser without a session: `/login?return=<the resource URL>`. */
   @Public()
@@ -28,12 +34,36 @@ export class SignInController {
     return reply.send(loginPage({ returnUrl: returnUrl!, nonce }));
   }
 
-  /** The signed-in caller's hand-off to the resource at `return_url`: where to send the browser. */
+  /**
+   * The signed-in caller's hand-off to the resource at `return_url`: where to send the browser. The
+   * caller is the bearer token, or else the console's sign-in cookie; `remember: true` (the login
+   * page, after a password) keeps the bearer access token in that cookie for the next resources.
+   */
+  @Public()
   @Post('api/v1/auth/resource-handoff')
   @HttpCode(200)
-  async handoff(@Caller() principal: Principal, @Body() raw: unknown) {
-    const { return_url } = body(ResourceHandoffBody, raw);
+  async handoff(
+    @Req() request: FastifyRequest,
+    @Body() raw: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { return_url, remember } = body(ResourceHandoffBody, raw);
+    const bearer = request.headers.authorization;
+    const cookie = consoleCookieOf(request.headers.cookie);
+    const principal = await this.authenticator.authenticate(
+      bearer ?? (cookie ? `Bearer ${cookie}` : undefined),
+    );
     const { redirectUrl } = await this.signIn.handoff(principal, return_url);
+    const token = /^Bearer\s+(\S+)$/i.exec(bearer ?? '')?.[1];
+    if (remember && token && principal.kind === 'user') {
+      void reply.header(
+        'set-cookie',
+        consoleCookieHeader(token, {
+          maxAgeS: secondsLeft(token, Date.now()),
+          secure: this.publicUrl.startsWith('https:'),
+        }),
+      );
+    }
     return { redirect_url: redirectUrl };
   }
 }

@@ -26,6 +26,11 @@ async function post(path, body, token) {
   const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
   return { ok: response.ok, body: await response.json().catch(() => ({})) };
 }
+// Signed in on this console a moment ago (the sign-in cookie)? Then no password is needed.
+post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL }).then((handoff) => {
+  if (handoff.ok) window.location.assign(handoff.body.redirect_url);
+  else if (handoff.body.error && handoff.body.error.code !== 'AUTH_UNAUTHENTICATED') fail(handoff.body.error.message);
+});
 $('f').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('submit').disabled = true;
@@ -37,7 +42,7 @@ $('f').addEventListener('submit', async (event) => {
     if (login.body.error && login.body.error.code === 'AUTH_TOTP_REQUIRED') $('totp-row').hidden = false;
     return fail(login.body.error ? login.body.error.message : 'Sign-in failed.');
   }
-  const handoff = await post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL }, login.body.access_token);
+  const handoff = await post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL, remember: true }, login.body.access_token);
   if (!handoff.ok) return fail(handoff.body.error ? handoff.body.error.message : 'Sign-in failed.');
   window.location.assign(handoff.body.redirect_url);
 });
@@ -75,6 +80,7 @@ h1 { margin: 0 0 .25rem; font-size: 1.4rem; } .to { margin: 0 0 1.25rem; color: 
 label { display: block; margin: 0 0 .9rem; font-size: .9rem; } input { display: block; width: 100%; box-sizing: border-box; padding: .5rem; margin-top: .25rem; font: inherit; }
 button { width: 100%; padding: .6rem; font: inherit; background: #2457d6; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 #error { color: #b00020; min-height: 1.5em; margin: 0 0 .5rem; }
+[hidden] { display: none !important; }
 </style></head>
 <body><main>
 ${body}
