@@ -88,6 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<protocol>', 'http, tcp or udp')
     .option('--subdomain <name>', 'ask for this name instead of a random one')
     .option('--auth', 'visitors must log in (http only)')
+    .option('--site <id>', "the site whose gateways serve it (default: the organisation's first)")
     .option('--console <url>', 'the console to use (default: the one you logged in to)')
     .option('--ca <file>', "a PEM file of CAs to trust for the gateway's tunnel endpoint (or RN_CA_FILE)")
     .action(

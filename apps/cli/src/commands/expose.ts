@@ -11,6 +11,7 @@ import { tunnelEndpoint } from '../tunnel-endpoint';
 export interface ExposeOptions {
   subdomain?: string;
   auth?: boolean;
+  site?: string;
   console?: string;
   ca?: string;
 }
@@ -57,6 +58,7 @@ export async function expose(
     local_address: formatLocalAddress(requested),
     protocol,
     ...(options.subdomain ? { subdomain: options.subdomain } : {}),
+    ...(options.site ? { site_id: options.site } : {}),
     auth_required: Boolean(options.auth),
   });
   const endpoint = service.tunnel?.endpoint ?? '';

@@ -49,10 +49,11 @@ export class GatewayProcess {
     admin: string,
     siteId: string,
     env: Record<string, string> = {},
-    options: { httpPort?: number } = {},
+    options: { httpPort?: number; httpsPort?: number } = {},
   ): Promise<GatewayProcess> {
     const httpPort = options.httpPort ?? (await freePort());
-    const httpsPort = await freePort();
+    // Chosen by the caller when the console must know it first (the tunnel endpoint of exposed services).
+    const httpsPort = options.httpsPort ?? (await freePort());
     const managementPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rn-gateway-'));
     const child = spawn(
