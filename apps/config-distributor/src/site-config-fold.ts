@@ -12,6 +12,7 @@ interface SiteEntry {
   orgId: string;
   data: SiteData;
   deleted: boolean;
+  connectorTokenHash?: string;
 }
 interface ResourceEntry {
   orgId: string;
@@ -96,6 +97,7 @@ export class SiteConfigFold {
       revision: this.#revisions.get(siteId) ?? 0,
       issuedAt: issuedAt.toISOString(),
       site: site.data,
+      connector: site.connectorTokenHash ? { tokenHash: site.connectorTokenHash } : null,
       resources,
       policies,
       groups,
@@ -113,6 +115,7 @@ export class SiteConfigFold {
       case 'SiteCreated':
       case 'SiteUpdated':
       case 'SiteDeleted':
+      case 'SiteConnectorTokenIssued':
         return [event.aggregateId];
       case 'ResourceCreated':
         return [event.data.siteId];
@@ -160,6 +163,11 @@ export class SiteConfigFold {
       case 'SiteDeleted': {
         const site = this.#sites.get(id);
         if (site) site.deleted = true;
+        return;
+      }
+      case 'SiteConnectorTokenIssued': {
+        const site = this.#sites.get(id);
+        if (site) site.connectorTokenHash = event.data.tokenHash;
         return;
       }
       case 'ResourceCreated':

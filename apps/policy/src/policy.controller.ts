@@ -22,6 +22,12 @@ export class PolicyController {
     @Inject(ServiceUseCases) private readonly services: ServiceUseCases,
   ) {}
 
+  @MessagePattern('policy.sites.connector')
+  issueConnectorToken(@Payload() p: unknown) {
+    const { principal, id } = parse('policy.sites.connector', p);
+    return this.sites.issueConnectorToken(principal, id);
+  }
+
   @MessagePattern('policy.services.expose')
   exposeService(@Payload() p: unknown) {
     const { principal, ...rest } = parse('policy.services.expose', p);

@@ -31,7 +31,7 @@ class PolicyModule {
       module: PolicyModule,
       controllers: [PolicyController],
       providers: [
-        { provide: SiteUseCases, useValue: new SiteUseCases(deps) },
+        { provide: SiteUseCases, useValue: new SiteUseCases(deps, exposure.tunnelEndpoint) },
         { provide: ResourceUseCases, useValue: resources },
         {
           provide: ResourceAccessUseCases,

@@ -1,7 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** rnk: API key, rnr: refresh token, rng: gateway enrolment token, rnt: tunnel token of an exposed service. */
-export type SecretPrefix = 'rnk' | 'rnr' | 'rng' | 'rnt';
+/**
+ * rnk: API key, rnr: refresh token, rng: gateway enrolment token, rnt: tunnel token of an exposed
+ * service, rnc: connector token of a site.
+ */
+export type SecretPrefix = 'rnk' | 'rnr' | 'rng' | 'rnt' | 'rnc';
 
 /**
  * Bearer secrets of the form `<prefix>_<id>_<secret>`: API keys (`rnk`), refresh tokens (`rnr`) and

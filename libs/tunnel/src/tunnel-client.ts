@@ -40,6 +40,11 @@ export interface TunnelClientOptions {
   connectTimeoutMs?: number;
   /** How long a UDP flow may stay silent before its local socket is closed. */
   udpIdleMs?: number;
+  /**
+   * A site connector serves addresses, not named services: the gateway names a target
+   * (`10.1.0.100:5432`) and this says where to connect, or undefined to refuse it.
+   */
+  resolve?: (authority: string) => { host: string; port: number } | undefined;
 }
 
 export interface StreamInfo {
@@ -192,7 +197,8 @@ export class TunnelClient extends EventEmitter {
     stream.on('error', () => undefined);
     const name = String(headers[constants.HTTP2_HEADER_AUTHORITY] ?? '');
     const kind = headers['rn-kind'] === 'udp' ? 'udp' : 'tcp';
-    const service = this.#byName.get(name);
+    const resolved = this.#byName.has(name) ? undefined : this.options.resolve?.(name);
+    const service = this.#byName.get(name) ?? (resolved && { name, protocol: kind, local: resolved });
     const refuse = (reason: string) => {
       this.emit('stream', { service: name, kind, outcome: 'refused', reason } satisfies StreamInfo);
       if (!stream.destroyed)

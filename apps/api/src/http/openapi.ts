@@ -223,6 +223,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/api/v1/sites/{id}/connector',
+    summary:
+      "Issue the site's connector token (rustronaut connector --token); shown once, replaces the old one",
+    tag: 'sites',
+  },
+  {
+    method: 'post',
     path: '/api/v1/services',
     summary: 'Expose a local service through a tunnel (rustronaut expose); the tunnel token is shown once',
     tag: 'services',

@@ -76,4 +76,16 @@ export class SitesController {
   async remove(@Caller() principal: Principal, @Param('id') id: string, @Headers('if-match') match?: string) {
     await this.policy.request('policy.sites.delete', { principal, id, expectedVersion: ifMatch(match) });
   }
+
+  /** A connector token for the site (`rustronaut connector --token`): shown once, replaces the old one. */
+  @Post(':id/connector')
+  async connector(
+    @Caller() principal: Principal,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const issued = await this.policy.request('policy.sites.connector', { principal, id });
+    void reply.status(201);
+    return snakeJson(issued);
+  }
 }

@@ -67,8 +67,10 @@ export class Balancer {
     const pools = new Map<string, TargetPool>();
     for (const snapshot of snapshots) {
       const region = this.#region ?? snapshot.site.region;
+      // A `tunnel` site's targets are on a private network, reached through its connector.
+      const connector = snapshot.site.connectionType === 'tunnel' ? snapshot.siteId : undefined;
       for (const resource of snapshot.resources) {
-        pools.set(resource.id, this.#poolFor(resource, region, states));
+        pools.set(resource.id, this.#poolFor(resource, region, states, connector));
       }
     }
     this.#states = states;
@@ -76,15 +78,20 @@ export class Balancer {
     this.health.sync(states.values());
   }
 
-  #poolFor(resource: BalancedResource, region: string | null, into: Map<string, TargetState>): TargetPool {
+  #poolFor(
+    resource: BalancedResource,
+    region: string | null,
+    into: Map<string, TargetState>,
+    connector: string | undefined,
+  ): TargetPool {
     const targets: TargetState[] = [];
     for (const data of resource.targets) {
       let state = this.#states.get(data.id);
-      if (state && state.sameAs(data)) {
+      if (state && state.sameAs(data) && state.connector === connector) {
         state.weight = data.weight;
         state.region = data.region;
       } else {
-        state = TargetState.of(data);
+        state = TargetState.of(data, connector);
       }
       if (!state) continue;
       into.set(data.id, state);
@@ -102,7 +109,7 @@ export class Balancer {
 
   /** The pool serving a resource (one built on the fly for a resource no longer in the snapshots). */
   poolOf(resource: BalancedResource): TargetPool {
-    return this.#pools.get(resource.id) ?? this.#poolFor(resource, this.#region ?? null, new Map());
+    return this.#pools.get(resource.id) ?? this.#poolFor(resource, this.#region ?? null, new Map(), undefined);
   }
 
   /** The next target, or undefined when none is usable; `exclude` is one that just failed. */

@@ -121,7 +121,7 @@ export class Upstream {
   ): { host: string; port: number; agent: Agent } | { socketPath: string; agent: Agent } | undefined {
     const destination = picked.destination;
     if (!('tunnel' in destination)) return { ...destination, agent: this.#agent };
-    const agent = this.tunnels?.agentFor(admission.resource.id);
+    const agent = this.tunnels?.agentFor(admission.resource.id, destination);
     return agent && { host: destination.tunnel, port: 80, agent };
   }
 

@@ -48,6 +48,7 @@ export function policyProjection(schema: string): Projection<PlatformEvent> {
           ));
         case 'SitePortClaimed':
         case 'SitePortReleased':
+        case 'SiteConnectorTokenIssued':
           return void (await q(`UPDATE ${t('sites')} SET version = $2 WHERE id = $1`, [id, sequence]));
         case 'ResourceCreated':
           return void (await q(

@@ -1,6 +1,7 @@
 import {
   actorOf,
   cidrsOverlap,
+  issueSecret,
   newId,
   requireRole,
   type Page,
@@ -19,7 +20,36 @@ type Cmd<P extends 'policy.sites.create' | 'policy.sites.update' | 'policy.sites
 >;
 
 export class SiteUseCases {
-  constructor(private readonly deps: PolicyDeps) {}
+  constructor(
+    private readonly deps: PolicyDeps,
+    /** Where connectors dial (the gateways' HTTPS endpoint). */
+    private readonly tunnelEndpoint = '',
+  ) {}
+
+  /**
+   * A connector token for the site (`rustronaut connector --token`), shown once; a new one replaces
+   * the old, whose connector is refused from its next connection on.
+   */
+  async issueConnectorToken(
+    principal: Principal,
+    id: string,
+  ): Promise<{ siteId: string; token: string; endpoint: string }> {
+    requireRole(principal, 'admin');
+    const { token, hash } = issueSecret('rnc', id);
+    await retryOnConflict(undefined, async () => {
+      const loaded = await this.deps.store.load({ type: 'site', id });
+      const site = fold(loaded.events, evolveSite);
+      if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', id);
+      await commitAndWait(
+        this.deps,
+        { type: 'site', id },
+        loaded.version,
+        [{ type: 'SiteConnectorTokenIssued', data: { tokenHash: hash } }],
+        { orgId: principal.orgId, actor: actorOf(principal) },
+      );
+    });
+    return { siteId: id, token, endpoint: this.tunnelEndpoint };
+  }
 
   async create(principal: Principal, { site }: Cmd<'policy.sites.create'>): Promise<SiteView> {
     requireRole(principal, 'admin');

@@ -22,6 +22,11 @@ export interface SiteSnapshot {
   policies: (PolicyData & { id: string })[];
   /** group id → user ids, for the groups the policies name. */
   groups: Record<string, string[]>;
+  /**
+   * For a site whose targets are reached through a connector (`connection_type: "tunnel"`): the
+   * SHA-256 of its connector token. Absent or null: no connector may serve this site.
+   */
+  connector?: { tokenHash: string } | null;
   /** Public keys (JWK) that verify the console's access tokens. */
   jwks: Record<string, unknown>[];
   /**

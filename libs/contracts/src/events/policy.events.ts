@@ -218,6 +218,12 @@ export const SiteDeleted = defineEvent({
   aggregate: 'site',
   schema: z.strictObject({}),
 });
+/** A connector token for the site (`rustronaut connector --token`): only its SHA-256 is kept; a new one replaces the old. */
+export const SiteConnectorTokenIssued = defineEvent({
+  type: 'SiteConnectorTokenIssued',
+  aggregate: 'site',
+  schema: z.strictObject({ tokenHash: z.string().min(1).max(100) }),
+});
 export const SitePortClaimed = defineEvent({
   type: 'SitePortClaimed',
   aggregate: 'site',
@@ -335,6 +341,7 @@ export const policyEvents = [
   SiteCreated,
   SiteUpdated,
   SiteDeleted,
+  SiteConnectorTokenIssued,
   SitePortClaimed,
   SitePortReleased,
   SiteSubnetRegistered,

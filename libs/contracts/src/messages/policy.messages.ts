@@ -79,6 +79,7 @@ export const PolicyRequests = {
   }),
   'policy.targets.remove': z.object({ ...Authed, resourceId: Id, targetId: Id }),
 
+  'policy.sites.connector': z.object({ ...Authed, id: Id }),
   'policy.services.expose': z.object({
     ...Authed,
     service: z.strictObject({
@@ -216,6 +217,7 @@ export interface PolicyResponses {
   'policy.targets.list': TargetView[];
   'policy.targets.update': ResourceView;
   'policy.targets.remove': ResourceView;
+  'policy.sites.connector': { siteId: string; token: string; endpoint: string };
   'policy.services.expose': ServiceView;
   'policy.services.list': Page<ServiceView>;
   'policy.services.get': ServiceView;

@@ -3,8 +3,12 @@ import type { RoutedResource } from '../route-table';
 
 export type TargetData = RoutedResource['targets'][number];
 export type NetDestination = { host: string; port: number } | { socketPath: string };
-/** A target on the network, or an exposed service reached through its client's tunnel. */
-export type Destination = NetDestination | { tunnel: string };
+/**
+ * A target on the network, or one reached through a tunnel: an exposed service's (`tunnel` is the
+ * service's name) or a site connector's (`tunnel` is the target's address on the site's network).
+ */
+export type TunnelDestination = { tunnel: string; connector?: string };
+export type Destination = NetDestination | TunnelDestination;
 
 /** The same destination in the shape net.connect takes. */
 export function netAddress(destination: NetDestination): { host: string; port: number } | { path: string } {
@@ -63,10 +67,15 @@ export class TargetState {
     this.region = data.region;
   }
 
-  /** A target state for this data, or undefined when its address cannot be used. */
-  static of(data: TargetData): TargetState | undefined {
+  /**
+   * A target state for this data, or undefined when its address cannot be used. `connector`: the
+   * site whose connector reaches it (the site's `connection_type` is `tunnel`).
+   */
+  static of(data: TargetData, connector?: string): TargetState | undefined {
     const address = parseTargetAddress(data.address);
     if (!address) return undefined;
+    if (connector && address.kind === 'inet')
+      return new TargetState(data, { tunnel: data.address, connector });
     return new TargetState(
       data,
       address.kind === 'unix'
@@ -75,6 +84,11 @@ export class TargetState {
           ? { tunnel: address.service }
           : { host: address.host, port: address.port },
     );
+  }
+
+  /** The site whose connector reaches this target, if it is reached that way. */
+  get connector(): string | undefined {
+    return 'tunnel' in this.destination ? this.destination.connector : undefined;
   }
 
   /** Same address, protocol and health check: the health and counters carry over to the new snapshot. */

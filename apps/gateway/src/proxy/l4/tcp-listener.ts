@@ -159,7 +159,10 @@ export function joinTcp(
 /** An exposed TCP service: one stream through its client's tunnel; refused while it is offline. */
 function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: TargetState): void {
   const { options, logger } = context;
-  const stream = options.tunnels?.openStream(route.resource.id);
+  const stream =
+    'tunnel' in target.destination
+      ? options.tunnels?.openStream(route.resource.id, target.destination)
+      : undefined;
   if (!stream) {
     options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
     logger.info({ resource: route.resource.id }, 'TCP connection refused: the tunnel is offline');

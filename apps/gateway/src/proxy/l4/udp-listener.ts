@@ -151,7 +151,9 @@ export class UdpListener implements L4Listener {
     const target = balancer.pick(resource);
     const destination = target?.destination;
     const tunnelFlow =
-      destination && 'tunnel' in destination ? options.tunnels?.openDatagramFlow(resource.id) : undefined;
+      destination && 'tunnel' in destination
+        ? options.tunnels?.openDatagramFlow(resource.id, destination)
+        : undefined;
     if (!target || !destination || !('host' in destination || tunnelFlow)) {
       this.#dropped++;
       metrics?.l4Decided(resource.id, 'udp', 'failed', 'target');

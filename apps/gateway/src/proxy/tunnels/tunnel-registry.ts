@@ -10,6 +10,7 @@ import {
   type Tunnel,
   type TunnelAdmission,
 } from '@rustronaut/tunnel';
+import type { TunnelDestination } from '../balancer/target-state';
 import type { RoutedResource } from '../route-table';
 import type { SnapshotSource } from '../snapshot-source';
 
@@ -18,6 +19,14 @@ interface Connected {
   agent: Agent;
   resource: RoutedResource;
 }
+
+/** A site's connector: one tunnel, a keep-alive pool per target address it is asked to reach. */
+interface Connector {
+  tunnel: Tunnel;
+  agents: Map<string, Agent>;
+}
+
+const CONNECTOR_PREFIX = 'connector:';
 
 /**
  * The tunnels of exposed services, by resource id. A `rustronaut expose` client proves which
@@ -29,6 +38,7 @@ interface Connected {
 export class TunnelRegistry {
   readonly server: TunnelServer;
   readonly #connected = new Map<string, Connected>();
+  readonly #connectors = new Map<string, Connector>();
 
   constructor(
     private readonly configs: SnapshotSource,
@@ -48,20 +58,44 @@ export class TunnelRegistry {
     void this.server.acceptUpgrade(socket, head);
   }
 
-  /** The keep-alive pool of HTTP connections through a resource's tunnel, when it is connected. */
-  agentFor(resourceId: string): Agent | undefined {
+  /**
+   * The keep-alive pool of HTTP connections to a target through a tunnel: the exposed service's
+   * own, or the site connector's (one pool per target address); undefined while it is offline.
+   */
+  agentFor(resourceId: string, destination: TunnelDestination): Agent | undefined {
+    if (destination.connector) {
+      const connector = this.#connectors.get(destination.connector);
+      if (!connector?.tunnel.open) return undefined;
+      let agent = connector.agents.get(destination.tunnel);
+      if (!agent) {
+        agent = connector.tunnel.httpAgent(destination.tunnel);
+        connector.agents.set(destination.tunnel, agent);
+      }
+      return agent;
+    }
     const connected = this.#connected.get(resourceId);
     return connected?.tunnel.open ? connected.agent : undefined;
   }
 
-  openStream(resourceId: string): ReturnType<Tunnel['openStream']> | undefined {
-    const connected = this.#connected.get(resourceId);
-    return connected?.tunnel.open ? connected.tunnel.openStream(connected.resource.name) : undefined;
+  openStream(
+    resourceId: string,
+    destination: TunnelDestination,
+  ): ReturnType<Tunnel['openStream']> | undefined {
+    const [tunnel, name] = this.#via(resourceId, destination);
+    return tunnel?.open ? tunnel.openStream(name) : undefined;
   }
 
-  openDatagramFlow(resourceId: string): DatagramFlow | undefined {
+  openDatagramFlow(resourceId: string, destination: TunnelDestination): DatagramFlow | undefined {
+    const [tunnel, name] = this.#via(resourceId, destination);
+    return tunnel?.open ? tunnel.openDatagramFlow(name) : undefined;
+  }
+
+  /** The tunnel to use and the name the client knows the target by. */
+  #via(resourceId: string, destination: TunnelDestination): [Tunnel | undefined, string] {
+    if (destination.connector)
+      return [this.#connectors.get(destination.connector)?.tunnel, destination.tunnel];
     const connected = this.#connected.get(resourceId);
-    return connected?.tunnel.open ? connected.tunnel.openDatagramFlow(connected.resource.name) : undefined;
+    return [connected?.tunnel, connected?.resource.name ?? destination.tunnel];
   }
 
   report(resourceId: string, report: Omit<RequestReport, 'service'>): void {
@@ -88,6 +122,7 @@ export class TunnelRegistry {
   }
 
   #admit(hello: Hello): TunnelAdmission {
+    if (hello.token.startsWith('rnc_')) return this.#admitConnector(hello);
     const parsed = parseSecret('rnt', hello.token);
     const resource = parsed && this.#resource(parsed.id);
     if (!parsed || !resource?.tunnel || !secretMatches(parsed.secret, resource.tunnel.tokenHash)) {
@@ -115,7 +150,47 @@ export class TunnelRegistry {
     };
   }
 
+  /** A site connector: its token against the hash in the site's snapshot. */
+  #admitConnector(hello: Hello): TunnelAdmission {
+    const parsed = parseSecret('rnc', hello.token);
+    const snapshot = parsed && this.configs.get(parsed.id)?.snapshot;
+    const hash = snapshot?.connector?.tokenHash;
+    if (!parsed || !snapshot || !hash || !secretMatches(parsed.secret, hash)) {
+      return {
+        ok: false,
+        code: 'TUNNEL_TOKEN_INVALID',
+        message:
+          'this connector token is not valid on this gateway (replaced by a newer one, or for a site this gateway does not serve): issue one with POST /api/v1/sites/{id}/connector',
+        retryAfterS: parsed && !snapshot ? 5 : 0,
+      };
+    }
+    return {
+      ok: true,
+      tunnelId: `${CONNECTOR_PREFIX}${snapshot.siteId}:${Date.now().toString(36)}`,
+      services: [],
+    };
+  }
+
+  #registerConnector(tunnel: Tunnel, siteId: string): void {
+    const previous = this.#connectors.get(siteId);
+    const connector: Connector = { tunnel, agents: new Map() };
+    this.#connectors.set(siteId, connector);
+    if (previous) {
+      for (const agent of previous.agents.values()) agent.destroy();
+      previous.tunnel.close();
+    }
+    this.logger.info({ site: siteId, agent: tunnel.hello.agent }, 'site connector connected');
+    tunnel.once('close', () => {
+      if (this.#connectors.get(siteId)?.tunnel !== tunnel) return;
+      this.#connectors.delete(siteId);
+      for (const agent of connector.agents.values()) agent.destroy();
+      this.logger.warn({ site: siteId }, 'site connector disconnected');
+    });
+  }
+
   #register(tunnel: Tunnel): void {
+    if (tunnel.id.startsWith(CONNECTOR_PREFIX))
+      return this.#registerConnector(tunnel, tunnel.id.slice(CONNECTOR_PREFIX.length).split(':')[0] ?? '');
     const resourceId = tunnel.id.split(':')[0] ?? '';
     const resource = this.#resource(resourceId);
     if (!resource) return tunnel.close();
