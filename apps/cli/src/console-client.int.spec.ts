@@ -141,4 +141,31 @@ describe('ConsoleClient', () => {
     });
     expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh']);
   });
+
+  it('gives a gateway an access token: exchanged once for an API key and kept until it expires', async () => {
+    handle = (_req, _body, res) =>
+      json(res, 200, { access_token: 'exchanged', token_type: 'Bearer', expires_in: 900 });
+    let now = 1_000_000;
+    const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' }, now: () => now });
+    await expect(sut.accessToken()).resolves.toBe('exchanged');
+    await expect(sut.accessToken()).resolves.toBe('exchanged');
+    expect(seen.map((s) => `${s.method} ${s.path} ${s.authorization}`)).toEqual([
+      'POST /api/v1/auth/token Bearer rnk_k',
+    ]);
+    now += 900_000;
+    await sut.accessToken();
+    expect(seen).toHaveLength(2);
+  });
+
+  it("gives a gateway the session's access token, refreshed when it is about to expire", async () => {
+    handle = (_req, _body, res) =>
+      json(res, 200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 900 });
+    const now = 1_000_000;
+    const fresh = new ConsoleClient(url, { auth: session(now + 600_000), now: () => now });
+    await expect(fresh.accessToken()).resolves.toBe('old-access');
+    expect(seen).toHaveLength(0);
+    const expiring = new ConsoleClient(url, { auth: session(now + 1_000), now: () => now });
+    await expect(expiring.accessToken()).resolves.toBe('new-access');
+    expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh']);
+  });
 });

@@ -39,6 +39,7 @@ const HINTS: Record<string, string> = {
  */
 export class ConsoleClient {
   #auth: Credentials['auth'] | undefined;
+  #exchanged: { token: string; expiresAt: number } | undefined;
   readonly #timeoutMs: number;
   readonly #now: () => number;
 
@@ -62,6 +63,23 @@ export class ConsoleClient {
 
   delete(path: string): Promise<void> {
     return this.#authenticated<void>('DELETE', path);
+  }
+
+  /**
+   * An access token to show a gateway (`rustronaut forward`): the session's, refreshed when it
+   * expires soon; for an API key, one exchanged at POST /auth/token and kept until it expires.
+   */
+  async accessToken(): Promise<string> {
+    const auth = this.#auth;
+    if (auth?.kind === 'session') {
+      if (auth.expires_at - REFRESH_MARGIN_MS <= this.#now()) await this.#refresh(auth);
+      return this.#accessToken();
+    }
+    if (this.#exchanged && this.#exchanged.expiresAt - REFRESH_MARGIN_MS > this.#now())
+      return this.#exchanged.token;
+    const tokens = await this.post<{ access_token: string; expires_in: number }>('/auth/token', {});
+    this.#exchanged = { token: tokens.access_token, expiresAt: this.#now() + tokens.expires_in * 1000 };
+    return tokens.access_token;
   }
 
   /** Password login (with the TOTP code when the account has two factors): a new session. */

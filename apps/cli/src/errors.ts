@@ -6,6 +6,7 @@ export enum CliErrorCode {
   ConsoleAnswer = 'CLI_CONSOLE_BAD_ANSWER',
   Credentials = 'CLI_CREDENTIALS_UNREADABLE',
   LocalNotListening = 'CLI_LOCAL_NOT_LISTENING',
+  LocalAddressInUse = 'CLI_LOCAL_ADDRESS_IN_USE',
   TunnelRefused = 'CLI_TUNNEL_REFUSED',
   NotSupported = 'CLI_NOT_SUPPORTED',
   Internal = 'CLI_INTERNAL',

@@ -36,7 +36,7 @@ describe('the rustronaut command line', () => {
   it('shows help and the version with exit code 0', async () => {
     const help = await rustronaut(['--help'], env);
     expect(help.code).toBe(0);
-    for (const command of ['login', 'status', 'services', 'unexpose', 'discover', 'expose'])
+    for (const command of ['login', 'status', 'services', 'unexpose', 'discover', 'expose', 'forward'])
       expect(help.out).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(await rustronaut(['--version'], env)).toMatchObject({ code: 0, out: '0.1.0\n' });
     expect((await rustronaut(['expose', '--help'], env)).out).toMatch(/--subdomain <name>[\s\S]*--ca <file>/);

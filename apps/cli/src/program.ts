@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliConfig } from '@rustronaut/config';
 import type { ExposeOptions } from './commands/expose';
+import type { ForwardOptions } from './commands/forward';
 import type { LoginOptions } from './commands/login';
 import { CommandContext, type CliIo } from './context';
 import { CliError, CliErrorCode } from './errors';
@@ -15,6 +16,7 @@ const commands = {
   services: () => import('./commands/services'),
   discover: () => import('./commands/discover'),
   expose: () => import('./commands/expose'),
+  forward: () => import('./commands/forward'),
 };
 
 /**
@@ -94,6 +96,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(
       run(async (ctx, address: string, protocol: string, options: ExposeOptions) =>
         (await commands.expose()).expose(ctx, address, protocol, options),
+      ),
+    );
+
+  command('forward', "forward a local port to a site's TCP resource through the gateway, until Ctrl-C")
+    .argument('<remote-address>', "the resource's host:port, e.g. remote-db.company.com:5432")
+    .argument('<local-address>', 'where to listen here: localhost:5432, or a port')
+    .option('--gateway <host:port>', "the gateway's HTTPS address, e.g. gw.example.com:443")
+    .option('--ca <file>', 'a PEM file of CAs to trust for the gateway (or RN_CA_FILE)')
+    .action(
+      run(async (ctx, remote: string, local: string, options: ForwardOptions) =>
+        (await commands.forward()).forward(ctx, remote, local, options),
       ),
     );
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { TunnelClient, type RequestReport, type StreamInfo } from '@rustronaut/tunnel';
+import { readCa } from '../ca-file';
 import type { ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import { CliError, CliErrorCode, ConsoleApiError, usage } from '../errors';
@@ -165,18 +165,6 @@ function follow(
       });
     }),
   );
-}
-
-function readCa(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw usage(
-      `cannot read the CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      'give the PEM file the platform printed (--ca FILE or RN_CA_FILE)',
-    );
-  }
 }
 
 async function removeQuietly(client: ConsoleClient, service: ExposedService): Promise<void> {

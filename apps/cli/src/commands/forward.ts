@@ -1,0 +1,92 @@
+import { createServer, type Socket } from 'node:net';
+import { dialForward } from '@rustronaut/tunnel';
+import { readCa } from '../ca-file';
+import type { CommandContext } from '../context';
+import { CliError, CliErrorCode, usage } from '../errors';
+import { formatLocalAddress, parseLocalAddress } from '../local-address';
+import { parseHostPort } from '../tunnel-endpoint';
+
+export interface ForwardOptions {
+  gateway?: string;
+  ca?: string;
+}
+
+/**
+ * `rustronaut forward remote-db.company.com:5432 localhost:5432`: a local listener; each connection
+ * to it goes through the gateway (TLS, an upgrade naming the target, the user's access token, so
+ * the resource's policy applies) to a target of a site. Runs until Ctrl-C.
+ */
+export async function forward(
+  ctx: CommandContext,
+  remoteText: string,
+  localText: string,
+  options: ForwardOptions,
+): Promise<void> {
+  if (!parseHostPort(remoteText))
+    throw usage(
+      `"${remoteText}" is not host:port`,
+      'name the resource as host:port, e.g. remote-db.company.com:5432',
+    );
+  const local = parseLocalAddress(localText);
+  if (!options.gateway)
+    throw usage('which gateway?', "give --gateway with the gateway's HTTPS address, e.g. gw.example.com:443");
+  const gateway = parseHostPort(options.gateway);
+  if (!gateway) throw usage(`"${options.gateway}" is not host:port`, 'give --gateway gw.example.com:443');
+  const ca = readCa(options.ca ?? ctx.config.caFile);
+  const client = ctx.client();
+  await client.accessToken(); // not logged in, or the console unreachable: say so now, not per connection
+
+  const out = ctx.output;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    void join(socket);
+  });
+  const join = async (socket: Socket) => {
+    const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.pause();
+    socket.on('error', () => undefined);
+    try {
+      const upstream = await dialForward({
+        gateway,
+        token: await client.accessToken(),
+        to: remoteText,
+        ...(ca ? { ca } : {}),
+      });
+      if (socket.destroyed) return void upstream.destroy();
+      upstream.on('error', () => socket.destroy());
+      socket.once('close', () => upstream.destroy());
+      upstream.once('close', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+      socket.resume();
+      out.event(`→ ${from} connected to ${remoteText}`, { event: 'connected', from, to: remoteText });
+    } catch (error) {
+      socket.destroy();
+      const reason = error instanceof CliError ? error.message : (error as Error).message;
+      out.event(`✗ ${from}: ${reason}`, { event: 'refused', from, to: remoteText, reason });
+    }
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          CliErrorCode.LocalAddressInUse,
+          `cannot listen on ${formatLocalAddress(local)} (${error.code ?? error.message})`,
+          `pick another local port: rustronaut forward ${remoteText} <port>`,
+        ),
+      ),
+    );
+    server.listen(local.port, local.host, resolve);
+  });
+  const stop = ctx.io.interrupted();
+  out.event(
+    `✓ Forwarding ${formatLocalAddress(local)} → ${remoteText} through ${options.gateway} (Ctrl-C to stop)`,
+    { event: 'listening', local: formatLocalAddress(local), to: remoteText, gateway: options.gateway },
+  );
+  await stop;
+  server.close();
+  for (const socket of sockets) socket.destroy();
+  out.event('✓ Stopped forwarding', { event: 'stopped' });
+}
