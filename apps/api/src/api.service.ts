@@ -26,6 +26,7 @@ import { AuditController } from './routes/audit.controller';
 import { AuthController } from './routes/auth.controller';
 import { GroupsController } from './routes/groups.controller';
 import { MetaController } from './routes/meta.controller';
+import { EDGE } from './routes/tokens';
 import { OrgsController } from './routes/orgs.controller';
 import { PoliciesController } from './routes/policies.controller';
 import { ResourcesController } from './routes/resources.controller';
@@ -50,6 +51,8 @@ interface ApiParts {
   logger: Logger;
   publicUrl: string;
   signIn: ResourceSignIn;
+  /** Where clients reach the gateways (public, for `rustronaut forward` and connectors). */
+  edge: ConsoleConfig['exposure'];
 }
 
 @Module({})
@@ -83,6 +86,7 @@ class ApiModule {
         { provide: REGISTRY, useValue: parts.registry },
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
+        { provide: EDGE, useValue: parts.edge },
         { provide: ResourceSignIn, useValue: parts.signIn },
         { provide: Authenticator, useValue: parts.authenticator },
         {
@@ -119,6 +123,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,
     publicUrl: config.api.publicUrl,
+    edge: config.exposure,
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.register(parts),

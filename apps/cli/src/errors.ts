@@ -8,6 +8,7 @@ export enum CliErrorCode {
   LocalNotListening = 'CLI_LOCAL_NOT_LISTENING',
   LocalAddressInUse = 'CLI_LOCAL_ADDRESS_IN_USE',
   TunnelRefused = 'CLI_TUNNEL_REFUSED',
+  ForwardRefused = 'CLI_FORWARD_REFUSED',
   NotSupported = 'CLI_NOT_SUPPORTED',
   Internal = 'CLI_INTERNAL',
 }

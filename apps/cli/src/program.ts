@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliConfig } from '@rustronaut/config';
+import type { ConnectorOptions } from './commands/connector';
 import type { ExposeOptions } from './commands/expose';
 import type { ForwardOptions } from './commands/forward';
 import type { LoginOptions } from './commands/login';
@@ -17,6 +18,7 @@ const commands = {
   discover: () => import('./commands/discover'),
   expose: () => import('./commands/expose'),
   forward: () => import('./commands/forward'),
+  connector: () => import('./commands/connector'),
 };
 
 /**
@@ -102,12 +104,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   command('forward', "forward a local port to a site's TCP resource through the gateway, until Ctrl-C")
     .argument('<remote-address>', "the resource's host:port, e.g. remote-db.company.com:5432")
     .argument('<local-address>', 'where to listen here: localhost:5432, or a port')
-    .option('--gateway <host:port>', "the gateway's HTTPS address, e.g. gw.example.com:443")
+    .option('--gateway <host:port>', "the gateway's HTTPS address (default: the console's tunnel endpoint)")
     .option('--ca <file>', 'a PEM file of CAs to trust for the gateway (or RN_CA_FILE)')
     .action(
       run(async (ctx, remote: string, local: string, options: ForwardOptions) =>
         (await commands.forward()).forward(ctx, remote, local, options),
       ),
+    );
+  command('connector', "serve a site's targets through one outbound tunnel, until Ctrl-C")
+    .requiredOption('--token <token>', "the site's connector token (rnc_…)")
+    .option('--gateway <host:port>', "the gateway's tunnel endpoint (default: the console's, when logged in)")
+    .option('--ca <file>', 'a PEM file of CAs to trust for the gateway (or RN_CA_FILE)')
+    .option('--allow <cidr...>', 'only reach targets in these networks (default: whatever the gateway names)')
+    .action(
+      run(async (ctx, options: ConnectorOptions) => (await commands.connector()).connector(ctx, options)),
     );
 
   try {

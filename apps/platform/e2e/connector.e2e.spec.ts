@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -22,7 +25,7 @@ describe('a site connector (e2e, started processes)', () => {
   let ssh: TcpServer;
   let sshPort: number;
   let token: string;
-  let connector: TunnelClient | undefined;
+  let cliConnector: ChildProcess | undefined;
 
   const api = (method: string, path: string, body?: unknown) =>
     call(platform.url, method, path, { token: admin, body });
@@ -92,7 +95,7 @@ describe('a site connector (e2e, started processes)', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await connector?.stop();
+    cliConnector?.kill('SIGINT');
     gateway?.stop();
     intranet?.close();
     ssh?.close();
@@ -104,19 +107,33 @@ describe('a site connector (e2e, started processes)', () => {
     expect(offline.status).toBe(502);
     expect(offline.text).toContain('Tunnel offline');
 
-    connector = new TunnelClient({
-      gateway: { host: '127.0.0.1', port: gateway.httpsPort, servername: 'localhost' },
-      token,
-      services: [],
-      ca,
-      // Inside the private network: any address the gateway names (a real connector may restrict it).
-      resolve: (authority) => {
-        const match = /^(.+):(\d+)$/.exec(authority);
-        return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
-      },
-    });
-    connector.start();
-    await once(connector, 'connected');
+    // As an operator runs it inside the private network.
+    const home = mkdtempSync(join(tmpdir(), 'rn-connector-'));
+    const caFile = join(home, 'ca.crt');
+    writeFileSync(caFile, ca);
+    cliConnector = spawn(
+      process.execPath,
+      [
+        join(__dirname, '../../cli/bin/rustronaut.js'),
+        'connector',
+        '--token',
+        token,
+        '--gateway',
+        `localhost:${gateway.httpsPort}`,
+        '--ca',
+        caFile,
+        '--allow',
+        '127.0.0.0/8',
+      ],
+      { env: { PATH: process.env['PATH'] ?? '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    cliConnector.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!out.includes('✓ Connector connected')) {
+      if (Date.now() > deadline || cliConnector.exitCode !== null) throw new Error(`connector: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await get('intranet.localhost', '/wiki')).toEqual({ status: 200, text: 'intranet /wiki' });
 
     const socket = connect(sshPort, '127.0.0.1');

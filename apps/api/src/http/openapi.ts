@@ -229,6 +229,12 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tag: 'sites',
   },
   {
+    method: 'get',
+    path: '/api/v1/edge',
+    summary: 'Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port); public',
+    tag: 'services',
+  },
+  {
     method: 'post',
     path: '/api/v1/services',
     summary: 'Expose a local service through a tunnel (rustronaut expose); the tunnel token is shown once',

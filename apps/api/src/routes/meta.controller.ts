@@ -5,7 +5,8 @@ import type { FastifyReply } from 'fastify';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Public } from '../auth/auth.guard';
 import { openApiDocument } from '../http/openapi';
-import { PUBLIC_URL } from './tokens';
+import type { ConsoleConfig } from '@rustronaut/config';
+import { EDGE, PUBLIC_URL } from './tokens';
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Rustronaut API</title>
@@ -22,7 +23,21 @@ const ASSETS: Record<string, string> = {
 
 @Controller()
 export class MetaController {
-  constructor(@Inject(PUBLIC_URL) private readonly serverUrl: string) {}
+  constructor(
+    @Inject(PUBLIC_URL) private readonly serverUrl: string,
+    @Inject(EDGE) private readonly edge: ConsoleConfig['exposure'],
+  ) {}
+
+  /** Where clients reach the gateways: `rustronaut forward` and connectors dial the tunnel endpoint. */
+  @Public()
+  @Get('api/v1/edge')
+  edgeInfo() {
+    return {
+      tunnel_endpoint: this.edge.tunnelEndpoint,
+      base_domain: this.edge.baseDomain,
+      https_port: this.edge.httpsPort,
+    };
+  }
 
   @Public()
   @Get('api/v1/openapi.json')

@@ -14,3 +14,6 @@ export const DISTRIBUTOR = Symbol('DistributorClient');
 export const REGISTRY = Symbol('RegistryClient');
 export const PUBLIC_URL = Symbol('PublicUrl');
 export type { AuditClient, DistributorClient, IdentityClient, PolicyClient, RegistryClient };
+
+/** The console's settings for the public side of the gateways (ConsoleConfig['exposure']). */
+export const EDGE = Symbol('Edge');

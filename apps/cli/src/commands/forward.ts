@@ -28,13 +28,21 @@ export async function forward(
       'name the resource as host:port, e.g. remote-db.company.com:5432',
     );
   const local = parseLocalAddress(localText);
-  if (!options.gateway)
-    throw usage('which gateway?', "give --gateway with the gateway's HTTPS address, e.g. gw.example.com:443");
-  const gateway = parseHostPort(options.gateway);
-  if (!gateway) throw usage(`"${options.gateway}" is not host:port`, 'give --gateway gw.example.com:443');
-  const ca = readCa(options.ca ?? ctx.config.caFile);
   const client = ctx.client();
-  await client.accessToken(); // not logged in, or the console unreachable: say so now, not per connection
+  // The gateway's address: given, or the console's public tunnel endpoint (GET /api/v1/edge).
+  const endpoint =
+    options.gateway ?? (await client.get<{ tunnel_endpoint: string }>('/edge')).tunnel_endpoint;
+  const gateway = parseHostPort(endpoint);
+  if (!gateway) throw usage(`"${endpoint}" is not host:port`, 'give --gateway gw.example.com:443');
+  const ca = readCa(options.ca ?? ctx.config.caFile);
+  // The gateway decides now (token, policy, name), so a refusal is said at once, not per connection.
+  try {
+    (
+      await dialForward({ gateway, token: await client.accessToken(), to: remoteText, ...(ca ? { ca } : {}) })
+    ).destroy();
+  } catch (error) {
+    throw forwardRefused(error, remoteText, endpoint);
+  }
 
   const out = ctx.output;
   const sockets = new Set<Socket>();
@@ -82,11 +90,27 @@ export async function forward(
   });
   const stop = ctx.io.interrupted();
   out.event(
-    `✓ Forwarding ${formatLocalAddress(local)} → ${remoteText} through ${options.gateway} (Ctrl-C to stop)`,
-    { event: 'listening', local: formatLocalAddress(local), to: remoteText, gateway: options.gateway },
+    `✓ Forwarding ${formatLocalAddress(local)} → ${remoteText} through ${endpoint} (Ctrl-C to stop)`,
+    { event: 'listening', local: formatLocalAddress(local), to: remoteText, gateway: endpoint },
   );
   await stop;
   server.close();
   for (const socket of sockets) socket.destroy();
   out.event('✓ Stopped forwarding', { event: 'stopped' });
+}
+
+/** Why the gateway would not let `forward` through, and what to do about it. */
+function forwardRefused(error: unknown, remote: string, endpoint: string): CliError {
+  if (error instanceof CliError) return error;
+  const message = (error as Error).message;
+  const status = /HTTP (\d{3})/.exec(message)?.[1];
+  const hint =
+    status === '403'
+      ? 'ask an admin for access to this resource (a policy must allow you)'
+      : status === '404'
+        ? "check the name: it must be a TCP resource's domain and port"
+        : status === '401'
+          ? 'log in again with `rustronaut login`'
+          : `check that the gateway at ${endpoint} is reachable (and --ca for a development CA)`;
+  return new CliError(CliErrorCode.ForwardRefused, `cannot forward to ${remote}: ${message}`, hint);
 }
