@@ -139,28 +139,35 @@ describe('rustronaut forward (e2e, started processes)', () => {
     expect(sut.lines.at(-1)).toBe('✓ Stopped forwarding');
   });
 
-  it('closes the connection of a person the policy does not allow, and says why', async () => {
+  it('refuses a person the policy does not allow before listening, and says why', async () => {
     const home = await person('dev@cli.example', 'long-enough-pw');
     const localPort = await freePort();
     const sut = forward(home, localPort);
-    await sut.line((l) => l.startsWith('✓ Forwarding'), 'the listener');
-    expect(await roundTrip(localPort, 'SELECT 1;')).toBe('');
-    expect(await sut.line((l) => l.startsWith('✗ '), 'the refusal')).toMatch(/HTTP 403 .*Access denied/);
-    sut.interrupt();
-    expect(await sut.exited).toBe(0);
+    expect(await sut.exited).toBe(1);
+    expect(sut.lines.some((l) => l.startsWith('✓ Forwarding'))).toBe(false);
+    const err = sut.err;
+    expect(err).toMatch(/error: cannot forward to remote-db\.company\.com:\d+: .*HTTP 403 .*Access denied/);
+    expect(err).toContain('→ ask an admin for access to this resource');
   });
 
-  it('says what is wrong before listening: no gateway, a port in use, not logged in', async () => {
+  it('says what is wrong before listening: no gateway answering, a port in use, not logged in', async () => {
     const home = await person('dba@cli.example', 'long-enough-pw');
-    const noGateway = await rustronaut(['forward', 'remote-db.company.com:5432', '15432'], personEnv(home));
-    expect(noGateway.code).toBe(2);
-    expect(noGateway.err).toMatch(/^error: which gateway\?\n {2}→ give --gateway/);
+    // Without --gateway: the console's tunnel endpoint (here its default, where nothing listens).
+    const noGateway = await rustronaut(
+      ['forward', `remote-db.company.com:${dbPort}`, '15432'],
+      personEnv(home),
+    );
+    expect(noGateway.code).toBe(1);
+    expect(noGateway.err).toMatch(/^error: cannot forward to remote-db\.company\.com:\d+: /);
+    expect(noGateway.err).toContain('check that the gateway at localhost:8443 is reachable');
     const args = [
       'forward',
       `remote-db.company.com:${dbPort}`,
       `127.0.0.1:${dbPort}`,
       '--gateway',
-      'localhost:1',
+      `localhost:${gateway.httpsPort}`,
+      '--ca',
+      caFile,
     ];
     const inUse = await rustronaut(args, personEnv(home));
     expect(inUse.code).toBe(1);

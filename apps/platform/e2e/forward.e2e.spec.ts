@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '@rustronaut/testing';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { dialForward } from '@rustronaut/tunnel';
 import { GatewayProcess, untilServes } from './support/gateway-process';
@@ -71,86 +68,6 @@ describe('forwarding a TCP connection to a site target (e2e, started processes)'
     await untilServes(gateway, [resource.body.id]);
     ca = readFileSync(join(gateway.dataDir, 'tls', 'ca.crt'), 'utf8');
   }, 90_000);
-
-  /** `rustronaut …` as a person runs it, with its own config dir; `until` waits for a line of output. */
-  const cli = (home: string, args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [join(__dirname, '../../cli/bin/rustronaut.js'), ...args], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return {
-      child,
-      exited,
-      output: () => ({ out, err }),
-      async until(text: string) {
-        const deadline = Date.now() + 15_000;
-        while (!out.includes(text)) {
-          if (child.exitCode !== null || Date.now() > deadline)
-            throw new Error(`no "${text}": exit ${child.exitCode}\n${out}\n${err}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      },
-    };
-  };
-
-  it('rustronaut forward: a local port for the allowed user; a clear refusal for the others', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'rn-cli-'));
-    const caFile = join(home, 'ca.crt');
-    writeFileSync(caFile, ca);
-    const remote = `remote-db.company.com:${(db.address() as { port: number }).port}`;
-    const edge = `localhost:${gateway.httpsPort}`;
-    try {
-      const asDba = cli(home, ['login', '--console', platform.url, '--email', 'dba@example.com'], {
-        RN_PASSWORD: 'Dba-pass-123!',
-      });
-      expect(await asDba.exited).toBe(0);
-      const localPort = await freePort();
-      const forwarding = cli(home, [
-        'forward',
-        remote,
-        `localhost:${localPort}`,
-        '--gateway',
-        edge,
-        '--ca',
-        caFile,
-      ]);
-      await forwarding.until('✓ Forwarding');
-      expect(forwarding.output().out).toContain(
-        `✓ Forwarding localhost:${localPort} → ${remote} through ${edge}`,
-      );
-      const socket = connect(localPort, '127.0.0.1');
-      socket.write('psql hello');
-      const [answer] = (await once(socket, 'data')) as [Buffer];
-      expect(answer.toString()).toBe('psql hello');
-      socket.destroy();
-      forwarding.child.kill('SIGINT');
-      expect(await forwarding.exited).toBe(0);
-
-      const asDev = cli(home, ['login', '--console', platform.url, '--email', 'dev@example.com'], {
-        RN_PASSWORD: 'Dev-pass-123!',
-      });
-      expect(await asDev.exited).toBe(0);
-      const denied = cli(home, [
-        'forward',
-        remote,
-        `localhost:${localPort}`,
-        '--gateway',
-        edge,
-        '--ca',
-        caFile,
-      ]);
-      expect(await denied.exited).toBe(1);
-      expect(denied.output().err).toMatch(/error: cannot forward to remote-db\.company\.com:\d+: .*HTTP 403/);
-      expect(denied.output().err).toContain('→ ask an admin for access to this resource');
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
-  });
 
   afterAll(async () => {
     gateway?.stop();
