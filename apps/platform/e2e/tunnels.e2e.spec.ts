@@ -12,6 +12,8 @@ import { freePort } from '@rustronaut/testing';
 import { TunnelClient, type LocalService } from '@rustronaut/tunnel';
 import { GatewayProcess, untilServes } from './support/gateway-process';
 
+const BIG = 50 * 1024 * 1024;
+
 /**
  * Exposed services end to end: the services API, a gateway process, and the tunnel client a
  * `rustronaut expose` runs, against real local services (HTTP + WebSocket, TCP, UDP).
@@ -91,8 +93,18 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
         return;
       }
       if (req.url === '/big') {
+        // 50 MiB streamed in 64 KiB chunks, never held whole.
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        return void res.end(Buffer.alloc(8 * 1024 * 1024, 7));
+        const chunk = Buffer.alloc(64 * 1024, 7);
+        let left = BIG / chunk.length;
+        const pump = () => {
+          while (left > 0) {
+            left--;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        return pump();
       }
       res.end(`local app: ${req.url} user=${String(req.headers['x-rustronaut-user'] ?? '-')}`);
     });
@@ -115,7 +127,7 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
 
   const port = (server: Server | TcpServer) => (server.address() as { port: number }).port;
 
-  it('serves an exposed HTTP service at its public URL: pages, 200 parallel requests, streams both ways, a WebSocket; un-exposing removes the route', async () => {
+  it('serves an exposed HTTP service at its public URL: pages, 200 parallel requests, 50 MiB streamed both ways, a WebSocket; un-exposing removes the route', async () => {
     const exposed = await api('POST', '/services', {
       local_address: `localhost:${port(web)}`,
       protocol: 'http',
@@ -147,9 +159,9 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
     expect(many.filter((r, i) => r.status === 200 && r.text === `local app: /p${i} user=-`)).toHaveLength(
       200,
     );
-    const upload = randomBytes(20 * 1024 * 1024);
+    const upload = randomBytes(BIG);
     expect((await get(host, '/upload', upload)).text).toBe(createHash('sha256').update(upload).digest('hex'));
-    expect((await get(host, '/big')).text.length).toBe(8 * 1024 * 1024);
+    expect((await get(host, '/big')).text.length).toBe(BIG);
 
     const ws = new WebSocket(`wss://127.0.0.1:${gateway.httpsPort}/ws`, {
       ca,
