@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { connect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket, { WebSocketServer } from 'ws';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess } from './support/gateway-process';
@@ -34,6 +37,51 @@ function fetchPublic(url: string, port: number, ca: string, headers: Record<stri
     );
     req.on('error', reject);
     req.end();
+  });
+}
+
+const FIFTY_MB = 50 * 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, 9);
+
+/** Streams a body to a public URL (or from it), answering its size and SHA-256 as they went by. */
+function streamPublic(url: string, port: number, ca: string, body?: { chunks: number }) {
+  const { hostname, pathname, host } = new URL(url);
+  return new Promise<{ status: number; size: number; sha256: string; text: string }>((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: hostname,
+        path: pathname,
+        method: body ? 'POST' : 'GET',
+        ca,
+        agent: false,
+        headers: { host },
+      },
+      (res) => {
+        const hash = createHash('sha256');
+        let size = 0;
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          hash.update(c);
+          if (text.length < 200) text += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, size, sha256: hash.digest('hex'), text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (!body) return void req.end();
+    let written = 0;
+    const pump = () => {
+      while (written < body.chunks) {
+        written++;
+        if (!req.write(CHUNK)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
   });
 }
 
@@ -113,6 +161,24 @@ describe('rustronaut expose, services, status, unexpose (e2e, started processes)
     await once(echo, 'listening');
     webPort = await freePort();
     web = createServer((req, res) => {
+      if (req.url === '/upload') {
+        const hash = createHash('sha256');
+        req.on('data', (c: Buffer) => hash.update(c));
+        req.on('end', () => res.end(hash.digest('hex')));
+        return;
+      }
+      if (req.url === '/50mb') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        let sent = 0;
+        const pump = () => {
+          while (sent < FIFTY_MB) {
+            sent += CHUNK.length;
+            if (!res.write(CHUNK)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        return pump();
+      }
       if (req.url !== '/slow') return void res.end(`hello from the laptop: ${req.method} ${req.url}`);
       // A long download: 64 KiB every 20 ms until the client goes away (or 8 MiB).
       let sent = 0;
@@ -124,6 +190,9 @@ describe('rustronaut expose, services, status, unexpose (e2e, started processes)
       }, 20);
       res.on('close', () => clearInterval(timer));
     });
+    new WebSocketServer({ server: web }).on('connection', (socket) =>
+      socket.on('message', (data: Buffer) => socket.send(`echo ${data.toString()}`)),
+    );
     web.listen(webPort, '127.0.0.1');
     await once(web, 'listening');
     home = mkdtempSync(join(tmpdir(), 'rn-cli-expose-'));
@@ -262,9 +331,10 @@ describe('rustronaut expose, services, status, unexpose (e2e, started processes)
     const again = await rustronaut(['unexpose', id]);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/^error: service .* does not exist/);
-    // Ctrl-C afterwards still ends cleanly: the service is already gone.
-    sut.interrupt();
+    // The running expose learns it from the gateway (its token is refused) and ends by itself.
+    await sut.line((l) => l.includes('"elsewhere":true'), 'the un-exposure seen by the running expose');
     expect(await sut.exited).toBe(0);
+    expect(JSON.parse(sut.lines.at(-1)!)).toEqual({ event: 'unexposed', id, elsewhere: true });
   });
 
   it('refuses to expose what does not listen, and creates nothing', async () => {
@@ -379,5 +449,101 @@ describe('rustronaut expose, services, status, unexpose (e2e, started processes)
     expect([302, 401]).toContain(anonymous.status);
     sut.interrupt();
     expect(await sut.exited).toBe(0);
+  });
+
+  it('carries 50 MB each way streamed, 200 parallel requests and a WebSocket through the tunnel', async () => {
+    const sut = expose([`localhost:${webPort}`, 'http', '--subdomain', 'heavy']);
+    await sut.line((l) => l.startsWith('✓ Tunnel connected'), 'the tunnel');
+    const base = `https://heavy.localhost:${httpsPort}`;
+    await eventually(
+      () => fetchPublic(`${base}/`, httpsPort, ca),
+      (r) => r.status === 200,
+      'the public URL answers',
+    );
+
+    const expected = createHash('sha256');
+    for (let i = 0; i < FIFTY_MB / CHUNK.length; i++) expected.update(CHUNK);
+    const digest = expected.digest('hex');
+    const down = await streamPublic(`${base}/50mb`, httpsPort, ca);
+    expect([down.status, down.size, down.sha256]).toEqual([200, FIFTY_MB, digest]);
+    const up = await streamPublic(`${base}/upload`, httpsPort, ca, { chunks: FIFTY_MB / CHUNK.length });
+    expect([up.status, up.text]).toEqual([200, digest]);
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 50, ca });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: httpsPort,
+            servername: 'heavy.localhost',
+            path,
+            agent,
+            headers: { host: `heavy.localhost:${httpsPort}` },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => get(`/p${i}`)));
+    agent.destroy();
+    expect(answers.filter((a, i) => a === `200 hello from the laptop: GET /p${i}`)).toHaveLength(200);
+
+    // TLS options (ca, SNI) go through to the TLS connection ws makes.
+    const tls = { ca, servername: 'heavy.localhost', headers: { host: `heavy.localhost:${httpsPort}` } };
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws`, tls);
+    await once(ws, 'open');
+    ws.send('ping');
+    const [message] = (await once(ws, 'message')) as [Buffer];
+    expect(message.toString()).toBe('echo ping');
+    ws.close();
+    // The live view saw them: the download, the upload, the parallel requests.
+    await sut.line((l) => /^GET \/50mb 200 \d+ms$/.test(l), 'the download in the live view');
+    await sut.line((l) => /^POST \/upload 200 \d+ms$/.test(l), 'the upload in the live view');
+    sut.interrupt();
+    expect(await sut.exited).toBe(0);
+  }, 120_000);
+
+  it('exposes a UDP service: datagrams through its public port come back', async () => {
+    const udpPort = await freePort();
+    const server = createSocket('udp4');
+    server.on('message', (msg, rinfo) =>
+      server.send(Buffer.concat([Buffer.from('echo '), msg]), rinfo.port, rinfo.address),
+    );
+    server.bind(udpPort, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const sut = expose([`127.0.0.1:${udpPort}`, 'udp']);
+      const first = await sut.line((l) => l.startsWith('✓ Service exposed at: '), 'the exposure');
+      const [, port] = /^✓ Service exposed at: udp:\/\/localhost:(\d+)$/.exec(first) ?? [];
+      expect(sut.lines).toContain(`  send datagrams to localhost:${port}`);
+      await sut.line((l) => l.startsWith('✓ Tunnel connected'), 'the tunnel');
+      expect(sut.err).toContain(`UDP cannot be checked before traffic arrives`);
+      const client = createSocket('udp4');
+      try {
+        const reply = await eventually(
+          () =>
+            new Promise<string>((resolve) => {
+              const timer = setTimeout(() => resolve(''), 500);
+              client.once('message', (msg) => (clearTimeout(timer), resolve(msg.toString())));
+              client.send('dns?', Number(port), '127.0.0.1');
+            }),
+          (text) => text === 'echo dns?',
+          'the echo through the public UDP port',
+        );
+        expect(reply).toBe('echo dns?');
+      } finally {
+        client.close();
+      }
+      sut.interrupt();
+      expect(await sut.exited).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -91,13 +91,32 @@ export async function expose(
     ...publicView(service),
   });
   ctx.output.note(`  connecting to the gateway at ${endpoint}…`);
-  const refusedForGood = follow(ctx, tunnel, requested);
+  // The gateway refuses a token of a removed service; only the console can say it was removed.
+  const stillExposed = () =>
+    client.get(`/services/${service.id}`).then(
+      () => true,
+      (error: unknown) => !(error instanceof ConsoleApiError && error.status === 404),
+    );
+  const refusedForGood = follow(ctx, tunnel, requested, stillExposed);
   tunnel.start();
   const outcome = await Promise.race([stopRequested, refusedForGood]);
   await tunnel.stop();
-  await client.delete(`/services/${service.id}`).catch((error: unknown) => {
-    if (!(error instanceof ConsoleApiError) || error.status !== 404) throw error; // removed meanwhile
-  });
+  const removed = await client.delete(`/services/${service.id}`).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof ConsoleApiError && error.status === 404) return false; // un-exposed elsewhere
+      throw error;
+    },
+  );
+  if (outcome && !removed) {
+    // `rustronaut unexpose` or the console removed it: the gateway then refuses its token. Done.
+    ctx.output.event(`✓ Service ${service.name} was un-exposed elsewhere`, {
+      event: 'unexposed',
+      id: service.id,
+      elsewhere: true,
+    });
+    return;
+  }
   ctx.output.event(`✓ Service ${service.name} is no longer exposed`, { event: 'unexposed', id: service.id });
   if (outcome)
     throw new CliError(
@@ -112,6 +131,7 @@ function follow(
   ctx: CommandContext,
   tunnel: TunnelClient,
   local: LocalAddress,
+  stillExposed: () => Promise<boolean>,
 ): Promise<{ code: string; message: string }> {
   const out = ctx.output;
   let connectedBefore = false;
@@ -163,6 +183,10 @@ function follow(
         message: refused.message,
         retry_after_s: refused.retryAfterS,
       });
+      if (refused.code === 'TUNNEL_TOKEN_INVALID')
+        void stillExposed().then((exposed) => {
+          if (!exposed) resolve(refused);
+        });
     }),
   );
 }
