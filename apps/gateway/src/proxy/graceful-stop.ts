@@ -28,7 +28,7 @@ export async function drainGateway(options: {
     if (Date.now() - lastLog >= 1000) {
       lastLog = Date.now();
       logger.info(
-        { http: connections.size, tcp: l4.active, left_ms: deadline - Date.now() },
+        { pid: process.pid, http: connections.size, tcp: l4.active, left_ms: deadline - Date.now() },
         `draining ${open()} connections`,
       );
     }
@@ -40,6 +40,6 @@ export async function drainGateway(options: {
     logger.warn({ cut, timeout_ms: timeoutMs }, `drain deadline reached: cutting ${cut} connections`);
     connections.destroyAll();
     l4.destroyAll();
-  } else logger.info('drained: every connection finished');
+  } else logger.info({ pid: process.pid }, 'drained: every connection finished');
   return { cut };
 }

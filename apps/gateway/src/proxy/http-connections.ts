@@ -23,7 +23,7 @@ export class HttpConnections {
 
   track(server: Server | Http2SecureServer, secure: boolean): void {
     server.on(secure ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
-      if (this.#draining) return void socket.destroy();
+      // One accepted while draining (already queued) is served, with Connection: close.
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
@@ -47,10 +47,7 @@ export class HttpConnections {
   drain(): void {
     this.#draining = true;
     for (const session of this.#sessions) session.close();
-    for (const socket of this.#sockets) {
-      if ((socket as TLSSocket).alpnProtocol === 'h2' || socket[UPGRADED]) continue;
-      if (!socket[ACTIVE]) socket.end();
-    }
+    this.closeIdle();
   }
 
   destroyAll(): void {
@@ -72,11 +69,14 @@ export class HttpConnections {
     if (socket) socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
   };
 
-  /** Called while draining: connections whose last request just finished are closed. */
+  /**
+   * Called while draining: connections whose last request just finished are closed. One that
+   * has not sent a request yet is left to send it (or to its idle timeout, or the deadline).
+   */
   closeIdle(): void {
     for (const socket of this.#sockets) {
       if ((socket as TLSSocket).alpnProtocol === 'h2' || socket[UPGRADED]) continue;
-      if (!socket[ACTIVE] && !socket.writableEnded) socket.end();
+      if (socket[ACTIVE] === 0 && !socket.writableEnded) socket.end();
     }
   }
 }
