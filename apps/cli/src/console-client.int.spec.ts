@@ -1,9 +1,12 @@
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '@rustronaut/testing';
 import { ConsoleClient } from './console-client';
-import type { Session } from './credentials';
+import { CredentialStore, type Session } from './credentials';
 import { CliErrorCode, ConsoleApiError } from './errors';
 
 /**
@@ -95,7 +98,7 @@ describe('ConsoleClient', () => {
     const now = 1_000_000;
     const sut = new ConsoleClient(url, {
       auth: session(now + 10_000),
-      onSession: (s) => stored.push(s),
+      sessions: { exclusive: (renew) => renew(), latest: () => undefined, save: (s) => stored.push(s) },
       now: () => now,
     });
     await expect(sut.get('/me')).resolves.toEqual({ ok: true });
@@ -167,5 +170,50 @@ describe('ConsoleClient', () => {
     const expiring = new ConsoleClient(url, { auth: session(now + 1_000), now: () => now });
     await expect(expiring.accessToken()).resolves.toBe('new-access');
     expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh']);
+  });
+
+  it('takes turns with other processes to refresh, and adopts the session one of them stored', async () => {
+    // The console's rule: a refresh token works once; using it again ends the session.
+    const used = new Set<string>();
+    let issued = 0;
+    handle = (req, body, res) => {
+      if (req.url === '/api/v1/auth/refresh') {
+        const { refresh_token } = JSON.parse(body) as { refresh_token: string };
+        if (used.has(refresh_token))
+          return apiError(res, 401, 'AUTH_INVALID_TOKEN', 'this session has ended: log in again');
+        used.add(refresh_token);
+        issued++;
+        return json(res, 200, {
+          access_token: `access-${issued}`,
+          refresh_token: `refresh-${issued}`,
+          expires_in: 900,
+        });
+      }
+      json(res, 200, { authorization: req.headers.authorization });
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'rn-cli-sessions-'));
+    try {
+      const store = new CredentialStore(dir);
+      store.save({ console_url: url, auth: session(Date.now() - 1000) });
+      // Three processes started with the same expired session (three CredentialStores on one file).
+      const processes = [1, 2, 3].map(
+        () =>
+          new ConsoleClient(url, {
+            auth: session(Date.now() - 1000),
+            sessions: new CredentialStore(dir).sessionKeeper(url),
+          }),
+      );
+      const answers = await Promise.all(processes.map((p) => p.get<{ authorization: string }>('/me')));
+      expect(issued).toBe(1);
+      expect(answers.map((a) => a.authorization)).toEqual([
+        'Bearer access-1',
+        'Bearer access-1',
+        'Bearer access-1',
+      ]);
+      expect(store.load()?.auth).toMatchObject({ access_token: 'access-1', refresh_token: 'refresh-1' });
+      expect(existsSync(join(dir, 'refresh.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

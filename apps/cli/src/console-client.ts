@@ -12,10 +12,23 @@ interface TokensJson {
   expires_in: number;
 }
 
+/**
+ * Where a session lives between processes (the credentials file). Refresh tokens are single-use:
+ * two processes refreshing with the same one would end the session, so renewals take turns and
+ * adopt a renewal another process stored meanwhile.
+ */
+export interface SessionKeeper {
+  /** Runs `renew` alone among the processes sharing these credentials. */
+  exclusive<T>(renew: () => Promise<T>): Promise<T>;
+  /** The session stored now. */
+  latest(): Session | undefined;
+  save(session: Session): void;
+}
+
 export interface ConsoleClientOptions {
   auth?: Credentials['auth'];
-  /** Called with a new session after the access token was refreshed (to store it). */
-  onSession?: (session: Session) => void;
+  /** Stores refreshed sessions and shares them with other processes. */
+  sessions?: SessionKeeper;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -116,10 +129,27 @@ export class ConsoleClient {
     return (this.#auth as Session).access_token;
   }
 
-  async #refresh(session: Session): Promise<void> {
-    let tokens: TokensJson;
+  async #refresh(stale: Session): Promise<void> {
+    const keeper = this.options.sessions;
+    const renew = async () => {
+      let session = stale;
+      const latest = keeper?.latest();
+      if (latest && latest.refresh_token !== stale.refresh_token) {
+        // Another process renewed it meanwhile; its refresh token replaced ours.
+        this.#auth = latest;
+        if (latest.expires_at - REFRESH_MARGIN_MS > this.#now()) return;
+        session = latest;
+      }
+      const renewed = this.#session(await this.#exchangeRefreshToken(session));
+      this.#auth = renewed;
+      keeper?.save(renewed);
+    };
+    await (keeper ? keeper.exclusive(renew) : renew());
+  }
+
+  async #exchangeRefreshToken(session: Session): Promise<TokensJson> {
     try {
-      tokens = await this.#send<TokensJson>('POST', '/auth/refresh', undefined, {
+      return await this.#send<TokensJson>('POST', '/auth/refresh', undefined, {
         refresh_token: session.refresh_token,
       });
     } catch (error) {
@@ -133,9 +163,6 @@ export class ConsoleClient {
         );
       throw error;
     }
-    const renewed = this.#session(tokens);
-    this.#auth = renewed;
-    this.options.onSession?.(renewed);
   }
 
   #session(tokens: TokensJson): Session {

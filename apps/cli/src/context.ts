@@ -53,7 +53,7 @@ export class CommandContext {
       );
     return new ConsoleClient(url, {
       auth: credentials.auth,
-      onSession: (session) => this.store.save({ ...credentials, auth: session }),
+      sessions: this.store.sessionKeeper(url),
     });
   }
 }

@@ -1,6 +1,17 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { SessionKeeper } from './console-client';
 import { CliError, CliErrorCode } from './errors';
 
 const SessionSchema = z.strictObject({
@@ -68,6 +79,52 @@ export class CredentialStore {
 
   clear(): void {
     rmSync(this.file, { force: true });
+  }
+
+  /** The session of `consoleUrl` as the processes of this user share it (see SessionKeeper). */
+  sessionKeeper(consoleUrl: string): SessionKeeper {
+    const stored = () => {
+      const credentials = this.load();
+      return credentials?.console_url === consoleUrl ? credentials : undefined;
+    };
+    return {
+      exclusive: (renew) => this.#exclusive(renew),
+      latest: () => {
+        const auth = stored()?.auth;
+        return auth?.kind === 'session' ? auth : undefined;
+      },
+      save: (session) => {
+        const credentials = stored();
+        if (credentials) this.save({ ...credentials, auth: session });
+      },
+    };
+  }
+
+  /**
+   * Runs `fn` holding a lock directory beside the file (mkdir is atomic). A lock older than 15 s is
+   * a crashed holder's and is taken over; after 10 s of waiting `fn` runs anyway.
+   */
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = join(this.dir, 'refresh.lock');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + 10_000;
+    let held = false;
+    while (!held && Date.now() < deadline) {
+      try {
+        mkdirSync(lock, { mode: 0o700 });
+        held = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > 15_000) rmSync(lock, { recursive: true, force: true });
+        else await sleep(25);
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      if (held) rmdirSync(lock);
+    }
   }
 
   #unreadable(reason: string, cause?: unknown): CliError {
