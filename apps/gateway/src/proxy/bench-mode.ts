@@ -109,6 +109,8 @@ function benchSnapshot(upstream: string, authRequired: boolean): SiteSnapshot {
 export async function runBenchMode(logger: Logger): Promise<void> {
   const bench = loadBenchConfig();
   const workers = bench.RN_BENCH_WORKERS ?? availableParallelism();
+  // A signal ends the process normally (so `node --cpu-prof` writes its profile); workers follow.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
   if (cluster.isPrimary) {
     if (workers > 1) {
       for (let i = 0; i < workers; i++) cluster.fork();

@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import { constants as h2, type ClientHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import { createConnection, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
 import type { Admission } from './admission';
@@ -84,6 +84,71 @@ function bodiless(req: IncomingMessage): boolean {
   return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
 }
 
+const EXCHANGE = Symbol('exchange');
+type ExchangeRequest = ClientRequest & { [EXCHANGE]: Exchange };
+type ExchangeResponse = ServerResponse & { [EXCHANGE]: Exchange };
+
+/** One request to a target over HTTP/1.1: what its listeners need, in one object. */
+class Exchange {
+  /** Answered (or abandoned) for good: later events change nothing. */
+  settled = false;
+  answer: IncomingMessage | undefined = undefined;
+  constructor(
+    readonly owner: Upstream,
+    readonly admission: Admission,
+    readonly res: ServerResponse,
+    readonly picked: TargetState,
+    readonly retriable: boolean,
+    readonly request: ClientRequest,
+  ) {}
+}
+
+const CLIENT = Symbol('client response');
+const SOURCE = Symbol('target response');
+type ForwardedBody = IncomingMessage & { [CLIENT]: ServerResponse };
+type FedResponse = ServerResponse & { [SOURCE]: IncomingMessage };
+
+/**
+ * The target's body to the client, with backpressure: what `pipe` does for this one pair, without
+ * its per-request listeners and closures. A client that leaves is handled by the exchange (the
+ * target's request is destroyed, so no more data comes).
+ */
+function forwardBody(response: IncomingMessage, res: ServerResponse): void {
+  (response as ForwardedBody)[CLIENT] = res;
+  response.on('data', forwardChunk);
+  response.once('end', endClientResponse);
+}
+
+function forwardChunk(this: ForwardedBody, chunk: Buffer): void {
+  const res = this[CLIENT];
+  if (res.write(chunk) || res.destroyed) return;
+  this.pause();
+  (res as FedResponse)[SOURCE] = this;
+  res.once('drain', resumeSource);
+}
+
+function resumeSource(this: FedResponse): void {
+  this[SOURCE].resume();
+}
+
+function endClientResponse(this: ForwardedBody): void {
+  this[CLIENT].end();
+}
+
+/**
+ * The agent's way to open a connection to a target: TCP_NODELAY, and a connect timeout set once per
+ * new connection (not per request), which fails the request that waits for it.
+ */
+function connectingWithin(ms: number): Agent['createConnection'] {
+  return (options) => {
+    const socket = createConnection({ ...(options as NetConnectOpts), noDelay: true });
+    const timer = setTimeout(() => socket.destroy(connectTimeout(ms)), ms);
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+}
+
 /**
  * Sends admitted requests to a target the balancer picks: keep-alive pool, bodies streamed both
  * ways, 502/503/504 pages. An `https` target is reached over verified TLS, by HTTP/2 when it
@@ -97,9 +162,9 @@ export class Upstream {
   readonly #tls: TlsUpstreams;
 
   constructor(
-    private readonly balancer: Balancer,
-    private readonly logger: Logger,
-    private readonly settings: UpstreamSettings = DEFAULT_UPSTREAM,
+    readonly balancer: Balancer,
+    readonly logger: Logger,
+    readonly settings: UpstreamSettings = DEFAULT_UPSTREAM,
     private readonly tunnels?: TunnelRegistry,
   ) {
     this.#agent = new Agent({
@@ -108,6 +173,7 @@ export class Upstream {
       maxFreeSockets: 256,
       timeout: settings.responseTimeoutMs,
     });
+    this.#agent.createConnection = connectingWithin(settings.connectTimeoutMs);
     this.#tls = new TlsUpstreams(settings, logger);
   }
 
@@ -196,28 +262,7 @@ export class Upstream {
     const route = this.#route(admission, picked);
     if (!route) return this.#fail(admission, res, 502, this.#tunnelOffline(resource));
     picked.inFlight++;
-    if ('tunnel' in picked.destination) {
-      // The exposing client's live view: what it served, how, and how long it took.
-      const started = performance.now();
-      res.once('finish', () =>
-        this.tunnels?.report(resource.id, {
-          method: req.method ?? 'GET',
-          path: req.url ?? '/',
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        }),
-      );
-    }
-    let settled = false;
-    let answer: IncomingMessage | undefined;
-    const onResponse = (response: IncomingMessage) => {
-      answer = response;
-      this.balancer.succeeded(picked);
-      const headers = endToEndHeaders(response.headers);
-      if (admission.responseHeaders) Object.assign(headers, admission.responseHeaders);
-      res.writeHead(response.statusCode ?? 502, headers);
-      response.pipe(res);
-    };
+    if ('tunnel' in picked.destination) this.#reportToTunnel(admission, res);
     const { agent, ...where } = route;
     const options = {
       ...where,
@@ -225,68 +270,28 @@ export class Upstream {
       path: req.url,
       headers: upstreamHeaders(admission),
     };
-    const upstream: ClientRequest = tls
-      ? httpsRequest(
-          {
-            ...options,
-            agent: this.#tls.agent,
-            servername: tlsServerName(picked),
-          },
-          onResponse,
-        )
-      : request({ ...options, agent }, onResponse);
-    // A new connection must be up (TLS: handshake done) within the connect timeout.
-    upstream.once('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(
-        () => upstream.destroy(connectTimeout(this.settings.connectTimeoutMs)),
-        this.settings.connectTimeoutMs,
-      );
-      socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
-    upstream.once('close', () => {
-      picked.inFlight--;
-      // The target's answer broke off midway: so does the client's, rather than looking complete.
-      if (answer && !answer.complete && !res.writableEnded) res.destroy();
-    });
-    res.once('close', () => {
-      if (res.writableFinished || settled) return;
-      settled = true; // the client left: not the target's fault
-      upstream.destroy();
-    });
-    upstream.on('timeout', () => {
-      if (settled) return;
-      settled = true;
-      this.balancer.connectFailed(picked, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
-      upstream.destroy();
-      if (!res.headersSent) this.#fail(admission, res, 504, this.#silent(admission, picked));
-      else {
-        admission.record.fail('target', `the target ${picked.target} stopped answering mid-response`);
-        res.destroy();
-      }
-    });
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      const failedToConnect = isConnectFailure(error) && !res.headersSent;
-      if (failedToConnect) this.balancer.connectFailed(picked, error);
-      this.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
-      if (res.headersSent) {
-        admission.record.fail('target', `the target ${picked.target} failed mid-response`);
-        return void res.destroy();
-      }
-      if (failedToConnect && retriable && !res.destroyed) {
-        const next = this.balancer.pick(resource, picked);
-        if (next) return this.#send(admission, res, next, false);
-      }
-      this.#fail(admission, res, 502, this.#notAnswering(admission, picked, error));
-    });
+    const upstream = (
+      tls
+        ? httpsRequest({ ...options, agent: this.#tls.agent, servername: tlsServerName(picked) })
+        : request({ ...options, agent })
+    ) as ExchangeRequest;
+    // One object per exchange, read by shared listeners (no closures on the hot path).
+    const exchange = new Exchange(this, admission, res, picked, retriable, upstream);
+    upstream[EXCHANGE] = exchange;
+    (res as ExchangeResponse)[EXCHANGE] = exchange;
+    upstream.on('response', Upstream.#onResponse);
+    // A new plain-HTTP connection gets its connect timeout from the agent; a TLS one (handshake
+    // included) here.
+    if (tls) upstream.once('socket', Upstream.#onTlsSocket);
+    upstream.once('close', Upstream.#onUpstreamClose);
+    res.once('close', Upstream.#onClientClose);
+    upstream.on('timeout', Upstream.#onTimeout);
+    upstream.on('error', Upstream.#onError);
     if (retriable) return void upstream.end();
     req.pipe(upstream);
     watchBodySize(req, maxBodyOf(resource), () => {
-      if (settled) return;
-      settled = true;
+      if (exchange.settled) return;
+      exchange.settled = true;
       req.unpipe(upstream);
       upstream.destroy();
       // Before the target answered: a 413 (and the connection closes); after: the exchange is cut.
@@ -296,6 +301,89 @@ export class Upstream {
       else sendRefusal(res, refusal);
     });
   }
+
+  /** The exposing client's live view: what it served, how, and how long it took. */
+  #reportToTunnel(admission: Admission, res: ServerResponse): void {
+    const { req, resource } = admission;
+    const started = performance.now();
+    res.once('finish', () =>
+      this.tunnels?.report(resource.id, {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      }),
+    );
+  }
+
+  /** The target answered: its status and end-to-end headers, then its body, streamed. */
+  static readonly #onResponse = function (this: ExchangeRequest, response: IncomingMessage): void {
+    const exchange = this[EXCHANGE];
+    const { owner, admission, res } = exchange;
+    exchange.answer = response;
+    owner.balancer.succeeded(exchange.picked);
+    const headers = endToEndHeaders(response.headers);
+    if (admission.responseHeaders) Object.assign(headers, admission.responseHeaders);
+    res.writeHead(response.statusCode ?? 502, headers);
+    forwardBody(response, res);
+  };
+
+  static readonly #onTlsSocket = function (this: ExchangeRequest, socket: Socket): void {
+    if (!socket.connecting) return;
+    const exchange = this[EXCHANGE];
+    const ms = exchange.owner.settings.connectTimeoutMs;
+    const timer = setTimeout(() => exchange.request.destroy(connectTimeout(ms)), ms);
+    socket.once('secureConnect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  };
+
+  static readonly #onUpstreamClose = function (this: ExchangeRequest): void {
+    const { picked, answer, res } = this[EXCHANGE];
+    picked.inFlight--;
+    // The target's answer broke off midway: so does the client's, rather than looking complete.
+    if (answer && !answer.complete && !res.writableEnded) res.destroy();
+  };
+
+  static readonly #onClientClose = function (this: ExchangeResponse): void {
+    const exchange = this[EXCHANGE];
+    if (this.writableFinished || exchange.settled) return;
+    exchange.settled = true; // the client left: not the target's fault
+    exchange.request.destroy();
+  };
+
+  static readonly #onTimeout = function (this: ExchangeRequest): void {
+    const exchange = this[EXCHANGE];
+    if (exchange.settled) return;
+    exchange.settled = true;
+    const { owner, admission, res, picked } = exchange;
+    owner.balancer.connectFailed(picked, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    this.destroy();
+    if (!res.headersSent) owner.#fail(admission, res, 504, owner.#silent(admission, picked));
+    else {
+      admission.record.fail('target', `the target ${picked.target} stopped answering mid-response`);
+      res.destroy();
+    }
+  };
+
+  static readonly #onError = function (this: ExchangeRequest, error: NodeJS.ErrnoException): void {
+    const exchange = this[EXCHANGE];
+    if (exchange.settled) return;
+    exchange.settled = true;
+    const { owner, admission, res, picked } = exchange;
+    const resource = admission.resource;
+    const failedToConnect = isConnectFailure(error) && !res.headersSent;
+    if (failedToConnect) owner.balancer.connectFailed(picked, error);
+    owner.logger.warn({ resource: resource.id, target: picked.target, err: error }, 'upstream failed');
+    if (res.headersSent) {
+      admission.record.fail('target', `the target ${picked.target} failed mid-response`);
+      return void res.destroy();
+    }
+    if (failedToConnect && exchange.retriable && !res.destroyed) {
+      const next = owner.balancer.pick(resource, picked);
+      if (next) return owner.#send(admission, res, next, false);
+    }
+    owner.#fail(admission, res, 502, owner.#notAnswering(admission, picked, error));
+  };
 
   /** One request as a stream of the target's HTTP/2 session. */
   #sendHttp2(

@@ -22,7 +22,7 @@ export class TcpListener implements L4Listener {
     public route: L4Route,
     private readonly context: L4Context,
   ) {
-    this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) =>
+    this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) =>
       this.#accept(client),
     );
   }
@@ -114,7 +114,7 @@ export function joinTcp(
   const destination = target.destination;
   if ('tunnel' in destination) return joinTunnel(context, client, route, target);
   target.inFlight++;
-  const upstream = connect({ ...netAddress(destination), allowHalfOpen: true });
+  const upstream = connect({ ...netAddress(destination), allowHalfOpen: true, noDelay: true });
   let connected = false;
   upstream.setTimeout(options.connectTimeoutMs, () => {
     if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
