@@ -106,6 +106,15 @@ describe('access log ingest (real NATS JetStream and Postgres)', () => {
     expect(rows.map((r) => r.id)).toEqual(['good']);
   });
 
+  it('keeps the good records of a batch that holds a bad one', async () => {
+    const now = new Date().toISOString();
+    await publish(accessLogSubject('org_h', 'gw_1'), {
+      records: [record('first', now), { ...record('broken', now), bytesIn: null }, record('third', now)],
+    });
+    const rows = await rowsOf('org_h', 2);
+    expect(rows.map((r) => r.id).sort()).toEqual(['first', 'third']);
+  });
+
   it('pages newest first with a cursor, and filters by decision and status', async () => {
     const base = Date.parse('2026-01-01T00:00:00Z');
     const records = Array.from({ length: 7 }, (_, i) =>

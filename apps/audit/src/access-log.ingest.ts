@@ -1,8 +1,12 @@
 import { AckPolicy, DeliverPolicy, nanos, type Consumer, type JsMsg, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { ACCESS_STREAM_NAME, AccessBatchSchema, type AccessRecordWire } from '@rustronaut/contracts';
+import { z } from 'zod';
+import { ACCESS_STREAM_NAME, AccessRecordSchema, type AccessRecordWire } from '@rustronaut/contracts';
 import { ensureAccessStream } from '@rustronaut/eventstore';
 import type { Logger } from '@rustronaut/observability';
+
+/** A batch as it arrives: its records are checked one by one. */
+const AccessBatchEnvelopeSchema = z.object({ records: z.array(z.unknown()).max(5000) });
 
 /** Where a record came from: the subject says it (`rn.access.<org>.<gateway>`), which NATS permissions vouch for. */
 export function originOf(subject: string): { orgId: string; gatewayId: string } | undefined {
@@ -104,9 +108,9 @@ export class AccessLogIngest {
     const valid: JsMsg[] = [];
     for (const message of messages) {
       const origin = originOf(message.subject);
-      let parsed: ReturnType<typeof AccessBatchSchema.safeParse> | undefined;
+      let parsed: ReturnType<typeof AccessBatchEnvelopeSchema.safeParse> | undefined;
       try {
-        parsed = origin ? AccessBatchSchema.safeParse(message.json()) : undefined;
+        parsed = origin ? AccessBatchEnvelopeSchema.safeParse(message.json()) : undefined;
       } catch {
         parsed = undefined;
       }
@@ -118,7 +122,22 @@ export class AccessLogIngest {
         message.term();
         continue;
       }
-      for (const record of parsed.data.records) rows.push({ ...record, ...origin });
+      // One bad record costs itself, not the batch it came in.
+      let dropped = 0;
+      let problem: string | undefined;
+      for (const raw of parsed.data.records) {
+        const record = AccessRecordSchema.safeParse(raw);
+        if (record.success) rows.push({ ...record.data, ...origin });
+        else {
+          dropped++;
+          problem ??= `${record.error.issues[0]?.path.join('.')}: ${record.error.issues[0]?.message}`;
+        }
+      }
+      if (dropped)
+        this.options.logger.warn(
+          { subject: message.subject, dropped, problem },
+          `dropped ${dropped} malformed access record(s) of a batch`,
+        );
       valid.push(message);
     }
     try {

@@ -110,10 +110,18 @@ export class AccessRecord {
     // keep-alive connection follow each other, so what came since the previous one ended is this one's.
     const socket = this.socket as MarkedSocket | null;
     if (!socket) return;
-    this.bytesIn = Math.max(0, socket.bytesRead - this.#bytesIn0);
-    this.bytesOut = Math.max(0, socket.bytesWritten - this.#bytesOut0);
-    socket[READ_MARK] = socket.bytesRead;
-    socket[WRITTEN_MARK] = socket.bytesWritten;
+    // An HTTP/2 request's socket is the session's proxy, which may not count: then 0, never NaN
+    // (a NaN would make the whole batch unreadable to the console).
+    const read = Number(socket.bytesRead);
+    const written = Number(socket.bytesWritten);
+    if (Number.isFinite(read)) {
+      this.bytesIn = Math.max(0, read - this.#bytesIn0);
+      socket[READ_MARK] = read;
+    }
+    if (Number.isFinite(written)) {
+      this.bytesOut = Math.max(0, written - this.#bytesOut0);
+      socket[WRITTEN_MARK] = written;
+    }
     // A queued record must not keep its connection (and its buffers) alive.
     this.socket = null;
   }
