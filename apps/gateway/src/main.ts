@@ -12,6 +12,7 @@ import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './cont
 import { AssignmentSync } from './control/assignment-sync';
 import { runBenchMode } from './proxy/bench-mode';
 import { Balancer } from './proxy/balancer';
+import { registerBalancerMetrics } from './proxy/balancer/balancer-metrics';
 import { AssertionKey } from './proxy/auth/identity-assertion';
 import { drainGateway } from './proxy/graceful-stop';
 import { HttpConnections } from './proxy/http-connections';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     region: config.region,
     logger: logger.child({ component: 'balancer' }),
   });
+  registerBalancerMetrics(metrics.registry, balancer);
   const assertions = await AssertionKey.load(dataDir, gatewayId);
   const countries = countryLookup(config.geoipDb);
   const accessLog = new AccessLog({

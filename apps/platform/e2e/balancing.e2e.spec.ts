@@ -275,6 +275,16 @@ describe('load balancing and target health (e2e, started processes)', () => {
     const r = await get('gone');
     expect(r.status).toBe(503);
     expect(r.text).toMatch(/All 2 targets of gone are down/);
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${gateway.managementPort}/metrics`, {
+        headers: { authorization: `Bearer ${admin}` },
+      })
+    ).text();
+    const up = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('rustronaut_gateway_target_up{') && l.includes(ids['gone']!));
+    expect(up).toHaveLength(2);
+    expect(up.every((l) => l.includes('state="unhealthy"') && l.endsWith(' 0'))).toBe(true);
     const upgrade = await new Promise<number>((resolve, reject) => {
       const req = request({
         host: '127.0.0.1',

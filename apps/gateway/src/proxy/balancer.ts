@@ -109,7 +109,9 @@ export class Balancer {
 
   /** The pool serving a resource (one built on the fly for a resource no longer in the snapshots). */
   poolOf(resource: BalancedResource): TargetPool {
-    return this.#pools.get(resource.id) ?? this.#poolFor(resource, this.#region ?? null, new Map(), undefined);
+    return (
+      this.#pools.get(resource.id) ?? this.#poolFor(resource, this.#region ?? null, new Map(), undefined)
+    );
   }
 
   /** The next target, or undefined when none is usable; `exclude` is one that just failed. */
