@@ -11,6 +11,7 @@ import {
   siteConfigSubject,
   verifySnapshot,
   type SignedSnapshot,
+  type SiteSnapshot,
 } from '@rustronaut/contracts';
 import { freePort } from '@rustronaut/testing';
 
@@ -306,7 +307,7 @@ describe('config to the edge (e2e, started processes)', () => {
       .rows[0] as { kid: string; private_pem: string };
     await db.end();
     const older = signSnapshot(
-      { ...(payload as never), revision: before - 1 },
+      { ...(payload as SiteSnapshot), revision: before - 1 },
       { id: key.kid, privateKey: key.private_pem },
     );
     nc.publish(siteConfigSubject(siteId), JSON.stringify(older));

@@ -167,7 +167,7 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
       ca,
       servername: host,
       headers: { host },
-    });
+    } as WebSocket.ClientOptions);
     await once(ws, 'open');
     ws.send('ping');
     const [message] = (await once(ws, 'message')) as [Buffer];

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 
 /** Clients of the gateway's HTTPS listener: a bare handshake, HTTP/2 and HTTP/1.1 over TLS. */
@@ -94,7 +94,7 @@ export function h1get(
         ALPNProtocols: ['http/1.1'],
         agent: false,
         rejectUnauthorized: verify,
-      },
+      } as RequestOptions & { ALPNProtocols: string[] },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
