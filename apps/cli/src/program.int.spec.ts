@@ -97,7 +97,7 @@ describe('the rustronaut command line', () => {
   it('without a terminal, asks scripts for RN_PASSWORD instead of prompting', async () => {
     const r = await rustronaut(['login', '--console', 'http://127.0.0.1:9', '--email', 'a@example.com'], env);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/no terminal to ask "Password"\n {2}→ set RN_PASSWORD for scripts/);
+    expect(r.err).toMatch(/no terminal to ask "Password"\n {2}→ scripts give RN_PASSWORD instead/);
   });
 
   it('says which console is unreachable and why, exit 1', async () => {

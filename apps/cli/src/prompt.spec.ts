@@ -32,7 +32,7 @@ describe('asking on the terminal', () => {
       ask({ stdin: new PassThrough(), stderr: new PassThrough() }, 'Password: ', { instead: 'RN_PASSWORD' }),
     ).rejects.toMatchObject({
       message: 'no terminal to ask "Password"',
-      hint: 'set RN_PASSWORD for scripts',
+      hint: 'scripts give RN_PASSWORD instead',
       exitCode: 2,
     });
   });

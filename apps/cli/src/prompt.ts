@@ -15,6 +15,7 @@ export interface Terminal {
 export function ask(
   terminal: Terminal,
   question: string,
+  /** `instead`: what a script gives instead of an answer (an option or a variable). */
   options: { hidden?: boolean; instead: string },
 ): Promise<string> {
   if (!terminal.stdin.isTTY)
@@ -22,7 +23,7 @@ export function ask(
       new CliError(
         CliErrorCode.Usage,
         `no terminal to ask "${question.replace(/:\s*$/, '')}"`,
-        `set ${options.instead} for scripts`,
+        `scripts give ${options.instead} instead`,
       ),
     );
   const rl = createInterface({ input: terminal.stdin, output: terminal.stderr, terminal: true });

@@ -75,7 +75,9 @@ describe('the rustronaut CLI against a console (e2e, started processes)', () => 
     const args = ['login', '--console', platform.url, '--email', 'totp@cli.example'];
     const without = await rustronaut(args, { RN_PASSWORD: 'long-enough-pw' });
     expect(without.code).toBe(2);
-    expect(without.err).toBe('error: no terminal to ask "Two-factor code"\n  → set RN_TOTP for scripts\n');
+    expect(without.err).toBe(
+      'error: no terminal to ask "Two-factor code"\n  → scripts give RN_TOTP instead\n',
+    );
     const withCode = await rustronaut(args, { RN_PASSWORD: 'long-enough-pw', RN_TOTP: code() });
     expect(withCode.code).toBe(0);
     expect(withCode.out).toMatch(/^✓ Logged in to .* as totp@cli.example \(member\)/);
