@@ -91,7 +91,7 @@ async function eventually<T>(
   check: (value: T) => boolean,
   what: string,
 ): Promise<T> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await probe().catch((error: unknown) => error as T);
     if (check(value)) return value;
@@ -104,6 +104,9 @@ async function eventually<T>(
  * `rustronaut expose` as a person uses it: the console as processes, the CLI run from its bin
  * script, a local web server on this machine.
  */
+// Processes on a shared 2-core machine: a test may wait on several of them in turn.
+jest.setTimeout(120_000);
+
 describe('rustronaut expose, services, status, unexpose (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let admin: string;

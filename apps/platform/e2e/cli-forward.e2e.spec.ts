@@ -27,6 +27,9 @@ function roundTrip(port: number, payload: string): Promise<string> {
  * `rustronaut forward remote-db.company.com:PORT localhost:LOCAL` as people run it: a private TCP
  * resource of a site, reached through the gateway with each person's own login and policy.
  */
+// Processes on a shared 2-core machine: a test may wait on several of them in turn.
+jest.setTimeout(120_000);
+
 describe('rustronaut forward (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let gateway: GatewayProcess;

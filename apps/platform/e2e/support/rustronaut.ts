@@ -48,7 +48,7 @@ export class RunningRustronaut {
   }
 
   /** Waits for a line of stdout that matches, and answers it. */
-  async line(match: (line: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  async line(match: (line: string) => boolean, what: string, timeoutMs = 40_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(match);
