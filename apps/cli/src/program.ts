@@ -7,8 +7,7 @@ import type { LoginOptions } from './commands/login';
 import { CommandContext, type CliIo } from './context';
 import { CliError, CliErrorCode } from './errors';
 import { Output } from './output';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version';
 
 // Each command's module is loaded when it runs: `discover` does not pay for the tunnel's HTTP/2.
 const commands = {

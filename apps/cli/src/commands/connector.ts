@@ -6,6 +6,7 @@ import type { CommandContext } from '../context';
 import { CliError, CliErrorCode, usage } from '../errors';
 import { duration } from '../output';
 import { tunnelEndpoint } from '../tunnel-endpoint';
+import { VERSION } from '../version';
 
 export interface ConnectorOptions {
   token?: string;
@@ -44,7 +45,7 @@ export async function connector(ctx: CommandContext, options: ConnectorOptions):
     gateway: tunnelEndpoint(endpointText),
     token,
     services: [],
-    agent: `rustronaut-connector/0.1.0 node/${process.versions.node}`,
+    agent: `rustronaut-connector/${VERSION} node/${process.versions.node}`,
     ...(ca ? { ca } : {}),
     resolve: (authority) => {
       const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(authority);

@@ -7,6 +7,7 @@ import { exposureLines, publicView, PROTOCOLS, type ExposedService, type Protoco
 import { checkListening, formatLocalAddress, parseLocalAddress, type LocalAddress } from '../local-address';
 import { duration } from '../output';
 import { tunnelEndpoint } from '../tunnel-endpoint';
+import { VERSION } from '../version';
 
 export interface ExposeOptions {
   subdomain?: string;
@@ -17,7 +18,7 @@ export interface ExposeOptions {
 }
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const AGENT = `rustronaut-cli/0.1.0 node/${process.versions.node} ${process.platform}`;
+const AGENT = `rustronaut-cli/${VERSION} node/${process.versions.node} ${process.platform}`;
 
 /**
  * `rustronaut expose localhost:3000 http`: checks the local service, asks the console for a public
