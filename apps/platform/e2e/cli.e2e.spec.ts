@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
-import { personEnv, rustronaut as run } from './support/rustronaut';
+import { personEnv, rustronaut as run, TerminalRustronaut } from './support/rustronaut';
 
 describe('the rustronaut CLI against a console (e2e, started processes)', () => {
   let platform: ConsoleHarness;
@@ -62,7 +62,7 @@ describe('the rustronaut CLI against a console (e2e, started processes)', () => 
     expect(() => statSync(credentialsFile())).toThrow(/ENOENT/);
   });
 
-  it('asks for the two-factor code when the account has one (RN_TOTP for scripts)', async () => {
+  it('asks a person at a terminal for email, password (not echoed) and two-factor code; scripts give RN_PASSWORD and RN_TOTP', async () => {
     const admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
     await call(platform.url, 'POST', '/users', {
       token: admin,
@@ -81,6 +81,19 @@ describe('the rustronaut CLI against a console (e2e, started processes)', () => 
     const withCode = await rustronaut(args, { RN_PASSWORD: 'long-enough-pw', RN_TOTP: code() });
     expect(withCode.code).toBe(0);
     expect(withCode.out).toMatch(/^✓ Logged in to .* as totp@cli.example \(member\)/);
+    // A person at a terminal: asked for the password (not echoed), then for the code.
+    const terminal = new TerminalRustronaut(['login', '--console', platform.url], personEnv(home));
+    try {
+      await terminal.answer('Email: ', 'totp@cli.example');
+      await terminal.answer('Password: ', 'long-enough-pw');
+      await terminal.answer('Two-factor code: ', code());
+      expect(await terminal.exited).toBe(0);
+    } finally {
+      terminal.kill();
+    }
+    expect(terminal.screen).toContain('✓ Logged in to');
+    expect(terminal.screen).toContain('totp@cli.example'); // the email is echoed as typed
+    expect(terminal.screen).not.toContain('long-enough-pw');
   });
 
   it('logs in with an API key', async () => {

@@ -70,3 +70,37 @@ export class RunningRustronaut {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }
+
+/**
+ * `rustronaut` on a terminal, as a person types into it: run under util-linux `script`, which gives
+ * it a pseudo-terminal (so it prompts, and hides what is typed for a password).
+ */
+export class TerminalRustronaut {
+  screen = '';
+  readonly exited: Promise<number | null>;
+  readonly #child: ChildProcess;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv) {
+    const command = [process.execPath, RUSTRONAUT, ...args]
+      .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    this.#child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child.stdout?.on('data', (c: Buffer) => (this.screen += c.toString()));
+    this.exited = new Promise((resolve) => this.#child.on('close', (code) => resolve(code)));
+  }
+
+  /** Waits for `prompt` on the screen, then types `text` and Enter. */
+  async answer(prompt: string, text: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.screen.includes(prompt)) {
+      if (Date.now() > deadline || this.#child.exitCode !== null)
+        throw new Error(`no "${prompt}" on the terminal; it shows:\n${this.screen}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    this.#child.stdin?.write(`${text}\r`);
+  }
+
+  kill(): void {
+    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
+  }
+}
