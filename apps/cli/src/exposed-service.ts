@@ -32,8 +32,8 @@ export function publicView(service: ExposedService): ExposedService {
 
 /** Host and port of a `tcp://host:port`/`udp://host:port` public URL. */
 export function publicEndpoint(publicUrl: string): { host: string; port: number } | undefined {
-  const match = /^(?:tcp|udp):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(publicUrl);
-  return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
+  const [, host, port] = /^(?:tcp|udp):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(publicUrl) ?? [];
+  return host && port ? { host, port: Number(port) } : undefined;
 }
 
 /** What a person needs to use an exposure, exactly (issue 6). */
