@@ -115,27 +115,14 @@ export class TunnelClient extends EventEmitter {
   async #connect(): Promise<void> {
     if (this.#stopped) return;
     const { gateway } = this.options;
-    const socket = connectTls({
-      host: gateway.host,
-      port: gateway.port,
-      servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
-      ALPNProtocols: ['http/1.1'],
-      ...(this.options.ca ? { ca: this.options.ca } : {}),
-    });
+    const socket = openGatewayTls(gateway, this.options.ca);
     this.#socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     let welcome: Welcome;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no TLS connection within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
-        socket.once('error', (error) => (clearTimeout(timer), reject(error)));
-      });
+      await secured(socket, timeoutMs);
       await upgrade(socket, gateway.servername ?? gateway.host, timeoutMs);
       socket.write(
         encodeFrame({
@@ -363,22 +350,9 @@ export interface ForwardOptions {
 export async function dialForward(options: ForwardOptions): Promise<TLSSocket> {
   const { gateway } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const socket = connectTls({
-    host: gateway.host,
-    port: gateway.port,
-    servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
-    ALPNProtocols: ['http/1.1'],
-    ...(options.ca ? { ca: options.ca } : {}),
-  });
+  const socket = openGatewayTls(gateway, options.ca);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no TLS connection within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
-      socket.once('error', (error) => (clearTimeout(timer), reject(error)));
-    });
+    await secured(socket, timeoutMs);
     await upgrade(socket, gateway.servername ?? gateway.host, timeoutMs, {
       path: `${FORWARD_PATH}?to=${encodeURIComponent(options.to)}`,
       protocol: FORWARD_UPGRADE,
@@ -390,4 +364,27 @@ export async function dialForward(options: ForwardOptions): Promise<TLSSocket> {
   }
   socket.resume();
   return socket;
+}
+
+/** TLS to the gateway's HTTPS port, for an HTTP/1.1 upgrade (the SNI name is the gateway's host). */
+function openGatewayTls(
+  gateway: { host: string; port: number; servername?: string },
+  ca: string | Buffer | undefined,
+): TLSSocket {
+  return connectTls({
+    host: gateway.host,
+    port: gateway.port,
+    servername: gateway.servername ?? (/^[\d.:]+$/.test(gateway.host) ? undefined : gateway.host),
+    ALPNProtocols: ['http/1.1'],
+    ...(ca ? { ca } : {}),
+  });
+}
+
+/** Resolves once the TLS handshake is done; rejects on an error or after `timeoutMs`. */
+function secured(socket: TLSSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no TLS connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('secureConnect', () => (clearTimeout(timer), resolve()));
+    socket.once('error', (error) => (clearTimeout(timer), reject(error)));
+  });
 }
