@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     connected: () => current.watcher.connected,
     metrics,
     logger,
-    dataPlane: () => ({ balancing: balancer.status(), listeners: l4.status() }),
+    dataPlane: () => ({ balancing: balancer.status(), listeners: l4.status(), tunnels: tunnels.status() }),
     assertionJwks: () => assertions.jwks(),
   });
   logger.info(

@@ -174,6 +174,10 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
     expect(message.toString()).toBe('echo ping');
     ws.close();
 
+    // The gateway's /status says the tunnel is up.
+    const status = (await gateway.status()) as unknown as { tunnels?: { resource_id?: string }[] };
+    expect(status.tunnels?.map((t) => t.resource_id)).toContain(exposed.body.id);
+
     // The client's live view heard what it served.
     await until(() => heard.includes('GET /hello 200'));
 

@@ -103,14 +103,21 @@ export class TunnelRegistry {
     connected?.tunnel.reportRequest({ service: connected.resource.name, ...report });
   }
 
-  /** For /status: which exposed services have their tunnel up. */
-  status(): { resourceId: string; name: string; tunnelId: string; streams: number }[] {
-    return [...this.#connected.entries()].map(([resourceId, c]) => ({
-      resourceId,
-      name: c.resource.name,
-      tunnelId: c.tunnel.id,
-      streams: c.tunnel.activeStreams,
-    }));
+  /** For /status: which exposed services and site connectors have their tunnel up. */
+  status(): { resource_id?: string; site_id?: string; name?: string; tunnel_id: string; streams: number }[] {
+    return [
+      ...[...this.#connected.entries()].map(([resourceId, c]) => ({
+        resource_id: resourceId,
+        name: c.resource.name,
+        tunnel_id: c.tunnel.id,
+        streams: c.tunnel.activeStreams,
+      })),
+      ...[...this.#connectors.entries()].map(([siteId, c]) => ({
+        site_id: siteId,
+        tunnel_id: c.tunnel.id,
+        streams: c.tunnel.activeStreams,
+      })),
+    ];
   }
 
   #resource(resourceId: string): RoutedResource | undefined {
