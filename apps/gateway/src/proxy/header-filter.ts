@@ -29,13 +29,19 @@ function connectionTokens(value: string | string[] | undefined): string[] {
 /**
  * A message's end-to-end headers: no pseudo-headers (`:authority`, `:status`, …), no hop-by-hop
  * headers, nothing the Connection header names, and `te` only as `trailers` (the one value HTTP/2
- * allows). Safe to send to an HTTP/1.1 or an HTTP/2 peer alike.
+ * allows). Safe to send to an HTTP/1.1 or an HTTP/2 peer alike. Names in `omit` are left out too
+ * (left out while copying rather than deleted after: a `delete` turns the object into a slow
+ * dictionary for everything Node does with it next).
  */
-export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+export function endToEndHeaders(
+  headers: IncomingHttpHeaders,
+  omit?: ReadonlySet<string>,
+): OutgoingHttpHeaders {
   const declared = headers.connection ? connectionTokens(headers.connection) : undefined;
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name)) continue;
+    if (omit?.has(name)) continue;
     if (declared?.includes(name)) continue;
     out[name] = headers[name];
   }

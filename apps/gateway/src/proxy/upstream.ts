@@ -34,6 +34,17 @@ export const IDENTITY_HEADERS = [
   'x-rustronaut-assertion',
 ];
 
+/** What the gateway sets itself (or filters) rather than copying from the client. */
+const NOT_PASSED = new Set([
+  ...IDENTITY_HEADERS,
+  'host',
+  'cookie',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
+const NOT_PASSED_WITH_TOKEN = new Set([...NOT_PASSED, 'authorization']);
+
 /**
  * The request headers the target gets: the client's end-to-end ones (no hop-by-hop or HTTP/2
  * pseudo-headers; `host` from `:authority` for a request that came over HTTP/2), minus forged
@@ -42,18 +53,15 @@ export const IDENTITY_HEADERS = [
  */
 export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   const { req, facts, caller } = admission;
-  const headers = endToEndHeaders(req.headers);
-  const authority = authorityOf(req.headers) ?? '';
-  headers['host'] = authority;
-  for (const name of IDENTITY_HEADERS) delete headers[name];
-  if (headers.cookie !== undefined) {
-    const cookie = withoutSessionCookies(headers.cookie as string);
-    if (cookie === undefined) delete headers.cookie;
-    else headers.cookie = cookie;
-  }
   // The console token that admitted the caller is not the app's to hold (it could replay it at the
   // console); the app gets the gateway's assertion instead.
-  if (caller?.via === 'token') delete headers.authorization;
+  const headers = endToEndHeaders(req.headers, caller?.via === 'token' ? NOT_PASSED_WITH_TOKEN : NOT_PASSED);
+  const authority = authorityOf(req.headers) ?? '';
+  headers['host'] = authority;
+  if (req.headers.cookie !== undefined) {
+    const cookie = withoutSessionCookies(req.headers.cookie);
+    if (cookie !== undefined) headers.cookie = cookie;
+  }
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
   headers['x-forwarded-host'] = authority;
