@@ -4,13 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { connect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 import { TunnelClient } from '@rustronaut/tunnel';
 import { GatewayProcess, untilServes } from './support/gateway-process';
+import { h1get } from './support/tls-client';
 
 /**
  * `rustronaut connector --token T`: a site on a private network (`connection_type: "tunnel"`), whose
@@ -30,27 +30,10 @@ describe('a site connector (e2e, started processes)', () => {
   const api = (method: string, path: string, body?: unknown) =>
     call(platform.url, method, path, { token: admin, body });
 
-  const get = (host: string, path: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: '127.0.0.1',
-          port: gateway.httpsPort,
-          servername: host,
-          path,
-          headers: { host },
-          ca,
-          agent: false,
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  const get = async (host: string, path: string) => {
+    const { status, text } = await h1get(gateway.httpsPort, host, host, path, ca);
+    return { status, text };
+  };
 
   beforeAll(async () => {
     platform = await ConsoleHarness.start();
