@@ -57,10 +57,20 @@ export interface DatagramFlow {
  * stream toward the tunnel client for every connection (TCP, or an HTTP request's connection) and
  * every UDP flow, so many of them share the one TCP connection with HTTP/2's flow control.
  */
+/**
+ * Request reports are gathered for this long and written together: one write (one HTTP/2 frame)
+ * for many requests, instead of one per request on a busy service.
+ */
+const REPORT_EVERY_MS = 20;
+const MAX_PENDING_REPORTS = 64 * 1024;
+
 export class Tunnel extends EventEmitter {
   #open = true;
   #streams = 0;
   #events: ClientHttp2Stream | undefined;
+  /** Report lines not written yet: they go out together, one write per REPORT_EVERY_MS. */
+  #reports = '';
+  #reportTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -148,7 +158,16 @@ export class Tunnel extends EventEmitter {
    * expose`'s live view. Lines go on one stream, opened on first use; losing one is harmless.
    */
   reportRequest(request: RequestReport): void {
-    if (!this.open) return;
+    if (!this.open || this.#reports.length >= MAX_PENDING_REPORTS) return;
+    this.#reports += `${JSON.stringify(request)}\n`;
+    this.#reportTimer ??= setTimeout(() => this.#sendReports(), REPORT_EVERY_MS);
+  }
+
+  #sendReports(): void {
+    this.#reportTimer = undefined;
+    const lines = this.#reports;
+    this.#reports = '';
+    if (!this.open || !lines) return;
     if (!this.#events || this.#events.destroyed) {
       this.#events = this.session.request(
         { [constants.HTTP2_HEADER_METHOD]: 'CONNECT', [constants.HTTP2_HEADER_AUTHORITY]: EVENTS_AUTHORITY },
@@ -156,11 +175,12 @@ export class Tunnel extends EventEmitter {
       );
       this.#events.on('error', () => undefined);
     }
-    if (this.#events.writableLength < 64 * 1024) this.#events.write(`${JSON.stringify(request)}\n`);
+    if (this.#events.writableLength < 64 * 1024) this.#events.write(lines);
   }
 
   /** Graceful: streams in flight finish, no new ones start (GOAWAY); the report stream ends now. */
   close(): void {
+    clearTimeout(this.#reportTimer);
     this.#events?.close();
     this.session.close();
   }
