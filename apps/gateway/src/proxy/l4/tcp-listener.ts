@@ -116,12 +116,15 @@ export function joinTcp(
   target.inFlight++;
   const upstream = connect({ ...netAddress(destination), allowHalfOpen: true, noDelay: true });
   let connected = false;
-  upstream.setTimeout(options.connectTimeoutMs, () => {
-    if (!connected) upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
-  });
+  // A plain timer, not socket.setTimeout: a socket timeout set back to 0 stays attached and is
+  // re-armed on every read and write of the connection's life.
+  const connectTimer = setTimeout(
+    () => upstream.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })),
+    options.connectTimeoutMs,
+  );
   upstream.once('connect', () => {
     connected = true;
-    upstream.setTimeout(0);
+    clearTimeout(connectTimer);
     balancer.succeeded(target);
     options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
     record?.admit(null);
@@ -146,6 +149,7 @@ export function joinTcp(
     }
   });
   upstream.once('close', (hadError) => {
+    clearTimeout(connectTimer);
     target.inFlight--;
     if (hadError && connected) client.destroy();
   });
