@@ -62,11 +62,20 @@ class GatewayProcess {
     );
     this.#child.stdout?.on('data', (c: Buffer) => (this.log += c.toString()));
     this.#child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
+    const child = this.#child;
+    // A gateway that dies on its own is a finding: its log goes to the test output.
+    child.once('exit', (code, signal) => {
+      if (!this.#stopping.has(child) && code !== 0)
+        process.stderr.write(`gateway exited unexpectedly (${code ?? signal}):\n${this.log}\n`);
+    });
   }
+
+  readonly #stopping = new WeakSet<ChildProcess>();
 
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child || child.exitCode !== null) return;
+    this.#stopping.add(child);
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');

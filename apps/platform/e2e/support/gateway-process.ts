@@ -42,7 +42,14 @@ export class GatewayProcess {
   ) {
     child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
+    // A gateway that dies on its own is a finding: its log goes to the test output.
+    child.once('exit', (code, signal) => {
+      if (!this.stopping && code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT')
+        process.stderr.write(`gateway exited unexpectedly (${code ?? signal}):\n${this.output}\n`);
+    });
   }
+
+  private stopping = false;
 
   static async start(
     platform: ConsoleHarness,
@@ -114,6 +121,7 @@ export class GatewayProcess {
   }
 
   stop(): void {
+    this.stopping = true;
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
     rmSync(this.dataDir, { recursive: true, force: true });
   }
