@@ -8,7 +8,7 @@ import {
 } from 'nats';
 import { ACCESS_STREAM_NAME, ACCESS_SUBJECT_ROOT } from '@rustronaut/contracts';
 import { EventStoreError, EventStoreErrorCode } from './errors';
-import { natsApiErrorCode } from './nats-errors';
+import { existingStream, ownsSubjects } from './nats-errors';
 
 export interface AccessStreamOptions {
   /** `RN_ACCESS` by default; tests use their own. */
@@ -21,7 +21,6 @@ export interface AccessStreamOptions {
   maxBytes?: number;
 }
 
-const STREAM_NOT_FOUND = 10059;
 const DAY_MS = 86_400_000;
 
 /**
@@ -41,12 +40,7 @@ export async function ensureAccessStream(
     max_bytes: options.maxBytes ?? 1024 ** 3,
     num_replicas: options.replicas ?? 1,
   };
-  let existing: StreamInfo | undefined;
-  try {
-    existing = await jsm.streams.info(name);
-  } catch (error) {
-    if (natsApiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
-  }
+  const existing = await existingStream(jsm, name);
   if (!existing) {
     return jsm.streams.add({
       name,
@@ -60,7 +54,7 @@ export async function ensureAccessStream(
     });
   }
   const config = existing.config;
-  if (!subjects.every((s) => config.subjects?.includes(s))) {
+  if (!ownsSubjects(existing, subjects)) {
     throw new EventStoreError(
       EventStoreErrorCode.StreamMisconfigured,
       `stream ${name} captures ${JSON.stringify(config.subjects)}, not ${subjects[0]}: it belongs to something else`,

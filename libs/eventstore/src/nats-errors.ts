@@ -1,4 +1,4 @@
-import { NatsError } from 'nats';
+import { NatsError, type JetStreamManager, type StreamInfo } from 'nats';
 
 /** The JetStream API error code (`err_code`) of a failed request, if it was one. */
 export function natsApiErrorCode(error: unknown): number | undefined {
@@ -16,4 +16,21 @@ export function isUnanswered(error: unknown): boolean {
     error instanceof NatsError &&
     ['TIMEOUT', '503', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT'].includes(error.code)
   );
+}
+
+const STREAM_NOT_FOUND = 10059;
+
+/** A stream's info, or undefined when there is no stream of that name. */
+export async function existingStream(jsm: JetStreamManager, name: string): Promise<StreamInfo | undefined> {
+  try {
+    return await jsm.streams.info(name);
+  } catch (error) {
+    if (natsApiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
+    return undefined;
+  }
+}
+
+/** A stream found under our name must capture our subjects; otherwise it is someone else's. */
+export function ownsSubjects(info: StreamInfo, subjects: string[]): boolean {
+  return subjects.every((s) => info.config.subjects?.includes(s));
 }

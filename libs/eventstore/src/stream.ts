@@ -8,7 +8,7 @@ import {
 } from 'nats';
 import { EVENTS_STREAM_NAME, EVENTS_SUBJECT_ROOT } from '@rustronaut/contracts';
 import { EventStoreError, EventStoreErrorCode } from './errors';
-import { natsApiErrorCode } from './nats-errors';
+import { existingStream, natsApiErrorCode, ownsSubjects } from './nats-errors';
 
 export interface EventStreamOptions {
   /** Stream name; `RN_EVENTS` by default. Tests use a unique one. */
@@ -33,7 +33,6 @@ export function eventStreamSettings(options: EventStreamOptions = {}): EventStre
   };
 }
 
-const STREAM_NOT_FOUND = 10059;
 const SUBJECTS_OVERLAP = 10065;
 
 /**
@@ -48,12 +47,7 @@ export async function ensureEventStream(
   const { name, subjectRoot } = eventStreamSettings(options);
   const subjects = [`${subjectRoot}.>`];
   const replicas = options.replicas ?? 1;
-  let existing: StreamInfo | undefined;
-  try {
-    existing = await jsm.streams.info(name);
-  } catch (error) {
-    if (natsApiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
-  }
+  const existing = await existingStream(jsm, name);
   if (!existing) {
     try {
       return await jsm.streams.add({
@@ -87,7 +81,7 @@ export async function ensureEventStream(
       `stream ${name} uses ${config.storage} storage; events need file storage`,
     );
   }
-  if (!subjects.every((s) => config.subjects?.includes(s))) {
+  if (!ownsSubjects(existing, subjects)) {
     throw new EventStreamMisconfigured(
       `stream ${name} captures ${JSON.stringify(config.subjects)}, not ${subjects[0]}: it belongs to something else`,
     );
