@@ -1,53 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
-
-const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
-
-/** A GET/POST through the gateway with a given Host header, as a browser or curl would send it. */
-function through(
-  port: number,
-  host: string,
-  path: string,
-  options: { token?: string; headers?: Record<string, string>; body?: Buffer; method?: string } = {},
-) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: {
-          host,
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.headers ?? {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { GatewayProcess, through, untilServes } from './support/gateway-process';
 
 describe('the HTTP data path (e2e, started processes)', () => {
   let platform: ConsoleHarness;
   let admin: string;
   let upstream: Server;
   let upstreamPort: number;
-  let gateway: ChildProcess;
+  let gateway: GatewayProcess;
   let httpPort: number;
-  let managementPort: number;
-  let dataDir: string;
   const ids: Record<string, string> = {};
   const api = (method: string, path: string, body?: unknown) =>
     call(platform.url, method, path, { token: admin, body });
@@ -127,47 +89,15 @@ describe('the HTTP data path (e2e, started processes)', () => {
       subjects: { groups: [eng] },
     });
 
-    httpPort = await freePort();
-    managementPort = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'rn-data-path-'));
-    gateway = spawn(
-      process.execPath,
-      [
-        GATEWAY,
-        '--sites',
-        site.id,
-        '--nats',
-        platform.nats.url,
-        '--console',
-        platform.url,
-        '--data-dir',
-        dataDir,
-        '--management-port',
-        String(managementPort),
-        '--http-port',
-        String(httpPort),
-        '--https-port',
-        String(await freePort()),
-      ],
-      { stdio: 'ignore' },
-    );
-    // Ready once the snapshot with the policy is there (the wiki is served).
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const r = await fetch(`http://127.0.0.1:${managementPort}/status`, {
-        headers: { authorization: `Bearer ${admin}` },
-      }).catch(() => undefined);
-      const status = r?.ok ? ((await r.json()) as { sites: { resources: string[] }[] }) : undefined;
-      if (status?.sites[0]?.resources.includes(ids['down']!)) break;
-      if (Date.now() > deadline) throw new Error('the gateway did not get its snapshot');
-      await new Promise((r2) => setTimeout(r2, 100));
-    }
+    gateway = await GatewayProcess.start(platform, admin, site.id);
+    httpPort = gateway.httpPort;
+    // Ready once the snapshot with the policy is there (the last resource is served).
+    await untilServes(gateway, [ids['down']!]);
   }, 90_000);
   afterAll(async () => {
-    gateway?.kill('SIGKILL');
+    gateway?.stop();
     upstream?.close();
     await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('proxies a public resource by host, sets X-Forwarded-*, and strips identity headers a client forges', async () => {
