@@ -13,6 +13,7 @@ import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing'
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess } from './support/gateway-process';
 import { personEnv, rustronaut as run, RunningRustronaut } from './support/rustronaut';
+import { writeRepeated } from './support/streams';
 
 /** A request to a public URL through the gateway's HTTPS port, trusting its development CA. */
 function fetchPublic(url: string, port: number, ca: string, headers: Record<string, string> = {}) {
@@ -73,15 +74,7 @@ function streamPublic(url: string, port: number, ca: string, body?: { chunks: nu
     );
     req.on('error', reject);
     if (!body) return void req.end();
-    let written = 0;
-    const pump = () => {
-      while (written < body.chunks) {
-        written++;
-        if (!req.write(CHUNK)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
+    writeRepeated(req, CHUNK, body.chunks * CHUNK.length);
   });
 }
 
@@ -172,15 +165,7 @@ describe('rustronaut expose, services, status, unexpose (e2e, started processes)
       }
       if (req.url === '/50mb') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        let sent = 0;
-        const pump = () => {
-          while (sent < FIFTY_MB) {
-            sent += CHUNK.length;
-            if (!res.write(CHUNK)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        return pump();
+        return writeRepeated(res, CHUNK, FIFTY_MB);
       }
       if (req.url !== '/slow') return void res.end(`hello from the laptop: ${req.method} ${req.url}`);
       // A long download: 64 KiB every 20 ms until the client goes away (or 8 MiB).

@@ -7,6 +7,7 @@ import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing'
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess, through } from './support/gateway-process';
 import { h1get, h2get, h2session, handshake } from './support/tls-client';
+import { writeRepeated } from './support/streams';
 
 const BIG = 24 * 1024 * 1024;
 
@@ -34,15 +35,7 @@ describe('the HTTPS data path with the local development CA (e2e, started proces
     upstream = createServer((req, res) => {
       if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-custom': 'kept' });
-        let sent = 0;
-        const pump = () => {
-          while (sent < BIG) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        return pump();
+        return writeRepeated(res, chunk, BIG);
       }
       let size = 0;
       req.on('data', (c: Buffer) => (size += c.length));

@@ -11,6 +11,7 @@ import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing'
 import { freePort } from '@rustronaut/testing';
 import { TunnelClient, type LocalService } from '@rustronaut/tunnel';
 import { GatewayProcess, untilServes } from './support/gateway-process';
+import { writeRepeated } from './support/streams';
 
 const BIG = 50 * 1024 * 1024;
 
@@ -95,16 +96,7 @@ describe('exposed services through reverse tunnels (e2e, started processes)', ()
       if (req.url === '/big') {
         // 50 MiB streamed in 64 KiB chunks, never held whole.
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        const chunk = Buffer.alloc(64 * 1024, 7);
-        let left = BIG / chunk.length;
-        const pump = () => {
-          while (left > 0) {
-            left--;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        return pump();
+        return writeRepeated(res, Buffer.alloc(64 * 1024, 7), BIG);
       }
       res.end(`local app: ${req.url} user=${String(req.headers['x-rustronaut-user'] ?? '-')}`);
     });

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { freePort, selfSignedCertificate } from '@rustronaut/testing';
 import { GatewayProcess, through } from './support/gateway-process';
+import { writeRepeated } from './support/streams';
 
 const BIG = 16 * 1024 * 1024;
 
@@ -58,15 +59,7 @@ describe('https targets, HTTP/2 upstream and upstream timeouts (e2e, started pro
     h2Target = createSecureServer({ ...trusted, allowHTTP1: true }, (req, res) => {
       if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        let sent = 0;
-        const pump = () => {
-          while (sent < BIG) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        return pump();
+        return writeRepeated(res, chunk, BIG);
       }
       let size = 0;
       req.on('data', (c: Buffer) => (size += c.length));
