@@ -1,5 +1,6 @@
 import { ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
 import { RouteTable } from './route-table';
+import { hostOf } from './request-facts';
 
 const resource = (id: string, domains: string[], pathPrefix: string | null = null) => ({
   ...ResourceDataSchema.parse({ siteId: 'st_1', name: id, protocol: 'http', domains, pathPrefix }),
@@ -29,7 +30,7 @@ describe('RouteTable', () => {
       resource('v1', ['v1.api.company.com']),
     ]),
   ]);
-  const route = (host: string, path = '/') => sut.match(host, path)?.id;
+  const route = (host: string, path = '/') => sut.match(hostOf(host), path)?.id;
 
   it('prefers an exact host, then the longest wildcard', () => {
     expect(route('v1.api.company.com')).toBe('v1');

@@ -1,11 +1,12 @@
 import type { SiteSnapshot } from '@rustronaut/contracts';
-import { hostOf } from './request-facts';
 
 export type RoutedResource = SiteSnapshot['resources'][number] & { orgId: string; siteId: string };
 
 interface Entry {
   resource: RoutedResource;
   prefix: string;
+  /** The prefix as a directory (`/admin/`): a path under it matches, `/administrator` does not. */
+  directory: string;
 }
 
 /**
@@ -22,9 +23,11 @@ export class RouteTable {
     for (const snapshot of snapshots) {
       for (const resource of snapshot.resources) {
         if (resource.protocol !== 'http') continue;
+        const prefix = resource.pathPrefix ?? '/';
         const entry = {
           resource: { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId },
-          prefix: resource.pathPrefix ?? '/',
+          prefix,
+          directory: prefix.endsWith('/') ? prefix : `${prefix}/`,
         };
         this.#resources.push(entry.resource);
         for (const domain of resource.domains) {
@@ -57,22 +60,27 @@ export class RouteTable {
     return [...this.#exact.keys()];
   }
 
-  match(hostHeader: string | undefined, path: string): RoutedResource | undefined {
-    const host = hostOf(hostHeader);
-    const byPath = (entries: Entry[] | undefined) =>
-      entries?.find(
-        (e) =>
-          path === e.prefix ||
-          path.startsWith(e.prefix.endsWith('/') ? e.prefix : `${e.prefix}/`) ||
-          e.prefix === '/',
-      )?.resource;
-    const exact = byPath(this.#exact.get(host));
+  /**
+   * The resource for a host (as `hostOf` gives it: lower case, no port) and canonical path. Runs for
+   * every request: map reads and string compares, nothing allocated.
+   */
+  match(host: string, path: string): RoutedResource | undefined {
+    const exact = byPath(this.#exact.get(host), path);
     if (exact) return exact;
     // *.api.company.com serves a.api.company.com and x.y.api.company.com; the longest suffix wins.
     for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
-      const found = byPath(this.#wildcards.get(host.slice(dot + 1)));
+      const found = byPath(this.#wildcards.get(host.slice(dot + 1)), path);
       if (found) return found;
     }
     return undefined;
   }
+}
+
+/** The first entry (longest prefix first) whose prefix covers the path. */
+function byPath(entries: Entry[] | undefined, path: string): RoutedResource | undefined {
+  if (!entries) return undefined;
+  for (const e of entries) {
+    if (e.prefix === '/' || path === e.prefix || path.startsWith(e.directory)) return e.resource;
+  }
+  return undefined;
 }
