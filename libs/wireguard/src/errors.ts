@@ -1,0 +1,12 @@
+import { DomainError } from '@rustronaut/contracts';
+
+/** What can go wrong managing WireGuard: each code is listed in docs/errors.md. */
+export enum WireGuardErrorCode {
+  InvalidKey = 'WIREGUARD_INVALID_KEY',
+  InvalidConfig = 'WIREGUARD_INVALID_CONFIG',
+  InvalidPeer = 'WIREGUARD_INVALID_PEER',
+  Uapi = 'WIREGUARD_UAPI_ERROR',
+  Unavailable = 'WIREGUARD_UNAVAILABLE',
+}
+
+export class WireGuardError extends DomainError<WireGuardErrorCode> {}
