@@ -292,6 +292,8 @@ export const GatewayEnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(16 * 1024),
+  /** The most header fields a request may carry (HTTP/1.1 and HTTP/2); more → 431, never a shortened list. */
+  RN_GATEWAY_MAX_HEADER_COUNT: z.coerce.number().int().min(16).max(10_000).default(200),
   /** Signs bot-challenge passes; give every gateway of a site the same one so a pass works on all. */
   RN_GATEWAY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where access records go: `nats` (the console's access log), `stdout`, a file path (NDJSON), or `off`. */
@@ -328,6 +330,7 @@ export interface GatewayConfig {
   /** Where rate limits are counted across gateways, if anywhere. */
   sharedLimits: { redisUrl: string; prefix: string } | undefined;
   maxHeaderBytes: number;
+  maxHeaderCount: number;
   challengeSecret: string | undefined;
   accessLog: { destination: 'nats' | 'stdout' | 'off' | { file: string }; queueCapacity: number };
 }
@@ -413,6 +416,7 @@ export function loadGatewayConfig(
       ? { redisUrl: g.RN_GATEWAY_REDIS_URL, prefix: g.RN_GATEWAY_REDIS_PREFIX }
       : undefined,
     maxHeaderBytes: g.RN_GATEWAY_MAX_HEADER_BYTES,
+    maxHeaderCount: g.RN_GATEWAY_MAX_HEADER_COUNT,
     challengeSecret: g.RN_GATEWAY_CHALLENGE_SECRET,
     accessLog: {
       destination: ['nats', 'stdout', 'off'].includes(g.RN_GATEWAY_ACCESS_LOG)
