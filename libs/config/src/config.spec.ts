@@ -1,4 +1,12 @@
-import { ConfigError, loadCliConfig, loadGatewayConfig, loadPlatformConfig } from './config';
+import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  ConfigError,
+  loadCliConfig,
+  loadConsoleConfig,
+  loadGatewayConfig,
+  loadPlatformConfig,
+} from './config';
 
 describe('loadPlatformConfig', () => {
   it('uses the local defaults when nothing is set', () => {
@@ -72,6 +80,14 @@ describe('loadGatewayConfig: the data path settings', () => {
     expect(() => loadGatewayConfig({ RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT: '0' })).toThrow(
       /RN_GATEWAY_UPSTREAM_RESPONSE_TIMEOUT/,
     );
+  });
+
+  it('runs the gateway data plane in RN_GATEWAY_WORKERS processes: auto is one per core, nonsense stops it', () => {
+    expect(loadGatewayConfig({}).workers).toBe(1);
+    expect(loadGatewayConfig({ RN_GATEWAY_WORKERS: '3' }).workers).toBe(3);
+    expect(loadGatewayConfig({ RN_GATEWAY_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    for (const bad of ['0', '65', 'all', '2.5', '-1'])
+      expect(() => loadGatewayConfig({ RN_GATEWAY_WORKERS: bad })).toThrow(/RN_GATEWAY_WORKERS/);
   });
 
   it('sends access records to NATS by default, or to stdout, a file, or nowhere', () => {

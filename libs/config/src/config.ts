@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -322,6 +323,15 @@ export interface GatewayConfig {
   upstream: { ca: string | undefined; connectTimeoutMs: number; responseTimeoutMs: number };
   timeouts: { headersMs: number; idleMs: number };
   trustedProxies: TrustedProxyRange[];
+  /**
+   * Data-plane processes: `auto` (one per core) or a number; 1 serves everything from one process.
+   * Several share the listening sockets; one primary keeps the control plane (see docs/gateway-workers.md).
+   */
+  RN_GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
+      error: 'must be auto or a number of processes from 1 to 64',
+    })
+    .default(1),
   consoleUrl: string;
   enrollmentToken: string | undefined;
   natsServers: string[];
@@ -355,6 +365,8 @@ export function loadGatewayConfig(
   const merged: NodeJS.ProcessEnv = { ...env };
   const set = (name: string, value: string | undefined) => {
     if (value !== undefined) merged[name] = value;
+  /** Data-plane processes (1: one process serves everything). */
+  workers: number;
   };
   set('RN_GATEWAY_ID', flags.gatewayId);
   set('RN_GATEWAY_SITES', flags.sites);
@@ -446,6 +458,7 @@ function parseCidrText(text: string): TrustedProxyRange | undefined {
 
 function readPem(variable: string, path: string): string {
   let text: string;
+    workers: g.RN_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.RN_GATEWAY_WORKERS,
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {

@@ -33,6 +33,34 @@ const CONNECT_FAILURES = new Set([
   'ENOENT', // a unix socket that is gone
 ]);
 
+/** One target's health as one worker saw it, for the others: a check's result, or an ejection. */
+export interface SharedTargetHealth {
+  checked?: {
+    healthy: boolean;
+    passed: number;
+    failed: number;
+    last: { at: string; ok: boolean; detail: string } | undefined;
+    /** This check brought it back: ejections seen by real traffic no longer hold. */
+    cleared: boolean;
+  };
+  ejectedUntil?: number;
+  ejections?: number;
+}
+
+/** What a worker tells the others about a target after a check or an ejection. */
+export function sharedHealthOf(state: TargetState, kind: 'checked' | 'back' | 'ejected'): SharedTargetHealth {
+  if (kind === 'ejected') return { ejectedUntil: state.ejectedUntil, ejections: state.ejections };
+  return {
+    checked: {
+      healthy: state.healthy,
+      passed: state.checksPassed,
+      failed: state.checksFailed,
+      last: state.lastCheck && { ...state.lastCheck, at: state.lastCheck.at.toISOString() },
+      cleared: kind === 'back',
+    },
+  };
+}
+
 export function isConnectFailure(error: unknown): boolean {
   return CONNECT_FAILURES.has((error as NodeJS.ErrnoException).code ?? '');
 }
@@ -49,6 +77,7 @@ export class Balancer {
   readonly #ejection: EjectionPolicy;
   readonly #logger: Logger | undefined;
   readonly health: HealthMonitor;
+  readonly #ejectionListeners: ((target: TargetState) => void)[] = [];
 
   constructor(source?: SnapshotSource, options: BalancerOptions = {}) {
     this.#region = options.region;
@@ -128,9 +157,39 @@ export class Balancer {
     return `All ${count} targets of ${resource.name} are down.`;
   }
 
+  /** Called when this balancer ejects a target (passive health), e.g. to share it with other workers. */
+  onEjected(listener: (target: TargetState) => void): void {
+    this.#ejectionListeners.push(listener);
+  }
+
+  /** Health known elsewhere (another worker's checks or ejection): applied to the target, if still served. */
+  applyHealth(targetId: string, health: SharedTargetHealth): void {
+    const state = this.#states.get(targetId);
+    if (!state) return;
+    if (health.checked) {
+      state.healthy = health.checked.healthy;
+      state.checksPassed = health.checked.passed;
+      state.checksFailed = health.checked.failed;
+      state.lastCheck = health.checked.last && {
+        ...health.checked.last,
+        at: new Date(health.checked.last.at),
+      };
+      if (health.checked.cleared) {
+        state.ejectedUntil = 0;
+        state.consecutiveFailures = 0;
+        state.ejections = 0;
+      }
+    }
+    if (health.ejectedUntil !== undefined && health.ejectedUntil > state.ejectedUntil) {
+      state.ejectedUntil = health.ejectedUntil;
+      state.ejections = Math.max(state.ejections, health.ejections ?? 0);
+    }
+  }
+
   /** A connection to the target failed: counted, and the target ejected after repeated failures. */
   connectFailed(target: TargetState, error: unknown): void {
     if (target.connectFailed(Date.now(), this.#ejection)) {
+      for (const listener of this.#ejectionListeners) listener(target);
       this.#logger?.warn(
         {
           target: target.id,

@@ -19,7 +19,7 @@ import { bodyLimitStage, headSizeStage } from './firewall/body-limit';
 import { BotChallenge } from './firewall/bot-challenge';
 import { FirewallStage } from './firewall/firewall';
 import { RateLimiter } from './firewall/rate-limit';
-import type { SharedBuckets } from './firewall/shared-buckets';
+import type { BucketStore } from './firewall/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
@@ -52,8 +52,8 @@ export interface HttpProxyOptions {
   /** Where client countries come from (RN_GEOIP_DB); unknown for everyone without one. */
   countries?: CountryLookup;
   balancer?: Balancer;
-  /** Rate limits counted across gateways (RN_GATEWAY_REDIS_URL); each gateway alone without. */
-  sharedBuckets?: SharedBuckets;
+  /** Rate limits counted across gateways (RN_GATEWAY_REDIS_URL) or a gateway's workers; in this process without. */
+  sharedBuckets?: BucketStore;
   /** The largest request head read; a larger one is answered 431 (RN_GATEWAY_MAX_HEADER_BYTES). */
   maxHeaderBytes?: number;
   /** Proxies whose X-Forwarded-For/-Proto are believed (RN_GATEWAY_TRUSTED_PROXIES); none by default. */

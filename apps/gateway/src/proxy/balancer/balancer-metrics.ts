@@ -8,6 +8,8 @@ export function registerBalancerMetrics(registry: Registry, balancer: Balancer):
     help: 'Whether a target may get traffic now (1) or is unhealthy, ejected or drained (0)',
     labelNames: ['resource', 'target', 'state'],
     registers: [registry],
+    // Several data-plane workers share one health state: a target is up when every worker may use it.
+    aggregator: 'min',
     collect() {
       this.reset();
       for (const resource of balancer.status())

@@ -18,6 +18,7 @@ interface Check {
  */
 export class HealthMonitor {
   readonly #checks = new Map<string, Check>();
+  readonly #resultListeners: ((state: TargetState, changed: boolean) => void)[] = [];
   #stopped = false;
 
   constructor(private readonly logger?: Logger) {}
@@ -42,6 +43,14 @@ export class HealthMonitor {
       this.#checks.set(id, check);
       this.#schedule(check, 0);
     }
+  }
+
+  /**
+   * Called after each check of a target (its state updated; `changed` when it turned healthy or
+   * unhealthy), e.g. to share it with other workers.
+   */
+  onResult(listener: (state: TargetState, changed: boolean) => void): void {
+    this.#resultListeners.push(listener);
   }
 
   stop(): void {
@@ -69,6 +78,7 @@ export class HealthMonitor {
         if (state.healthy) this.logger?.warn(fields, 'target is healthy again');
         else this.logger?.warn(fields, 'target failed its health checks: no more traffic to it');
       }
+      for (const listener of this.#resultListeners) listener(state, changed);
       this.#schedule(check, spec.intervalS * 1000);
     });
   }

@@ -2,7 +2,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { AdmissionStage } from '../admission';
 import type { Refusal } from '../pages';
 import type { RoutedResource } from '../route-table';
-import type { SharedBuckets } from './shared-buckets';
+import type { BucketStore } from './shared-buckets';
 import { TokenBuckets } from './token-buckets';
 
 /**
@@ -10,8 +10,9 @@ import { TokenBuckets } from './token-buckets';
  * `per: ip` and `per: resource` before authentication (a flood is turned away before any token is
  * checked), `per: user` after it (a request without a user — anonymous, or by PIN, password or share
  * link — counts by address).
- * Counted in memory per gateway, or in Redis across the gateways when one is configured; when
- * Redis fails the gateway counts locally (and says so once) until it answers again.
+ * Counted in memory per gateway, or in a shared store (Redis across the gateways when one is
+ * configured, else the primary across a gateway's workers); when the store fails this process
+ * counts locally (and says so once) until it answers again.
  */
 export class RateLimiter {
   readonly #local = new Map<string, TokenBuckets>();
@@ -19,7 +20,7 @@ export class RateLimiter {
 
   constructor(
     private readonly logger: Logger,
-    private readonly shared?: SharedBuckets,
+    private readonly shared?: BucketStore,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -55,7 +56,7 @@ export class RateLimiter {
       (wait) => {
         if (this.#sharedDown) {
           this.#sharedDown = false;
-          this.logger.warn('shared rate limits: Redis answers again; counting there');
+          this.logger.warn('shared rate limits: the shared store answers again; counting there');
         }
         return refusalOf(resource.name, limit, wait);
       },
@@ -64,7 +65,7 @@ export class RateLimiter {
           this.#sharedDown = true;
           this.logger.error(
             { err: error },
-            'shared rate limits: Redis is not answering; counting on this gateway alone until it does',
+            'shared rate limits: the shared store (Redis, or the primary) is not answering; counting in this process alone until it does',
           );
         }
         return refusalOf(resource.name, limit, this.#takeLocal(resource.id, limit, subject));

@@ -22,11 +22,21 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / per_ms) + 1000)
 return wait
 `;
 
+/**
+ * Token buckets counted somewhere every taker shares: Redis (across gateways), or the gateway's
+ * primary process (across its data-plane workers). `take` resolves to 0 when there was a token,
+ * else the ms to wait; it rejects when the store does not answer (the caller then counts alone).
+ */
+export interface BucketStore {
+  take(key: string, limit: BucketLimit): Promise<number>;
+  close(): void;
+}
+
 type WithTakeToken = Redis & {
   rnTakeToken(key: string, requestsPerMinute: number, burst: number): Promise<number>;
 };
 
-export class SharedBuckets {
+export class SharedBuckets implements BucketStore {
   readonly #redis: WithTakeToken;
   readonly #firstConnection: Promise<void>;
   #everReady = false;
