@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@rustronaut/contracts';
 import type { Authenticator } from './authenticator';
+import { authorizationOf } from '../sign-in/console-session';
 
 const PUBLIC = 'rustronaut:public';
 /** A route anyone may call, without credentials. */
@@ -16,7 +17,7 @@ export const Public = () => SetMetadata(PUBLIC, true);
 
 type AuthedRequest = FastifyRequest & { principal?: Principal };
 
-/** Every route needs a valid bearer token unless marked @Public(). */
+/** Every route needs a valid bearer token (or the web console's session cookie) unless marked @Public(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -28,7 +29,14 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [execution.getHandler(), execution.getClass()]))
       return true;
     const request = execution.switchToHttp().getRequest<AuthedRequest>();
-    request.principal = await this.authenticator.authenticate(request.headers.authorization);
+    request.principal = await this.authenticator.authenticate(
+      authorizationOf({
+        method: request.method,
+        authorization: request.headers.authorization,
+        cookie: request.headers.cookie,
+        csrfHeader: request.headers['x-csrf-token'],
+      }),
+    );
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { PolicyData, ResourceData, SiteData, TargetData } from '../events/policy.events';
+import type { Role } from '../events/identity.events';
 
 /**
  * Everything a gateway needs to serve one site alone: its resources and targets, the policies
@@ -40,6 +41,23 @@ export interface SiteSnapshot {
    * hold a live token or resource cookie: a gateway refuses them (pushed with the snapshot).
    */
   revokedSessions?: string[];
+  /**
+   * The site's WireGuard devices (peers of its gateways' interfaces), with what the policies need
+   * to know of their owner. A revoked device, or one whose owner was deleted, is not here.
+   * Absent in snapshots from consoles that predate devices (then no peers).
+   */
+  devices?: SnapshotDevice[];
+}
+
+/** A WireGuard device in a site snapshot: the peer, and its owner as the policies see them. */
+export interface SnapshotDevice {
+  id: string;
+  name: string;
+  publicKey: string;
+  /** Its one address in the site's subnet (the gateway routes it as a /32 or /128). */
+  address: string;
+  userId: string;
+  role: Role;
 }
 
 /** A resource's PIN / password (scrypt hashes) and live share links (SHA-256 of their tokens). */

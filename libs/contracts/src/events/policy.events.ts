@@ -4,6 +4,9 @@ import { RoleSchema } from './identity.events';
 import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
 import { MAX_PATTERN_LENGTH, patternProblem, userAgentPatternOf } from '../patterns';
 import { defineEvent } from '../event-definition';
+import { deviceEvents } from './device.events';
+
+export * from './device.events';
 
 /**
  * The schema of a partial update: every field optional and *without* its default, so a change that
@@ -360,4 +363,5 @@ export const policyEvents = [
   PolicyCreated,
   PolicyUpdated,
   PolicyDeleted,
+  ...deviceEvents,
 ] as const;

@@ -76,6 +76,23 @@ export const GatewayReportSchema = z.object({
   kind: z.enum(['heartbeat', 'applied']),
   at: z.iso.datetime(),
   sites: z.record(z.string(), z.number().int().min(0)),
+  /** The gateway's WireGuard interface, when it runs one: its public key and each peer's counters. */
+  wireguard: z
+    .object({
+      publicKey: z.string().max(100),
+      listenPort: z.number().int().min(0).max(65535),
+      peers: z
+        .array(
+          z.object({
+            publicKey: z.string().max(100),
+            lastHandshakeAt: z.iso.datetime().nullable(),
+            rxBytes: z.number().int().min(0),
+            txBytes: z.number().int().min(0),
+          }),
+        )
+        .max(100_000),
+    })
+    .optional(),
 });
 export type GatewayReport = z.infer<typeof GatewayReportSchema>;
 export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
