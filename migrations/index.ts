@@ -7,12 +7,13 @@ import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
 import { AddNatsAuthority1764300000001 } from './registry/1764300000001-AddNatsAuthority';
 import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
+import { AddDevices1796700000000 } from './policy/1796700000000-AddDevices';
 
 /** The migrations of each service, oldest first. */
 export const MIGRATIONS = {
   identity: [CreateIdentityReadModel1764000000000],
   audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
-  policy: [CreatePolicyReadModel1764100000000],
+  policy: [CreatePolicyReadModel1764100000000, AddDevices1796700000000],
   distributor: [CreateDistributorKeys1764200000000],
   registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001],
 } as const;

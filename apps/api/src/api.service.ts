@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { TracingInterceptor } from './http/tracing.interceptor';
+import { OPENAPI_DOCUMENT, controllersOf, openApiDocument } from './http/openapi';
 import type {
   AuditClient,
   DistributorClient,
@@ -39,8 +40,15 @@ import { UsersController } from './routes/users.controller';
 import { SignInController } from './routes/sign-in.controller';
 import { ResourceAccessController } from './routes/resource-access.controller';
 import { ResourceSignIn } from './sign-in/resource-sign-in';
+import { ConsoleSessionController } from './routes/console-session.controller';
+import { ConsoleWebController } from './routes/console-web.controller';
+import { LiveController } from './routes/live.controller';
+import { ConsoleWebFiles, consoleWebDirectory } from './console-web/console-web-files';
+import { LiveFeed } from './live/live-feed';
+import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
+import { connectNats } from '@rustronaut/messaging';
 
-interface ApiParts {
+export interface ApiParts {
   identity: IdentityClient;
   audit: AuditClient;
   policy: PolicyClient;
@@ -53,10 +61,13 @@ interface ApiParts {
   signIn: ResourceSignIn;
   /** Where clients reach the gateways (public, for `rustronaut forward` and connectors). */
   edge: ConsoleConfig['exposure'];
+  session: ConsoleSessionSettings;
+  live: LiveFeed;
+  web: ConsoleWebFiles;
 }
 
 @Module({})
-class ApiModule {
+export class ApiModule {
   static register(parts: ApiParts): DynamicModule {
     return {
       module: ApiModule,
@@ -77,6 +88,10 @@ class ApiModule {
         MetaController,
         SignInController,
         ResourceAccessController,
+        ConsoleSessionController,
+        LiveController,
+        // Last: its catch-all GET serves the single-page app wherever no route above answers.
+        ConsoleWebController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
@@ -87,8 +102,16 @@ class ApiModule {
         { provide: LoginRateLimiter, useValue: parts.limiter },
         { provide: PUBLIC_URL, useValue: parts.publicUrl },
         { provide: EDGE, useValue: parts.edge },
+        {
+          provide: OPENAPI_DOCUMENT,
+          useFactory: (modules: ModulesContainer) => openApiDocument(controllersOf(modules), parts.publicUrl),
+          inject: [ModulesContainer],
+        },
         { provide: ResourceSignIn, useValue: parts.signIn },
         { provide: Authenticator, useValue: parts.authenticator },
+        { provide: CONSOLE_SESSION, useValue: parts.session },
+        { provide: LiveFeed, useValue: parts.live },
+        { provide: ConsoleWebFiles, useValue: parts.web },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
@@ -108,6 +131,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     options: natsTransportOptions(config, 'api'),
   });
   await nats.connect();
+  const liveNats = await connectNats(config, 'api-live');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   const identity: IdentityClient = new ServiceClient(nats, 'identity');
   const audit: AuditClient = new ServiceClient(nats, 'audit');
@@ -124,6 +148,12 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     logger,
     publicUrl: config.api.publicUrl,
     edge: config.exposure,
+    session: {
+      secure: config.api.publicUrl.startsWith('https:'),
+      refreshTtlS: config.tokens.refreshTtlSeconds,
+    },
+    live: new LiveFeed(liveNats),
+    web: new ConsoleWebFiles(consoleWebDirectory()),
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.register(parts),
@@ -138,6 +168,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     async close() {
       await app.close();
       await nats.close();
+      await liveNats.close();
       redis.disconnect();
     },
   };

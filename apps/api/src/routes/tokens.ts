@@ -17,3 +17,10 @@ export type { AuditClient, DistributorClient, IdentityClient, PolicyClient, Regi
 
 /** The console's settings for the public side of the gateways (ConsoleConfig['exposure']). */
 export const EDGE = Symbol('Edge');
+
+/** The web console's session cookies: Secure on an https console; the refresh cookie's life. */
+export const CONSOLE_SESSION = Symbol('ConsoleSession');
+export interface ConsoleSessionSettings {
+  secure: boolean;
+  refreshTtlS: number;
+}
