@@ -237,6 +237,11 @@ export class GatewayUseCases {
           );
       }
     }
+    if (resource.protocol === 'http' && resource.pathPrefix !== null && resource.domains.length > 0)
+      notes.push(
+        `this resource answers under ${resource.pathPrefix} of ${resource.domains.join(', ')}: a domain's records ` +
+          'serve every resource on it by path, so create each record once (other paths may belong to other resources)',
+      );
     return { resourceId, records, notes };
   }
 

@@ -102,8 +102,8 @@ export class PolicyController {
 
   @MessagePattern('policy.resources.byHost')
   resourceByHost(@Payload() p: unknown) {
-    const { principal, host } = parse('policy.resources.byHost', p);
-    return this.resources.byHost(principal, host);
+    const { principal, host, path } = parse('policy.resources.byHost', p);
+    return this.resources.byHost(principal, host, path);
   }
 
   @MessagePattern('policy.resources.setAccessSecret')

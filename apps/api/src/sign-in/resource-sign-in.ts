@@ -26,7 +26,11 @@ export class ResourceSignIn {
       });
     let resource;
     try {
-      resource = await this.policy.request('policy.resources.byHost', { principal, host: target.host });
+      resource = await this.policy.request('policy.resources.byHost', {
+        principal,
+        host: target.host,
+        path: target.pathAndQuery.split('?')[0] || '/',
+      });
     } catch (error) {
       if ((error as { code?: string }).code === 'POLICY_NOT_FOUND')
         throw unknown(`${target.host} is not a resource of your organisation`);

@@ -35,6 +35,8 @@ export interface SubnetsState {
 
 export interface DomainState {
   resourceId: string | null;
+  /** The organisation of the resource holding it (a refusal names the resource only to its own). */
+  orgId: string | null;
 }
 
 type Evolve<S> = (state: S | undefined, event: PlatformEvent) => S | undefined;
@@ -168,9 +170,9 @@ export const evolveSubnets: Evolve<SubnetsState> = (state, event) => {
 export const evolveDomain: Evolve<DomainState> = (state, event) => {
   switch (event.type) {
     case 'DomainClaimed':
-      return { resourceId: event.data.resourceId };
+      return { resourceId: event.data.resourceId, orgId: event.orgId };
     case 'DomainReleased':
-      return { resourceId: null };
+      return { resourceId: null, orgId: null };
     default:
       return state;
   }

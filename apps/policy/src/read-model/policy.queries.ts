@@ -9,6 +9,7 @@ import type {
   TargetData,
   TargetView,
 } from '@rustronaut/contracts';
+import { domainPatternsFor, resourceFor } from '@rustronaut/policy-engine';
 
 /** Every read names its organisation. */
 export interface OrgScope {
@@ -104,18 +105,18 @@ export class PolicyQueries {
     return r && this.#withTargets(scope, [r]).then((v) => v[0]);
   }
 
-  /** The resource serving a host: an exact domain wins, then the longest matching `*.` wildcard. */
-  async resourceByHost(scope: OrgScope, host: string): Promise<ResourceView | undefined> {
-    const labels = host.split('.');
-    const candidates = [host, ...labels.slice(1).map((_, i) => `*.${labels.slice(i + 1).join('.')}`)];
+  /** The resource serving a host and path, as the gateway routes it (`resourceFor`). */
+  async resourceByHost(scope: OrgScope, host: string, path = '/'): Promise<ResourceView | undefined> {
     const rows: ResourceRow[] = await this.db.query(
-      `SELECT * FROM ${this.#t('resources')} WHERE org_id = $1 AND NOT deleted AND data->'domains' ?| $2::text[]`,
-      [scope.orgId, candidates],
+      `SELECT * FROM ${this.#t('resources')} WHERE org_id = $1 AND NOT deleted AND data->>'protocol' = 'http' AND data->'domains' ?| $2::text[]`,
+      [scope.orgId, domainPatternsFor(host)],
     );
-    const rank = (r: ResourceRow) =>
-      Math.min(...r.data.domains.map((d) => candidates.indexOf(d)).filter((i) => i !== -1));
-    const best = rows.sort((a, b) => rank(a) - rank(b))[0];
-    return best && this.#withTargets(scope, [best]).then((v) => v[0]);
+    const best = resourceFor(
+      rows.map((r) => ({ row: r, domains: r.data.domains, pathPrefix: r.data.pathPrefix })),
+      host,
+      path,
+    );
+    return best && this.#withTargets(scope, [best.row]).then((v) => v[0]);
   }
 
   async resources(

@@ -6,12 +6,13 @@ import {
   type PolicyCommand,
   type PolicyView,
   type Principal,
+  type ResourceView,
   type SimulationView,
 } from '@rustronaut/contracts';
 import { commitAndWait, retryOnConflict } from '@rustronaut/eventstore';
 import { decide } from '@rustronaut/policy-engine';
 import { definedOnly, evolvePolicy, fold } from '../domain/aggregates';
-import { notFound } from '../domain/errors';
+import { PolicyError, PolicyErrorCode, notFound } from '../domain/errors';
 import type { PolicyDeps } from './policy-deps';
 
 type Body<
@@ -87,8 +88,7 @@ export class PolicyUseCases {
   /** "May user U reach resource R from IP X at time T, and which rule decides?" — the gateway's own engine. */
   async simulate(principal: Principal, request: Body<'policy.simulate'>): Promise<SimulationView> {
     requireRole(principal, 'admin');
-    const resource = await this.deps.queries.resource({ orgId: principal.orgId }, request.resourceId);
-    if (!resource) throw notFound('resource', request.resourceId);
+    const resource = await this.#simulated(principal, request);
     const user =
       request.userId === null
         ? null
@@ -102,7 +102,25 @@ export class PolicyUseCases {
       method: request.method,
       at: request.at ? new Date(request.at) : this.deps.clock(),
     });
-    return { ...decision, evaluated: policies.length };
+    return { resourceId: resource.id, ...decision, evaluated: policies.length };
+  }
+
+  /** The resource named, or the one the gateway routes the host and path to (longest prefix). */
+  async #simulated(principal: Principal, request: Body<'policy.simulate'>): Promise<ResourceView> {
+    const scope = { orgId: principal.orgId };
+    if (request.resourceId !== undefined) {
+      const resource = await this.deps.queries.resource(scope, request.resourceId);
+      if (!resource) throw notFound('resource', request.resourceId);
+      return resource;
+    }
+    if (request.host === undefined)
+      throw new PolicyError(PolicyErrorCode.InvalidResource, 'give resource_id, or host (and path)', {
+        details: { field: 'resource_id' },
+      });
+    const host = request.host.toLowerCase();
+    const resource = await this.deps.queries.resourceByHost(scope, host, request.path);
+    if (!resource) throw notFound('resource serving', `${host}${request.path}`);
+    return resource;
   }
 
   async #existing(principal: Principal, id: string): Promise<number> {

@@ -26,6 +26,7 @@ import {
 import { PolicyError, PolicyErrorCode, notFound } from '../domain/errors';
 import { checkResourceShape } from '../domain/resource-rules';
 import type { PolicyDeps } from './policy-deps';
+import { routePrefix } from '@rustronaut/policy-engine';
 
 type Body<
   P extends
@@ -35,11 +36,26 @@ type Body<
     | 'policy.targets.update',
 > = Omit<PolicyCommand<P>, 'principal'>;
 
-/** The aggregate that owns a domain name: a hash, so the id is subject-safe. */
-export const domainAggregate = (domain: string) => ({
+/**
+ * The aggregate that owns a (domain, path prefix) pair: a hash, so the id is subject-safe. A whole
+ * domain (prefix `/`) keeps the id it always had, so claims made before prefixes counted still hold.
+ */
+export const domainAggregate = (domain: string, prefix = '/') => ({
   type: 'domain',
-  id: createHash('sha256').update(domain).digest('hex').slice(0, 40),
+  id: createHash('sha256')
+    .update(prefix === '/' ? domain : `${domain} ${prefix}`)
+    .digest('hex')
+    .slice(0, 40),
 });
+
+/** What a resource claims: each of its domains under its one path prefix. */
+interface RouteClaim {
+  domain: string;
+  prefix: string;
+}
+const routeClaims = (resource: Pick<ResourceData, 'domains' | 'pathPrefix'>): RouteClaim[] =>
+  resource.domains.map((domain) => ({ domain, prefix: routePrefix(resource.pathPrefix) }));
+const sameClaim = (a: RouteClaim, b: RouteClaim) => a.domain === b.domain && a.prefix === b.prefix;
 
 export class ResourceUseCases {
   constructor(private readonly deps: PolicyDeps) {}
@@ -66,7 +82,7 @@ export class ResourceUseCases {
     checkResourceShape(resource);
     const site = fold((await this.deps.store.load({ type: 'site', id: resource.siteId })).events, evolveSite);
     if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', resource.siteId);
-    for (const domain of resource.domains) await this.#claimDomain(principal, id, domain);
+    for (const claim of routeClaims(resource)) await this.#claimDomain(principal, id, claim);
     if (resource.publicPort !== null)
       await this.#claimPort(
         principal,
@@ -95,9 +111,9 @@ export class ResourceUseCases {
     return view;
   }
 
-  async byHost(principal: Principal, host: string): Promise<ResourceView> {
-    const view = await this.deps.queries.resourceByHost({ orgId: principal.orgId }, host.toLowerCase());
-    if (!view) throw notFound('resource serving', host);
+  async byHost(principal: Principal, host: string, path = '/'): Promise<ResourceView> {
+    const view = await this.deps.queries.resourceByHost({ orgId: principal.orgId }, host.toLowerCase(), path);
+    if (!view) throw notFound('resource serving', `${host}${path}`);
     return view;
   }
 
@@ -124,9 +140,11 @@ export class ResourceUseCases {
       const given = definedOnly(changes);
       const next: ResourceData = { ...resource, ...given };
       checkResourceShape(next);
-      const added = next.domains.filter((d) => !resource.domains.includes(d));
-      const removed = resource.domains.filter((d) => !next.domains.includes(d));
-      for (const domain of added) await this.#claimDomain(principal, id, domain);
+      const before = routeClaims(resource);
+      const after = routeClaims(next);
+      const added = after.filter((c) => !before.some((b) => sameClaim(b, c)));
+      const removed = before.filter((c) => !after.some((a) => sameClaim(a, c)));
+      for (const claim of added) await this.#claimDomain(principal, id, claim);
       const portChanged = next.publicPort !== resource.publicPort;
       if (portChanged && next.publicPort !== null) {
         await this.#claimPort(
@@ -147,7 +165,7 @@ export class ResourceUseCases {
           actor: actorOf(principal),
         },
       );
-      for (const domain of removed) await this.#releaseDomain(principal, id, domain);
+      for (const claim of removed) await this.#releaseDomain(principal, id, claim);
       if (portChanged && resource.publicPort !== null) {
         await this.#releasePort(
           principal,
@@ -186,7 +204,7 @@ export class ResourceUseCases {
           actor: actorOf(principal),
         },
       );
-      for (const domain of resource.domains) await this.#releaseDomain(principal, id, domain);
+      for (const claim of routeClaims(resource)) await this.#releaseDomain(principal, id, claim);
       if (resource.publicPort !== null) {
         await this.#releasePort(
           principal,
@@ -252,19 +270,32 @@ export class ResourceUseCases {
     return { resource, version: loaded.version };
   }
 
-  /** A domain belongs to one resource on the whole platform: a second claim is a 409. */
-  async #claimDomain(principal: Principal, resourceId: string, domain: string): Promise<void> {
-    const aggregate = domainAggregate(domain);
+  /**
+   * A (domain, path prefix) pair belongs to one resource on the whole platform: several resources
+   * may share a domain under different prefixes, and only a second claim of the same pair is a 409,
+   * which names the resource that has it (when it is of the caller's organisation).
+   */
+  async #claimDomain(
+    principal: Principal,
+    resourceId: string,
+    { domain, prefix }: RouteClaim,
+  ): Promise<void> {
+    const aggregate = domainAggregate(domain, prefix);
     await retryOnConflict(undefined, async () => {
       const loaded = await this.deps.store.load(aggregate);
-      const owner = fold(loaded.events, evolveDomain)?.resourceId;
+      const holder = fold(loaded.events, evolveDomain);
+      const owner = holder?.resourceId;
       if (owner === resourceId) return;
       if (owner) {
+        const where = prefix === '/' ? domain : `${domain}${prefix}`;
+        const ours = holder?.orgId === principal.orgId;
         throw new PolicyError(
           PolicyErrorCode.DomainTaken,
-          `the domain ${domain} is already served by another resource`,
+          ours
+            ? `${where} is already served by resource ${owner}: give one of them another path_prefix`
+            : `${where} is already served by a resource of another organisation`,
           {
-            details: { field: 'domains', domain },
+            details: { field: 'domains', domain, path_prefix: prefix, ...(ours ? { resource: owner } : {}) },
           },
         );
       }
@@ -281,8 +312,12 @@ export class ResourceUseCases {
     });
   }
 
-  async #releaseDomain(principal: Principal, resourceId: string, domain: string): Promise<void> {
-    const aggregate = domainAggregate(domain);
+  async #releaseDomain(
+    principal: Principal,
+    resourceId: string,
+    { domain, prefix }: RouteClaim,
+  ): Promise<void> {
+    const aggregate = domainAggregate(domain, prefix);
     await retryOnConflict(undefined, async () => {
       const loaded = await this.deps.store.load(aggregate);
       if (fold(loaded.events, evolveDomain)?.resourceId !== resourceId) return;

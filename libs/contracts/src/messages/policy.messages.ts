@@ -42,8 +42,15 @@ export const PolicyRequests = {
   }),
   'policy.resources.list': z.object({ ...Authed, siteId: Id.optional(), ...PageFields }),
   'policy.resources.get': z.object({ ...Authed, id: Id }),
-  /** The organisation's resource that serves a host (exact domain, else the longest wildcard). */
-  'policy.resources.byHost': z.object({ ...Authed, host: z.string().min(1).max(253) }),
+  /**
+   * The organisation's resource that serves a host and path: exact domain, else the longest
+   * wildcard; then the longest path prefix that covers the path.
+   */
+  'policy.resources.byHost': z.object({
+    ...Authed,
+    host: z.string().min(1).max(253),
+    path: z.string().startsWith('/').max(2000).default('/'),
+  }),
   'policy.resources.setAccessSecret': z.object({
     ...Authed,
     id: Id,
@@ -117,7 +124,9 @@ export const PolicyRequests = {
   'policy.simulate': z.object({
     ...Authed,
     userId: Id.nullable(),
-    resourceId: Id,
+    /** The resource to ask about; or `host` (with `path`) to ask which resource the gateway would route to. */
+    resourceId: Id.optional(),
+    host: z.string().min(1).max(253).optional(),
     ip: z.string().min(2).max(64),
     country: z
       .string()
@@ -191,6 +200,8 @@ export interface PolicyView extends PolicyData {
   version: number;
 }
 export interface SimulationView {
+  /** The resource decided on: the one given, or the one that serves the host and path. */
+  resourceId: string;
   allowed: boolean;
   decidedBy: { policyId: string; name: string; effect: 'allow' | 'deny' } | null;
   reason: string;
