@@ -22,14 +22,17 @@ import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
 import { ServiceUseCases, type ExposureSettings } from './use-cases/services.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
+import { DevicesController } from './devices/devices.controller';
+import { DeviceQueries } from './devices/device.queries';
+import { DeviceUseCases } from './devices/device.use-cases';
 
 @Module({})
 class PolicyModule {
-  static register(deps: PolicyDeps, exposure: ExposureSettings): DynamicModule {
+  static register(deps: PolicyDeps, exposure: ExposureSettings, devices: DeviceQueries): DynamicModule {
     const resources = new ResourceUseCases(deps);
     return {
       module: PolicyModule,
-      controllers: [PolicyController],
+      controllers: [PolicyController, DevicesController],
       providers: [
         { provide: SiteUseCases, useValue: new SiteUseCases(deps, exposure.tunnelEndpoint) },
         { provide: ResourceUseCases, useValue: resources },
@@ -39,6 +42,7 @@ class PolicyModule {
         },
         { provide: PolicyUseCases, useValue: new PolicyUseCases(deps) },
         { provide: ServiceUseCases, useValue: new ServiceUseCases(deps, resources, exposure) },
+        { provide: DeviceUseCases, useValue: new DeviceUseCases(deps, devices) },
       ],
     };
   }
@@ -72,7 +76,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     clock: () => new Date(),
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    PolicyModule.register(deps, config.exposure),
+    PolicyModule.register(deps, config.exposure, new DeviceQueries(dataSource, schema)),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'policy-rpc', 'policy'),

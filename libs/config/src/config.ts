@@ -153,6 +153,17 @@ export const ConsoleEnvSchema = z.object({
       return from >= 1 && to <= 65535 && from <= to;
     }, 'must be a range of ports from low to high')
     .default('40000-40999'),
+  /**
+   * The key that seals secrets the console keeps (identity providers' client secrets), AES-256-GCM:
+   * 32 random bytes in base64 (`openssl rand -base64 32`). Without it, identity providers cannot be added.
+   */
+  RN_SECRETS_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    })
+    .optional(),
 });
 
 export interface ConsoleConfig extends PlatformConfig {
@@ -165,6 +176,8 @@ export interface ConsoleConfig extends PlatformConfig {
   schemas: { identity: string; audit: string; policy: string; distributor: string; registry: string };
   gateways: { heartbeatIntervalSeconds: number; enrollmentTtlSeconds: number };
   redisPrefix: string;
+  /** RN_SECRETS_KEY: seals the secrets the console keeps; undefined when not configured. */
+  secretsKey: Buffer | undefined;
   accessLog: { retentionDays: number };
   /** Exposed services: their names, public URLs and tunnel endpoint. */
   exposure: {
@@ -208,6 +221,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       enrollmentTtlSeconds: c.RN_ENROLLMENT_TTL,
     },
     redisPrefix: c.RN_REDIS_PREFIX,
+    secretsKey: c.RN_SECRETS_KEY === undefined ? undefined : Buffer.from(c.RN_SECRETS_KEY, 'base64'),
     accessLog: { retentionDays: c.RN_ACCESS_LOG_RETENTION_DAYS },
     exposure: {
       baseDomain: c.RN_BASE_DOMAIN,

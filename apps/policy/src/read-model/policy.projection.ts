@@ -128,12 +128,25 @@ export function policyProjection(schema: string): Projection<PlatformEvent> {
             `UPDATE ${t('policies')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
             [id, at, sequence],
           ));
+        case 'DeviceRegistered':
+          return void (await q(
+            `INSERT INTO ${t('devices')} (id, org_id, site_id, user_id, name, public_key, address, created_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+            [id, event.orgId, event.data.siteId, event.data.userId, event.data.name, event.data.publicKey,
+              event.data.address, at, sequence],
+          ));
+        case 'DeviceRevoked':
+          return void (await q(`UPDATE ${t('devices')} SET revoked_at = $2, version = $3 WHERE id = $1`, [
+            id,
+            at,
+            sequence,
+          ]));
         default:
-          return; // other services' events; domain and subnet claims have no read model
+          return; // other services' events; domain, subnet and address claims have no read model
       }
     },
     async reset(manager: EntityManager) {
-      await manager.query(`TRUNCATE ${['sites', 'resources', 'targets', 'policies'].map(t).join(', ')}`);
+      await manager.query(`TRUNCATE ${['sites', 'resources', 'targets', 'policies', 'devices'].map(t).join(', ')}`);
     },
   };
 }

@@ -1,18 +1,20 @@
 import { EventRegistry } from '../event-registry';
 import type { EventOf } from '../event-definition';
 import { identityEvents } from './identity.events';
+import { signInEvents } from './sign-in.events';
 import { policyEvents } from './policy.events';
 import { gatewayEvents } from './gateway.events';
 
 export * from './identity.events';
+export * from './sign-in.events';
 export * from './policy.events';
 export * from './gateway.events';
 
 /** Every event type of the platform. */
-export const platformEvents = [...identityEvents, ...policyEvents, ...gatewayEvents] as const;
+export const platformEvents = [...identityEvents, ...signInEvents, ...policyEvents, ...gatewayEvents] as const;
 export type PlatformEventDefinition = (typeof platformEvents)[number];
 export type PlatformEvent = EventOf<PlatformEventDefinition>;
-export type IdentityEvent = EventOf<(typeof identityEvents)[number]>;
+export type IdentityEvent = EventOf<(typeof identityEvents)[number] | (typeof signInEvents)[number]>;
 export type PolicyEvent = EventOf<(typeof policyEvents)[number]>;
 
 export const platformRegistry = new EventRegistry<PlatformEventDefinition>(platformEvents);
