@@ -15,6 +15,10 @@ const PUBLIC = 'rustronaut:public';
 /** A route anyone may call, without credentials. */
 export const Public = () => SetMetadata(PUBLIC, true);
 
+/** Whether a handler (or its whole controller) is @Public(). */
+export const isPublicRoute = (handler: object, controller: object): boolean =>
+  Reflect.getMetadata(PUBLIC, handler) === true || Reflect.getMetadata(PUBLIC, controller) === true;
+
 type AuthedRequest = FastifyRequest & { principal?: Principal };
 
 /** Every route needs a valid bearer token (or the web console's session cookie) unless marked @Public(). */

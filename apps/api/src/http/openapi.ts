@@ -1,414 +1,122 @@
+import 'reflect-metadata';
+import { RequestMethod, type Type } from '@nestjs/common';
+import type { ModulesContainer } from '@nestjs/core';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { z } from 'zod';
-import * as B from './bodies';
-import * as P from './policy-bodies';
+import { isPublicRoute } from '../auth/auth.guard';
+import { endpointOf, outsideApiReason, type EndpointSpec } from './endpoint';
 
-interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+/**
+ * The OpenAPI 3.1 document, generated from the controllers themselves: method and path from Nest's
+ * decorators, what each route takes and answers from its `@Endpoint` (the schemas that validate
+ * it). There is no list to keep: a route without `@Endpoint` stops the generation, and
+ * `openapi.spec.ts` checks the document against the routes Fastify serves.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+/** Nest token of the generated document (made once at start, served by the meta controller). */
+export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
+type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+const METHODS: Partial<Record<RequestMethod, HttpMethod>> = {
+  [RequestMethod.GET]: 'get',
+  [RequestMethod.POST]: 'post',
+  [RequestMethod.PUT]: 'put',
+  [RequestMethod.PATCH]: 'patch',
+  [RequestMethod.DELETE]: 'delete',
+};
+
+/** One served route: where Nest mounts it and what it declared. */
+export interface DeclaredRoute {
+  method: HttpMethod;
+  /** OpenAPI style: `/api/v1/sites/{id}`. */
   path: string;
-  summary: string;
-  tag: string;
-  public?: boolean;
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  ifMatch?: boolean;
+  operationId: string;
+  isPublic: boolean;
+  status: number;
+  spec: EndpointSpec;
 }
 
-/** Every route of the API; a test checks that the served routes and this list agree. */
-export const ROUTE_DOCS: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/api/v1/auth/login',
-    summary: 'Log in: access token, refresh token',
-    tag: 'auth',
-    public: true,
-    body: B.LoginBody,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/auth/refresh',
-    summary: 'New tokens for a refresh token (which stops working)',
-    tag: 'auth',
-    public: true,
-    body: B.RefreshBody,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/auth/logout',
-    summary: 'End this session; its tokens stop working at once',
-    tag: 'auth',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/auth/token',
-    summary:
-      'Exchange the API key you authenticate with for a short access token (≤ 15 min) that gateways accept; revoking the key ends it',
-    tag: 'auth',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/auth/resource-handoff',
-    summary:
-      'After browser sign-in: where to send the browser so the resource at return_url gets a session (its host must be a resource of your organisation)',
-    tag: 'auth',
-    body: B.ResourceHandoffBody,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/auth/jwks',
-    summary: 'Public keys that verify access tokens',
-    tag: 'auth',
-    public: true,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/auth/keys/rotate',
-    summary: 'New signing key (platform owners); nobody is logged out',
-    tag: 'auth',
-  },
-  { method: 'get', path: '/api/v1/me', summary: 'Who am I', tag: 'auth' },
-  { method: 'post', path: '/api/v1/me/totp/setup', summary: 'A new TOTP secret to scan', tag: 'auth' },
-  {
-    method: 'post',
-    path: '/api/v1/me/totp/enable',
-    summary: 'Turn on TOTP with a code from the device',
-    tag: 'auth',
-    body: B.EnableTotpBody,
-  },
-  { method: 'post', path: '/api/v1/me/totp/disable', summary: 'Turn off TOTP', tag: 'auth' },
-  { method: 'post', path: '/api/v1/users', summary: 'Create a user', tag: 'users', body: B.CreateUserBody },
-  {
-    method: 'get',
-    path: '/api/v1/users',
-    summary: 'List users of your organisation',
-    tag: 'users',
-    query: B.PageQuery,
-  },
-  { method: 'get', path: '/api/v1/users/{id}', summary: 'One user (ETag: its version)', tag: 'users' },
-  {
-    method: 'patch',
-    path: '/api/v1/users/{id}',
-    summary: 'Change a user (If-Match for safe concurrent edits)',
-    tag: 'users',
-    body: B.UpdateUserBody,
-    ifMatch: true,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/users/{id}',
-    summary: 'Delete a user; their sessions end',
-    tag: 'users',
-    ifMatch: true,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/groups',
-    summary: 'Create a group',
-    tag: 'groups',
-    body: B.CreateGroupBody,
-  },
-  { method: 'get', path: '/api/v1/groups', summary: 'List groups', tag: 'groups', query: B.PageQuery },
-  { method: 'get', path: '/api/v1/groups/{id}', summary: 'One group', tag: 'groups' },
-  {
-    method: 'patch',
-    path: '/api/v1/groups/{id}',
-    summary: 'Rename a group',
-    tag: 'groups',
-    body: B.UpdateGroupBody,
-    ifMatch: true,
-  },
-  { method: 'delete', path: '/api/v1/groups/{id}', summary: 'Delete a group', tag: 'groups', ifMatch: true },
-  {
-    method: 'post',
-    path: '/api/v1/groups/{id}/members',
-    summary: 'Add a member',
-    tag: 'groups',
-    body: B.AddMemberBody,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/groups/{id}/members/{userId}',
-    summary: 'Remove a member',
-    tag: 'groups',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/api-keys',
-    summary: 'Create an API key (the key is shown once)',
-    tag: 'api-keys',
-    body: B.CreateApiKeyBody,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/api-keys',
-    summary: 'List API keys (admins: all; members: their own)',
-    tag: 'api-keys',
-    query: B.PageQuery,
-  },
-  { method: 'delete', path: '/api/v1/api-keys/{id}', summary: 'Revoke an API key', tag: 'api-keys' },
-  {
-    method: 'post',
-    path: '/api/v1/orgs',
-    summary: 'Create an organisation and its owner (platform owners)',
-    tag: 'orgs',
-    body: B.CreateOrgBody,
-  },
-  { method: 'get', path: '/api/v1/orgs', summary: 'Organisations you can see', tag: 'orgs' },
-  { method: 'get', path: '/api/v1/orgs/{id}', summary: 'One organisation', tag: 'orgs' },
-  {
-    method: 'patch',
-    path: '/api/v1/orgs/{id}',
-    summary: 'Rename an organisation (owners)',
-    tag: 'orgs',
-    body: B.UpdateOrgBody,
-    ifMatch: true,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/orgs/{id}',
-    summary: 'Delete an organisation (platform owners)',
-    tag: 'orgs',
-    ifMatch: true,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/audit',
-    summary: 'Audit log, newest first, with filters and a cursor',
-    tag: 'audit',
-    query: B.AuditQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/audit/export',
-    summary: 'The matching audit log as NDJSON',
-    tag: 'audit',
-    query: B.AuditQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/access-log',
-    summary: "The gateways' access log (admins): every request and what decided it, newest first",
-    tag: 'audit',
-    query: B.AccessLogQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/access-log/export',
-    summary: 'The matching access log as NDJSON',
-    tag: 'audit',
-    query: B.AccessLogQuery,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/sites',
-    summary: 'Create a site (its subnet may not overlap another site of the organisation)',
-    tag: 'sites',
-    body: P.SiteBody,
-  },
-  { method: 'get', path: '/api/v1/sites', summary: 'List sites', tag: 'sites', query: B.PageQuery },
-  { method: 'get', path: '/api/v1/sites/{id}', summary: 'One site', tag: 'sites' },
-  {
-    method: 'patch',
-    path: '/api/v1/sites/{id}',
-    summary: 'Change a site',
-    tag: 'sites',
-    body: P.SitePatch,
-    ifMatch: true,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/sites/{id}',
-    summary: 'Delete a site without resources',
-    tag: 'sites',
-    ifMatch: true,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/sites/{id}/connector',
-    summary:
-      "Issue the site's connector token (rustronaut connector --token); shown once, replaces the old one",
-    tag: 'sites',
-  },
-  {
-    method: 'get',
-    path: '/api/v1/edge',
-    summary: 'Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port); public',
-    tag: 'services',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/services',
-    summary: 'Expose a local service through a tunnel (rustronaut expose); the tunnel token is shown once',
-    tag: 'services',
-    body: P.ServiceBody,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/services',
-    summary: 'List exposed services',
-    tag: 'services',
-    query: B.PageQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/services/{id}',
-    summary: 'One exposed service',
-    tag: 'services',
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/services/{id}',
-    summary: 'Un-expose a service; its route leaves the gateways',
-    tag: 'services',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/resources',
-    summary: 'Create a resource, targets inline if wanted',
-    tag: 'resources',
-    body: P.ResourceBody,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/resources',
-    summary: 'List resources (optionally of one site)',
-    tag: 'resources',
-    query: P.ResourceListQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/resources/{id}',
-    summary: 'One resource with its targets',
-    tag: 'resources',
-  },
-  {
-    method: 'patch',
-    path: '/api/v1/resources/{id}',
-    summary: 'Change a resource',
-    tag: 'resources',
-    body: P.ResourcePatch,
-    ifMatch: true,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/resources/{id}',
-    summary: 'Delete a resource; its domains and port are freed',
-    tag: 'resources',
-    ifMatch: true,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/resources/{id}/targets',
-    summary: "A resource's targets",
-    tag: 'resources',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/resources/{id}/targets',
-    summary: 'Add a target',
-    tag: 'resources',
-    body: P.TargetBody,
-  },
-  {
-    method: 'patch',
-    path: '/api/v1/resources/{id}/targets/{targetId}',
-    summary: 'Change a target',
-    tag: 'resources',
-    body: P.TargetPatch,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/resources/{id}/targets/{targetId}',
-    summary: 'Remove a target',
-    tag: 'resources',
-  },
-  {
-    method: 'put',
-    path: '/api/v1/resources/{id}/pin',
-    summary: "Set the resource's PIN (4–12 digits; stored as a scrypt hash; needs 'pin' in auth_methods)",
-    tag: 'resources',
-    body: B.PinBody,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/resources/{id}/pin',
-    summary: "Remove the resource's PIN",
-    tag: 'resources',
-  },
-  {
-    method: 'put',
-    path: '/api/v1/resources/{id}/password',
-    summary:
-      "Set the resource's password (8–200 characters; stored as a scrypt hash; needs 'password' in auth_methods)",
-    tag: 'resources',
-    body: B.PasswordBody,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/resources/{id}/password',
-    summary: "Remove the resource's password",
-    tag: 'resources',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/resources/{id}/share-links',
-    summary: 'Create a share link (its url is shown once; only its SHA-256 is kept)',
-    tag: 'resources',
-    body: B.ShareLinkBody,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/resources/{id}/share-links',
-    summary: 'List share links',
-    tag: 'resources',
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/resources/{id}/share-links/{linkId}',
-    summary: 'Revoke a share link (gateways refuse it, and the sessions it opened, within seconds)',
-    tag: 'resources',
-  },
-  {
-    method: 'post',
-    path: '/api/v1/policies',
-    summary: 'Create a policy (deny wins over allow)',
-    tag: 'policies',
-    body: P.PolicyBody,
-  },
-  {
-    method: 'post',
-    path: '/api/v1/policies/simulate',
-    summary: 'May user U reach resource R from IP X at time T, and which rule decides',
-    tag: 'policies',
-    body: P.SimulateBody,
-  },
-  { method: 'get', path: '/api/v1/policies', summary: 'List policies', tag: 'policies', query: B.PageQuery },
-  { method: 'get', path: '/api/v1/policies/{id}', summary: 'One policy', tag: 'policies' },
-  {
-    method: 'patch',
-    path: '/api/v1/policies/{id}',
-    summary: 'Change a policy',
-    tag: 'policies',
-    body: P.PolicyPatch,
-    ifMatch: true,
-  },
-  {
-    method: 'delete',
-    path: '/api/v1/policies/{id}',
-    summary: 'Delete a policy',
-    tag: 'policies',
-    ifMatch: true,
-  },
-  {
-    method: 'get',
-    path: '/api/v1/config/keys',
-    summary: 'Public keys that verify site config snapshots',
-    tag: 'gateways',
-    public: true,
-  },
-  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'meta', public: true },
-  { method: 'get', path: '/api/v1/health', summary: 'Liveness', tag: 'meta', public: true },
-];
+const joinPath = (...parts: string[]) =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`.replace(/:(\w+)/g, '{$1}');
 
+const firstPath = (value: unknown): string =>
+  (Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '')) || '';
+
+/** The controllers of a Nest application, in the order its modules registered them. */
+export function controllersOf(modules: ModulesContainer): Type[] {
+  return [...modules.values()].flatMap((module) =>
+    [...module.controllers.values()].map((wrapper) => wrapper.metatype as Type),
+  );
+}
+
+/**
+ * Every route of these controllers with its declaration. A route without `@Endpoint` is still
+ * listed (as `undeclared`, without schemas) so the API keeps serving while one is being written;
+ * the route test and the client's generation refuse it.
+ */
+export function declaredRoutes(controllers: readonly Type[]): DeclaredRoute[] {
+  const routes: DeclaredRoute[] = [];
+  for (const controller of controllers) {
+    const base = firstPath(Reflect.getMetadata(PATH_METADATA, controller));
+    const proto = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = Object.getOwnPropertyDescriptor(proto, name)?.value as object | undefined;
+      if (typeof handler !== 'function' || name === 'constructor') continue;
+      const methodCode = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (methodCode === undefined || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+      const method = METHODS[methodCode];
+      const path = joinPath(base, firstPath(Reflect.getMetadata(PATH_METADATA, handler)));
+      if (!method) throw new Error(`${controller.name}.${name}: method ${methodCode} cannot be documented`);
+      if (outsideApiReason(handler)) continue;
+      const spec = endpointOf(handler) ?? {
+        summary: `${controller.name}.${name}: UNDECLARED (add @Endpoint: what it takes and answers)`,
+        tag: 'undeclared',
+        undeclared: true,
+      };
+      const code = Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined;
+      routes.push({
+        method,
+        path,
+        operationId: `${controller.name.replace(/Controller$/, '')}_${name}`.replace(/^./, (c) =>
+          c.toLowerCase(),
+        ),
+        isPublic: isPublicRoute(handler, controller),
+        status: code ?? (method === 'post' ? 201 : 200),
+        spec,
+      });
+    }
+  }
+  return routes;
+}
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The same JSON Schema with its property names as the wire has them (snake_case). */
+function snakeKeys(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(snakeKeys);
+  if (!schema || typeof schema !== 'object') return schema;
+  const node = schema as JsonSchema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'properties' && value && typeof value === 'object')
+      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), snakeKeys(v)]));
+    else if (key === 'required' && Array.isArray(value)) out[key] = value.map((k) => snake(String(k)));
+    else out[key] = snakeKeys(value);
+  }
+  return out;
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', keys?: 'camel'): JsonSchema {
+  const { $schema: _, ...converted } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return (keys === 'camel' ? snakeKeys(converted) : converted) as JsonSchema;
+}
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
 const ErrorSchema = {
   type: 'object',
   required: ['error'],
@@ -418,7 +126,7 @@ const ErrorSchema = {
       required: ['status', 'code', 'message'],
       properties: {
         status: { type: 'integer' },
-        code: { type: 'string', description: 'stable code, listed in docs/errors.md' },
+        code: { type: 'string', description: 'a stable code, listed in docs/errors.md' },
         message: { type: 'string' },
         details: { type: 'object' },
         trace_id: { type: 'string' },
@@ -427,49 +135,115 @@ const ErrorSchema = {
   },
 };
 
-export function openApiDocument(serverUrl: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of ROUTE_DOCS) {
-    const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'The request is not valid (each bad field is named)',
+  401: 'No valid credentials',
+  403: 'The caller may not do this',
+  404: 'Not found in the caller’s organisation',
+  409: 'Conflicts with the current state (a name taken, a concurrent change)',
+  412: 'If-Match is not the current version',
+  415: 'The body is not JSON',
+  429: 'Too many attempts',
+};
+
+/** The error answers a route can give, from what it is: what it takes, who may call it, what it changes. */
+export function errorStatuses(route: DeclaredRoute): number[] {
+  const statuses = new Set<number>(route.spec.errors ?? []);
+  const hasParams = route.path.includes('{');
+  if (route.spec.body || route.spec.query || hasParams) statuses.add(400);
+  if (!route.isPublic) {
+    statuses.add(401);
+    statuses.add(403);
+    if (route.method !== 'get') statuses.add(409);
+  }
+  if (hasParams) statuses.add(404);
+  if (route.spec.ifMatch) statuses.add(412);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function operation(route: DeclaredRoute): JsonSchema {
+  const { spec } = route;
+  const parameters: JsonSchema[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  if (spec.query) {
+    const query = jsonSchema(spec.query, 'input');
+    const required = new Set((query['required'] as string[] | undefined) ?? []);
+    for (const [name, schema] of Object.entries((query['properties'] ?? {}) as Record<string, JsonSchema>))
+      parameters.push({ name, in: 'query', required: required.has(name), schema });
+  }
+  if (spec.ifMatch)
+    parameters.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'The ETag last seen; the change applies only to that version',
       schema: { type: 'string' },
-    }));
-    if (route.query) {
-      for (const [name, schema] of Object.entries(route.query.shape)) {
-        parameters.push({
-          name,
-          in: 'query',
-          required: false,
-          schema: z.toJSONSchema(schema as z.ZodType, { io: 'input' }),
-        });
-      }
-    }
-    if (route.ifMatch)
-      parameters.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } });
-    const errors = Object.fromEntries(
-      ['400', '401', '403', '404', '409', '429'].map((s) => [
-        s,
-        { description: 'error', content: { 'application/json': { schema: ErrorSchema } } },
-      ]),
-    );
-    (paths[route.path] ??= {})[route.method] = {
-      summary: route.summary,
-      tags: [route.tag],
-      ...(route.public ? { security: [] } : {}),
-      parameters,
-      ...(route.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input' }) } },
-            },
-          }
-        : {}),
-      responses: { '200': { description: 'OK' }, ...errors },
+    });
+  const success: JsonSchema = { description: route.status === 204 ? 'Done' : 'OK' };
+  if (spec.response && route.status !== 204) {
+    const schema =
+      spec.produces === 'text/html' ? { type: 'string' } : jsonSchema(spec.response, 'output', spec.keys);
+    const each =
+      spec.produces === 'application/x-ndjson'
+        ? { description: 'one JSON object a line' }
+        : spec.produces === 'text/event-stream'
+          ? { description: 'server-sent events; each event’s data is one such JSON object' }
+          : {};
+    success['content'] = {
+      [spec.produces ?? 'application/json']: {
+        schema,
+        ...each,
+      },
     };
   }
+  const responses: JsonSchema = { [String(route.status)]: success };
+  for (const status of errorStatuses(route))
+    responses[String(status)] = {
+      description: ERROR_MEANINGS[status] ?? 'Error',
+      content: { 'application/json': { schema: ERROR_REF } },
+    };
+  responses['default'] = {
+    description: 'Any other error (503 when a service does not answer)',
+    content: { 'application/json': { schema: ERROR_REF } },
+  };
+  return {
+    operationId: route.operationId,
+    ...(spec.undeclared ? { 'x-undeclared': true } : {}),
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(route.isPublic ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(spec.body, 'input', spec.keys) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The routes of a document that have no `@Endpoint` yet (`METHOD /path`). */
+export function undeclaredRoutes(document: Record<string, unknown>): string[] {
+  const paths = (document['paths'] ?? {}) as Record<string, Record<string, JsonSchema>>;
+  return Object.entries(paths).flatMap(([path, operations]) =>
+    Object.entries(operations)
+      .filter(([, op]) => op['x-undeclared'] === true)
+      .map(([method]) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+/** The whole document for these controllers, served at /api/v1/openapi.json. */
+export function openApiDocument(controllers: readonly Type[], serverUrl: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of declaredRoutes(controllers)) (paths[route.path] ??= {})[route.method] = operation(route);
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return {
     openapi: '3.1.0',
     info: {
@@ -486,8 +260,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description: 'An access token (JWT) or an API key (rnk_…)',
         },
       },
+      schemas: { Error: ErrorSchema },
     },
     security: [{ bearer: [] }],
-    paths,
+    paths: sorted,
   };
 }

@@ -1,10 +1,13 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
 import type { Principal } from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
 import { AuditQuery } from '../http/bodies';
+import { Endpoint, ValidQuery } from '../http/endpoint';
 import { auditJson, pageJson } from '../http/mappers';
-import { query } from '../http/request';
+import { AuditEntryJson, AuditPageJson } from '../http/responses';
 import { AUDIT, type AuditClient } from './tokens';
 
 @Controller('api/v1/audit')
@@ -12,17 +15,30 @@ export class AuditController {
   constructor(@Inject(AUDIT) private readonly audit: AuditClient) {}
 
   @Get()
-  async list(@Caller() principal: Principal, @Query() raw: unknown) {
-    return pageJson(
-      await this.audit.request('audit.list', { principal, ...query(AuditQuery, raw) }),
-      auditJson,
-    );
+  @Endpoint({
+    summary: 'Audit log, newest first, with filters and a cursor',
+    tag: 'audit',
+    query: AuditQuery,
+    response: AuditPageJson,
+  })
+  async list(@Caller() principal: Principal, @ValidQuery() filter: z.output<typeof AuditQuery>) {
+    return pageJson(await this.audit.request('audit.list', { principal, ...filter }), auditJson);
   }
 
   /** Every matching entry as NDJSON, one per line, streamed page by page (newest first). */
   @Get('export')
-  async export(@Caller() principal: Principal, @Query() raw: unknown, @Res() reply: FastifyReply) {
-    const filter = query(AuditQuery, raw);
+  @Endpoint({
+    summary: 'The matching audit log as NDJSON',
+    tag: 'audit',
+    query: AuditQuery,
+    response: AuditEntryJson,
+    produces: 'application/x-ndjson',
+  })
+  async export(
+    @Caller() principal: Principal,
+    @ValidQuery() filter: z.output<typeof AuditQuery>,
+    @Res() reply: FastifyReply,
+  ) {
     const first = await this.audit.request('audit.list', { principal, ...filter, limit: 1000 });
     void reply.header('content-type', 'application/x-ndjson; charset=utf-8');
     const audit = this.audit;
@@ -39,7 +55,6 @@ export class AuditController {
         });
       }
     }
-    const { Readable } = await import('node:stream');
     return reply.send(Readable.from(lines()));
   }
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { AccessError, AccessErrorCode } from '@rustronaut/contracts';
 import { Public } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
 import { LoginRateLimiter } from '../auth/login-rate-limiter';
 import { LoginBody } from '../http/bodies';
-import { body } from '../http/request';
+import { Endpoint, ValidBody } from '../http/endpoint';
+import { ConsoleSessionJson, SignedOutJson, StartedSessionJson } from '../http/responses';
 import {
   REFRESH_COOKIE,
   SESSION_COOKIE,
@@ -34,12 +36,18 @@ export class ConsoleSessionController {
   @Public()
   @Post()
   @HttpCode(200)
+  @Endpoint({
+    summary: "Sign the web console in: the tokens go into HttpOnly cookies, the answer carries the CSRF token",
+    tag: 'auth',
+    body: LoginBody,
+    response: StartedSessionJson,
+    errors: [401, 429],
+  })
   async signIn(
-    @Body() raw: unknown,
+    @ValidBody() { email, password, totp }: z.output<typeof LoginBody>,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { email, password, totp } = body(LoginBody, raw);
     await this.limiter.beforeAttempt(request.ip, email);
     try {
       const tokens = await this.identity.request('identity.login', {
@@ -60,6 +68,12 @@ export class ConsoleSessionController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
+  @Endpoint({
+    summary: "A new access token for the browser's refresh cookie (X-CSRF-Token required)",
+    tag: 'auth',
+    response: StartedSessionJson,
+    errors: [401, 403],
+  })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     assertCsrf({ cookie: request.headers.cookie, csrfHeader: request.headers['x-csrf-token'] });
     const refreshToken = cookieValue(request.headers.cookie, REFRESH_COOKIE);
@@ -70,6 +84,12 @@ export class ConsoleSessionController {
   /** Who is signed in on this browser, and the CSRF token its writes must carry. */
   @Public()
   @Get()
+  @Endpoint({
+    summary: 'Who is signed in on this browser (the console session cookie)',
+    tag: 'auth',
+    response: ConsoleSessionJson,
+    errors: [401],
+  })
   async current(@Req() request: FastifyRequest) {
     const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
     const principal = await this.authenticator.authenticate(token ? `Bearer ${token}` : undefined);
@@ -80,6 +100,12 @@ export class ConsoleSessionController {
   @Public()
   @Delete()
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Sign the web console out: the session ends everywhere, the cookies go',
+    tag: 'auth',
+    response: SignedOutJson,
+    errors: [403],
+  })
   async signOut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('set-cookie', clearedSessionCookies({ secure: this.settings.secure }));
     const token = cookieValue(request.headers.cookie, SESSION_COOKIE);

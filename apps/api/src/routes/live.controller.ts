@@ -2,7 +2,9 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireRole, type Principal } from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
+import { Endpoint } from '../http/endpoint';
 import { accessRecordJson } from '../http/mappers';
+import { AccessRecordJson, GatewayChangeJson } from '../http/responses';
 import { LiveFeed } from '../live/live-feed';
 import { mapLive, serverSentEvents } from '../live/server-sent-events';
 
@@ -18,6 +20,12 @@ export class LiveController {
   constructor(@Inject(LiveFeed) private readonly feed: LiveFeed) {}
 
   @Get('access-log/live')
+  @Endpoint({
+    summary: "The access log's tail as server-sent events (`access`), admins",
+    tag: 'audit',
+    response: AccessRecordJson,
+    produces: 'text/event-stream',
+  })
   accessLog(@Caller() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const signal = adminStream(principal, request);
     const records = mapLive(this.feed.accessRecords(principal.orgId, signal), (r) => ({
@@ -28,6 +36,12 @@ export class LiveController {
   }
 
   @Get('gateways/live')
+  @Endpoint({
+    summary: 'Gateway changes as server-sent events (`gateway`), admins',
+    tag: 'gateways',
+    response: GatewayChangeJson,
+    produces: 'text/event-stream',
+  })
   gateways(@Caller() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const signal = adminStream(principal, request);
     const changes = mapLive(this.feed.gatewayChanges(principal.orgId, signal), (c) => ({

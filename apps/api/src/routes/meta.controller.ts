@@ -4,9 +4,11 @@ import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/
 import type { FastifyReply } from 'fastify';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Public } from '../auth/auth.guard';
-import { openApiDocument } from '../http/openapi';
+import { Endpoint } from '../http/endpoint';
+import { OPENAPI_DOCUMENT } from '../http/openapi';
+import { DocsPageHtml, EdgeJson, HealthJson, OpenApiJson } from '../http/responses';
 import type { ConsoleConfig } from '@rustronaut/config';
-import { EDGE, PUBLIC_URL } from './tokens';
+import { EDGE } from './tokens';
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Rustronaut API</title>
@@ -24,13 +26,18 @@ const ASSETS: Record<string, string> = {
 @Controller()
 export class MetaController {
   constructor(
-    @Inject(PUBLIC_URL) private readonly serverUrl: string,
+    @Inject(OPENAPI_DOCUMENT) private readonly document: Record<string, unknown>,
     @Inject(EDGE) private readonly edge: ConsoleConfig['exposure'],
   ) {}
 
   /** Where clients reach the gateways: `rustronaut forward` and connectors dial the tunnel endpoint. */
   @Public()
   @Get('api/v1/edge')
+  @Endpoint({
+    summary: 'Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port); public',
+    tag: 'meta',
+    response: EdgeJson,
+  })
   edgeInfo() {
     return {
       tunnel_endpoint: this.edge.tunnelEndpoint,
@@ -41,12 +48,14 @@ export class MetaController {
 
   @Public()
   @Get('api/v1/openapi.json')
+  @Endpoint({ summary: 'This document', tag: 'meta', response: OpenApiJson })
   openapi() {
-    return openApiDocument(this.serverUrl);
+    return this.document;
   }
 
   @Public()
   @Get('api/v1/health')
+  @Endpoint({ summary: 'Liveness', tag: 'meta', response: HealthJson })
   health() {
     return { status: 'ok' };
   }
@@ -54,12 +63,14 @@ export class MetaController {
   /** The interactive API page, served from this machine (no CDN). */
   @Public()
   @Get('api/docs')
+  @Endpoint({ summary: 'The interactive API page (HTML)', tag: 'meta', response: DocsPageHtml, produces: 'text/html' })
   docs(@Res() reply: FastifyReply) {
     return reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE);
   }
 
   @Public()
   @Get('api/docs/assets/:file')
+  @Endpoint({ summary: "The API page's script and style sheet", tag: 'meta' })
   async asset(@Param('file') file: string, @Res() reply: FastifyReply) {
     const type = ASSETS[file];
     if (!type) throw new NotFoundException();

@@ -1,9 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal, ShareLinkView } from '@rustronaut/contracts';
+import type { z } from 'zod';
 import { Caller } from '../auth/auth.guard';
 import { PasswordBody, PinBody, ShareLinkBody } from '../http/bodies';
-import { body, snakeJson } from '../http/request';
+import { Endpoint, ValidBody } from '../http/endpoint';
+import { snakeJson } from '../http/request';
+import { CreatedShareLinkJson, ResourceJson, ShareLinkJson, ShareLinkListJson } from '../http/responses';
 import { POLICY, type PolicyClient } from './tokens';
 
 /** Where a share link's token is taken, on any of the resource's hosts. */
@@ -18,36 +21,69 @@ export class ResourceAccessController {
   constructor(@Inject(POLICY) private readonly policy: PolicyClient) {}
 
   @Put(':id/pin')
-  async setPin(@Caller() principal: Principal, @Param('id') id: string, @Body() raw: unknown) {
-    const { pin } = body(PinBody, raw);
+  @Endpoint({
+    summary: "Set the resource's PIN (4–12 digits; stored as a scrypt hash; needs 'pin' in auth_methods)",
+    tag: 'resources',
+    body: PinBody,
+    response: ResourceJson,
+    keys: 'camel',
+  })
+  async setPin(
+    @Caller() principal: Principal,
+    @Param('id') id: string,
+    @ValidBody() { pin }: z.output<typeof PinBody>,
+  ) {
     return snakeJson(await this.#set(principal, id, 'pin', pin));
   }
 
   @Delete(':id/pin')
+  @Endpoint({ summary: "Remove the resource's PIN", tag: 'resources', response: ResourceJson, keys: 'camel' })
   async removePin(@Caller() principal: Principal, @Param('id') id: string) {
     return snakeJson(await this.#set(principal, id, 'pin', null));
   }
 
   @Put(':id/password')
-  async setPassword(@Caller() principal: Principal, @Param('id') id: string, @Body() raw: unknown) {
-    const { password } = body(PasswordBody, raw);
+  @Endpoint({
+    summary:
+      "Set the resource's password (8–200 characters; stored as a scrypt hash; needs 'password' in auth_methods)",
+    tag: 'resources',
+    body: PasswordBody,
+    response: ResourceJson,
+    keys: 'camel',
+  })
+  async setPassword(
+    @Caller() principal: Principal,
+    @Param('id') id: string,
+    @ValidBody() { password }: z.output<typeof PasswordBody>,
+  ) {
     return snakeJson(await this.#set(principal, id, 'password', password));
   }
 
   @Delete(':id/password')
+  @Endpoint({
+    summary: "Remove the resource's password",
+    tag: 'resources',
+    response: ResourceJson,
+    keys: 'camel',
+  })
   async removePassword(@Caller() principal: Principal, @Param('id') id: string) {
     return snakeJson(await this.#set(principal, id, 'password', null));
   }
 
   /** A share link: `url` (and `path`) carry the token, shown in this answer only. */
   @Post(':id/share-links')
+  @Endpoint({
+    summary: 'Create a share link (its url is shown once; only its SHA-256 is kept)',
+    tag: 'resources',
+    body: ShareLinkBody,
+    response: CreatedShareLinkJson,
+  })
   async createShareLink(
     @Caller() principal: Principal,
     @Param('id') resourceId: string,
-    @Body() raw: unknown,
+    @ValidBody() { expires_in_s }: z.output<typeof ShareLinkBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { expires_in_s } = body(ShareLinkBody, raw);
     const { token, ...link } = await this.policy.request('policy.shareLinks.create', {
       principal,
       resourceId,
@@ -64,6 +100,7 @@ export class ResourceAccessController {
   }
 
   @Get(':id/share-links')
+  @Endpoint({ summary: 'List share links', tag: 'resources', response: ShareLinkListJson })
   async listShareLinks(@Caller() principal: Principal, @Param('id') resourceId: string) {
     const links = await this.policy.request('policy.shareLinks.list', { principal, resourceId });
     return { items: links.map(shareLinkJson) };
@@ -71,6 +108,11 @@ export class ResourceAccessController {
 
   @Delete(':id/share-links/:linkId')
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Revoke a share link (gateways refuse it, and the sessions it opened, within seconds)',
+    tag: 'resources',
+    response: ShareLinkJson,
+  })
   async revokeShareLink(
     @Caller() principal: Principal,
     @Param('id') resourceId: string,

@@ -1,20 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
 import type { Principal } from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
+import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
 import {
   ResourceBody,
   ResourceListQuery,
@@ -22,7 +11,8 @@ import {
   TargetBody,
   TargetPatch,
 } from '../http/policy-bodies';
-import { etag, ifMatch, query, snakeBody, snakeJson } from '../http/request';
+import { etag, ifMatch, snakeJson } from '../http/request';
+import { ResourceJson, ResourcePageJson, TargetListJson } from '../http/responses';
 import { POLICY, type PolicyClient } from './tokens';
 
 @Controller('api/v1/resources')
@@ -31,12 +21,18 @@ export class ResourcesController {
 
   /** A resource, with its targets given inline if wanted. */
   @Post()
+  @Endpoint({
+    summary: 'Create a resource, targets inline if wanted',
+    tag: 'resources',
+    body: ResourceBody,
+    response: ResourceJson,
+    keys: 'camel',
+  })
   async create(
     @Caller() principal: Principal,
-    @Body() raw: unknown,
+    @ValidBody() { targets, ...resource }: z.output<typeof ResourceBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { targets, ...resource } = snakeBody(ResourceBody, raw);
     const created = await this.policy.request('policy.resources.create', { principal, resource, targets });
     void reply
       .status(201)
@@ -46,14 +42,24 @@ export class ResourcesController {
   }
 
   @Get()
-  async list(@Caller() principal: Principal, @Query() raw: unknown) {
-    const { site_id, cursor, limit } = query(ResourceListQuery, raw);
+  @Endpoint({
+    summary: 'List resources (optionally of one site)',
+    tag: 'resources',
+    query: ResourceListQuery,
+    response: ResourcePageJson,
+    keys: 'camel',
+  })
+  async list(
+    @Caller() principal: Principal,
+    @ValidQuery() { site_id, cursor, limit }: z.output<typeof ResourceListQuery>,
+  ) {
     return snakeJson(
       await this.policy.request('policy.resources.list', { principal, siteId: site_id, cursor, limit }),
     );
   }
 
   @Get(':id')
+  @Endpoint({ summary: 'One resource with its targets', tag: 'resources', response: ResourceJson, keys: 'camel' })
   async get(
     @Caller() principal: Principal,
     @Param('id') id: string,
@@ -65,10 +71,18 @@ export class ResourcesController {
   }
 
   @Patch(':id')
+  @Endpoint({
+    summary: 'Change a resource',
+    tag: 'resources',
+    body: ResourcePatch,
+    response: ResourceJson,
+    keys: 'camel',
+    ifMatch: true,
+  })
   async update(
     @Caller() principal: Principal,
     @Param('id') id: string,
-    @Body() raw: unknown,
+    @ValidBody() changes: z.output<typeof ResourcePatch>,
     @Headers('if-match') match?: string,
   ) {
     return snakeJson(
@@ -76,56 +90,64 @@ export class ResourcesController {
         principal,
         id,
         expectedVersion: ifMatch(match),
-        changes: snakeBody(ResourcePatch, raw),
+        changes,
       }),
     );
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @Endpoint({ summary: 'Delete a resource; its domains and port are freed', tag: 'resources', ifMatch: true })
   async remove(@Caller() principal: Principal, @Param('id') id: string, @Headers('if-match') match?: string) {
     await this.policy.request('policy.resources.delete', { principal, id, expectedVersion: ifMatch(match) });
   }
 
   @Get(':id/targets')
+  @Endpoint({ summary: "A resource's targets", tag: 'resources', response: TargetListJson, keys: 'camel' })
   async targets(@Caller() principal: Principal, @Param('id') resourceId: string) {
     return snakeJson({ items: await this.policy.request('policy.targets.list', { principal, resourceId }) });
   }
 
   @Post(':id/targets')
+  @Endpoint({
+    summary: 'Add a target',
+    tag: 'resources',
+    body: TargetBody,
+    response: ResourceJson,
+    keys: 'camel',
+  })
   async addTarget(
     @Caller() principal: Principal,
     @Param('id') resourceId: string,
-    @Body() raw: unknown,
+    @ValidBody() target: z.output<typeof TargetBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const resource = await this.policy.request('policy.targets.add', {
-      principal,
-      resourceId,
-      target: snakeBody(TargetBody, raw),
-    });
+    const resource = await this.policy.request('policy.targets.add', { principal, resourceId, target });
     void reply.status(201);
     return snakeJson(resource);
   }
 
   @Patch(':id/targets/:targetId')
+  @Endpoint({
+    summary: 'Change a target',
+    tag: 'resources',
+    body: TargetPatch,
+    response: ResourceJson,
+    keys: 'camel',
+  })
   async updateTarget(
     @Caller() principal: Principal,
     @Param('id') resourceId: string,
     @Param('targetId') targetId: string,
-    @Body() raw: unknown,
+    @ValidBody() changes: z.output<typeof TargetPatch>,
   ) {
     return snakeJson(
-      await this.policy.request('policy.targets.update', {
-        principal,
-        resourceId,
-        targetId,
-        changes: snakeBody(TargetPatch, raw),
-      }),
+      await this.policy.request('policy.targets.update', { principal, resourceId, targetId, changes }),
     );
   }
 
   @Delete(':id/targets/:targetId')
+  @Endpoint({ summary: 'Remove a target', tag: 'resources', response: ResourceJson, keys: 'camel' })
   async removeTarget(
     @Caller() principal: Principal,
     @Param('id') resourceId: string,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { Public } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
 import { ResourceHandoffBody } from '../http/bodies';
-import { body } from '../http/request';
+import { Endpoint, ValidBody } from '../http/endpoint';
+import { HandoffJson, LoginPageHtml } from '../http/responses';
 import { loginPage, pageHeaders, refusedPage } from '../sign-in/login-page';
 import { consoleCookieHeader, consoleCookieOf, secondsLeft } from '../sign-in/console-cookie';
 import { ResourceSignIn } from '../sign-in/resource-sign-in';
@@ -23,6 +25,12 @@ export class SignInController {
   /** Where a gateway sends a browser without a session: `/login?return=<the resource URL>`. */
   @Public()
   @Get('login')
+  @Endpoint({
+    summary: 'The console sign-in page for a resource (`?return=<the resource URL>`), HTML',
+    tag: 'auth',
+    response: LoginPageHtml,
+    produces: 'text/html',
+  })
   page(@Query('return') returnUrl: string | undefined, @Res() reply: FastifyReply) {
     const nonce = randomBytes(16).toString('base64');
     void reply.headers(pageHeaders(nonce));
@@ -42,12 +50,19 @@ export class SignInController {
   @Public()
   @Post('api/v1/auth/resource-handoff')
   @HttpCode(200)
+  @Endpoint({
+    summary:
+      'After browser sign-in: where to send the browser so the resource at return_url gets a session (its host must be a resource of your organisation)',
+    tag: 'auth',
+    body: ResourceHandoffBody,
+    response: HandoffJson,
+    errors: [401, 403],
+  })
   async handoff(
     @Req() request: FastifyRequest,
-    @Body() raw: unknown,
+    @ValidBody() { return_url, remember }: z.output<typeof ResourceHandoffBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { return_url, remember } = body(ResourceHandoffBody, raw);
     const bearer = request.headers.authorization;
     const cookie = consoleCookieOf(request.headers.cookie);
     const principal = await this.authenticator.authenticate(

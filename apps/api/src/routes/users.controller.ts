@@ -1,23 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
 import type { Principal } from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
 import { CreateUserBody, PageQuery, UpdateUserBody } from '../http/bodies';
+import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
 import { pageJson, userJson } from '../http/mappers';
-import { body, etag, ifMatch, query } from '../http/request';
+import { etag, ifMatch } from '../http/request';
+import { UserJson, UserPageJson } from '../http/responses';
 import { IDENTITY, type IdentityClient } from './tokens';
 
 @Controller('api/v1/users')
@@ -25,28 +15,30 @@ export class UsersController {
   constructor(@Inject(IDENTITY) private readonly identity: IdentityClient) {}
 
   @Post()
+  @Endpoint({ summary: 'Create a user', tag: 'users', body: CreateUserBody, response: UserJson })
   async create(
     @Caller() principal: Principal,
-    @Body() raw: unknown,
+    @ValidBody() input: z.output<typeof CreateUserBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const user = await this.identity.request('identity.users.create', {
-      principal,
-      ...body(CreateUserBody, raw),
-    });
+    const user = await this.identity.request('identity.users.create', { principal, ...input });
     void reply.status(201).header('ETag', etag(user.version)).header('Location', `/api/v1/users/${user.id}`);
     return userJson(user);
   }
 
   @Get()
-  async list(@Caller() principal: Principal, @Query() raw: unknown) {
-    return pageJson(
-      await this.identity.request('identity.users.list', { principal, ...query(PageQuery, raw) }),
-      userJson,
-    );
+  @Endpoint({
+    summary: 'List users of your organisation',
+    tag: 'users',
+    query: PageQuery,
+    response: UserPageJson,
+  })
+  async list(@Caller() principal: Principal, @ValidQuery() page: z.output<typeof PageQuery>) {
+    return pageJson(await this.identity.request('identity.users.list', { principal, ...page }), userJson);
   }
 
   @Get(':id')
+  @Endpoint({ summary: 'One user (ETag: its version)', tag: 'users', response: UserJson })
   async get(
     @Caller() principal: Principal,
     @Param('id') id: string,
@@ -58,10 +50,17 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Endpoint({
+    summary: 'Change a user (If-Match for safe concurrent edits)',
+    tag: 'users',
+    body: UpdateUserBody,
+    response: UserJson,
+    ifMatch: true,
+  })
   async update(
     @Caller() principal: Principal,
     @Param('id') id: string,
-    @Body() raw: unknown,
+    @ValidBody() changes: z.output<typeof UpdateUserBody>,
     @Headers('if-match') match: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -69,7 +68,7 @@ export class UsersController {
       principal,
       id,
       expectedVersion: ifMatch(match),
-      ...body(UpdateUserBody, raw),
+      ...changes,
     });
     void reply.header('ETag', etag(user.version));
     return userJson(user);
@@ -77,6 +76,7 @@ export class UsersController {
 
   @Delete(':id')
   @HttpCode(204)
+  @Endpoint({ summary: 'Delete a user; their sessions end', tag: 'users', ifMatch: true })
   async remove(
     @Caller() principal: Principal,
     @Param('id') id: string,
