@@ -173,4 +173,26 @@ describe('SiteConfigFold', () => {
       sut.snapshot('st_a', new Date('2026-11-25T00:00:00.000Z'))?.resources[0]?.access?.pinHash,
     ).toBeUndefined();
   });
+
+  it("carries a site's WireGuard devices with their owner's role, and drops revoked ones and deleted owners' at once", () => {
+    const sut = new SiteConfigFold();
+    const key = (c: string) => `${c.repeat(42)}A=`;
+    sut.apply(ev('SiteCreated', 'st_v', { name: 'V', subnet: '10.8.0.0/24', region: 'eu', connectionType: 'wireguard' }), 1);
+    sut.apply(ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }), 2);
+    expect(sut.apply(ev('DeviceRegistered', 'dev_1', { siteId: 'st_v', userId: 'usr_d', name: 'laptop', publicKey: key('A'), address: '10.8.0.2' }), 3)).toEqual(['st_v']);
+    sut.apply(ev('DeviceRegistered', 'dev_2', { siteId: 'st_v', userId: 'usr_d', name: 'phone', publicKey: key('B'), address: '10.8.0.3' }), 4);
+    const at = new Date('2026-11-24T00:00:00Z');
+    expect(sut.snapshot('st_v', at)?.devices).toEqual([
+      { id: 'dev_1', name: 'laptop', publicKey: key('A'), address: '10.8.0.2', userId: 'usr_d', role: 'member' },
+      { id: 'dev_2', name: 'phone', publicKey: key('B'), address: '10.8.0.3', userId: 'usr_d', role: 'member' },
+    ]);
+    expect(sut.apply(ev('UserRoleChanged', 'usr_d', { role: 'admin' }), 5)).toEqual(['st_v']);
+    expect(sut.apply(ev('DeviceRevoked', 'dev_1', {}), 6)).toEqual(['st_v']);
+    expect(sut.snapshot('st_v', at)?.devices).toEqual([
+      { id: 'dev_2', name: 'phone', publicKey: key('B'), address: '10.8.0.3', userId: 'usr_d', role: 'admin' },
+    ]);
+    expect(sut.apply(ev('UserDeleted', 'usr_d', {}), 7)).toEqual(['st_v']);
+    expect(sut.snapshot('st_v', at)?.devices).toEqual([]);
+    expect(sut.snapshot('st_v', at)?.revision).toBe(7);
+  });
 });

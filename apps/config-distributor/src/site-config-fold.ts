@@ -3,8 +3,10 @@ import type {
   PolicyData,
   ResourceAccess,
   ResourceData,
+  Role,
   SiteData,
   SiteSnapshot,
+  SnapshotDevice,
   TargetData,
 } from '@rustronaut/contracts';
 
@@ -41,6 +43,10 @@ export class SiteConfigFold {
   readonly #revisions = new Map<string, number>();
   /** Console sessions: their organisation, when they end (refresh expiry), and whether they were revoked. */
   readonly #sessions = new Map<string, { orgId: string; expiresAt: number; revoked: boolean }>();
+  /** WireGuard devices that are not revoked, by id. */
+  readonly #devices = new Map<string, { orgId: string; siteId: string; userId: string; name: string; publicKey: string; address: string }>();
+  /** Users' roles (what device policies see of their owner); a deleted user is gone. */
+  readonly #roles = new Map<string, Role>();
 
   /** Applies one event; returns the ids of the sites whose snapshot changed. */
   apply(event: PlatformEvent, sequence: number): string[] {
@@ -103,7 +109,23 @@ export class SiteConfigFold {
       groups,
       jwks: this.#jwks.slice(-JWKS_KEPT),
       revokedSessions: revokedSessions.sort(),
+      devices: this.#siteDevices(siteId),
     };
+  }
+
+  /** The site's devices whose owner still exists, in a stable order. */
+  #siteDevices(siteId: string): SnapshotDevice[] {
+    const devices: SnapshotDevice[] = [];
+    for (const [id, d] of this.#devices) {
+      const role = this.#roles.get(d.userId);
+      if (d.siteId !== siteId || !role) continue;
+      devices.push({ id, name: d.name, publicKey: d.publicKey, address: d.address, userId: d.userId, role });
+    }
+    return devices.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  #userSites(userId: string): string[] {
+    return [...new Set([...this.#devices.values()].filter((d) => d.userId === userId).map((d) => d.siteId))];
   }
 
   #orgSites(orgId: string): string[] {
@@ -144,6 +166,15 @@ export class SiteConfigFold {
         return this.#sessions.has(event.aggregateId) ? this.#orgSites(event.orgId) : [];
       case 'ApiKeyRevoked':
         return this.#orgSites(event.orgId);
+      case 'DeviceRegistered':
+        return [event.data.siteId];
+      case 'DeviceRevoked': {
+        const siteId = this.#devices.get(event.aggregateId)?.siteId;
+        return siteId ? [siteId] : [];
+      }
+      case 'UserRegistered':
+      case 'UserRoleChanged':
+        return this.#userSites(event.aggregateId);
       default:
         return [];
     }
@@ -246,6 +277,17 @@ export class SiteConfigFold {
         return;
       case 'UserDeleted':
         for (const group of this.#groups.values()) group.members.delete(id);
+        this.#roles.delete(id);
+        return;
+      case 'UserRegistered':
+      case 'UserRoleChanged':
+        this.#roles.set(id, event.data.role);
+        return;
+      case 'DeviceRegistered':
+        this.#devices.set(id, { orgId: event.orgId, ...event.data });
+        return;
+      case 'DeviceRevoked':
+        this.#devices.delete(id);
         return;
       case 'SigningKeyRotated':
         this.#jwks.push(event.data.publicJwk);
