@@ -6,6 +6,7 @@ import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-C
 import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
 import { AddNatsAuthority1764300000001 } from './registry/1764300000001-AddNatsAuthority';
+import { AddGatewayWireGuard1796700000001 } from './registry/1796700000001-AddGatewayWireGuard';
 import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
 import { AddDevices1796700000000 } from './policy/1796700000000-AddDevices';
 
@@ -15,7 +16,7 @@ export const MIGRATIONS = {
   audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
   policy: [CreatePolicyReadModel1764100000000, AddDevices1796700000000],
   distributor: [CreateDistributorKeys1764200000000],
-  registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001],
+  registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001, AddGatewayWireGuard1796700000001],
 } as const;
 
 export type ServiceWithSchema = keyof typeof MIGRATIONS;

@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
+import {
+  APP_FILTER,
+  APP_GUARD,
+  APP_INTERCEPTOR,
+  ModulesContainer,
+  NestFactory,
+  Reflector,
+} from '@nestjs/core';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
@@ -41,9 +48,8 @@ import { SignInController } from './routes/sign-in.controller';
 import { ResourceAccessController } from './routes/resource-access.controller';
 import { ResourceSignIn } from './sign-in/resource-sign-in';
 import { ConsoleSessionController } from './routes/console-session.controller';
-import { ConsoleWebController } from './routes/console-web.controller';
 import { LiveController } from './routes/live.controller';
-import { ConsoleWebFiles, consoleWebDirectory } from './console-web/console-web-files';
+import { ConsoleWebFiles, consoleWebDirectory, installConsoleWeb } from './console-web/console-web-files';
 import { LiveFeed } from './live/live-feed';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
 import { connectNats } from '@rustronaut/messaging';
@@ -90,8 +96,6 @@ export class ApiModule {
         ResourceAccessController,
         ConsoleSessionController,
         LiveController,
-        // Last: its catch-all GET serves the single-page app wherever no route above answers.
-        ConsoleWebController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
@@ -111,7 +115,6 @@ export class ApiModule {
         { provide: Authenticator, useValue: parts.authenticator },
         { provide: CONSOLE_SESSION, useValue: parts.session },
         { provide: LiveFeed, useValue: parts.live },
-        { provide: ConsoleWebFiles, useValue: parts.web },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
@@ -161,6 +164,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     { logger: ['error', 'warn'] },
   );
   app.enableShutdownHooks([]);
+  installConsoleWeb(app.getHttpAdapter().getInstance(), parts.web);
   await app.listen(config.api.port, config.api.host);
   logger.info({ url: config.api.publicUrl }, 'API listening');
   return {

@@ -81,3 +81,40 @@ export class ConsoleWebFiles {
     return this.#index;
   }
 }
+
+interface HookRequest {
+  method: string;
+  url: string;
+  routeOptions: { url?: string | undefined };
+}
+interface HookReply {
+  headers(values: Record<string, string>): HookReply;
+  send(body: Buffer | string): unknown;
+  status(code: number): HookReply;
+}
+
+/**
+ * Serves the web console where no API route answers: a GET outside `/api/` that matched no route
+ * gets the console's file or its page (the single-page app routes in the browser). Registered as a
+ * request hook, not a route, so the API's routes (and its OpenAPI document) stay exactly the API's.
+ */
+export function installConsoleWeb(
+  fastify: {
+    addHook(name: 'onRequest', hook: (request: HookRequest, reply: HookReply) => Promise<unknown>): unknown;
+  },
+  files: ConsoleWebFiles,
+): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== undefined) return;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+    if (request.url === '/api' || request.url.startsWith('/api/')) return;
+    const file = files.lookup(request.url);
+    if (file) return reply.headers(file.headers).send(file.body);
+    if (!files.built)
+      return reply
+        .status(503)
+        .headers({ 'content-type': 'text/plain; charset=utf-8' })
+        .send('The web console is not built: run `npm run build`.\n');
+    return undefined;
+  });
+}
