@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { GatewaySettings, GatewayView, Page } from '@rustronaut/contracts';
+import type { GatewayReport, GatewaySettings, GatewayView, Page } from '@rustronaut/contracts';
 
 interface Row {
   id: string;
@@ -100,16 +100,29 @@ export class GatewayQueries {
 
   async recordReport(
     id: string,
-    report: { at: string; kind: 'heartbeat' | 'applied'; sites: Record<string, number> },
+    report: Pick<GatewayReport, 'at' | 'kind' | 'sites' | 'wireguard'>,
   ): Promise<void> {
     const newest = Math.max(0, ...Object.values(report.sites));
     await this.db.query(
       `UPDATE ${this.#table} SET last_heartbeat_at = GREATEST(last_heartbeat_at, $2::timestamptz), site_revisions = $3,
+         wireguard = COALESCE($5::jsonb, wireguard),
          config_revision = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $4 ELSE config_revision END,
          config_applied_at = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $2::timestamptz ELSE config_applied_at END
        WHERE id = $1`,
-      [id, report.at, report.sites, newest],
+      [id, report.at, report.sites, newest, report.wireguard ? JSON.stringify(report.wireguard) : null],
     );
+  }
+
+  /** The site's gateways with the WireGuard interface they last reported. */
+  async siteWireGuard(
+    scope: { orgId: string },
+    siteId: string,
+  ): Promise<{ gateway: GatewayView; wireguard: NonNullable<GatewayReport['wireguard']> }[]> {
+    const rows: (Row & { wireguard: GatewayReport['wireguard'] | null })[] = await this.db.query(
+      `SELECT * FROM ${this.#table} WHERE org_id = $1 AND NOT deleted AND settings->'siteIds' ? $2 AND wireguard IS NOT NULL ORDER BY id`,
+      [scope.orgId, siteId],
+    );
+    return rows.flatMap((r) => (r.wireguard ? [{ gateway: toView(r), wireguard: r.wireguard }] : []));
   }
 
   /** The NATS users of deleted gateways: the account's revocation list. */

@@ -3,13 +3,18 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RegistryRequests, type RegistryCommand, type RegistryPattern } from '@rustronaut/contracts';
 import { parseRequest } from '@rustronaut/messaging';
 import { GatewayUseCases } from './gateways.use-cases';
+import { GatewayQueries } from './gateway.queries';
+import { siteWireGuardView } from './site-wireguard';
 
 const parse = <P extends RegistryPattern>(pattern: P, payload: unknown): RegistryCommand<P> =>
   parseRequest(RegistryRequests[pattern], payload) as RegistryCommand<P>;
 
 @Controller()
 export class RegistryController {
-  constructor(@Inject(GatewayUseCases) private readonly gateways: GatewayUseCases) {}
+  constructor(
+    @Inject(GatewayUseCases) private readonly gateways: GatewayUseCases,
+    @Inject(GatewayQueries) private readonly queries: GatewayQueries,
+  ) {}
 
   @MessagePattern('registry.gateways.create')
   create(@Payload() p: unknown) {
@@ -50,5 +55,11 @@ export class RegistryController {
   dns(@Payload() p: unknown) {
     const { principal, resourceId } = parse('registry.dns', p);
     return this.gateways.dns(principal, resourceId);
+  }
+
+  @MessagePattern('registry.wireguard.site')
+  async wireguard(@Payload() p: unknown) {
+    const { principal, siteId } = parse('registry.wireguard.site', p);
+    return siteWireGuardView(siteId, await this.queries.siteWireGuard({ orgId: principal.orgId }, siteId));
   }
 }

@@ -25,11 +25,14 @@ import { RegistryController } from './registry.controller';
 
 @Module({})
 class RegistryModule {
-  static register(useCases: GatewayUseCases): DynamicModule {
+  static register(useCases: GatewayUseCases, queries: GatewayQueries): DynamicModule {
     return {
       module: RegistryModule,
       controllers: [RegistryController],
-      providers: [{ provide: GatewayUseCases, useValue: useCases }],
+      providers: [
+        { provide: GatewayUseCases, useValue: useCases },
+        { provide: GatewayQueries, useValue: queries },
+      ],
     };
   }
 }
@@ -103,7 +106,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   });
   const stopReports = listenToReports(nc, queries, logger);
   const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases), {
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases, queries), {
     transport: Transport.NATS,
     options: natsTransportOptions(config, 'registry-rpc', 'gateway-registry'),
     logger: ['error', 'warn'],

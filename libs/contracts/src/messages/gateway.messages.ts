@@ -29,6 +29,8 @@ export const RegistryRequests = {
     natsPublicKey: z.string().regex(/^U[A-Z2-7]{55}$/, 'is not a NATS user public key'),
   }),
   'registry.dns': z.object({ ...Authed, resourceId: Id }),
+  /** The WireGuard side of a site's gateways: where devices connect, and what each last saw of them. */
+  'registry.wireguard.site': z.object({ ...Authed, siteId: Id }),
 } as const;
 
 export type RegistryPattern = keyof typeof RegistryRequests;
@@ -68,6 +70,21 @@ export interface RegistryResponses {
     natsJwt: string;
   };
   'registry.dns': { resourceId: string; records: DnsRecord[]; notes: string[] };
+  'registry.wireguard.site': SiteWireGuardView;
+}
+
+/** A site's WireGuard gateways (those that reported an interface) and their peers' counters. */
+export interface SiteWireGuardView {
+  siteId: string;
+  gateways: {
+    gatewayId: string;
+    /** host:port devices dial: the gateway's host name or public IP, and its WireGuard port. */
+    endpoint: string | null;
+    publicKey: string;
+    healthy: boolean;
+  }[];
+  /** Per device public key: the latest handshake any gateway of the site saw, and its byte counts. */
+  peers: Record<string, { gatewayId: string; lastHandshakeAt: string | null; rxBytes: number; txBytes: number }>;
 }
 
 /** What a gateway publishes (signed with its key): a heartbeat, and each snapshot revision it applied. */
