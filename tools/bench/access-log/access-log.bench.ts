@@ -37,6 +37,9 @@ const facts = {
   rawPath: '/app/page',
   path: '/app/page',
   method: 'GET',
+  target: '/app/page',
+  authority: 'app.example',
+  malformed: null,
 };
 
 let shipped = 0;

@@ -11,13 +11,14 @@ import { parseArgs } from 'node:util';
 import { FirewallRuleSchema, ResourceDataSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
 import { runStages, type Admission, type AdmissionStage } from '../../../apps/gateway/src/proxy/admission';
-import { bodyLimitStage, headSizeStage } from '../../../apps/gateway/src/proxy/firewall/body-limit';
+import { bodyLimitStage } from '../../../apps/gateway/src/proxy/firewall/body-limit';
 import { BotChallenge } from '../../../apps/gateway/src/proxy/firewall/bot-challenge';
 import { FirewallStage } from '../../../apps/gateway/src/proxy/firewall/firewall';
 import { NO_COUNTRIES } from '../../../apps/gateway/src/proxy/firewall/geoip';
 import { RateLimiter } from '../../../apps/gateway/src/proxy/firewall/rate-limit';
 import { TokenBuckets } from '../../../apps/gateway/src/proxy/firewall/token-buckets';
 import { canonicalPath, factsOf } from '../../../apps/gateway/src/proxy/request-facts';
+import { RequestHeadLimits } from '../../../apps/gateway/src/proxy/request-head';
 import { RouteTable, type RoutedResource } from '../../../apps/gateway/src/proxy/route-table';
 import { upstreamHeaders } from '../../../apps/gateway/src/proxy/upstream';
 
@@ -60,7 +61,6 @@ const challenge = new BotChallenge(
   async () => false,
 );
 const stages: AdmissionStage[] = [
-  headSizeStage(16 * 1024),
   firewall.stage,
   bodyLimitStage,
   limiter.beforeAuthentication,
@@ -157,8 +157,10 @@ const incoming = {
   socket: { remoteAddress: '::ffff:192.168.1.20' },
 } as unknown as IncomingMessage;
 let unrouted = 0;
-measure('request facts + route + upstream headers (8 headers)', () => {
+const head = new RequestHeadLimits(16 * 1024, 200);
+measure('request facts + head limits + route + upstream headers (8 headers)', () => {
   const facts = factsOf(incoming, 'http');
+  if (head.check(incoming)) return unrouted++;
   const resource = routes.match(facts.host, facts.path);
   if (!resource) return unrouted++;
   return upstreamHeaders({ req: incoming, facts, resource, caller: null } as unknown as Admission);

@@ -53,6 +53,9 @@ function setup(capacity: number, defaultOrg?: string) {
       rawPath: '/x',
       path: '/x',
       method: 'GET',
+      target: '/x',
+      authority: 'a.test',
+      malformed: null,
     };
     record.admit(null);
     record.end(status);

@@ -16,6 +16,50 @@ const HOP_BY_HOP = new Set([
   'te',
 ]);
 
+/**
+ * Names only the gateway may set, after folding case and `.` to `-` (a name with `_` is dropped
+ * whole, see below): identity, forwarding, and the path overrides some frameworks obey
+ * (`X-Original-URL`, `X-Rewrite-URL`). Whatever a client sends under any spelling of these is
+ * dropped; the gateway sets its own (X-Forwarded-For/-Proto/-Host, X-Rustronaut-*).
+ */
+const RESERVED_NAMES = new Set([
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+  'x-remote-addr',
+  'x-remote-ip',
+  'x-originating-ip',
+  'remote-user',
+  'x-remote-user',
+  'x-authenticated-user',
+  'x-user',
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'x-host',
+]);
+const RESERVED_PREFIXES = ['x-rustronaut-', 'x-forwarded-', 'x-auth-request-', 'x-authenticated-'];
+
+/**
+ * Whether a (lower-case) request header name is one only the gateway may set, in any spelling:
+ * `X.Forwarded.For` is `x-forwarded-for`. Names with `_` never get here (dropped whole).
+ */
+export function isReservedHeader(name: string): boolean {
+  const first = name.charCodeAt(0);
+  // x, f, r, t, c: the first letters of every reserved name; anything else costs one compare.
+  if (first !== 120 && first !== 102 && first !== 114 && first !== 116 && first !== 99) return false;
+  const folded = name.includes('.') ? name.replaceAll('.', '-') : name;
+  if (RESERVED_NAMES.has(folded)) return true;
+  for (const prefix of RESERVED_PREFIXES) if (folded.startsWith(prefix)) return true;
+  return false;
+}
+
 /** The extra names a `Connection: close, x-foo` header declares hop-by-hop. */
 function connectionTokens(value: string | string[] | undefined): string[] {
   if (!value) return [];
@@ -32,25 +76,26 @@ function connectionTokens(value: string | string[] | undefined): string[] {
  * allows). Safe to send to an HTTP/1.1 or an HTTP/2 peer alike. Names in `omit` are left out too
  * (left out while copying rather than deleted after: a `delete` turns the object into a slow
  * dictionary for everything Node does with it next).
+ *
+ * With `request` set (a client's request on its way to a target): every name with `_` is dropped,
+ * as nginx does by default (CGI, WSGI and PHP turn `X_Rustronaut_User` into the same variable as
+ * `X-Rustronaut-User`), and so is every spelling of a reserved name (isReservedHeader).
  */
 export function endToEndHeaders(
   headers: IncomingHttpHeaders,
   omit?: ReadonlySet<string>,
+  request = false,
 ): OutgoingHttpHeaders {
   const declared = headers.connection ? connectionTokens(headers.connection) : undefined;
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name)) continue;
     if (omit?.has(name)) continue;
+    if (request && (name.includes('_') || isReservedHeader(name))) continue;
     if (declared?.includes(name)) continue;
     out[name] = headers[name];
   }
   if (typeof headers.te === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(headers.te))
     out['te'] = 'trailers';
   return out;
-}
-
-/** The host a client asked for: `Host` over HTTP/1.1, `:authority` over HTTP/2. */
-export function authorityOf(headers: IncomingHttpHeaders): string | undefined {
-  return headers.host ?? (headers[':authority'] as string | undefined);
 }

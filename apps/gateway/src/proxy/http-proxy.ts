@@ -15,7 +15,7 @@ import { EDGE_PREFIX, EdgeEndpoints } from './auth/edge-endpoints';
 import type { AssertionKey } from './auth/identity-assertion';
 import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from './auth/token-verifier';
 import { Balancer } from './balancer';
-import { bodyLimitStage, headSizeStage } from './firewall/body-limit';
+import { bodyLimitStage } from './firewall/body-limit';
 import { BotChallenge } from './firewall/bot-challenge';
 import { FirewallStage } from './firewall/firewall';
 import { RateLimiter } from './firewall/rate-limit';
@@ -23,6 +23,7 @@ import type { BucketStore } from './firewall/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from './firewall/geoip';
 import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
+import { RequestHeadLimits } from './request-head';
 import type { TunnelRegistry } from './tunnels/tunnel-registry';
 import { FORWARD_PATH, FORWARD_UPGRADE, type Forwarding } from './l4/forwarding';
 import { RouteTable } from './route-table';
@@ -56,6 +57,8 @@ export interface HttpProxyOptions {
   sharedBuckets?: BucketStore;
   /** The largest request head read; a larger one is answered 431 (RN_GATEWAY_MAX_HEADER_BYTES). */
   maxHeaderBytes?: number;
+  /** The most header fields a request may carry; more are answered 431 (RN_GATEWAY_MAX_HEADER_COUNT). */
+  maxHeaderCount?: number;
   /** Proxies whose X-Forwarded-For/-Proto are believed (RN_GATEWAY_TRUSTED_PROXIES); none by default. */
   trustedProxies?: TrustedProxies;
   /** Timeouts towards targets and the CA trusted for https targets. */
@@ -132,6 +135,7 @@ export class HttpProxy {
   readonly #endpoints: EdgeEndpoints;
   readonly #rateLimiter: RateLimiter;
   readonly #maxHeaderBytes: number;
+  readonly #head: RequestHeadLimits;
   readonly #trustedProxies: TrustedProxies;
   readonly #accessLog: AccessLog;
   #acmeAnswer: ((token: string) => string | undefined) | undefined;
@@ -153,6 +157,7 @@ export class HttpProxy {
     this.#firewall = new FirewallStage(countries, logger);
     this.#rateLimiter = new RateLimiter(logger, options.sharedBuckets);
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+    this.#head = new RequestHeadLimits(this.#maxHeaderBytes, options.maxHeaderCount ?? 200);
     this.#trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
     const challenge = new BotChallenge(
       (siteId) => authenticator.secretOf(siteId),
@@ -165,7 +170,6 @@ export class HttpProxy {
     );
     // Cheap refusals first: the firewall, the body size, a flood from one address, a bot; then who, then may they.
     this.#stages = [
-      headSizeStage(this.#maxHeaderBytes),
       this.#firewall.stage,
       bodyLimitStage,
       this.#rateLimiter.beforeAuthentication,
@@ -201,6 +205,7 @@ export class HttpProxy {
       awaitingContinue.add(res);
       this.#handle(req, res, 'http');
     });
+    server.maxHeadersCount = this.#head.parserHeadersCount;
     server.keepAliveTimeout = timeouts.idleMs;
     server.headersTimeout = timeouts.headersMs;
     Object.assign(server, { connectionsCheckingInterval: checkingInterval(timeouts) });
@@ -229,6 +234,7 @@ export class HttpProxy {
         ...fallback.pem,
         // The header limit, advertised to HTTP/2 clients (enforced with 431 over HTTP/1.1, below).
         settings: { maxHeaderListSize: this.#maxHeaderBytes },
+        maxHeaderListPairs: this.#head.http2HeaderPairs,
       },
       // The HTTP/2 compatibility request and response offer what the data path reads and writes.
       (req, res) =>
@@ -241,6 +247,7 @@ export class HttpProxy {
     // Read by the HTTP/1.1 fallback's parser, as on an http.Server.
     Object.assign(server, {
       maxHeaderSize: this.#maxHeaderBytes,
+      maxHeadersCount: this.#head.parserHeadersCount,
       keepAliveTimeout: timeouts.idleMs,
       headersTimeout: timeouts.headersMs,
       connectionsCheckingInterval: checkingInterval(timeouts),
@@ -292,6 +299,10 @@ export class HttpProxy {
   ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
     const facts = factsOf(req, scheme, this.#trustedProxies);
     record.facts = facts;
+    // Size and framing first: before routing, credentials or any rule.
+    const head = this.#head.check(req);
+    if (head) return head;
+    if (facts.malformed !== null) return { status: 400, message: facts.malformed, by: 'route' };
     if (scheme === 'https' && facts.host !== serverNameOf(req)) return MISDIRECTED;
     const resource = this.#routes.match(facts.host, facts.path);
     if (!resource) return NOT_FOUND;
@@ -402,6 +413,8 @@ export class HttpProxy {
   ): { admission: Admission; outcome: Refusal | undefined | Promise<Refusal | undefined> } | Refusal {
     const facts = factsOf(req, 'https', this.#trustedProxies);
     record.facts = facts;
+    const head = this.#head.check(req);
+    if (head) return head;
     const to = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('to') ?? '';
     const resource = this.#forwarding?.resolve(to);
     if (!resource)

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { canonicalise } from './canonical-path';
 import type { TrustedProxies } from './trusted-proxies';
+
+export { canonicalise, canonicalPath } from './canonical-path';
 
 /**
  * What the gateway itself knows about a request, before any rule looks at it: the client address
@@ -13,25 +16,64 @@ export interface RequestFacts {
   host: string;
   /** The raw path as sent (no query). */
   rawPath: string;
-  /** The canonical path rules and routes are matched against. */
+  /** The canonical path rules and routes are matched against (decoded; see canonical-path.ts). */
   path: string;
   method: string;
+  /**
+   * The origin-form request-target the target receives: the canonical path, escaped, and the
+   * query as sent. Decoding its path once gives `path`.
+   */
+  target: string;
+  /** The Host the target receives: the absolute-form target's authority, else Host / :authority. */
+  authority: string;
+  /** Why the request is malformed (answered 400 before routing), or null. */
+  malformed: string | null;
 }
 
+/**
+ * The facts of a request. A request-target in absolute form (`GET http://host/path`) is routed by
+ * its authority and the Host header ignored (RFC 9112 §3.2.2); the target always gets origin-form.
+ */
 export function factsOf(
   req: IncomingMessage,
   scheme: 'http' | 'https',
   proxies?: TrustedProxies,
 ): RequestFacts {
-  const rawPath = rawPathOf(req.url ?? '/');
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  let rawPath = query === -1 ? url : url.slice(0, query);
+  let authority = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
+  let malformed: string | null = null;
+  let absolute: RegExpExecArray | null = null;
+  if (rawPath.charCodeAt(0) !== 47 /* '/' */) {
+    absolute = /^https?:\/\/([^/?#]*)/i.exec(rawPath);
+    if (absolute) {
+      authority = absolute[1] ?? '';
+      rawPath = rawPath.slice(absolute[0].length) || '/';
+    } else malformed = 'The request-target is neither a path nor an absolute http(s) URL.';
+  }
+  const verdict = canonicalise(rawPath);
+  if (verdict.refused !== undefined && malformed === null)
+    malformed = `The request path holds ${verdict.refused}, which targets could read differently.`;
+  if (malformed === null) malformed = authorityProblem(authority);
+  if (malformed === null && query !== -1 && url.includes('#', query))
+    malformed = 'The request-target holds a fragment ("#").';
+  const path = verdict.refused === undefined ? verdict.path : rawPath;
   const peer = normaliseIp(req.socket.remoteAddress ?? '');
   return {
     ip: proxies ? proxies.clientIp(peer, req.headers) : peer,
     scheme: proxies ? proxies.scheme(peer, req.headers, scheme) : scheme,
-    host: hostOf(req.headers.host ?? (req.headers[':authority'] as string | undefined)),
+    host: hostOf(authority),
     rawPath,
-    path: canonicalPath(rawPath),
+    path,
     method: req.method ?? 'GET',
+    // Unchanged (the common case): the very string the client sent, nothing allocated.
+    target:
+      verdict.refused !== undefined || (!absolute && verdict.target === rawPath)
+        ? url
+        : verdict.target + (query === -1 ? '' : url.slice(query)),
+    authority,
+    malformed,
   };
 }
 
@@ -47,29 +89,24 @@ export function hostOf(hostHeader: string | undefined): string {
   return host.replace(/\.$/, '');
 }
 
+/** A host name or an IP literal, and an optional port (RFC 9110 §7.2): no userinfo, no list, nothing else. */
+const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{0,5}))?$/;
+
+/** Why a Host (or absolute-form authority) is refused, or null; '' is left to routing (404). */
+export function authorityProblem(authority: string): string | null {
+  if (authority === '') return null;
+  const match = AUTHORITY.exec(authority);
+  if (!match) {
+    return authority.includes('@')
+      ? 'The Host holds userinfo ("user@"), which is not allowed.'
+      : 'The Host is not a host name with an optional port.';
+  }
+  const port = match[1];
+  if (port !== undefined && port !== '' && Number(port) > 65535) return 'The Host names a port above 65535.';
+  return null;
+}
+
 /** `::ffff:1.2.3.4` (a v4 client on a dual-stack socket) is `1.2.3.4`. */
 export function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
-
-/**
- * The path as the target will understand it: percent-decoded once (unreserved characters), `//`
- * collapsed, `.` and `..` segments resolved. Rules and routes match this form, so `/%61dmin`,
- * `//admin` and `/x/../admin` are all `/admin`.
- */
-export function canonicalPath(rawPath: string): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath.replace(/%2f/gi, '%252F'));
-  } catch {
-    decoded = rawPath;
-  }
-  const out: string[] = [];
-  for (const segment of decoded.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') out.pop();
-    else out.push(segment);
-  }
-  const trailing = decoded.length > 1 && decoded.endsWith('/') ? '/' : '';
-  return `/${out.join('/')}${out.length ? trailing : ''}`;
 }

@@ -1,4 +1,6 @@
 import type { SiteSnapshot } from '@rustronaut/contracts';
+import { routePrefix } from '@rustronaut/policy-engine';
+import { canonicalise } from './canonical-path';
 
 export type RoutedResource = SiteSnapshot['resources'][number] & { orgId: string; siteId: string };
 
@@ -11,8 +13,11 @@ interface Entry {
 
 /**
  * Which resource serves a request: by host (an exact domain wins over a wildcard, a longer
- * wildcard over a shorter one), then by the longest matching path prefix. Built once per snapshot
- * change; a lookup is a couple of map reads.
+ * wildcard over a shorter one), then by the longest path prefix that covers the canonical path on
+ * a segment boundary (`/admin` serves `/admin` and `/admin/x`, never `/administrator`) — the
+ * console's `resourceFor` (libs/policy-engine) answers the same way. Prefixes are taken in their
+ * canonical form (`/adm%69n/` is `/admin`), as paths are. Built once per snapshot change; a lookup
+ * is a couple of map reads.
  */
 export class RouteTable {
   readonly #exact = new Map<string, Entry[]>();
@@ -23,11 +28,11 @@ export class RouteTable {
     for (const snapshot of snapshots) {
       for (const resource of snapshot.resources) {
         if (resource.protocol !== 'http') continue;
-        const prefix = resource.pathPrefix ?? '/';
+        const prefix = prefixOf(resource.pathPrefix);
         const entry = {
           resource: { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId },
           prefix,
-          directory: prefix.endsWith('/') ? prefix : `${prefix}/`,
+          directory: prefix === '/' ? '/' : `${prefix}/`,
         };
         this.#resources.push(entry.resource);
         for (const domain of resource.domains) {
@@ -74,6 +79,16 @@ export class RouteTable {
     }
     return undefined;
   }
+}
+
+/**
+ * A resource's prefix as paths are matched: canonical, without a trailing slash. One the gateway
+ * would refuse as a path (`/a;b`) stays as written: no request reaches it (such paths get 400).
+ */
+function prefixOf(pathPrefix: string | null): string {
+  if (pathPrefix === null) return '/';
+  const verdict = canonicalise(pathPrefix);
+  return routePrefix(verdict.refused === undefined ? verdict.path : pathPrefix);
 }
 
 /** The first entry (longest prefix first) whose prefix covers the path. */

@@ -15,7 +15,7 @@ import type { Admission } from './admission';
 import { withoutSessionCookies } from './auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer';
 import type { TunnelRegistry } from './tunnels/tunnel-registry';
-import { authorityOf, endToEndHeaders } from './header-filter';
+import { endToEndHeaders } from './header-filter';
 import { bodyTooLarge, maxBodyOf, watchBodySize } from './firewall/body-limit';
 import { page, reasonOf, sendRefusal, writeRefusalToSocket } from './pages';
 import {
@@ -26,23 +26,11 @@ import {
   type UpstreamSettings,
 } from './tls-upstreams';
 
-/** Headers only the gateway may set: whatever a client sends under these names is dropped. */
-export const IDENTITY_HEADERS = [
-  'x-rustronaut-user',
-  'x-rustronaut-email',
-  'x-rustronaut-groups',
-  'x-rustronaut-assertion',
-];
-
-/** What the gateway sets itself (or filters) rather than copying from the client. */
-const NOT_PASSED = new Set([
-  ...IDENTITY_HEADERS,
-  'host',
-  'cookie',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-]);
+/**
+ * What the gateway sets itself (or filters) rather than copying from the client; identity and
+ * forwarding headers in every spelling are dropped by endToEndHeaders (isReservedHeader).
+ */
+const NOT_PASSED = new Set(['host', 'cookie']);
 const NOT_PASSED_WITH_TOKEN = new Set([...NOT_PASSED, 'authorization']);
 
 /**
@@ -55,8 +43,13 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   const { req, facts, caller } = admission;
   // The console token that admitted the caller is not the app's to hold (it could replay it at the
   // console); the app gets the gateway's assertion instead.
-  const headers = endToEndHeaders(req.headers, caller?.via === 'token' ? NOT_PASSED_WITH_TOKEN : NOT_PASSED);
-  const authority = authorityOf(req.headers) ?? '';
+  const headers = endToEndHeaders(
+    req.headers,
+    caller?.via === 'token' ? NOT_PASSED_WITH_TOKEN : NOT_PASSED,
+    true,
+  );
+  // The absolute-form target's authority when the client sent one (RFC 9112 §3.2.2), else its Host.
+  const authority = facts.authority;
   headers['host'] = authority;
   if (req.headers.cookie !== undefined) {
     const cookie = withoutSessionCookies(req.headers.cookie);
@@ -275,7 +268,8 @@ export class Upstream {
     const options = {
       ...where,
       method: req.method,
-      path: req.url,
+      // The canonical path that was authorised, in origin-form, never the client's spelling of it.
+      path: admission.facts.target,
       headers: upstreamHeaders(admission),
     };
     const upstream = (
@@ -317,7 +311,7 @@ export class Upstream {
     res.once('finish', () =>
       this.tunnels?.report(resource.id, {
         method: req.method ?? 'GET',
-        path: req.url ?? '/',
+        path: admission.facts.target,
         status: res.statusCode,
         ms: Math.round(performance.now() - started),
       }),
@@ -411,7 +405,7 @@ export class Upstream {
         {
           ...headers,
           [h2.HTTP2_HEADER_METHOD]: req.method ?? 'GET',
-          [h2.HTTP2_HEADER_PATH]: req.url ?? '/',
+          [h2.HTTP2_HEADER_PATH]: admission.facts.target,
           [h2.HTTP2_HEADER_AUTHORITY]: authority,
           [h2.HTTP2_HEADER_SCHEME]: 'https',
         },
@@ -519,7 +513,7 @@ export class Upstream {
       return writeRefusalToSocket(socket, { status: 502, message });
     }
     const { agent, ...where } = route;
-    const options = { ...where, method: req.method, path: req.url, headers };
+    const options = { ...where, method: req.method, path: admission.facts.target, headers };
     // An upgraded connection is not returned to a pool: a fresh one (or a fresh tunnel stream).
     const upstream =
       picked.protocol === 'https'

@@ -95,11 +95,11 @@ export class EdgeAuthenticator {
       return {
         status: 302,
         message: 'Enter the PIN or password first.',
-        headers: { location: `/.rustronaut/auth/unlock?return=${encodeURIComponent(req.url ?? '/')}` },
+        headers: { location: `/.rustronaut/auth/unlock?return=${encodeURIComponent(facts.target)}` },
       };
     }
     if (browser && this.options.consoleUrl && resource.authMethods.includes('sso')) {
-      const back = `${facts.scheme}://${req.headers.host ?? facts.host}${req.url ?? '/'}`;
+      const back = `${facts.scheme}://${facts.authority || facts.host}${facts.target}`;
       return {
         status: 302,
         message: 'Sign in first.',

@@ -31,28 +31,6 @@ export const bodyLimitStage: AdmissionStage = (admission) => {
 };
 
 /**
- * The request head's size limit over HTTP/2. HTTP/1.1 (plain or TLS) has it from Node's parser
- * (maxHeaderSize → 431 before any stage runs); an HTTP/2 server only advertises
- * SETTINGS_MAX_HEADER_LIST_SIZE without enforcing it, so the head is measured here as HTTP/1.1
- * would send it: request line and `name: value` lines.
- */
-export function headSizeStage(maxHeaderBytes: number): AdmissionStage {
-  return (admission) => {
-    const { req } = admission;
-    if (req.httpVersionMajor !== 2) return undefined;
-    const raw = req.rawHeaders;
-    let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
-    for (let i = 0; i < raw.length; i++) size += (raw[i] ?? '').length + 2;
-    if (size <= maxHeaderBytes) return undefined;
-    return {
-      status: 431,
-      message: `The request's headers are larger than this gateway accepts (${maxHeaderBytes} bytes).`,
-      by: 'size_limit',
-    };
-  };
-}
-
-/**
  * A body without a declared length (chunked, or HTTP/2) is counted while it streams; `exceeded` is called
  * once, as soon as it passes the limit. Declared lengths are left alone (the stage checked them and
  * Node's parser holds the client to them).
