@@ -186,4 +186,53 @@ export class IdentityController {
     const { principal, id } = parse('identity.apikeys.revoke', p);
     return this.uc.apiKeys.revoke(principal, id);
   }
+
+  @MessagePattern('identity.idp.create')
+  createProvider(@Payload() p: unknown) {
+    const { principal, ...request } = parse('identity.idp.create', p);
+    return this.uc.identityProviders.create(principal, request);
+  }
+
+  @MessagePattern('identity.idp.list')
+  listProviders(@Payload() p: unknown) {
+    return this.uc.identityProviders.list(parse('identity.idp.list', p).principal);
+  }
+
+  @MessagePattern('identity.idp.get')
+  getProvider(@Payload() p: unknown) {
+    const { principal, id } = parse('identity.idp.get', p);
+    return this.uc.identityProviders.get(principal, id);
+  }
+
+  @MessagePattern('identity.idp.update')
+  updateProvider(@Payload() p: unknown) {
+    const { principal, ...request } = parse('identity.idp.update', p);
+    return this.uc.identityProviders.update(principal, request);
+  }
+
+  @MessagePattern('identity.idp.delete')
+  deleteProvider(@Payload() p: unknown) {
+    const { principal, ...request } = parse('identity.idp.delete', p);
+    return this.uc.identityProviders.delete(principal, request);
+  }
+
+  @MessagePattern('identity.idp.forSignIn')
+  providersForSignIn(@Payload() p: unknown) {
+    return this.uc.identityProviders.forSignIn(parse('identity.idp.forSignIn', p).orgSlug);
+  }
+
+  @MessagePattern('identity.oidc.start')
+  startOidc(@Payload() p: unknown) {
+    return this.uc.externalSignIn.start(parse('identity.oidc.start', p));
+  }
+
+  @MessagePattern('identity.oidc.complete')
+  completeOidc(@Payload() p: unknown) {
+    return this.uc.externalSignIn.complete(parse('identity.oidc.complete', p));
+  }
+
+  @MessagePattern('identity.signin.redeem')
+  redeemSignIn(@Payload() p: unknown) {
+    return this.uc.externalSignIn.redeem(parse('identity.signin.redeem', p));
+  }
 }

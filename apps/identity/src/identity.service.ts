@@ -15,6 +15,9 @@ import { SigningKeys } from './domain/signing-keys';
 import { IdentityController } from './identity.controller';
 import { identityProjection } from './read-model/identity.projection';
 import { IdentityQueries } from './read-model/identity.queries';
+import { SignInQueries } from './read-model/sign-in.queries';
+import { OidcRelyingParty } from './oidc/oidc-relying-party';
+import { SignInAttempts } from './oidc/sign-in-attempts';
 import { seedDefaultOrganization } from './seed';
 import type { IdentityDeps } from './use-cases/identity-deps';
 import { IdentityUseCases } from './use-cases/identity-use-cases';
@@ -52,6 +55,9 @@ export async function startIdentityService(config: ConsoleConfig, logger: Logger
     store,
     readModel,
     queries: new IdentityQueries(dataSource, schema),
+    signIn: new SignInQueries(dataSource, schema),
+    relyingParty: new OidcRelyingParty(() => new Date()),
+    attempts: new SignInAttempts(redis, config.redisPrefix),
     keys: new SigningKeys(dataSource, schema, config.tokens.accessTtlSeconds),
     revocations: new RevocationList(redis, config.redisPrefix),
     clock: () => new Date(),

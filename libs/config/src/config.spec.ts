@@ -119,3 +119,22 @@ describe('loadCliConfig', () => {
     expect(() => loadCliConfig({})).toThrow(/XDG_CONFIG_HOME nor HOME/);
   });
 });
+
+describe('RN_SECRETS_KEY', () => {
+  it('is 32 bytes of base64, or absent', () => {
+    const key = randomBytes(32);
+    expect(loadConsoleConfig({ RN_SECRETS_KEY: key.toString('base64') }).secretsKey).toEqual(key);
+    expect(loadConsoleConfig({}).secretsKey).toBeUndefined();
+  });
+
+  it.each([
+    randomBytes(16).toString('base64'),
+    randomBytes(33).toString('base64'),
+    'not base64 at all!',
+    'a'.repeat(44),
+  ])('refuses %s, naming the variable', (bad) => {
+    expect(() => loadConsoleConfig({ RN_SECRETS_KEY: bad })).toThrow(
+      /RN_SECRETS_KEY: must be 32 random bytes/,
+    );
+  });
+});

@@ -90,3 +90,9 @@ export function parseTargetAddress(value: string): TargetAddress | undefined {
     return undefined;
   return { kind: 'inet', host, port };
 }
+
+/** A host name that can only mean this machine: `localhost`, 127.0.0.0/8 or `::1` (brackets allowed). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h);
+}

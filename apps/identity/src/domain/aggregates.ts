@@ -81,6 +81,17 @@ export const evolveUser: Evolve<UserState> = (state, event) => {
         totpSecret: null,
         deleted: false,
       };
+    case 'UserProvisioned':
+      // Made by a provider sign-in: no password (an empty hash never verifies).
+      return {
+        orgId: event.orgId,
+        email: event.data.email,
+        name: event.data.name,
+        role: event.data.role,
+        passwordHash: '',
+        totpSecret: null,
+        deleted: false,
+      };
     case 'UserProfileUpdated':
       return (
         state && { ...state, name: event.data.name ?? state.name, email: event.data.email ?? state.email }

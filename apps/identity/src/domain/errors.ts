@@ -9,6 +9,16 @@ export enum IdentityErrorCode {
   EmailTaken = 'IDENTITY_EMAIL_TAKEN',
   LastOwner = 'IDENTITY_LAST_OWNER',
   InvalidTotpCode = 'IDENTITY_INVALID_TOTP_CODE',
+  /** An identity provider's settings that cannot work (issuer, mapped groups). */
+  InvalidProvider = 'IDENTITY_INVALID_PROVIDER',
+  /** RN_SECRETS_KEY is missing, or does not open a sealed secret. */
+  SecretsKeyMissing = 'IDENTITY_SECRETS_KEY_MISSING',
+  /** The identity provider did not answer, or answered something unusable (discovery, token endpoint). */
+  ProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
+  /** A sign-in through a provider refused: state, code, ID token, or who the person is. */
+  SignInRefused = 'AUTH_SIGN_IN_REFUSED',
+  /** A password alone is not enough for this account (single sign-on or passkeys only). */
+  PasswordLoginDisabled = 'AUTH_PASSWORD_LOGIN_DISABLED',
 }
 
 export class IdentityError extends DomainError<IdentityErrorCode> {}

@@ -69,6 +69,7 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
           ));
         case 'UserDeleted':
           await q(`DELETE FROM ${t('group_members')} WHERE user_id = $1`, [id]);
+          await q(`DELETE FROM ${t('external_identities')} WHERE user_id = $1`, [id]);
           return void (await q(
             `UPDATE ${t('users')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
             [id, at, sequence],
@@ -146,6 +147,71 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
           ));
         case 'SessionRevoked':
           return void (await q(`UPDATE ${t('sessions')} SET revoked_at = $2 WHERE id = $1`, [id, at]));
+        case 'IdentityProviderAdded':
+          return void (await q(
+            `INSERT INTO ${t('identity_providers')} (id, org_id, type, name, issuer, client_id, client_secret_sealed, scopes, claim_mappings, jit_provisioning, require_sso, created_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)`,
+            [
+              id,
+              event.orgId,
+              event.data.type,
+              event.data.name,
+              event.data.issuer,
+              event.data.clientId,
+              event.data.clientSecretSealed,
+              JSON.stringify(event.data.scopes),
+              JSON.stringify(event.data.claimMappings),
+              event.data.jitProvisioning,
+              event.data.requireSso,
+              at,
+              sequence,
+            ],
+          ));
+        case 'IdentityProviderChanged': {
+          const d = event.data;
+          return void (await q(
+            `UPDATE ${t('identity_providers')} SET name = COALESCE($2, name), issuer = COALESCE($3, issuer),
+               client_id = COALESCE($4, client_id), client_secret_sealed = COALESCE($5, client_secret_sealed),
+               scopes = COALESCE($6, scopes), claim_mappings = COALESCE($7, claim_mappings),
+               jit_provisioning = COALESCE($8, jit_provisioning), require_sso = COALESCE($9, require_sso),
+               updated_at = $10, version = $11 WHERE id = $1`,
+            [
+              id,
+              d.name ?? null,
+              d.issuer ?? null,
+              d.clientId ?? null,
+              d.clientSecretSealed ?? null,
+              d.scopes ? JSON.stringify(d.scopes) : null,
+              d.claimMappings ? JSON.stringify(d.claimMappings) : null,
+              d.jitProvisioning ?? null,
+              d.requireSso ?? null,
+              at,
+              sequence,
+            ],
+          ));
+        }
+        case 'IdentityProviderRemoved':
+          await q(`DELETE FROM ${t('external_identities')} WHERE provider_id = $1`, [id]);
+          return void (await q(
+            `UPDATE ${t('identity_providers')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
+            [id, at, sequence],
+          ));
+        case 'UserProvisioned':
+          await q(
+            `INSERT INTO ${t('users')} (id, org_id, email, name, role, password_hash, created_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, '', $6, $6, $7)`,
+            [id, event.orgId, event.data.email, event.data.name, event.data.role, at, sequence],
+          );
+          return void (await q(
+            `INSERT INTO ${t('external_identities')} (provider_id, subject, user_id, org_id, linked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [event.data.providerId, event.data.subject, id, event.orgId, at],
+          ));
+        case 'UserExternalIdentityLinked':
+          await q(`UPDATE ${t('users')} SET updated_at = $2, version = $3 WHERE id = $1`, [id, at, sequence]);
+          return void (await q(
+            `INSERT INTO ${t('external_identities')} (provider_id, subject, user_id, org_id, linked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [event.data.providerId, event.data.subject, id, event.orgId, at],
+          ));
         default:
           return; // events of other services' aggregates, and claims with no read model
       }

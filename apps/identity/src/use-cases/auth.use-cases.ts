@@ -44,6 +44,20 @@ export class AuthUseCases {
       if (!totpCodeValid(user.totpSecret, request.totp, this.deps.clock().getTime()))
         throw invalidCredentials();
     }
+    const ssoProvider = await this.deps.signIn.ssoRequiredBy(user.id);
+    if (ssoProvider)
+      throw new IdentityError(
+        IdentityErrorCode.PasswordLoginDisabled,
+        `this account signs in through ${ssoProvider} only: use "Sign in with ${ssoProvider}"`,
+      );
+    return this.startSession(user, request);
+  }
+
+  /** A new session for someone whose identity was just proven (password, provider, passkey). */
+  async startSession(
+    user: { id: string; orgId: string; role: Role; email: string },
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<TokenPair> {
     const sessionId = newId('ses');
     const refresh = issueSecret('rnr', sessionId);
     await commit(
@@ -57,8 +71,8 @@ export class AuthUseCases {
             userId: user.id,
             refreshHash: refresh.hash,
             expiresAt: this.#refreshExpiry(),
-            ip: request.ip,
-            userAgent: request.userAgent,
+            ip: client.ip,
+            userAgent: client.userAgent,
           },
         },
       ],

@@ -15,6 +15,9 @@ import {
 import type { RevocationList } from '@rustronaut/revocation';
 import type { SigningKeys } from '../domain/signing-keys';
 import type { IdentityQueries } from '../read-model/identity.queries';
+import type { SignInQueries } from '../read-model/sign-in.queries';
+import type { OidcRelyingParty } from '../oidc/oidc-relying-party';
+import type { SignInAttempts } from '../oidc/sign-in-attempts';
 
 /** What the identity use cases work with; built once in main.ts. */
 export interface IdentityDeps {
@@ -22,6 +25,9 @@ export interface IdentityDeps {
   store: EventStore<PlatformEventDefinition>;
   readModel: ProjectionRunner<PlatformEventDefinition>;
   queries: IdentityQueries;
+  signIn: SignInQueries;
+  relyingParty: OidcRelyingParty;
+  attempts: SignInAttempts;
   keys: SigningKeys;
   revocations: RevocationList;
   clock: () => Date;

@@ -1,7 +1,9 @@
 import { ApiKeyUseCases } from './api-keys.use-cases';
 import { AuthUseCases } from './auth.use-cases';
+import { ExternalSignInUseCases } from './external-sign-in.use-cases';
 import { GroupUseCases } from './groups.use-cases';
 import type { IdentityDeps } from './identity-deps';
+import { IdentityProviderUseCases } from './identity-providers.use-cases';
 import { OrganizationUseCases } from './organizations.use-cases';
 import { TotpUseCases } from './totp.use-cases';
 import { UserUseCases } from './users.use-cases';
@@ -14,6 +16,8 @@ export class IdentityUseCases {
   readonly groups: GroupUseCases;
   readonly apiKeys: ApiKeyUseCases;
   readonly totp: TotpUseCases;
+  readonly identityProviders: IdentityProviderUseCases;
+  readonly externalSignIn: ExternalSignInUseCases;
 
   constructor(deps: IdentityDeps) {
     this.auth = new AuthUseCases(deps);
@@ -22,5 +26,7 @@ export class IdentityUseCases {
     this.groups = new GroupUseCases(deps);
     this.apiKeys = new ApiKeyUseCases(deps);
     this.totp = new TotpUseCases(deps);
+    this.identityProviders = new IdentityProviderUseCases(deps);
+    this.externalSignIn = new ExternalSignInUseCases(deps, this.auth, this.users);
   }
 }

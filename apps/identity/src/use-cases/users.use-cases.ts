@@ -66,6 +66,21 @@ export class UserUseCases {
     return this.#view(orgId, userId);
   }
 
+  /** An account made by a provider's sign-in (just-in-time provisioning): no password. */
+  async provision(
+    orgId: string,
+    actor: Actor,
+    request: { email: string; name: string; role: 'admin' | 'member'; providerId: string; subject: string },
+  ): Promise<string> {
+    const userId = newId('usr');
+    await this.#claimEmail(request.email, userId, orgId, actor);
+    await commit(this.deps, { type: 'user', id: userId }, 0, [{ type: 'UserProvisioned', data: request }], {
+      orgId,
+      actor,
+    });
+    return userId;
+  }
+
   async get(principal: Principal, id: string): Promise<UserView> {
     return this.#view(principal.orgId, id);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EmailSchema, IdSchema, NameSchema, PasswordSchema } from '../fields';
 import { RoleSchema } from '../events/identity.events';
 import { PrincipalSchema } from './principal';
+import { SignInRequests, type SignInResponses } from './sign-in.messages';
 
 const Email = EmailSchema;
 const Password = PasswordSchema;
@@ -87,6 +88,7 @@ export const IdentityRequests = {
   }),
   'identity.apikeys.list': z.object({ ...Authed, ...Page }),
   'identity.apikeys.revoke': z.object({ ...Authed, id: Id }),
+  ...SignInRequests,
 } as const;
 
 export type IdentityPattern = keyof typeof IdentityRequests;
@@ -148,7 +150,7 @@ export interface Page<T> {
 }
 
 /** Response types of the identity service, by NATS pattern. */
-export interface IdentityResponses {
+export interface IdentityResponses extends SignInResponses {
   'identity.login': TokenPair;
   'identity.refresh': TokenPair;
   'identity.logout': { revoked: true };

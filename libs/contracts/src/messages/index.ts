@@ -1,6 +1,7 @@
 export * from './principal';
 export * from './reply';
 export * from './identity.messages';
+export * from './sign-in.messages';
 export * from './audit.messages';
 export * from './policy.messages';
 export * from './device.messages';
