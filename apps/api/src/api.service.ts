@@ -51,6 +51,8 @@ import { ConsoleSessionController } from './routes/console-session.controller';
 import { LiveController } from './routes/live.controller';
 import { ConsoleWebFiles, consoleWebDirectory, installConsoleWeb } from './console-web/console-web-files';
 import { LiveFeed } from './live/live-feed';
+import { Devices } from './devices/devices';
+import { DevicesController } from './routes/devices.controller';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
 import { connectNats } from '@rustronaut/messaging';
 
@@ -70,6 +72,7 @@ export interface ApiParts {
   session: ConsoleSessionSettings;
   live: LiveFeed;
   web: ConsoleWebFiles;
+  devices: Devices;
 }
 
 @Module({})
@@ -96,6 +99,7 @@ export class ApiModule {
         ResourceAccessController,
         ConsoleSessionController,
         LiveController,
+        DevicesController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
@@ -115,6 +119,7 @@ export class ApiModule {
         { provide: Authenticator, useValue: parts.authenticator },
         { provide: CONSOLE_SESSION, useValue: parts.session },
         { provide: LiveFeed, useValue: parts.live },
+        { provide: Devices, useValue: parts.devices },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
@@ -146,6 +151,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     signIn: new ResourceSignIn(policy, identity),
     distributor: new ServiceClient(nats, 'config-distributor'),
     registry: new ServiceClient(nats, 'gateway-registry'),
+    devices: new Devices(new ServiceClient(nats, 'policy'), policy, new ServiceClient(nats, 'gateway-registry')),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,

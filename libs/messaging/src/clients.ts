@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type {
   AuditRequests,
   AuditResponses,
+  DevicePattern,
+  DeviceRequest,
+  DeviceResponses,
   IdentityRequest,
   IdentityRequests,
   IdentityResponses,
@@ -27,6 +30,8 @@ export type PolicyClient = ServiceClient<
   { [P in keyof typeof PolicyRequests]: PolicyRequest<P> },
   PolicyResponses
 >;
+/** The policy service's WireGuard devices (the same service as PolicyClient, its device patterns). */
+export type DeviceClient = ServiceClient<{ [P in DevicePattern]: DeviceRequest<P> }, DeviceResponses>;
 export type RegistryClient = ServiceClient<
   { [P in keyof typeof RegistryRequests]: RegistryRequest<P> },
   RegistryResponses

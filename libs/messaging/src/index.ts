@@ -3,4 +3,11 @@ export { parseRequest, type FieldIssue } from './validation';
 export { ServiceClient } from './service-client';
 export { ServiceHandlerInterceptor, type HandlerLogger } from './service-handler';
 export { connectNats, natsTransportOptions } from './transport-options';
-export type { AuditClient, DistributorClient, IdentityClient, PolicyClient, RegistryClient } from './clients';
+export type {
+  AuditClient,
+  DeviceClient,
+  DistributorClient,
+  IdentityClient,
+  PolicyClient,
+  RegistryClient,
+} from './clients';

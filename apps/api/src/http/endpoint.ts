@@ -20,7 +20,7 @@ export interface EndpointSpec {
   /** What a success answers; none for an empty answer (204). */
   response?: z.ZodType;
   /** The success answer's media type when it is not JSON (NDJSON exports, HTML pages, live streams). */
-  produces?: 'application/x-ndjson' | 'text/html' | 'text/event-stream';
+  produces?: 'application/x-ndjson' | 'text/html' | 'text/event-stream' | 'text/plain';
   /**
    * `camel`: `body` and `response` are the contracts' camelCase schemas; clients send and get
    * snake_case (`snakeBody` maps requests, `snakeJson` answers; the document shows snake_case).

@@ -186,7 +186,7 @@ function operation(route: DeclaredRoute): JsonSchema {
   const success: JsonSchema = { description: route.status === 204 ? 'Done' : 'OK' };
   if (spec.response && route.status !== 204) {
     const schema =
-      spec.produces === 'text/html' ? { type: 'string' } : jsonSchema(spec.response, 'output', spec.keys);
+      spec.produces === 'text/html' || spec.produces === 'text/plain' ? { type: 'string' } : jsonSchema(spec.response, 'output', spec.keys);
     const each =
       spec.produces === 'application/x-ndjson'
         ? { description: 'one JSON object a line' }

@@ -20,6 +20,7 @@ import {
   type SiteView,
   type TargetView,
 } from '@rustronaut/contracts';
+import type { DeviceWithActivity } from '../devices/devices';
 import type {
   accessRecordJson,
   apiKeyJson,
@@ -57,6 +58,27 @@ export const SiteJson = describes<SiteView>()(
   true,
 );
 export const SitePageJson = describes<Page<SiteView>>()(pageOf(SiteJson), true);
+const DeviceFields = {
+  id: Id,
+  orgId: Id,
+  siteId: Id,
+  userId: Id,
+  name: z.string(),
+  publicKey: z.string(),
+  address: z.string(),
+  createdAt: Time,
+  revokedAt: Time.nullable(),
+  lastSeenAt: Time.nullable().describe('the latest WireGuard handshake a gateway of the site saw'),
+  rxBytes: z.number().int(),
+  txBytes: z.number().int(),
+};
+export const DeviceJson = describes<DeviceWithActivity>()(z.object(DeviceFields), true);
+export const DeviceListJson = z.object({ items: z.array(DeviceJson) });
+export const CreatedDeviceJson = z.object({
+  ...DeviceFields,
+  privateKey: z.string().optional().describe('only when the console made the key pair: shown once, never stored'),
+  config: z.string().nullable().optional().describe('the wg-quick config with that key (null until the site has a WireGuard gateway)'),
+});
 export const ConnectorJson = z.object({ siteId: Id, token: z.string(), endpoint: z.string() });
 
 export const TargetJson = describes<TargetView>()(TargetDataSchema.extend({ id: Id, resourceId: Id }), true);

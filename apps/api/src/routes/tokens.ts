@@ -1,5 +1,6 @@
 import type {
   AuditClient,
+  DeviceClient,
   DistributorClient,
   IdentityClient,
   PolicyClient,
@@ -12,8 +13,9 @@ export const AUDIT = Symbol('AuditClient');
 export const POLICY = Symbol('PolicyClient');
 export const DISTRIBUTOR = Symbol('DistributorClient');
 export const REGISTRY = Symbol('RegistryClient');
+export const DEVICES = Symbol('DeviceClient');
 export const PUBLIC_URL = Symbol('PublicUrl');
-export type { AuditClient, DistributorClient, IdentityClient, PolicyClient, RegistryClient };
+export type { AuditClient, DeviceClient, DistributorClient, IdentityClient, PolicyClient, RegistryClient };
 
 /** The console's settings for the public side of the gateways (ConsoleConfig['exposure']). */
 export const EDGE = Symbol('Edge');

@@ -39,3 +39,6 @@ export interface DeviceResponses {
   'policy.devices.get': DeviceView;
   'policy.devices.revoke': { revoked: true };
 }
+
+/** The request header that carries a device's private key to render its config (never stored). */
+export const DEVICE_KEY_HEADER = 'x-rustronaut-device-key';
