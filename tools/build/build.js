@@ -47,6 +47,12 @@ async function main() {
   for (const dir of ['apps', 'libs']) {
     copyAssets(path.join(root, dir), path.join(out, dir));
   }
+  // The typed API client (libs/api-client) from the API's own document, when the document changed.
+  require('node:child_process').execFileSync(
+    process.execPath,
+    [path.join(out, 'apps/api/src/openapi-main.js'), root],
+    { stdio: 'inherit' },
+  );
   process.stdout.write(`built ${done} files into dist/\n`);
 }
 

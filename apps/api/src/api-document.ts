@@ -36,3 +36,17 @@ export async function describeApi(serverUrl = '/') {
   await app.close();
   return { document, controllers, served };
 }
+
+/** Served routes the document lacks, and documented routes nothing serves (`METHOD /path`). */
+export function routeDifferences(served: readonly ServedRoute[], document: Record<string, unknown>) {
+  const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+  const paths = (document['paths'] ?? {}) as Record<string, Record<string, unknown>>;
+  const documented = new Set(
+    Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((m) => key(m, path))),
+  );
+  const servedKeys = new Set(served.map((r) => key(r.method, r.path)));
+  return {
+    undocumented: [...servedKeys].filter((k) => !documented.has(k)).sort(),
+    unserved: [...documented].filter((k) => !servedKeys.has(k)).sort(),
+  };
+}

@@ -14,7 +14,11 @@ export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M
   responses: infer R;
 }
   ? {
-      [S in keyof R]: S extends 200 | 201 ? (R[S] extends { content: { 'application/json': infer J } } ? J : never) : never;
+      [S in keyof R]: S extends 200 | 201
+        ? R[S] extends { content: { 'application/json': infer J } }
+          ? J
+          : never
+        : never;
     }[keyof R]
   : never;
 

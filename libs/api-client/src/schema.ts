@@ -1,6 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
+ * document sha256: 0a1a444c1b4af62de1248cad2d00a62a93856d9715beada3e0cc829ef2adc51a
  */
 /* eslint-disable */
 export interface paths {

@@ -54,21 +54,23 @@ export function outsideApiReason(handler: object): string | undefined {
   return Reflect.getMetadata(OUTSIDE_API, handler) as string | undefined;
 }
 
-function specOf(execution: ExecutionContext, part: 'body' | 'query'): EndpointSpec {
+function schemaOf<P extends 'body' | 'query'>(execution: ExecutionContext, part: P) {
   const spec = endpointOf(execution.getHandler());
-  if (!spec?.[part]) throw new Error(`route asked for its ${part} without declaring its schema in @Endpoint`);
-  return spec;
+  const schema = spec?.[part];
+  if (!spec || !schema)
+    throw new Error(`route asked for its ${part} without declaring its schema in @Endpoint`);
+  return { spec, schema: schema as NonNullable<EndpointSpec[P]> };
 }
 
 /** The request body, validated by the route's declared `body` schema (400 naming each bad field). */
 export const ValidBody = createParamDecorator((_: unknown, execution: ExecutionContext): unknown => {
-  const spec = specOf(execution, 'body');
+  const { spec, schema } = schemaOf(execution, 'body');
   const raw = execution.switchToHttp().getRequest<FastifyRequest>().body;
-  return spec.keys === 'camel' ? snakeBody(spec.body!, raw) : parseBody(spec.body!, raw);
+  return spec.keys === 'camel' ? snakeBody(schema, raw) : parseBody(schema, raw);
 });
 
 /** The query string, validated by the route's declared `query` schema. */
 export const ValidQuery = createParamDecorator((_: unknown, execution: ExecutionContext): unknown => {
-  const spec = specOf(execution, 'query');
-  return parseQuery(spec.query!, execution.switchToHttp().getRequest<FastifyRequest>().query);
+  const { schema } = schemaOf(execution, 'query');
+  return parseQuery(schema, execution.switchToHttp().getRequest<FastifyRequest>().query);
 });

@@ -186,7 +186,9 @@ function operation(route: DeclaredRoute): JsonSchema {
   const success: JsonSchema = { description: route.status === 204 ? 'Done' : 'OK' };
   if (spec.response && route.status !== 204) {
     const schema =
-      spec.produces === 'text/html' || spec.produces === 'text/plain' ? { type: 'string' } : jsonSchema(spec.response, 'output', spec.keys);
+      spec.produces === 'text/html' || spec.produces === 'text/plain'
+        ? { type: 'string' }
+        : jsonSchema(spec.response, 'output', spec.keys);
     const each =
       spec.produces === 'application/x-ndjson'
         ? { description: 'one JSON object a line' }
@@ -242,7 +244,8 @@ export function undeclaredRoutes(document: Record<string, unknown>): string[] {
 /** The whole document for these controllers, served at /api/v1/openapi.json. */
 export function openApiDocument(controllers: readonly Type[], serverUrl: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of declaredRoutes(controllers)) (paths[route.path] ??= {})[route.method] = operation(route);
+  for (const route of declaredRoutes(controllers))
+    (paths[route.path] ??= {})[route.method] = operation(route);
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return {
     openapi: '3.1.0',

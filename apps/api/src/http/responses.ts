@@ -39,7 +39,9 @@ import type {
 
 /** Compiles only when the schema's output and T are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const describes = <T>() => <S extends z.ZodType>(schema: S, ok: Same<z.output<S>, T>): S => (void ok, schema);
+const describes =
+  <T>() =>
+  <S extends z.ZodType>(schema: S, ok: Same<z.output<S>, T>): S => (void ok, schema);
 
 const Id = IdSchema;
 const Time = z.string().describe('ISO 8601 date-time');
@@ -106,9 +108,7 @@ export const SimulationJson = describes<SimulationView>()(
   z.object({
     resourceId: Id,
     allowed: z.boolean(),
-    decidedBy: z
-      .object({ policyId: Id, name: z.string(), effect: z.enum(['allow', 'deny']) })
-      .nullable(),
+    decidedBy: z.object({ policyId: Id, name: z.string(), effect: z.enum(['allow', 'deny']) }).nullable(),
     reason: z.string(),
     evaluated: z.number().int(),
   }),
@@ -168,7 +168,11 @@ const DnsRecordJson = describes<DnsRecord>()(
   z.object({ type: z.enum(['A', 'AAAA', 'CNAME']), name: z.string(), value: z.string(), gatewayId: Id }),
   true,
 );
-export const DnsJson = z.object({ resourceId: Id, records: z.array(DnsRecordJson), notes: z.array(z.string()) });
+export const DnsJson = z.object({
+  resourceId: Id,
+  records: z.array(DnsRecordJson),
+  notes: z.array(z.string()),
+});
 
 // ---- snake_case answers built by the mappers ----
 
@@ -316,7 +320,9 @@ export const JwksJson = z.object({ keys: z.array(z.record(z.string(), z.unknown(
 export const RotatedKeyJson = z.object({ kid: z.string() });
 export const RevokedJson = z.object({ revoked: z.literal(true) });
 export const HandoffJson = z.object({ redirect_url: z.string() });
-export const ConfigKeysJson = z.object({ keys: z.array(z.object({ id: z.string(), public_key: z.string() })) });
+export const ConfigKeysJson = z.object({
+  keys: z.array(z.object({ id: z.string(), public_key: z.string() })),
+});
 export const EdgeJson = z.object({
   tunnel_endpoint: z.string().describe('host:port where `rustronaut expose`, forward and connectors dial'),
   base_domain: z.string(),

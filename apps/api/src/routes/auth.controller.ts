@@ -72,7 +72,11 @@ export class AuthController {
 
   @Post('auth/logout')
   @HttpCode(200)
-  @Endpoint({ summary: 'End this session; its tokens stop working at once', tag: 'auth', response: RevokedJson })
+  @Endpoint({
+    summary: 'End this session; its tokens stop working at once',
+    tag: 'auth',
+    response: RevokedJson,
+  })
   logout(@Caller() principal: Principal) {
     return this.identity.request('identity.logout', { principal });
   }

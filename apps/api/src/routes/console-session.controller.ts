@@ -37,7 +37,8 @@ export class ConsoleSessionController {
   @Post()
   @HttpCode(200)
   @Endpoint({
-    summary: "Sign the web console in: the tokens go into HttpOnly cookies, the answer carries the CSRF token",
+    summary:
+      'Sign the web console in: the tokens go into HttpOnly cookies, the answer carries the CSRF token',
     tag: 'auth',
     body: LoginBody,
     response: StartedSessionJson,

@@ -63,7 +63,12 @@ export class MetaController {
   /** The interactive API page, served from this machine (no CDN). */
   @Public()
   @Get('api/docs')
-  @Endpoint({ summary: 'The interactive API page (HTML)', tag: 'meta', response: DocsPageHtml, produces: 'text/html' })
+  @Endpoint({
+    summary: 'The interactive API page (HTML)',
+    tag: 'meta',
+    response: DocsPageHtml,
+    produces: 'text/html',
+  })
   docs(@Res() reply: FastifyReply) {
     return reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE);
   }

@@ -59,7 +59,12 @@ export class ResourcesController {
   }
 
   @Get(':id')
-  @Endpoint({ summary: 'One resource with its targets', tag: 'resources', response: ResourceJson, keys: 'camel' })
+  @Endpoint({
+    summary: 'One resource with its targets',
+    tag: 'resources',
+    response: ResourceJson,
+    keys: 'camel',
+  })
   async get(
     @Caller() principal: Principal,
     @Param('id') id: string,
