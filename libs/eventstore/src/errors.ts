@@ -14,6 +14,8 @@ export enum EventStoreErrorCode {
   ProjectionSetup = 'EVENTSTORE_PROJECTION_SETUP',
   /** A wait for a projection to reach a position ran out of time. */
   ProjectionTimeout = 'EVENTSTORE_PROJECTION_TIMEOUT',
+  /** A key's reservation expired before the change that needed it was confirmed, and someone else took it. */
+  ReservationLost = 'EVENTSTORE_RESERVATION_LOST',
 }
 
 export class EventStoreError extends DomainError<EventStoreErrorCode> {}

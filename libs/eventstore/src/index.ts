@@ -18,3 +18,20 @@ export {
   type RunnerLogger,
 } from './projection/projection-runner';
 export { commitAndWait, retryOnConflict } from './commit-and-wait';
+export {
+  Reservations,
+  bookAggregate,
+  type HoldPlan,
+  type KeyRef,
+  type KeySpace,
+  type ReservationsOptions,
+} from './reservations/reservations';
+export {
+  decideReservation,
+  evolveBook,
+  emptyBook,
+  type Hold,
+  type ReservationBook,
+  type ReservationCommand,
+  type Verdict,
+} from './reservations/reservation-book';

@@ -4,14 +4,24 @@ import { identityEvents } from './identity.events';
 import { signInEvents } from './sign-in.events';
 import { policyEvents } from './policy.events';
 import { gatewayEvents } from './gateway.events';
+import { reservationEvents } from './reservation.events';
 
 export * from './identity.events';
 export * from './sign-in.events';
 export * from './policy.events';
 export * from './gateway.events';
+export * from './reservation.events';
 
 /** Every event type of the platform. */
-export const platformEvents = [...identityEvents, ...signInEvents, ...policyEvents, ...gatewayEvents] as const;
+export const platformEvents = [
+  ...identityEvents,
+  ...signInEvents,
+  ...policyEvents,
+  ...gatewayEvents,
+  ...reservationEvents,
+] as const;
+export type ReservationEventDefinition = (typeof reservationEvents)[number];
+export type ReservationEvent = EventOf<ReservationEventDefinition>;
 export type PlatformEventDefinition = (typeof platformEvents)[number];
 export type PlatformEvent = EventOf<PlatformEventDefinition>;
 export type IdentityEvent = EventOf<(typeof identityEvents)[number] | (typeof signInEvents)[number]>;
