@@ -8,8 +8,12 @@ const swc = require('@swc/core');
 const base = require('../../swc.config.js');
 const { compilerOptions } = require('../../tsconfig.base.json');
 
+const { buildConsoleWeb } = require('./console-web');
+
 const root = path.join(__dirname, '../..');
 const out = path.join(root, 'dist');
+// The web console is built by Vite (console-web.js), not file by file.
+const webApp = path.join(root, 'apps/console-web');
 const skip = (file) => /\.spec\.ts$|\/__fixtures__\/|\/e2e\//.test(file);
 
 function sources(dir) {
@@ -17,7 +21,7 @@ function sources(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory())
-      return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(file);
+      return entry.name === 'node_modules' || entry.name === 'dist' || file === webApp ? [] : sources(file);
     return file.endsWith('.ts') && !file.endsWith('.d.ts') && !skip(file) ? [file] : [];
   });
 }
@@ -53,15 +57,15 @@ async function main() {
     [path.join(out, 'apps/api/src/openapi-main.js'), root],
     { stdio: 'inherit' },
   );
-  process.stdout.write(`built ${done} files into dist/\n`);
+  process.stdout.write(`built ${done} files into dist/; ${await buildConsoleWeb()}\n`);
 }
 
 function copyAssets(from, to) {
   if (!fs.existsSync(from)) return;
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
+    if (entry.name === 'node_modules' || entry.name === 'dist' || source === webApp) continue;
     if (entry.isDirectory()) copyAssets(source, target);
     else if (
       /\.(html|css|json|svg)$/.test(entry.name) &&

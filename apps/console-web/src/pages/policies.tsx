@@ -1,0 +1,361 @@
+import {
+  ActionIcon,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Fieldset,
+  Group,
+  MultiSelect,
+  Paper,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Answer } from '@rustronaut/api-client';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api } from '../api/client';
+import { answer, errorsUnder, fieldErrors } from '../api/problems';
+import {
+  DAYS,
+  describePolicy,
+  newTimeWindow,
+  policyBody,
+  policyForm,
+  type PolicyForm,
+  type Role,
+} from '../policies/policy-form';
+import { EmptyState, PageHeader, ProblemAlert } from '../ui/parts';
+import { useGroups, usePolicies, useUsers } from './directory';
+import { useResources } from './resources';
+
+type Policy = Answer<'/api/v1/policies/{id}', 'get'>;
+
+/** Names of users, groups and resources by id, for readable policies. */
+function useNames() {
+  const users = useUsers();
+  const groups = useGroups();
+  const resources = useResources();
+  const names = new Map<string, string>();
+  for (const u of users.data?.items ?? []) names.set(u.id, u.email);
+  for (const g of groups.data?.items ?? []) names.set(g.id, g.name);
+  for (const r of resources.data?.items ?? []) names.set(r.id, r.name);
+  return {
+    name: (id: string) => names.get(id) ?? id,
+    users: (users.data?.items ?? []).map((u) => ({ value: u.id, label: u.email })),
+    groups: (groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name })),
+    resources: (resources.data?.items ?? []).map((r) => ({ value: r.id, label: r.name })),
+  };
+}
+
+export function PoliciesPage() {
+  const policies = usePolicies();
+  const { name } = useNames();
+  const items = policies.data?.items ?? [];
+  return (
+    <Stack>
+      <PageHeader title="Policies">
+        <Button component={Link} to="/simulator" variant="default">
+          Simulator
+        </Button>
+        <Button component={Link} to="/policies/new">
+          New policy
+        </Button>
+      </PageHeader>
+      <Text size="sm" c="dimmed">
+        Deny wins over allow; with no matching allow, nobody gets in.
+      </Text>
+      {policies.isSuccess && !items.length ? (
+        <EmptyState title="No policies yet">
+          Resources that require sign-in let nobody in until a policy allows it. Create one that names who may
+          reach which resources.
+        </EmptyState>
+      ) : (
+        <Table striped highlightOnHover aria-label="Policies">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Effect</Table.Th>
+              <Table.Th>In words</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((p) => (
+              <Table.Tr key={p.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/policies/${p.id}`}>
+                    {p.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={p.effect === 'allow' ? 'green' : 'red'}>{p.effect}</Badge>
+                </Table.Td>
+                <Table.Td>{describePolicy(policyForm(p), name)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}
+
+export function PolicyEditPage() {
+  const { id = 'new' } = useParams();
+  const policy = useQuery({
+    queryKey: ['policy', id],
+    enabled: id !== 'new',
+    queryFn: () => answer(api.GET('/api/v1/policies/{id}', { params: { path: { id } } })),
+  });
+  if (id !== 'new' && !policy.data)
+    return <Text c="dimmed">{policy.error ? policy.error.message : 'Loading…'}</Text>;
+  return (
+    <Stack>
+      <PageHeader title={policy.data ? policy.data.name : 'New policy'} />
+      <PolicyEditor key={`${id}:${policy.data?.version ?? 0}`} policy={policy.data} />
+    </Stack>
+  );
+}
+
+const POLICY_FIELDS = ['name', 'effect', 'resource_ids', 'subjects', 'conditions'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+export function PolicyEditor({ policy }: { policy?: Policy }) {
+  const queries = useQueryClient();
+  const navigate = useNavigate();
+  const names = useNames();
+  const [form, setForm] = useState<PolicyForm>(() => policyForm(policy));
+  const save = useMutation({
+    mutationFn: () =>
+      policy
+        ? answer(
+            api.PATCH('/api/v1/policies/{id}', {
+              params: { path: { id: policy.id } },
+              headers: { 'if-match': `"${policy.version}"` },
+              body: policyBody(form),
+            }),
+          )
+        : answer(api.POST('/api/v1/policies', { body: policyBody(form) })),
+    onSuccess: async (saved) => {
+      await queries.invalidateQueries({ queryKey: ['policies'] });
+      await queries.invalidateQueries({ queryKey: ['policy', saved.id] });
+      if (!policy) void navigate(`/policies/${saved.id}`);
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () =>
+      answer(
+        api.DELETE('/api/v1/policies/{id}', {
+          params: { path: { id: policy!.id } },
+          headers: { 'if-match': `"${policy!.version}"` },
+        }),
+      ),
+    onSuccess: async () => {
+      await queries.invalidateQueries({ queryKey: ['policies'] });
+      void navigate('/policies');
+    },
+  });
+  const errors = fieldErrors(save.error);
+  const set = <K extends keyof PolicyForm>(key: K, value: PolicyForm[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  const firstUnder = (prefix: string) =>
+    errors[prefix] ?? Object.values(errorsUnder(errors, `${prefix}.`))[0];
+  return (
+    <Paper withBorder p="md" component="form" onSubmit={submit} aria-label="Policy">
+      <Stack>
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <TextInput
+            label="Name"
+            required
+            value={form.name}
+            onChange={(e) => set('name', e.currentTarget.value)}
+            error={errors['name']}
+          />
+          <div>
+            <Text size="sm" fw={500} id="effect-label">
+              Effect
+            </Text>
+            <SegmentedControl
+              aria-labelledby="effect-label"
+              data={[
+                { value: 'allow', label: 'Allow' },
+                { value: 'deny', label: 'Deny' },
+              ]}
+              value={form.effect}
+              onChange={(v) => set('effect', v as PolicyForm['effect'])}
+            />
+          </div>
+        </SimpleGrid>
+        <MultiSelect
+          label="Resources"
+          description="None chosen: every resource of the organisation"
+          data={names.resources}
+          value={form.resourceIds}
+          onChange={(v) => set('resourceIds', v)}
+          error={firstUnder('resource_ids')}
+          searchable
+        />
+        <Fieldset legend="Who">
+          <Stack>
+            <Switch
+              label="Anyone signed in"
+              checked={form.anyAuthenticated}
+              onChange={(e) => set('anyAuthenticated', e.currentTarget.checked)}
+            />
+            <MultiSelect
+              label="Users"
+              data={names.users}
+              value={form.users}
+              onChange={(v) => set('users', v)}
+              error={firstUnder('subjects.users')}
+              searchable
+            />
+            <MultiSelect
+              label="Groups"
+              data={names.groups}
+              value={form.groups}
+              onChange={(v) => set('groups', v)}
+              error={firstUnder('subjects.groups')}
+              searchable
+            />
+            <Checkbox.Group
+              label="Roles"
+              value={form.roles}
+              onChange={(v) => set('roles', v as Role[])}
+              error={firstUnder('subjects.roles')}
+            >
+              <Group mt="xs">
+                <Checkbox value="owner" label="Owners" />
+                <Checkbox value="admin" label="Admins" />
+                <Checkbox value="member" label="Members" />
+              </Group>
+            </Checkbox.Group>
+          </Stack>
+        </Fieldset>
+        <Fieldset legend="Conditions (all must hold)">
+          <Stack>
+            <TextInput
+              label="Source addresses"
+              description="CIDRs, comma-separated, e.g. 10.0.0.0/8"
+              value={form.sourceCidrs}
+              onChange={(e) => set('sourceCidrs', e.currentTarget.value)}
+              error={firstUnder('conditions.source_cidrs')}
+            />
+            <TextInput
+              label="Countries"
+              description="ISO codes, e.g. DE, FR"
+              value={form.countries}
+              onChange={(e) => set('countries', e.currentTarget.value)}
+              error={firstUnder('conditions.countries')}
+            />
+            <TextInput
+              label="Path prefixes"
+              description="e.g. /admin"
+              value={form.paths}
+              onChange={(e) => set('paths', e.currentTarget.value)}
+              error={firstUnder('conditions.paths')}
+            />
+            <MultiSelect
+              label="Methods"
+              data={METHODS}
+              value={form.methods}
+              onChange={(v) => set('methods', v)}
+              error={firstUnder('conditions.methods')}
+            />
+            {form.timeWindows.map((w, i) => {
+              const change = (next: Partial<typeof w>) =>
+                set(
+                  'timeWindows',
+                  form.timeWindows.map((x, j) => (j === i ? { ...x, ...next } : x)),
+                );
+              const windowErrors = errorsUnder(errors, `conditions.time_windows.${i}.`);
+              return (
+                <Group key={i} align="flex-start">
+                  <MultiSelect
+                    label={`Time window ${i + 1}: days`}
+                    data={[...DAYS]}
+                    value={w.days}
+                    onChange={(v) => change({ days: v as typeof w.days })}
+                    error={windowErrors['days']}
+                  />
+                  <TextInput
+                    label="From"
+                    w={90}
+                    value={w.start}
+                    onChange={(e) => change({ start: e.currentTarget.value })}
+                    error={windowErrors['start']}
+                  />
+                  <TextInput
+                    label="To"
+                    w={90}
+                    value={w.end}
+                    onChange={(e) => change({ end: e.currentTarget.value })}
+                    error={windowErrors['end']}
+                  />
+                  <TextInput
+                    label="Time zone"
+                    w={160}
+                    value={w.timeZone}
+                    onChange={(e) => change({ timeZone: e.currentTarget.value })}
+                    error={windowErrors['time_zone']}
+                  />
+                  <ActionIcon
+                    mt={26}
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Remove time window ${i + 1}`}
+                    onClick={() =>
+                      set(
+                        'timeWindows',
+                        form.timeWindows.filter((_, j) => j !== i),
+                      )
+                    }
+                  >
+                    ✕
+                  </ActionIcon>
+                </Group>
+              );
+            })}
+            <Group>
+              <Button
+                size="xs"
+                variant="light"
+                onClick={() => set('timeWindows', [...form.timeWindows, newTimeWindow()])}
+              >
+                Add time window
+              </Button>
+            </Group>
+          </Stack>
+        </Fieldset>
+        <Text size="sm" data-testid="policy-summary" aria-live="polite">
+          {describePolicy(form, names.name)}
+        </Text>
+        <ProblemAlert
+          problem={save.error ?? remove.error}
+          fields={POLICY_FIELDS}
+          onReload={() => void queries.invalidateQueries({ queryKey: ['policy', policy?.id] })}
+        />
+        <Group>
+          <Button type="submit" loading={save.isPending}>
+            {policy ? 'Save' : 'Create policy'}
+          </Button>
+          {policy && (
+            <Button variant="subtle" color="red" onClick={() => remove.mutate()}>
+              Delete
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,62 @@
+import { Anchor, Badge, Button, Stack, Table } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { answer } from '../api/problems';
+import { EmptyState, PageHeader, ProblemAlert, when } from '../ui/parts';
+
+/** Services people exposed with `rustronaut expose`. */
+export function ServicesPage() {
+  const queries = useQueryClient();
+  const services = useQuery({ queryKey: ['services'], queryFn: () => answer(api.GET('/api/v1/services')) });
+  const remove = useMutation({
+    mutationFn: (id: string) => answer(api.DELETE('/api/v1/services/{id}', { params: { path: { id } } })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['services'] }),
+  });
+  const items = services.data ? ('items' in services.data ? services.data.items : services.data) : [];
+  return (
+    <Stack>
+      <PageHeader title="Exposed services" />
+      <ProblemAlert problem={remove.error} />
+      {services.isSuccess && !items.length ? (
+        <EmptyState title="Nothing exposed">
+          Share a local service in one command: <code>rustronaut expose localhost:3000 http</code>
+        </EmptyState>
+      ) : (
+        <Table striped aria-label="Exposed services">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Public URL</Table.Th>
+              <Table.Th>Local address</Table.Th>
+              <Table.Th>Sign-in</Table.Th>
+              <Table.Th>Since</Table.Th>
+              <Table.Th>Actions</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((s) => (
+              <Table.Tr key={s.id}>
+                <Table.Td>{s.name}</Table.Td>
+                <Table.Td>
+                  <Anchor href={s.public_url} target="_blank" rel="noreferrer">
+                    {s.public_url}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{s.local_address}</Table.Td>
+                <Table.Td>
+                  {s.auth_required ? <Badge>required</Badge> : <Badge color="gray">public</Badge>}
+                </Table.Td>
+                <Table.Td>{when(s.created_at)}</Table.Td>
+                <Table.Td>
+                  <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(s.id)}>
+                    Stop exposing
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}
