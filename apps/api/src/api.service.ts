@@ -53,6 +53,9 @@ import { ConsoleWebFiles, consoleWebDirectory, installConsoleWeb } from './conso
 import { LiveFeed } from './live/live-feed';
 import { Devices } from './devices/devices';
 import { DevicesController } from './routes/devices.controller';
+import { IdentityProvidersController } from './routes/identity-providers.controller';
+import { ProviderSignInController } from './routes/provider-sign-in.controller';
+import { ProviderSignIn } from './sign-in/provider-sign-in';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
 import { connectNats } from '@rustronaut/messaging';
 
@@ -100,6 +103,8 @@ export class ApiModule {
         ConsoleSessionController,
         LiveController,
         DevicesController,
+        IdentityProvidersController,
+        ProviderSignInController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },
@@ -120,6 +125,7 @@ export class ApiModule {
         { provide: CONSOLE_SESSION, useValue: parts.session },
         { provide: LiveFeed, useValue: parts.live },
         { provide: Devices, useValue: parts.devices },
+        { provide: ProviderSignIn, useValue: new ProviderSignIn(parts.identity, parts.session) },
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),

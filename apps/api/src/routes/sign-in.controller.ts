@@ -11,7 +11,7 @@ import { loginPage, pageHeaders, refusedPage } from '../sign-in/login-page';
 import { consoleCookieHeader, consoleCookieOf, secondsLeft } from '../sign-in/console-cookie';
 import { ResourceSignIn } from '../sign-in/resource-sign-in';
 import { parseReturnUrl } from '../sign-in/return-url';
-import { PUBLIC_URL } from './tokens';
+import { IDENTITY, PUBLIC_URL, type IdentityClient } from './tokens';
 
 /** Browser sign-in to a resource: the console's login page, and the hand-off to the resource's gateway. */
 @Controller()
@@ -20,6 +20,7 @@ export class SignInController {
     @Inject(ResourceSignIn) private readonly signIn: ResourceSignIn,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(PUBLIC_URL) private readonly publicUrl: string,
+    @Inject(IDENTITY) private readonly identity: IdentityClient,
   ) {}
 
   /** Where a gateway sends a browser without a session: `/login?return=<the resource URL>`. */
@@ -31,7 +32,11 @@ export class SignInController {
     response: LoginPageHtml,
     produces: 'text/html',
   })
-  page(@Query('return') returnUrl: string | undefined, @Res() reply: FastifyReply) {
+  async page(
+    @Query('return') returnUrl: string | undefined,
+    @Query('org') org: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
     const nonce = randomBytes(16).toString('base64');
     void reply.headers(pageHeaders(nonce));
     try {
@@ -39,7 +44,13 @@ export class SignInController {
     } catch (error) {
       return reply.status(400).send(refusedPage((error as Error).message));
     }
-    return reply.send(loginPage({ returnUrl: returnUrl!, nonce }));
+    // The organisation's identity providers (`?org=<slug>`, else the default organisation's); the
+    // password form stays usable when they cannot be listed.
+    const providers = await this.identity
+      .request('identity.idp.forSignIn', org && /^[a-z0-9-]{1,63}$/.test(org) ? { orgSlug: org } : {})
+      .then(({ items }) => items.map((p) => ({ name: p.name, startUrl: p.startPath })))
+      .catch(() => []);
+    return reply.send(loginPage({ returnUrl: returnUrl!, nonce, providers }));
   }
 
   /**

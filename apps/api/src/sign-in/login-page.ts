@@ -3,12 +3,24 @@
  * script logs in through the API, asks for the hand-off to the resource, and follows it. Every
  * value put into the page is escaped; the script runs only with this response's nonce (CSP).
  */
-export function loginPage(options: { returnUrl: string; nonce: string }): string {
+export function loginPage(options: {
+  returnUrl: string;
+  nonce: string;
+  /** The organisation's identity providers: one button each, before the password form. */
+  providers?: readonly { name: string; startUrl: string }[];
+}): string {
   const host = new URL(options.returnUrl).host;
+  const providers = (options.providers ?? [])
+    .map(
+      (p) =>
+        `<a class="provider" href="${escapeHtml(`${p.startUrl}?return=${encodeURIComponent(options.returnUrl)}`)}">Sign in with ${escapeHtml(p.name)}</a>`,
+    )
+    .join('\n');
   return page(
     'Sign in',
     `<h1>Sign in</h1>
 <p class="to">to continue to <strong>${escapeHtml(host)}</strong></p>
+${providers ? `<nav id="providers">\n${providers}\n</nav>\n<p class="or">or with your password</p>` : ''}
 <form id="f" autocomplete="on">
   <label>Email <input id="email" name="email" type="email" autocomplete="username" required autofocus></label>
   <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>
@@ -50,6 +62,14 @@ $('f').addEventListener('submit', async (event) => {
   );
 }
 
+/** The CLI's sign-in without a loopback redirect: the one-time code to paste into the terminal. */
+export function codePage(code: string): string {
+  return page(
+    'Signed in',
+    `<h1>Signed in</h1>\n<p>Paste this code into your terminal, where <code>rustronaut login</code> waits (it works once, for one minute):</p>\n<p><output id="code">${escapeHtml(code)}</output></p>`,
+  );
+}
+
 /** The page a browser gets for a sign-in link that cannot be followed (bad return address). */
 export function refusedPage(message: string): string {
   return page(
@@ -81,6 +101,9 @@ label { display: block; margin: 0 0 .9rem; font-size: .9rem; } input { display: 
 button { width: 100%; padding: .6rem; font: inherit; background: #2457d6; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 #error { color: #b00020; min-height: 1.5em; margin: 0 0 .5rem; }
 [hidden] { display: none !important; }
+.provider { display: block; text-align: center; padding: .6rem; margin: 0 0 .6rem; border: 1px solid #2457d6; border-radius: 4px; color: #2457d6; text-decoration: none; }
+.or { text-align: center; color: #777; font-size: .85rem; margin: .4rem 0 .9rem; }
+#code { display: block; font: 1.1rem monospace; word-break: break-all; background: #f4f5f7; padding: .75rem; border-radius: 4px; }
 </style></head>
 <body><main>
 ${body}
