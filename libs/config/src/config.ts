@@ -154,6 +154,11 @@ export const ConsoleEnvSchema = z.object({
     }, 'must be a range of ports from low to high')
     .default('40000-40999'),
   /**
+   * How `npm start` runs the console's services: `one` process for all (one machine, the default),
+   * or `per-service` — a process each, as a deployment over several machines runs them.
+   */
+  RN_CONSOLE_PROCESSES: z.enum(['one', 'per-service']).default('one'),
+  /**
    * The key that seals secrets the console keeps (identity providers' client secrets), AES-256-GCM:
    * 32 random bytes in base64 (`openssl rand -base64 32`). Without it, identity providers cannot be added.
    */
@@ -186,6 +191,8 @@ export interface ConsoleConfig extends PlatformConfig {
     tunnelEndpoint: string;
     ports: { from: number; to: number };
   };
+  /** `one` process for every console service, or one `per-service`. */
+  processes: 'one' | 'per-service';
 }
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
@@ -232,6 +239,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
         to: Number(c.RN_TUNNEL_PORTS.split('-')[1]),
       },
     },
+    processes: c.RN_CONSOLE_PROCESSES,
   };
 }
 

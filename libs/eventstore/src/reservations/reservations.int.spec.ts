@@ -144,8 +144,8 @@ describe('Reservations (real NATS JetStream)', () => {
       { commandId: randomUUID(), ...meta },
     );
     handles.holds = async (owner, key) => {
-      const events = (await store.load({ type: 'account', id: owner })).events;
-      return events.at(-1)?.data.handle === key;
+      const last = (await store.load({ type: 'account', id: owner })).events.at(-1);
+      return last?.type === 'AccountOpened' && last.data.handle === key;
     };
     await openWith(sut(), 'acc_2', 'eve');
     expect(await holder('eve')).toMatchObject({ owner: 'acc_2' });
