@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@rustronaut/testing';
-import { ConsoleClient } from './console-client';
+import { ConsoleClient, data } from './console-client';
 import { CredentialStore, type Session } from './credentials';
 import { CliErrorCode, ConsoleApiError } from './errors';
 
@@ -48,7 +48,7 @@ describe('ConsoleClient', () => {
   it('sends the API key as a bearer token and reads JSON', async () => {
     handle = (_req, _body, res) => json(res, 200, { items: [], next_cursor: null });
     const sut = new ConsoleClient(`${url}/`, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
-    await expect(sut.get('/services')).resolves.toEqual({ items: [], next_cursor: null });
+    await expect(data(sut.api.GET('/api/v1/services'))).resolves.toEqual({ items: [], next_cursor: null });
     expect(seen[0]).toMatchObject({ method: 'GET', path: '/api/v1/services', authorization: 'Bearer rnk_k' });
   });
 
@@ -56,7 +56,9 @@ describe('ConsoleClient', () => {
     handle = (_req, _body, res) =>
       apiError(res, 409, 'POLICY_DOMAIN_TAKEN', 'dev.example.com is already served by another resource');
     const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
-    const error = await sut.post('/services', { local_address: 'localhost:3000' }).catch((e: unknown) => e);
+    const error = await sut.api
+      .POST('/api/v1/services', { body: { local_address: 'localhost:3000', protocol: 'http' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConsoleApiError);
     expect(error).toMatchObject({
       status: 409,
@@ -65,13 +67,13 @@ describe('ConsoleClient', () => {
       hint: expect.stringMatching(/--subdomain/),
       exitCode: 1,
     });
-    expect(JSON.parse(seen[0]!.body)).toEqual({ local_address: 'localhost:3000' });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ local_address: 'localhost:3000', protocol: 'http' });
   });
 
   it('says when the address answers with something that is not the API', async () => {
     handle = (_req, _body, res) => res.writeHead(502).end('<html>bad gateway</html>');
     const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
-    await expect(sut.get('/me')).rejects.toMatchObject({
+    await expect(data(sut.api.GET('/api/v1/me'))).rejects.toMatchObject({
       code: CliErrorCode.ConsoleAnswer,
       message: `${url} answered GET /me with HTTP 502, not with the Rustronaut API's JSON`,
     });
@@ -80,7 +82,7 @@ describe('ConsoleClient', () => {
   it('says the console is unreachable, at which URL and why', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const sut = new ConsoleClient(closed, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
-    await expect(sut.get('/me')).rejects.toMatchObject({
+    await expect(data(sut.api.GET('/api/v1/me'))).rejects.toMatchObject({
       code: CliErrorCode.ConsoleUnreachable,
       message: expect.stringMatching(new RegExp(`^console unreachable at ${closed}: .*ECONNREFUSED`)),
     });
@@ -101,7 +103,7 @@ describe('ConsoleClient', () => {
       sessions: { exclusive: (renew) => renew(), latest: () => undefined, save: (s) => stored.push(s) },
       now: () => now,
     });
-    await expect(sut.get('/me')).resolves.toEqual({ ok: true });
+    await expect(data(sut.api.GET('/api/v1/me'))).resolves.toEqual({ ok: true });
     expect(seen.map((s) => s.path)).toEqual(['/api/v1/auth/refresh', '/api/v1/me']);
     expect(JSON.parse(seen[0]!.body)).toEqual({ refresh_token: 'old-refresh' });
     expect(stored).toEqual([
@@ -123,7 +125,7 @@ describe('ConsoleClient', () => {
       json(res, 200, { ok: true });
     };
     const sut = new ConsoleClient(url, { auth: session(Date.now() + 600_000) });
-    await expect(sut.get('/me')).resolves.toEqual({ ok: true });
+    await expect(data(sut.api.GET('/api/v1/me'))).resolves.toEqual({ ok: true });
     expect(seen.map((s) => `${s.path} ${s.authorization ?? '-'}`)).toEqual([
       '/api/v1/me Bearer old-access',
       '/api/v1/auth/refresh -',
@@ -137,7 +139,7 @@ describe('ConsoleClient', () => {
         ? apiError(res, 401, 'AUTH_INVALID_TOKEN', 'the refresh token was revoked')
         : json(res, 200, {});
     const sut = new ConsoleClient(url, { auth: session(0) });
-    await expect(sut.get('/me')).rejects.toMatchObject({
+    await expect(data(sut.api.GET('/api/v1/me'))).rejects.toMatchObject({
       code: CliErrorCode.NotLoggedIn,
       message: `your session at ${url} ended (the refresh token was revoked)`,
       hint: 'log in again with `rustronaut login`',
@@ -203,7 +205,9 @@ describe('ConsoleClient', () => {
             sessions: new CredentialStore(dir).sessionKeeper(url),
           }),
       );
-      const answers = await Promise.all(processes.map((p) => p.get<{ authorization: string }>('/me')));
+      const answers = (await Promise.all(processes.map((p) => data(p.api.GET('/api/v1/me'))))) as unknown as {
+        authorization: string;
+      }[];
       expect(issued).toBe(1);
       expect(answers.map((a) => a.authorization)).toEqual([
         'Bearer access-1',

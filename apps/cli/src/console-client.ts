@@ -1,3 +1,4 @@
+import { createApiClient, type Answer, type ApiClient } from '@rustronaut/api-client';
 import type { Credentials, Session } from './credentials';
 import { CliError, CliErrorCode, ConsoleApiError } from './errors';
 
@@ -6,11 +7,7 @@ interface ApiErrorBody {
   error: { status: number; code: string; message: string };
 }
 
-interface TokensJson {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
+type TokensJson = Answer<'/api/v1/auth/login', 'post'>;
 
 /**
  * Where a session lives between processes (the credentials file). Refresh tokens are single-use:
@@ -45,12 +42,21 @@ const HINTS: Record<string, string> = {
   POLICY_DOMAIN_TAKEN: 'pick another --subdomain, or leave it out for a random name',
 };
 
+/** The data of a successful call of the typed client (its failures have thrown already). */
+export async function data<T>(call: Promise<{ data?: T }>): Promise<T> {
+  return (await call).data as T;
+}
+
 /**
- * The console's REST API (/api/v1, snake_case JSON) as the CLI uses it. It authenticates with the
- * stored session or API key and refreshes an expiring access token by itself; failures become
- * CliErrors that say what to do next.
+ * The console's REST API as the CLI uses it: the typed client generated from the API's OpenAPI
+ * document (`api.GET('/api/v1/services')`), authenticated with the stored session or API key. An
+ * expiring access token is refreshed by itself; failures become CliErrors that say what to do next.
  */
 export class ConsoleClient {
+  /** Calls as the logged-in caller. */
+  readonly api: ApiClient;
+  /** Calls without credentials (log in, refresh). */
+  readonly #anonymous: ApiClient;
   #auth: Credentials['auth'] | undefined;
   #exchanged: { token: string; expiresAt: number } | undefined;
   readonly #timeoutMs: number;
@@ -64,18 +70,8 @@ export class ConsoleClient {
     this.#auth = options.auth;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#now = options.now ?? Date.now;
-  }
-
-  get<T>(path: string): Promise<T> {
-    return this.#authenticated<T>('GET', path);
-  }
-
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.#authenticated<T>('POST', path, body);
-  }
-
-  delete(path: string): Promise<void> {
-    return this.#authenticated<void>('DELETE', path);
+    this.api = createApiClient({ baseUrl: this.url, fetch: (request) => this.#authenticated(request) });
+    this.#anonymous = createApiClient({ baseUrl: this.url, fetch: (request) => this.#send(request) });
   }
 
   /**
@@ -90,22 +86,20 @@ export class ConsoleClient {
     }
     if (this.#exchanged && this.#exchanged.expiresAt - REFRESH_MARGIN_MS > this.#now())
       return this.#exchanged.token;
-    const tokens = await this.post<{ access_token: string; expires_in: number }>('/auth/token', {});
+    const tokens = await data(this.api.POST('/api/v1/auth/token'));
     this.#exchanged = { token: tokens.access_token, expiresAt: this.#now() + tokens.expires_in * 1000 };
     return tokens.access_token;
   }
 
   /** Password login (with the TOTP code when the account has two factors): a new session. */
   async login(email: string, password: string, totp?: string): Promise<Session> {
-    const tokens = await this.#send<TokensJson>('POST', '/auth/login', undefined, {
-      email,
-      password,
-      ...(totp ? { totp } : {}),
-    });
+    const tokens = await data(
+      this.#anonymous.POST('/api/v1/auth/login', { body: { email, password, ...(totp ? { totp } : {}) } }),
+    );
     return this.#session(tokens);
   }
 
-  async #authenticated<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async #authenticated(request: Request): Promise<Response> {
     const auth = this.#auth;
     if (!auth)
       throw new CliError(
@@ -113,15 +107,16 @@ export class ConsoleClient {
         'not logged in',
         'log in with `rustronaut login --console URL --email you@example.com`',
       );
-    if (auth.kind === 'api_key') return this.#send<T>(method, path, auth.api_key, body);
+    if (auth.kind === 'api_key') return this.#send(request, auth.api_key);
     if (auth.expires_at - REFRESH_MARGIN_MS <= this.#now()) await this.#refresh(auth);
+    const retry = request.clone();
     try {
-      return await this.#send<T>(method, path, this.#accessToken(), body);
+      return await this.#send(request, this.#accessToken());
     } catch (error) {
       // Expired early (clock skew) or rotated keys: one refresh, one retry.
       if (!(error instanceof CliError) || error.code !== 'AUTH_UNAUTHENTICATED') throw error;
       await this.#refresh(this.#auth as Session);
-      return this.#send<T>(method, path, this.#accessToken(), body);
+      return this.#send(retry, this.#accessToken());
     }
   }
 
@@ -149,9 +144,9 @@ export class ConsoleClient {
 
   async #exchangeRefreshToken(session: Session): Promise<TokensJson> {
     try {
-      return await this.#send<TokensJson>('POST', '/auth/refresh', undefined, {
-        refresh_token: session.refresh_token,
-      });
+      return await data(
+        this.#anonymous.POST('/api/v1/auth/refresh', { body: { refresh_token: session.refresh_token } }),
+      );
     } catch (error) {
       if (error instanceof CliError && error.code.startsWith('AUTH_'))
         throw new CliError(
@@ -174,16 +169,20 @@ export class ConsoleClient {
     };
   }
 
-  async #send<T>(method: string, path: string, token: string | undefined, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+  /** One request to the console; a failure throws, saying what it was and what to do. */
+  async #send(request: Request, token?: string): Promise<Response> {
+    const headers = new Headers(request.headers);
+    headers.set('accept', 'application/json');
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    const target = new URL(request.url);
+    const path = `${target.pathname.replace(/^\/api\/v1/, '')}${target.search}`;
     let response: Response;
     try {
-      response = await fetch(`${this.url}/api/v1${path}`, {
-        method,
+      const body = request.body ? await request.arrayBuffer() : undefined;
+      response = await fetch(request.url, {
+        method: request.method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body ? { body } : {}),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
@@ -195,13 +194,12 @@ export class ConsoleClient {
         { cause: error },
       );
     }
-    const text = await response.text().catch(() => '');
-    if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
-    const failure = parseError(text);
+    if (response.ok) return response;
+    const failure = parseError(await response.text().catch(() => ''));
     if (!failure)
       throw new CliError(
         CliErrorCode.ConsoleAnswer,
-        `${this.url} answered ${method} ${path} with HTTP ${response.status}, not with the Rustronaut API's JSON`,
+        `${this.url} answered ${request.method} ${path} with HTTP ${response.status}, not with the Rustronaut API's JSON`,
         `check that ${this.url} is the console's address`,
       );
     throw new ConsoleApiError(response.status, failure.code, failure.message, HINTS[failure.code]);

@@ -5,11 +5,14 @@ import { tunnelEndpoint } from './tunnel-endpoint';
 
 const WEB: ExposedService = {
   id: 'svc_1',
+  org_id: 'org_1',
+  site_id: 'site_1',
+  exposed_by: 'usr_1',
   name: 'dev-server-abc123',
   public_url: 'https://dev-server-abc123.tunnels.example.com',
   local_address: 'localhost:3000',
   protocol: 'http',
-  status: 'active',
+  status: 'exposed',
   auth_required: false,
   dns_record: {
     type: 'CNAME',
@@ -34,14 +37,15 @@ describe('what expose prints', () => {
       ...WEB,
       protocol: 'tcp' as const,
       public_url: 'tcp://gw.example.com:40123',
-      dns_record: null,
+      dns_record: { type: 'A' as const, name: 'gw.example.com', value: '203.0.113.10' },
     };
     expect(exposureLines(ssh, 22)).toEqual([
       '✓ Service exposed at: tcp://gw.example.com:40123',
+      '✓ DNS Record: A gw.example.com',
       '  ssh user@gw.example.com -p 40123',
     ]);
-    expect(exposureLines(ssh, 5432)[1]).toBe('  connect to gw.example.com:40123');
-    expect(exposureLines({ ...ssh, protocol: 'udp', public_url: 'udp://gw.example.com:40200' }, 53)[1]).toBe(
+    expect(exposureLines(ssh, 5432)[2]).toBe('  connect to gw.example.com:40123');
+    expect(exposureLines({ ...ssh, protocol: 'udp', public_url: 'udp://gw.example.com:40200' }, 53)[2]).toBe(
       '  send datagrams to gw.example.com:40200',
     );
   });
@@ -56,8 +60,8 @@ describe('what expose prints', () => {
       servicesTable([WEB, { ...WEB, id: 'svc_22', name: 'db', protocol: 'tcp', auth_required: true }]),
     ).toEqual([
       'ID      NAME               PROTOCOL  PUBLIC URL                                     LOCAL           AUTH  STATUS',
-      'svc_1   dev-server-abc123  http      https://dev-server-abc123.tunnels.example.com  localhost:3000  no    active',
-      'svc_22  db                 tcp       https://dev-server-abc123.tunnels.example.com  localhost:3000  yes   active',
+      'svc_1   dev-server-abc123  http      https://dev-server-abc123.tunnels.example.com  localhost:3000  no    exposed',
+      'svc_22  db                 tcp       https://dev-server-abc123.tunnels.example.com  localhost:3000  yes   exposed',
     ]);
     expect(servicesTable([])[0]).toMatch(/^no exposed services/);
   });

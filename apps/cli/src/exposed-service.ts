@@ -1,27 +1,11 @@
+import type { Answer } from '@rustronaut/api-client';
 import { table } from './output';
 
 export type Protocol = 'http' | 'tcp' | 'udp';
 export const PROTOCOLS: readonly Protocol[] = ['http', 'tcp', 'udp'];
 
-/** An exposed service as the console's API describes it (`/api/v1/services`). */
-export interface ExposedService {
-  id: string;
-  name: string;
-  public_url: string;
-  local_address: string;
-  protocol: Protocol;
-  status: string;
-  auth_required: boolean;
-  dns_record: { type: string; name: string; value: string } | null;
-  /** Only in the answer to POST /services: where and with what the tunnel authenticates. */
-  tunnel?: { endpoint: string; token?: string };
-  created_at: string;
-}
-
-export interface ServicePage {
-  items: ExposedService[];
-  next_cursor: string | null;
-}
+/** An exposed service as the console's API describes it (`/api/v1/services`); the tunnel token only in POST's answer. */
+export type ExposedService = Answer<'/api/v1/services/{id}', 'get'>;
 
 /** The service as it may be shown or printed: never the tunnel token. */
 export function publicView(service: ExposedService): ExposedService {
@@ -39,7 +23,7 @@ export function publicEndpoint(publicUrl: string): { host: string; port: number 
 /** What a person needs to use an exposure, exactly (issue 6). */
 export function exposureLines(service: ExposedService, localPort: number): string[] {
   const lines = [`✓ Service exposed at: ${service.public_url}`];
-  if (service.dns_record) lines.push(`✓ DNS Record: ${service.dns_record.type} ${service.dns_record.name}`);
+  lines.push(`✓ DNS Record: ${service.dns_record.type} ${service.dns_record.name}`);
   const endpoint = publicEndpoint(service.public_url);
   if (endpoint && service.protocol === 'tcp' && localPort === 22)
     lines.push(`  ssh user@${endpoint.host} -p ${endpoint.port}`);

@@ -3,6 +3,7 @@ import { ipInCidr, isCidr } from '@rustronaut/contracts';
 import { TunnelClient, type StreamInfo } from '@rustronaut/tunnel';
 import { readCa } from '../ca-file';
 import type { CommandContext } from '../context';
+import { data } from '../console-client';
 import { CliError, CliErrorCode, usage } from '../errors';
 import { duration } from '../output';
 import { tunnelEndpoint } from '../tunnel-endpoint';
@@ -32,9 +33,7 @@ export async function connector(ctx: CommandContext, options: ConnectorOptions):
     if (!isCidr(cidr)) throw usage(`"${cidr}" is not a CIDR`, 'e.g. --allow 10.1.0.0/24');
   const endpointText =
     options.gateway ??
-    (ctx.store.load()
-      ? (await ctx.client().get<{ tunnel_endpoint: string }>('/edge')).tunnel_endpoint
-      : undefined);
+    (ctx.store.load() ? (await data(ctx.client().api.GET('/api/v1/edge'))).tunnel_endpoint : undefined);
   if (!endpointText)
     throw usage(
       'where is the gateway?',

@@ -1,6 +1,6 @@
 import { TunnelClient, type RequestReport, type StreamInfo } from '@rustronaut/tunnel';
 import { readCa } from '../ca-file';
-import type { ConsoleClient } from '../console-client';
+import { data, type ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import { CliError, CliErrorCode, ConsoleApiError, usage } from '../errors';
 import { exposureLines, publicView, PROTOCOLS, type ExposedService, type Protocol } from '../exposed-service';
@@ -55,13 +55,17 @@ export async function expose(
   const stopRequested = ctx.io.interrupted().then(() => {
     stopping = true;
   });
-  const service = await client.post<ExposedService>('/services', {
-    local_address: formatLocalAddress(requested),
-    protocol,
-    ...(options.subdomain ? { subdomain: options.subdomain } : {}),
-    ...(options.site ? { site_id: options.site } : {}),
-    auth_required: Boolean(options.auth),
-  });
+  const service = await data(
+    client.api.POST('/api/v1/services', {
+      body: {
+        local_address: formatLocalAddress(requested),
+        protocol,
+        ...(options.subdomain ? { subdomain: options.subdomain } : {}),
+        ...(options.site ? { site_id: options.site } : {}),
+        auth_required: Boolean(options.auth),
+      },
+    }),
+  );
   const endpoint = service.tunnel?.endpoint ?? '';
   let tunnel: TunnelClient;
   try {
@@ -94,7 +98,7 @@ export async function expose(
   ctx.output.note(`  connecting to the gateway at ${endpoint}…`);
   // The gateway refuses a token of a removed service; only the console can say it was removed.
   const stillExposed = () =>
-    client.get(`/services/${service.id}`).then(
+    client.api.GET('/api/v1/services/{id}', { params: { path: { id: service.id } } }).then(
       () => true,
       (error: unknown) => !(error instanceof ConsoleApiError && error.status === 404),
     );
@@ -102,13 +106,15 @@ export async function expose(
   tunnel.start();
   const outcome = await Promise.race([stopRequested, refusedForGood]);
   await tunnel.stop();
-  const removed = await client.delete(`/services/${service.id}`).then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof ConsoleApiError && error.status === 404) return false; // un-exposed elsewhere
-      throw error;
-    },
-  );
+  const removed = await client.api
+    .DELETE('/api/v1/services/{id}', { params: { path: { id: service.id } } })
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ConsoleApiError && error.status === 404) return false; // un-exposed elsewhere
+        throw error;
+      },
+    );
   if (outcome && !removed) {
     // `rustronaut unexpose` or the console removed it: the gateway then refuses its token. Done.
     ctx.output.event(`✓ Service ${service.name} was un-exposed elsewhere`, {
@@ -193,5 +199,7 @@ function follow(
 }
 
 async function removeQuietly(client: ConsoleClient, service: ExposedService): Promise<void> {
-  await client.delete(`/services/${service.id}`).catch(() => undefined);
+  await client.api
+    .DELETE('/api/v1/services/{id}', { params: { path: { id: service.id } } })
+    .catch(() => undefined);
 }

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { dialForward } from '@rustronaut/tunnel';
 import { readCa } from '../ca-file';
 import type { CommandContext } from '../context';
+import { data } from '../console-client';
 import { CliError, CliErrorCode, usage } from '../errors';
 import { formatLocalAddress, parseLocalAddress } from '../local-address';
 import { parseHostPort } from '../tunnel-endpoint';
@@ -30,8 +31,7 @@ export async function forward(
   const local = parseLocalAddress(localText);
   const client = ctx.client();
   // The gateway's address: given, or the console's public tunnel endpoint (GET /api/v1/edge).
-  const endpoint =
-    options.gateway ?? (await client.get<{ tunnel_endpoint: string }>('/edge')).tunnel_endpoint;
+  const endpoint = options.gateway ?? (await data(client.api.GET('/api/v1/edge'))).tunnel_endpoint;
   const gateway = parseHostPort(endpoint);
   if (!gateway) throw usage(`"${endpoint}" is not host:port`, 'give --gateway gw.example.com:443');
   const ca = readCa(options.ca ?? ctx.config.caFile);

@@ -91,7 +91,7 @@ export async function logout(ctx: CommandContext): Promise<void> {
   let ended = false;
   if (had?.auth.kind === 'session') {
     const client = new ConsoleClient(had.console_url, { auth: had.auth });
-    ended = await client.post('/auth/logout', {}).then(
+    ended = await client.api.POST('/api/v1/auth/logout').then(
       () => true,
       () => false, // unreachable or already ended: the local credentials go anyway
     );

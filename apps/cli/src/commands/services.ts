@@ -1,18 +1,16 @@
-import type { ConsoleClient } from '../console-client';
+import { data, type ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import { usage } from '../errors';
-import { servicesTable, type ExposedService, type ServicePage } from '../exposed-service';
+import { servicesTable, type ExposedService } from '../exposed-service';
 
 /** Every exposed service of the organization, following the pages. */
 export async function listServices(client: ConsoleClient): Promise<ExposedService[]> {
   const services: ExposedService[] = [];
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   do {
-    const page: ServicePage = await client.get<ServicePage>(
-      `/services${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
+    const page = await data(client.api.GET('/api/v1/services', { params: { query: { cursor } } }));
     services.push(...page.items);
-    cursor = page.next_cursor;
+    cursor = page.next_cursor ?? undefined;
   } while (cursor);
   return services;
 }
@@ -27,6 +25,6 @@ export async function services(ctx: CommandContext): Promise<void> {
 export async function unexpose(ctx: CommandContext, id: string): Promise<void> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
     throw usage(`"${id}" is not a service id`, 'list them with `rustronaut services`');
-  await ctx.client().delete(`/services/${id}`);
+  await ctx.client().api.DELETE('/api/v1/services/{id}', { params: { path: { id } } });
   ctx.output.result(`✓ Service ${id} is no longer exposed`, { id, unexposed: true });
 }

@@ -1,15 +1,13 @@
-import type { ConsoleClient } from '../console-client';
+import type { Answer } from '@rustronaut/api-client';
+import { data, type ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import { CliError } from '../errors';
 import { listServices } from './services';
 
-export interface Me {
-  principal: { kind: string; id: string; org_id: string; role: string };
-  user: { id: string; email: string; name: string };
-}
+export type Me = Answer<'/api/v1/me', 'get'>;
 
 export function whoAmI(client: ConsoleClient): Promise<Me> {
-  return client.get<Me>('/me');
+  return data(client.api.GET('/api/v1/me'));
 }
 
 /** `rustronaut status`: who you are, whether the console answers, how many services are exposed. */
