@@ -1,4 +1,7 @@
-import { runService } from '@rustronaut/observability';
+import { runConsoleServices, type ConsoleServiceDefinition } from '@rustronaut/console-service';
 import { startApiService } from './api.service';
 
-runService('api', startApiService);
+/** The api service, for a process of its own (run as this file) or the console's one process. */
+export const service: ConsoleServiceDefinition = { name: 'api', start: startApiService };
+
+if (require.main === module) runConsoleServices('api', [service]);

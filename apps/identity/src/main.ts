@@ -1,4 +1,7 @@
-import { runService } from '@rustronaut/observability';
+import { runConsoleServices, type ConsoleServiceDefinition } from '@rustronaut/console-service';
 import { startIdentityService } from './identity.service';
 
-runService('identity', startIdentityService);
+/** The identity service, for a process of its own (run as this file) or the console's one process. */
+export const service: ConsoleServiceDefinition = { name: 'identity', start: startIdentityService };
+
+if (require.main === module) runConsoleServices('identity', [service]);

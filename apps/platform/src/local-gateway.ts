@@ -9,6 +9,8 @@ import {
   type PolicyClient,
   type RegistryClient,
 } from '@rustronaut/messaging';
+import type { Reporter } from './infrastructure';
+import { whenAnswered } from './readiness';
 import type { ServiceSpec } from './supervisor';
 
 /** The launcher acts for the operator of this machine: an owner of the default organisation. */
@@ -29,7 +31,8 @@ export async function localGateway(
   config: ConsoleConfig,
   dataDir: string,
   natsUrl: string | undefined,
-): Promise<{ spec: ServiceSpec; siteId: string; listening: string }> {
+  report: Reporter,
+): Promise<{ spec: ServiceSpec; siteId: string; listening: string; healthUrl: string }> {
   const rpc = ClientProxyFactory.create({
     transport: Transport.NATS,
     options: natsTransportOptions(
@@ -41,13 +44,22 @@ export async function localGateway(
   try {
     const policy: PolicyClient = new ServiceClient(rpc, 'policy', 15_000);
     const registry: RegistryClient = new ServiceClient(rpc, 'gateway-registry', 15_000);
-    const sites = await policy.request('policy.sites.list', { principal: LAUNCHER, limit: 1 });
+    const sites = await whenAnswered(
+      'the policy service',
+      () => policy.request('policy.sites.list', { principal: LAUNCHER, limit: 1 }),
+      report,
+    );
     const site =
       sites.items[0] ??
-      (await policy.request('policy.sites.create', {
-        principal: LAUNCHER,
-        site: { name: 'local', subnet: '10.255.0.0/24', region: 'local', connectionType: 'local' },
-      }));
+      (await whenAnswered(
+        'the policy service',
+        () =>
+          policy.request('policy.sites.create', {
+            principal: LAUNCHER,
+            site: { name: 'local', subnet: '10.255.0.0/24', region: 'local', connectionType: 'local' },
+          }),
+        report,
+      ));
     const gatewayDir = join(dataDir, 'gateway');
     const args = [
       '--console',
@@ -57,10 +69,15 @@ export async function localGateway(
       ...(natsUrl ? ['--nats', natsUrl] : []),
     ];
     if (!existsSync(join(gatewayDir, 'identity.json'))) {
-      const created = await registry.request('registry.gateways.create', {
-        principal: LAUNCHER,
-        gateway: { name: 'local', region: 'local', siteIds: [site.id], publicIp: '127.0.0.1' },
-      });
+      const created = await whenAnswered(
+        'the gateway-registry service',
+        () =>
+          registry.request('registry.gateways.create', {
+            principal: LAUNCHER,
+            gateway: { name: 'local', region: 'local', siteIds: [site.id], publicIp: '127.0.0.1' },
+          }),
+        report,
+      );
       args.push('--enroll', created.enrollmentToken);
     }
     // The gateway reads the same RN_GATEWAY_* variables; read them here only to tell where it listens.
@@ -68,6 +85,7 @@ export async function localGateway(
     return {
       spec: { name: 'gateway', entry: resolve(__dirname, '../../gateway/src/main.js'), args },
       siteId: site.id,
+      healthUrl: `http://127.0.0.1:${gateway.management.port}/healthz`,
       listening:
         `HTTP on :${gateway.http.port}, HTTPS on :${gateway.https.port} ` +
         `(https://app.${gateway.baseDomain}:${gateway.https.port} for a resource with domain app.${gateway.baseDomain}; ` +

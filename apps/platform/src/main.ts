@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConsoleConfig } from '@rustronaut/config';
+import { startConsoleServices, type RunningConsoleServices } from '@rustronaut/console-service';
 import { ensureAccessStream, ensureEventStream } from '@rustronaut/eventstore';
+import { startTracing } from '@rustronaut/observability';
 import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
 import { localGateway } from './local-gateway';
-import { Supervisor, type ServiceSpec } from './supervisor';
+import { CONSOLE_SERVICES, loadServiceDefinition, serviceEntry } from './console-services';
+import { untilHealthy, untilServes } from './readiness';
+import { Supervisor } from './supervisor';
 
 const report: Reporter = {
   step: (m) => process.stdout.write(`• ${m}\n`),
   done: (m) => process.stdout.write(`  ✓ ${m}\n`),
   fail: (m) => process.stderr.write(`  ✗ ${m}\n`),
 };
-
-/** The console's processes, in start order; each is `dist/apps/<name>/src/main.js`. */
-const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'gateway-registry', 'api'] as const;
 
 async function main(): Promise<void> {
   const config = loadConsoleConfig();
@@ -33,47 +34,74 @@ async function main(): Promise<void> {
   report.step('access-log stream');
   const access = await ensureAccessStream(await nc.jetstreamManager(), { replicas: config.eventsReplicas });
   report.done(`stream ready: ${access.state.messages} batches waiting or kept`);
-  await nc.close();
 
   const natsUrl = embedded
     ? `nats://127.0.0.1:${new URL(config.natsServers[0] ?? 'nats://127.0.0.1:4222').port || 4222}`
     : undefined;
-  const services: ServiceSpec[] = SERVICES.map((name) => ({
-    name,
-    entry: resolve(__dirname, `../../${name}/src/main.js`),
-    env: natsUrl ? { RN_NATS_URL: natsUrl } : {},
-  }));
-  report.step('services');
-  const supervisor = new Supervisor(services, {
-    started: (name, pid) => report.done(`${name} started (pid ${pid})`),
+  const env = natsUrl ? { RN_NATS_URL: natsUrl } : {};
+  const supervisor = new Supervisor([], {
+    started: (name, pid) => report.done(`${name} process started (pid ${pid})`),
     crashed: (name, code, signal, delay) =>
       report.fail(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`),
     output: (name, line) => printServiceLine(name, line),
   });
-  supervisor.start();
-
+  let inProcess: RunningConsoleServices | undefined;
+  let tracing: { shutdown(): Promise<void> } | undefined;
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping every service…\n`);
     await supervisor.stop();
+    const clean = (await inProcess?.close()) ?? true;
+    await tracing?.shutdown().catch(() => undefined);
     embedded?.kill('SIGTERM');
     process.stdout.write('stopped.\n');
-    process.exit(0);
+    process.exit(clean ? code : 1);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await waitForApi(`${config.api.publicUrl}/api/v1/health`);
+  try {
+    if (config.processes === 'one') {
+      // Every service in this process: each keeps its Nest module, subjects, consumers and read model.
+      report.step('console services, in this process (RN_CONSOLE_PROCESSES=per-service: a process each)');
+      tracing = startTracing('console', config.tracing);
+      inProcess = await startConsoleServices(
+        natsUrl ? { ...config, natsServers: [natsUrl] } : config,
+        CONSOLE_SERVICES.map(loadServiceDefinition),
+        {
+          processName: 'console',
+          log: (line) => printServiceLine('console', line.trimEnd()),
+          starting: (name) => report.step(`${name}…`),
+        },
+      );
+    } else {
+      report.step('console services, a process each (RN_CONSOLE_PROCESSES=per-service)');
+    }
+    // Dependency order: each service answers on its health subject (over NATS) before the next starts.
+    for (const service of CONSOLE_SERVICES) {
+      const since = Date.now();
+      if (!inProcess) supervisor.add({ name: service, entry: serviceEntry(service), env });
+      await untilHealthy(nc, service, report);
+      report.done(`${service} ready (${((Date.now() - since) / 1000).toFixed(1)} s)`);
+    }
+    await untilServes(`${config.api.publicUrl}/api/v1/health`, report);
+  } catch (error) {
+    report.fail((error as Error).message);
+    await shutdown('not ready', 1);
+    return;
+  }
   report.step('local gateway');
   try {
-    const gateway = await localGateway(config, dataDir, natsUrl);
+    const gateway = await localGateway(config, dataDir, natsUrl, report);
     supervisor.add(gateway.spec);
+    await untilServes(gateway.healthUrl, report);
     report.done(`gateway serving site ${gateway.siteId}; ${gateway.listening}`);
   } catch (error) {
     report.fail(`no local gateway: ${(error as Error).message}`);
   }
+  await nc.close();
   const email = config.admin.email ?? 'admin@rustronaut.local';
   process.stdout.write(
     [
@@ -91,29 +119,21 @@ async function main(): Promise<void> {
 /** Service logs are JSON (pino); show the level and message, plus the rest when it matters. */
 function printServiceLine(name: string, line: string): void {
   try {
-    const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const entry = JSON.parse(line) as {
+      level?: number;
+      msg?: string;
+      service?: string;
+      err?: { message?: string };
+    };
     const level = entry.level ?? 30;
     if (level < 30 && !process.env['RN_VERBOSE']) return;
     const tag = level >= 50 ? 'error' : level >= 40 ? 'warn' : 'info';
     process.stdout.write(
-      `[${name}] ${tag}: ${entry.msg ?? ''}${entry.err?.message ? ` (${entry.err.message})` : ''}\n`,
+      `[${entry.service ?? name}] ${tag}: ${entry.msg ?? ''}${entry.err?.message ? ` (${entry.err.message})` : ''}\n`,
     );
   } catch {
     process.stdout.write(`[${name}] ${line}\n`);
   }
-}
-
-async function waitForApi(url: string): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  report.fail(`the API did not answer at ${url} within 30 s; see the service output above`);
 }
 
 main().catch((error: unknown) => {

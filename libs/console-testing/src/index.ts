@@ -1,1 +1,2 @@
 export { ADMIN, ConsoleHarness, call, login } from './console-harness';
+export { PlatformProcess, type ProcessMemory } from './platform-process';

@@ -25,6 +25,8 @@ export {
   aggregateSubject,
   assertSubjectToken,
   eventsFilter,
+  serviceHealthSubject,
+  type ServiceHealth,
 } from './subjects';
 export * from './events';
 export * from './messages';

@@ -20,6 +20,23 @@ export function assertSubjectToken(value: string, what: string): string {
   return value;
 }
 
+/**
+ * A console service answers a request here once it is ready: its read model caught up and its
+ * handlers listening. `npm start` waits on it, in dependency order, before using the service.
+ */
+export function serviceHealthSubject(service: string): string {
+  return `rn.health.${assertSubjectToken(service, 'service')}`;
+}
+
+/** What a ready service answers on its health subject. */
+export interface ServiceHealth {
+  service: string;
+  ready: true;
+  pid: number;
+  /** The process's resident memory, bytes (shared by every service of the process in one-process mode). */
+  rss: number;
+}
+
 /** Subject of one aggregate's events. */
 export function aggregateSubject(
   aggregateType: string,

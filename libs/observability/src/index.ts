@@ -1,3 +1,2 @@
 export { currentTraceId, startTracing, tracer, type TraceExporterKind } from './tracing';
 export { createLogger, type Logger } from './logger';
-export { runService } from './run-service';

@@ -1,8 +1,12 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** The JSON logger of a process; one per service, children per component. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service } });
+/**
+ * The JSON logger of a service; children per component. Lines go to stdout, or to `destination`
+ * (the launcher of the one-process console formats its services' lines for a person).
+ */
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  const options = { name: service, level, base: { service } };
+  return destination ? pino(options, destination) : pino(options);
 }
