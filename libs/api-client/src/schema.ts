@@ -1,7 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
- * document sha256: 0a1a444c1b4af62de1248cad2d00a62a93856d9715beada3e0cc829ef2adc51a
+ * document sha256: a2e393b3d8f9d0936562c4f90fd49f7693e63d4aab38aa3fa6164c1da5ad191b
  */
 /* eslint-disable */
 export interface paths {
@@ -227,6 +227,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browser: the provider's redirect back (the redirect_uri to register); 302 to where the sign-in lands */
+        get: operations["providerSignIn_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browser: start signing in through this provider (302 to it); where to land after is one of return, console, cli_redirect */
+        get: operations["providerSignIn_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The CLI: tokens for the one-time code of a provider sign-in, with the CLI's PKCE verifier */
+        post: operations["providerSignIn_redeem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity providers a sign-in page offers (an organisation's, by slug; default organisation otherwise) */
+        get: operations["providerSignIn_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -323,6 +391,59 @@ export interface paths {
         };
         /** Public keys that verify site config snapshots */
         get: operations["config_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List devices (members: their own; admins: all, or one user’s) */
+        get: operations["devices_list"];
+        put?: never;
+        /** Register a WireGuard device in a site (address from the site subnet); without public_key the key pair is made and its private key shown once */
+        post: operations["devices_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One device, with when a gateway last saw it */
+        get: operations["devices_get"];
+        put?: never;
+        post?: never;
+        /** Revoke a device: its gateways drop the peer and its traffic */
+        delete: operations["devices_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A device’s WireGuard config: wg-quick text, QR (SVG/PNG) or JSON; the private key, never stored, from the X-Rustronaut-Device-Key header */
+        get: operations["devices_config"];
         put?: never;
         post?: never;
         delete?: never;
@@ -521,6 +642,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's identity providers */
+        get: operations["identityProviders_list"];
+        put?: never;
+        /** Add an OpenID Connect provider; the answer has the redirect_uri to register at it */
+        post: operations["identityProviders_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity-providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One identity provider (ETag: its version) */
+        get: operations["identityProviders_get"];
+        put?: never;
+        post?: never;
+        /** Remove an identity provider; its people keep their accounts (and sign in otherwise) */
+        delete: operations["identityProviders_remove"];
+        options?: never;
+        head?: never;
+        /** Change an identity provider (If-Match for safe concurrent edits) */
+        patch: operations["identityProviders_update"];
         trace?: never;
     };
     "/api/v1/me": {
@@ -2013,6 +2171,222 @@ export interface operations {
             };
         };
     };
+    providerSignIn_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    providerSignIn_start: {
+        parameters: {
+            query?: {
+                cli_challenge?: string;
+                cli_redirect?: string;
+                console?: string;
+                return?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    providerSignIn_redeem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the one-time code the callback gave (60 seconds) */
+                    code: string;
+                    /** @description the PKCE verifier of the client that started */
+                    verifier?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        /** @description seconds */
+                        expires_in: number;
+                        refresh_token: string;
+                        token_type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    providerSignIn_providers: {
+        parameters: {
+            query?: {
+                org?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the organisation whose providers these are */
+                        organization: string;
+                        providers: {
+                            id: string;
+                            name: string;
+                            /** @description send the browser here (GET) to sign in; add ?return=<resource URL>, ?console=/<path>, or for the CLI ?cli_redirect=…&cli_challenge=… */
+                            start_url: string;
+                            /** @constant */
+                            type: "oidc";
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_refresh: {
         parameters: {
             query?: never;
@@ -2426,6 +2800,408 @@ export interface operations {
                             public_key: string;
                         }[];
                     };
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    devices_list: {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            address: string;
+                            /** @description ISO 8601 date-time */
+                            created_at: string;
+                            id: string;
+                            /** @description the latest WireGuard handshake a gateway of the site saw */
+                            last_seen_at: string | null;
+                            name: string;
+                            org_id: string;
+                            public_key: string;
+                            revoked_at: string | null;
+                            rx_bytes: number;
+                            site_id: string;
+                            tx_bytes: number;
+                            user_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    devices_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    public_key?: string;
+                    site_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description the wg-quick config with that key (null until the site has a WireGuard gateway) */
+                        config?: string | null;
+                        /** @description ISO 8601 date-time */
+                        created_at: string;
+                        id: string;
+                        /** @description the latest WireGuard handshake a gateway of the site saw */
+                        last_seen_at: string | null;
+                        name: string;
+                        org_id: string;
+                        /** @description only when the console made the key pair: shown once, never stored */
+                        private_key?: string;
+                        public_key: string;
+                        revoked_at: string | null;
+                        rx_bytes: number;
+                        site_id: string;
+                        tx_bytes: number;
+                        user_id: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    devices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description ISO 8601 date-time */
+                        created_at: string;
+                        id: string;
+                        /** @description the latest WireGuard handshake a gateway of the site saw */
+                        last_seen_at: string | null;
+                        name: string;
+                        org_id: string;
+                        public_key: string;
+                        revoked_at: string | null;
+                        rx_bytes: number;
+                        site_id: string;
+                        tx_bytes: number;
+                        user_id: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    devices_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    devices_config: {
+        parameters: {
+            query?: {
+                format?: "conf" | "qr" | "json";
+                image?: "svg" | "png";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -3691,6 +4467,557 @@ export interface operations {
                         /** @constant */
                         status: "ok";
                     };
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    identityProviders_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            claim_mappings: {
+                                /** @enum {string} */
+                                default_role: "admin" | "member";
+                                email_claim: string;
+                                groups: {
+                                    [key: string]: string[];
+                                };
+                                groups_claim: string;
+                                name_claim: string;
+                                roles: {
+                                    [key: string]: "admin" | "member";
+                                };
+                            };
+                            client_id: string;
+                            created_at: string;
+                            id: string;
+                            issuer: string;
+                            jit_provisioning: boolean;
+                            name: string;
+                            /** @description register exactly this redirect URI at the provider */
+                            redirect_uri: string;
+                            require_sso: boolean;
+                            scopes: string[];
+                            /** @constant */
+                            type: "oidc";
+                            updated_at: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    identityProviders_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    claim_mappings?: {
+                        /**
+                         * @description the role when no provider group maps to one
+                         * @enum {string}
+                         */
+                        default_role?: "admin" | "member";
+                        /** @description the claim with the email (default "email") */
+                        email_claim?: string;
+                        /** @description provider group → our group ids */
+                        groups?: {
+                            [key: string]: string[];
+                        };
+                        /** @description the claim with the provider groups (default "groups") */
+                        groups_claim?: string;
+                        /** @description the claim with the display name (default "name") */
+                        name_claim?: string;
+                        /** @description provider group → role (admin or member); the highest wins */
+                        roles?: {
+                            [key: string]: "admin" | "member";
+                        };
+                    };
+                    client_id: string;
+                    /** @description stored sealed; never shown again */
+                    client_secret: string;
+                    /**
+                     * Format: uri
+                     * @description the provider's issuer URL (discovery: <issuer>/.well-known/openid-configuration)
+                     */
+                    issuer: string;
+                    /** @description create an account at a first sign-in (default true) */
+                    jit_provisioning?: boolean;
+                    name: string;
+                    /** @description people who signed in through this provider may not sign in with a password (default false) */
+                    require_sso?: boolean;
+                    /** @description default openid email profile */
+                    scopes?: string[];
+                    /** @constant */
+                    type: "oidc";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claim_mappings: {
+                            /** @enum {string} */
+                            default_role: "admin" | "member";
+                            email_claim: string;
+                            groups: {
+                                [key: string]: string[];
+                            };
+                            groups_claim: string;
+                            name_claim: string;
+                            roles: {
+                                [key: string]: "admin" | "member";
+                            };
+                        };
+                        client_id: string;
+                        created_at: string;
+                        id: string;
+                        issuer: string;
+                        jit_provisioning: boolean;
+                        name: string;
+                        /** @description register exactly this redirect URI at the provider */
+                        redirect_uri: string;
+                        require_sso: boolean;
+                        scopes: string[];
+                        /** @constant */
+                        type: "oidc";
+                        updated_at: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    identityProviders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claim_mappings: {
+                            /** @enum {string} */
+                            default_role: "admin" | "member";
+                            email_claim: string;
+                            groups: {
+                                [key: string]: string[];
+                            };
+                            groups_claim: string;
+                            name_claim: string;
+                            roles: {
+                                [key: string]: "admin" | "member";
+                            };
+                        };
+                        client_id: string;
+                        created_at: string;
+                        id: string;
+                        issuer: string;
+                        jit_provisioning: boolean;
+                        name: string;
+                        /** @description register exactly this redirect URI at the provider */
+                        redirect_uri: string;
+                        require_sso: boolean;
+                        scopes: string[];
+                        /** @constant */
+                        type: "oidc";
+                        updated_at: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    identityProviders_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag last seen; the change applies only to that version */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description If-Match is not the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    identityProviders_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag last seen; the change applies only to that version */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    claim_mappings?: {
+                        /**
+                         * @description the role when no provider group maps to one
+                         * @enum {string}
+                         */
+                        default_role?: "admin" | "member";
+                        /** @description the claim with the email (default "email") */
+                        email_claim?: string;
+                        /** @description provider group → our group ids */
+                        groups?: {
+                            [key: string]: string[];
+                        };
+                        /** @description the claim with the provider groups (default "groups") */
+                        groups_claim?: string;
+                        /** @description the claim with the display name (default "name") */
+                        name_claim?: string;
+                        /** @description provider group → role (admin or member); the highest wins */
+                        roles?: {
+                            [key: string]: "admin" | "member";
+                        };
+                    };
+                    client_id?: string;
+                    /** @description stored sealed; never shown again */
+                    client_secret?: string;
+                    /**
+                     * Format: uri
+                     * @description the provider's issuer URL (discovery: <issuer>/.well-known/openid-configuration)
+                     */
+                    issuer?: string;
+                    /** @description create an account at a first sign-in (default true) */
+                    jit_provisioning?: boolean;
+                    name?: string;
+                    /** @description people who signed in through this provider may not sign in with a password (default false) */
+                    require_sso?: boolean;
+                    /** @description default openid email profile */
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claim_mappings: {
+                            /** @enum {string} */
+                            default_role: "admin" | "member";
+                            email_claim: string;
+                            groups: {
+                                [key: string]: string[];
+                            };
+                            groups_claim: string;
+                            name_claim: string;
+                            roles: {
+                                [key: string]: "admin" | "member";
+                            };
+                        };
+                        client_id: string;
+                        created_at: string;
+                        id: string;
+                        issuer: string;
+                        jit_provisioning: boolean;
+                        name: string;
+                        /** @description register exactly this redirect URI at the provider */
+                        redirect_uri: string;
+                        require_sso: boolean;
+                        scopes: string[];
+                        /** @constant */
+                        type: "oidc";
+                        updated_at: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description If-Match is not the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
