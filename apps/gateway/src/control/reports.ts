@@ -15,6 +15,8 @@ export class Reports {
     private readonly identity: GatewayIdentity,
     private readonly configs: SiteConfigs,
     private readonly connection: () => NatsConnection | undefined,
+    /** The WireGuard interface's key and peers' counters, when the gateway runs one. */
+    private readonly wireguard: () => Promise<GatewayReport['wireguard']> = () => Promise.resolve(undefined),
   ) {}
 
   start(): void {
@@ -28,6 +30,11 @@ export class Reports {
   }
 
   send(kind: GatewayReport['kind']): void {
+    void this.#send(kind);
+  }
+
+  async #send(kind: GatewayReport['kind']): Promise<void> {
+    const wireguard = await this.wireguard().catch(() => undefined);
     const nc = this.connection();
     if (!nc || nc.isClosed()) return;
     const sites = Object.fromEntries(
@@ -38,6 +45,7 @@ export class Reports {
       kind,
       at: new Date().toISOString(),
       sites,
+      ...(wireguard ? { wireguard } : {}),
     };
     const signature = sign(
       null,
