@@ -25,6 +25,15 @@ describe('a device tunnel', () => {
     });
   });
 
+  it("routes the site's subnet and each target host outside it, nothing else", () => {
+    const resources = [
+      { targets: [{ address: '172.30.0.10:5432' }, { address: '10.1.0.100:80' }, { address: 'db.internal:5432' }, { address: 'tunnel:web' }] },
+      { targets: [{ address: '172.30.0.10:6379' }, { address: '172.30.0.9:22' }] },
+    ] as unknown as Parameters<typeof deviceTunnel>[3];
+    const sut = deviceTunnel(device, site, wireguard([{ gatewayId: 'gw_1', endpoint: '203.0.113.7:51820', publicKey: gw.publicKey, healthy: true }]), resources);
+    expect(sut.allowedIps).toEqual(['10.1.0.0/24', '172.30.0.10/32', '172.30.0.9/32']);
+  });
+
   it('says what to do when the site has no gateway running WireGuard', () => {
     expect(() => deviceTunnel(device, site, wireguard([]))).toThrow(/no gateway running WireGuard yet: enrol a gateway/);
     expect(() => deviceTunnel(device, site, wireguard([{ gatewayId: 'gw_0', endpoint: null, publicKey: gw.publicKey, healthy: true }]))).toThrow(/public_ip or hostname/);

@@ -1,4 +1,12 @@
-import { DomainError, type DeviceView, type SiteView, type SiteWireGuardView } from '@rustronaut/contracts';
+import {
+  DomainError,
+  ipInCidr,
+  parseTargetAddress,
+  type DeviceView,
+  type ResourceView,
+  type SiteView,
+  type SiteWireGuardView,
+} from '@rustronaut/contracts';
 import { publicKeyOf, renderWgQuick, type WgQuickConfig } from '@rustronaut/wireguard';
 
 /** Codes of a device's tunnel configuration (see docs/errors.md). */
@@ -16,7 +24,7 @@ export interface DeviceTunnel {
   /** The device's address with its prefix (`10.1.0.2/32`). */
   address: string;
   gateway: { id: string; publicKey: string; endpoint: string };
-  /** What the device routes into the tunnel: the site's subnet. */
+  /** What the device routes into the tunnel: the site's subnet and its resources' target hosts. */
   allowedIps: string[];
   persistentKeepalive: number;
 }
@@ -28,7 +36,12 @@ const KEEPALIVE_S = 25;
  * The device's tunnel to its site: the first gateway of the site that runs WireGuard and has a
  * public address (healthy ones first). None: the site cannot take devices yet, and the error says why.
  */
-export function deviceTunnel(device: DeviceView, site: SiteView, wireguard: SiteWireGuardView): DeviceTunnel {
+export function deviceTunnel(
+  device: DeviceView,
+  site: SiteView,
+  wireguard: SiteWireGuardView,
+  resources: readonly ResourceView[] = [],
+): DeviceTunnel {
   const gateway = wireguard.gateways.find((g) => g.endpoint !== null);
   if (!gateway?.endpoint) {
     throw new DeviceConfigError(
@@ -44,7 +57,7 @@ export function deviceTunnel(device: DeviceView, site: SiteView, wireguard: Site
     siteId: site.id,
     address: `${device.address}/${device.address.includes(':') ? 128 : 32}`,
     gateway: { id: gateway.gatewayId, publicKey: gateway.publicKey, endpoint: gateway.endpoint },
-    allowedIps: [site.subnet],
+    allowedIps: routesOf(site, resources),
     persistentKeepalive: KEEPALIVE_S,
   };
 }
@@ -91,4 +104,20 @@ export function deviceConfig(tunnel: DeviceTunnel, device: DeviceView, privateKe
     );
   }
   return wgQuickOf(tunnel, privateKey, device.name);
+}
+
+/**
+ * The site's subnet, and each IPv4 target outside it as a /32: the device sends those into the
+ * tunnel, everything else goes its usual way (no default route through the site).
+ */
+export function routesOf(site: SiteView, resources: readonly ResourceView[]): string[] {
+  const hosts = new Set<string>();
+  for (const resource of resources) {
+    for (const target of resource.targets) {
+      const parsed = parseTargetAddress(target.address);
+      if (parsed?.kind !== 'inet' || !/^\d+\.\d+\.\d+\.\d+$/.test(parsed.host)) continue;
+      if (!ipInCidr(parsed.host, site.subnet)) hosts.add(`${parsed.host}/32`);
+    }
+  }
+  return [site.subnet, ...[...hosts].sort()];
 }

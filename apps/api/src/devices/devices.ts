@@ -83,7 +83,12 @@ export class Devices {
 
   async #tunnel(principal: Principal, device: DeviceView, wireguard: SiteWireGuardView): Promise<DeviceTunnel> {
     const site = await this.policy.request('policy.sites.get', { principal, id: device.siteId });
-    return deviceTunnel(device, site, wireguard);
+    const resources = await this.policy.request('policy.resources.list', {
+      principal,
+      siteId: device.siteId,
+      limit: 500,
+    });
+    return deviceTunnel(device, site, wireguard, resources.items);
   }
 
   #wireguard(principal: Principal, siteId: string): Promise<SiteWireGuardView> {
