@@ -22,6 +22,19 @@ export const LAUNCHER: Principal = {
   userId: 'platform-launcher',
 };
 
+/** Where the local gateway keeps its identity, certificates and snapshots. */
+export const localGatewayDir = (dataDir: string) => join(dataDir, 'gateway');
+
+/**
+ * The local gateway's development CA (made on its first start): the console hands it to clients
+ * (GET /api/v1/edge), so `rustronaut login` pins it, unless RN_EDGE_CA_FILE names another.
+ */
+export function withLocalGatewayCa(config: ConsoleConfig, dataDir: string): ConsoleConfig {
+  if (config.exposure.developmentCaFile) return config;
+  const developmentCaFile = join(localGatewayDir(dataDir), 'tls', 'ca.crt');
+  return { ...config, exposure: { ...config.exposure, developmentCaFile } };
+}
+
 /**
  * One local gateway, so the platform is whole on one machine: it serves the default organisation's
  * first site (a `local` site is created when there is none) and is enrolled on its first start;
@@ -60,7 +73,7 @@ export async function localGateway(
           }),
         report,
       ));
-    const gatewayDir = join(dataDir, 'gateway');
+    const gatewayDir = localGatewayDir(dataDir);
     const args = [
       '--console',
       config.api.publicUrl,

@@ -5,7 +5,7 @@ import { ensureAccessStream, ensureEventStream } from '@rustronaut/eventstore';
 import { startTracing } from '@rustronaut/observability';
 import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
-import { localGateway } from './local-gateway';
+import { localGateway, withLocalGatewayCa } from './local-gateway';
 import { CONSOLE_SERVICES, loadServiceDefinition, serviceEntry } from './console-services';
 import { untilHealthy, untilServes } from './readiness';
 import { Supervisor } from './supervisor';
@@ -17,8 +17,8 @@ const report: Reporter = {
 };
 
 async function main(): Promise<void> {
-  const config = loadConsoleConfig();
   const dataDir = resolve(process.env['RN_DATA_DIR'] ?? '.rustronaut');
+  const config = withLocalGatewayCa(loadConsoleConfig(), dataDir);
   const { nc, embedded } = await connectOrStartNats(config, dataDir, report);
   await ensureDatabase(config, report);
   await ensureRedis(config, report);
@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   const natsUrl = embedded
     ? `nats://127.0.0.1:${new URL(config.natsServers[0] ?? 'nats://127.0.0.1:4222').port || 4222}`
     : undefined;
-  const env = natsUrl ? { RN_NATS_URL: natsUrl } : {};
+  const env = {
+    ...(natsUrl ? { RN_NATS_URL: natsUrl } : {}),
+    ...(config.exposure.developmentCaFile ? { RN_EDGE_CA_FILE: config.exposure.developmentCaFile } : {}),
+  };
   const supervisor = new Supervisor([], {
     started: (name, pid) => report.done(`${name} process started (pid ${pid})`),
     crashed: (name, code, signal, delay) =>

@@ -1,7 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
- * document sha256: a2e393b3d8f9d0936562c4f90fd49f7693e63d4aab38aa3fa6164c1da5ad191b
+ * document sha256: be544ce6797692618802c25bac31acc8b0758354a67a23065d17d9c8a96a247d
  */
 /* eslint-disable */
 export interface paths {
@@ -459,7 +459,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port); public */
+        /** Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port) and the gateways' development CA, if any; public */
         get: operations["meta_edgeInfo"];
         put?: never;
         post?: never;
@@ -3232,6 +3232,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         base_domain: string;
+                        /** @description the CA the gateways' development certificates come from; null when they serve none */
+                        development_ca: {
+                            /** @description the CA certificate (PEM) */
+                            pem: string;
+                            /** @description its SHA-256 fingerprint, AB:CD:… (as openssl prints it) */
+                            sha256: string;
+                        } | null;
                         https_port: number;
                         /** @description host:port where `rustronaut expose`, forward and connectors dial */
                         tunnel_endpoint: string;

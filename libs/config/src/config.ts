@@ -144,6 +144,11 @@ export const ConsoleEnvSchema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
     .optional(),
+  /**
+   * The development CA (PEM) the gateways' certificates come from, when they have no others: the API
+   * hands it out (GET /api/v1/edge) so `rustronaut login` can pin it. `npm start` sets its gateway's.
+   */
+  RN_EDGE_CA_FILE: z.string().min(1).optional(),
   /** The public ports TCP and UDP services are given, `from-to`. */
   RN_TUNNEL_PORTS: z
     .string()
@@ -190,6 +195,8 @@ export interface ConsoleConfig extends PlatformConfig {
     httpsPort: number;
     tunnelEndpoint: string;
     ports: { from: number; to: number };
+    /** The gateways' development CA certificate (PEM file), when they serve one. */
+    developmentCaFile: string | undefined;
   };
   /** `one` process for every console service, or one `per-service`. */
   processes: 'one' | 'per-service';
@@ -234,6 +241,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
       baseDomain: c.RN_BASE_DOMAIN,
       httpsPort: c.RN_PUBLIC_HTTPS_PORT,
       tunnelEndpoint: c.RN_TUNNEL_ENDPOINT ?? `${c.RN_BASE_DOMAIN}:${c.RN_PUBLIC_HTTPS_PORT}`,
+      developmentCaFile: c.RN_EDGE_CA_FILE,
       ports: {
         from: Number(c.RN_TUNNEL_PORTS.split('-')[0]),
         to: Number(c.RN_TUNNEL_PORTS.split('-')[1]),

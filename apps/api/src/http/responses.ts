@@ -327,6 +327,13 @@ export const EdgeJson = z.object({
   tunnel_endpoint: z.string().describe('host:port where `rustronaut expose`, forward and connectors dial'),
   base_domain: z.string(),
   https_port: z.number().int(),
+  development_ca: z
+    .object({
+      pem: z.string().describe('the CA certificate (PEM)'),
+      sha256: z.string().describe('its SHA-256 fingerprint, AB:CD:… (as openssl prints it)'),
+    })
+    .nullable()
+    .describe("the CA the gateways' development certificates come from; null when they serve none"),
 });
 export const StartedSessionJson = z.object({
   csrf_token: z.string().describe('send it as X-CSRF-Token with every write'),

@@ -4,6 +4,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/
 import type { FastifyReply } from 'fastify';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Public } from '../auth/auth.guard';
+import { DevelopmentCa } from '../edge/development-ca';
 import { Endpoint } from '../http/endpoint';
 import { OPENAPI_DOCUMENT } from '../http/openapi';
 import { DocsPageHtml, EdgeJson, HealthJson, OpenApiJson } from '../http/responses';
@@ -25,16 +26,24 @@ const ASSETS: Record<string, string> = {
 
 @Controller()
 export class MetaController {
+  readonly #developmentCa: DevelopmentCa;
+
   constructor(
     @Inject(OPENAPI_DOCUMENT) private readonly document: Record<string, unknown>,
     @Inject(EDGE) private readonly edge: ConsoleConfig['exposure'],
-  ) {}
+  ) {
+    this.#developmentCa = new DevelopmentCa(edge.developmentCaFile);
+  }
 
-  /** Where clients reach the gateways: `rustronaut forward` and connectors dial the tunnel endpoint. */
+  /**
+   * Where clients reach the gateways (`rustronaut expose`, forward and connectors dial the tunnel
+   * endpoint), and the development CA their certificates come from, which `rustronaut login` pins.
+   */
   @Public()
   @Get('api/v1/edge')
   @Endpoint({
-    summary: 'Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port); public',
+    summary:
+      "Where clients reach the gateways (tunnel endpoint, base domain, HTTPS port) and the gateways' development CA, if any; public",
     tag: 'meta',
     response: EdgeJson,
   })
@@ -43,6 +52,7 @@ export class MetaController {
       tunnel_endpoint: this.edge.tunnelEndpoint,
       base_domain: this.edge.baseDomain,
       https_port: this.edge.httpsPort,
+      development_ca: this.#developmentCa.current() ?? null,
     };
   }
 
