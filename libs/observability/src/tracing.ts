@@ -1,14 +1,9 @@
 import { trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NodeTracerProvider,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTraceNode from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type * as Semconv from '@opentelemetry/semantic-conventions';
 
 export type TraceExporterKind = 'none' | 'console' | 'otlp';
 
@@ -21,6 +16,13 @@ export function startTracing(
   service: string,
   options: { exporter: TraceExporterKind; endpoint?: string; processors?: SpanProcessor[] },
 ): { shutdown(): Promise<void> } {
+  // The SDK and its exporters (about 25 MB resident) load only in a process that installs tracing:
+  // the console's; the gateway and the CLI use the API alone (context, trace ids).
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  const { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor } =
+    require('@opentelemetry/sdk-trace-node') as typeof SdkTraceNode;
+  const { ATTR_SERVICE_NAME } = require('@opentelemetry/semantic-conventions') as typeof Semconv;
   const processors: SpanProcessor[] = [...(options.processors ?? [])];
   if (options.exporter === 'otlp')
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpoint })));

@@ -2,11 +2,17 @@ import { rootCertificates } from 'node:tls';
 import { Agent as HttpsAgent } from 'node:https';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as acme from 'acme-client';
+import type * as AcmeClient from 'acme-client';
 import type { Logger } from '@rustronaut/observability';
 import type { CertificateStore } from './certificate-store';
 import { storedCertificate } from './certificates';
 import { renewalTime, retryDelay, timerDelay } from './renewal';
+
+/**
+ * acme-client and the crypto and HTTP libraries it brings (about 27 MB resident) are loaded by the
+ * first AcmeCertificates, so a gateway without RN_ACME_DIRECTORY_URL never holds them.
+ */
+let acme: typeof AcmeClient;
 
 export interface AcmeOptions {
   directoryUrl: string;
@@ -44,12 +50,13 @@ export class AcmeCertificates {
   readonly #tokens = new Map<string, string>();
   readonly #domains = new Map<string, DomainState>();
   readonly #dir: string;
-  #client: Promise<acme.Client> | undefined;
+  #client: Promise<AcmeClient.Client> | undefined;
   /** Orders run one at a time. */
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(private readonly options: AcmeOptions) {
+    acme ??= require('acme-client') as typeof AcmeClient;
     this.#dir = join(options.dataDir, 'tls', 'acme');
     acme.setLogger((message) => options.logger.debug({ acme: message }, 'acme'));
     if (options.caCert) {
@@ -177,7 +184,7 @@ export class AcmeCertificates {
   }
 
   /** The ACME account: its key is made once and kept in the data directory. */
-  #account(): Promise<acme.Client> {
+  #account(): Promise<AcmeClient.Client> {
     this.#client ??= (async () => {
       await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       const path = join(this.#dir, 'account.key');
