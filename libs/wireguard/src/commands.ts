@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 
 /** Runs a system command (ip, nft, wg, sysctl); resolves with its stdout, rejects with its stderr. */
-export function run(command: string, args: readonly string[], input?: string): Promise<string> {
+export function runCommand(command: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     if (input === undefined) {
       execFile(command, [...args], { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {

@@ -7,6 +7,7 @@ export enum WireGuardErrorCode {
   InvalidPeer = 'WIREGUARD_INVALID_PEER',
   Uapi = 'WIREGUARD_UAPI_ERROR',
   Unavailable = 'WIREGUARD_UNAVAILABLE',
+  SubnetFull = 'WIREGUARD_SUBNET_FULL',
 }
 
 export class WireGuardError extends DomainError<WireGuardErrorCode> {}

@@ -3,9 +3,15 @@ import { join } from 'node:path';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { GatewayReport } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
-import { diffPeers, generateKeyPair, isWireGuardKey, publicKeyOf } from '@rustronaut/wireguard';
+import {
+  diffPeers,
+  gatewayAddress,
+  generateKeyPair,
+  isWireGuardKey,
+  publicKeyOf,
+  runCommand as run,
+} from '@rustronaut/wireguard';
 import type { SiteConfigs } from '../control/site-configs';
-import { run } from './commands';
 import { compileDeviceAccess, type DeviceAccess } from './device-access';
 import { deleteRuleset, renderRuleset } from './nft-ruleset';
 import { WireGuardRuntime, type WireGuardDevice } from './wireguard-runtime';
@@ -158,7 +164,7 @@ export class WireGuardGateway {
     // 10.1.0.0/24 site), and only the devices' own addresses go to the interface.
     const batch: string[] = [];
     for (const subnet of access.subnets) {
-      const address = gatewayHost(subnet);
+      const address = gatewayAddress(subnet);
       if (address && !this.#addresses.has(address)) {
         batch.push(`address replace ${address}/32 dev ${this.options.ifname}`);
         this.#addresses.add(address);
@@ -251,16 +257,4 @@ export class WireGuardGateway {
     await chmod(path, 0o600);
     return pair;
   }
-}
-
-/** `10.1.0.0/24` → `10.1.0.1`: the gateway's address in the site's subnet (its first host). */
-export function gatewayHost(subnet: string): string | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(subnet);
-  if (!m) return undefined;
-  const bits = Number(m[5]);
-  if (bits > 30) return undefined;
-  const value = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const first = ((value & mask) >>> 0) + 1;
-  return [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
 }

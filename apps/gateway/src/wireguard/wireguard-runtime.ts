@@ -1,16 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UapiClient, uapiSocketPath, type DeviceChange, type DeviceStatus } from '@rustronaut/wireguard';
+import {
+  kernelDevice,
+  runCommand as run,
+  uapiDevice,
+  uapiSocketPath,
+  type WireGuardDevice,
+} from '@rustronaut/wireguard';
 import type { Logger } from '@rustronaut/observability';
-import { run } from './commands';
 
-/** How the interface's peers are read and changed: the UAPI of wireguard-go, or `wg` for the kernel. */
-export interface WireGuardDevice {
-  readonly kind: 'kernel' | 'wireguard-go';
-  get(): Promise<DeviceStatus>;
-  set(change: DeviceChange): Promise<void>;
-}
+export type { WireGuardDevice };
 
 /**
  * The WireGuard interface itself: the kernel's when the host has the module (`ip link add … type
@@ -44,7 +44,7 @@ export class WireGuardRuntime {
       this.logger.debug({ err: kernel }, 'no kernel WireGuard: using wireguard-go');
     }
     await this.#spawn();
-    this.#device = { kind: 'wireguard-go', ...uapiDevice(new UapiClient(uapiSocketPath(this.ifname))) };
+    this.#device = uapiDevice(this.ifname);
     return this.#device;
   }
 
@@ -93,51 +93,4 @@ export class WireGuardRuntime {
     this.#child?.kill('SIGTERM');
     await run('ip', ['link', 'del', this.ifname]).catch(() => undefined);
   }
-}
-
-function uapiDevice(client: UapiClient): Omit<WireGuardDevice, 'kind'> {
-  return { get: () => client.get(), set: (change) => client.set(change) };
-}
-
-/** The kernel's interface through `wg` (netlink): `wg show dump` to read, `wg set` to change. */
-function kernelDevice(ifname: string): WireGuardDevice {
-  return {
-    kind: 'kernel',
-    async get() {
-      const lines = (await run('wg', ['show', ifname, 'dump'])).trim().split('\n');
-      const [head, ...peers] = lines.map((l) => l.split('\t'));
-      return {
-        privateKey: head?.[0] && head[0] !== '(none)' ? head[0] : null,
-        listenPort: Number(head?.[2] ?? 0),
-        fwmark: 0,
-        peers: peers.map((p) => ({
-          publicKey: p[0] ?? '',
-          endpoint: p[2] && p[2] !== '(none)' ? p[2] : null,
-          allowedIps: p[3] && p[3] !== '(none)' ? p[3].split(',') : [],
-          lastHandshakeTimeSec: Number(p[4] ?? 0),
-          lastHandshakeTimeNsec: 0,
-          rxBytes: Number(p[5] ?? 0),
-          txBytes: Number(p[6] ?? 0),
-          persistentKeepaliveInterval: p[7] === 'off' ? 0 : Number(p[7] ?? 0),
-        })),
-      };
-    },
-    async set(change) {
-      const args = ['set', ifname];
-      if (change.privateKey) args.push('private-key', '/dev/stdin');
-      if (change.listenPort !== undefined) args.push('listen-port', String(change.listenPort));
-      for (const peer of change.peers ?? []) {
-        args.push('peer', peer.publicKey);
-        if (peer.remove) {
-          args.push('remove');
-          continue;
-        }
-        if (peer.replaceAllowedIps) args.push('allowed-ips', peer.replaceAllowedIps.join(','));
-        if (peer.persistentKeepaliveInterval !== undefined)
-          args.push('persistent-keepalive', String(peer.persistentKeepaliveInterval || 'off'));
-        if (peer.endpoint) args.push('endpoint', peer.endpoint);
-      }
-      await run('wg', args, change.privateKey);
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { decideAddress, gatewayAddress, nextFreeAddress, type AddressBook } from './address-book';
-import { DeviceError } from './device-errors';
+import { WireGuardError } from '@rustronaut/wireguard';
 
 const book = (entries: [string, string][]): AddressBook => ({
   devices: new Map(entries.map(([address, publicKey], i) => [`dev_${i}`, { address, publicKey }])),
@@ -17,7 +17,7 @@ describe('device addresses', () => {
 
   it('given a full subnet, refuses with DEVICE_SUBNET_FULL (never the broadcast)', () => {
     expect(() => nextFreeAddress('10.1.0.0/30', ['10.1.0.2'])).toThrow(/no free address/);
-    expect(() => nextFreeAddress('10.1.0.0/31', [])).toThrow(DeviceError);
+    expect(() => nextFreeAddress('10.1.0.0/31', [])).toThrow(WireGuardError);
   });
 
   it('given any order of assignments and releases, never hands out a taken address', () => {

@@ -2,7 +2,6 @@ import { DomainError } from '@rustronaut/contracts';
 
 /** Codes raised about WireGuard devices (see docs/errors.md). */
 export enum DeviceErrorCode {
-  SubnetFull = 'DEVICE_SUBNET_FULL',
   KeyInUse = 'DEVICE_KEY_IN_USE',
   Busy = 'DEVICE_ADDRESS_BUSY',
 }
