@@ -23,6 +23,13 @@ const program = new Command()
   .option('--gateway-id <id>', 'this gateway’s id (RN_GATEWAY_ID)')
   .option('--bench', 'serve the peer benchmark harness’s ports (BENCH_* variables) and nothing else')
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
+  .option(
+    '--wireguard-port <port>',
+    'WireGuard listen port: the gateway’s wireguard_port in the console',
+    '51820',
+  )
+  .option('--wireguard-interface <name>', 'the WireGuard interface this gateway owns', 'rnwg0')
+  .option('--no-wireguard', 'do not run a WireGuard interface')
   .showHelpAfterError();
 
 /**
@@ -42,6 +49,9 @@ async function main(): Promise<void> {
     gatewayId?: string;
     enroll?: string;
     bench?: boolean;
+    wireguard: boolean;
+    wireguardPort: string;
+    wireguardInterface: string;
   }>();
   if (flags.bench) return runBenchMode(createLogger('gateway', 'warn'));
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });

@@ -23,6 +23,7 @@ export {
   TunnelServer,
   TunnelStreamError,
   EVENTS_AUTHORITY,
+  datagramFlowOver,
   TUNNEL_PATH,
   TUNNEL_UPGRADE,
   type RequestReport,

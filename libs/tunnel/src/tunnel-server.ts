@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { Agent, type AgentOptions } from 'node:http';
 import {
@@ -134,23 +135,7 @@ export class Tunnel extends EventEmitter {
 
   openDatagramFlow(service: string): DatagramFlow {
     const stream = this.openStream(service, 'udp');
-    const reader = new DatagramReader();
-    const listeners: ((payload: Buffer) => void)[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      const datagrams = reader.push(chunk);
-      if ('error' in datagrams) return void stream.destroy(new Error(datagrams.error));
-      for (const d of datagrams) for (const l of listeners) l(d);
-    });
-    stream.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-    return {
-      send: (payload) => {
-        if (!stream.destroyed) stream.write(encodeDatagram(payload));
-      },
-      onDatagram: (listener) => void listeners.push(listener),
-      close: () => stream.close(),
-      closed,
-    };
+    return datagramFlowOver(stream, () => stream.close());
   }
 
   /**
@@ -188,6 +173,30 @@ export class Tunnel extends EventEmitter {
   destroy(): void {
     this.session.destroy();
   }
+}
+
+/**
+ * Datagrams over a byte stream of `udp` kind (framed: see datagrams.ts): a tunnel's own stream, or
+ * one relayed to it from another process of the gateway.
+ */
+export function datagramFlowOver(stream: Duplex, close: () => void): DatagramFlow {
+  const reader = new DatagramReader();
+  const listeners: ((payload: Buffer) => void)[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    const datagrams = reader.push(chunk);
+    if ('error' in datagrams) return void stream.destroy(new Error(datagrams.error));
+    for (const d of datagrams) for (const l of listeners) l(d);
+  });
+  stream.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  return {
+    send: (payload) => {
+      if (!stream.destroyed) stream.write(encodeDatagram(payload));
+    },
+    onDatagram: (listener) => void listeners.push(listener),
+    close,
+    closed,
+  };
 }
 
 /** What http.Agent calls on a socket that a stream lacks: TCP tuning means nothing inside a tunnel. */

@@ -42,6 +42,32 @@ export function createGatewayMetrics(configs: SiteConfigs): GatewayMetrics {
   return { registry, refused, access: new AccessMetrics(registry) };
 }
 
+export interface ServedSite {
+  site_id: string;
+  revision: number;
+  applied_at: string;
+  resources: string[];
+}
+
+/** The snapshots served, for /status: each site's revision and resources, and the newest revision. */
+export function servedSites(configs: Pick<SiteConfigs, 'all'>): {
+  sites: ServedSite[];
+  snapshot_revision: number;
+  applied_at: string | null;
+} {
+  const sites = [...configs.all()].map(([siteId, { snapshot, appliedAt }]) => ({
+    site_id: siteId,
+    revision: snapshot.revision,
+    applied_at: appliedAt.toISOString(),
+    resources: snapshot.resources.map((r) => r.id),
+  }));
+  const newest = sites.reduce<ServedSite | undefined>(
+    (a, b) => (!a || b.revision > a.revision ? b : a),
+    undefined,
+  );
+  return { sites, snapshot_revision: newest?.revision ?? 0, applied_at: newest?.applied_at ?? null };
+}
+
 /**
  * The gateway's management API (default port 9090): `/healthz` open; `/status` and `/metrics` need
  * a console access token of an admin or owner of an organisation this gateway serves, verified here
@@ -56,7 +82,9 @@ export function startManagementApi(options: {
   metrics: GatewayMetrics;
   logger: Logger;
   /** What the data plane reports for /status: each resource's targets and health, its listeners. */
-  dataPlane?: () => Record<string, unknown>;
+  dataPlane?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The /metrics text, when it is more than this process's registry (the workers' series added). */
+  metricsText?: () => Promise<string>;
   /** The keys that verify this gateway's identity assertions, served open at /.rustronaut/jwks.json. */
   assertionJwks?: () => { keys: Record<string, unknown>[] };
 }): Promise<Server> {
@@ -129,26 +157,14 @@ export function startManagementApi(options: {
       if (path === '/metrics') {
         res
           .writeHead(200, { 'content-type': options.metrics.registry.contentType })
-          .end(await options.metrics.registry.metrics());
+          .end(await (options.metricsText?.() ?? options.metrics.registry.metrics()));
         return;
       }
-      const sites = [...configs.all()].map(([siteId, { snapshot, appliedAt }]) => ({
-        site_id: siteId,
-        revision: snapshot.revision,
-        applied_at: appliedAt.toISOString(),
-        resources: snapshot.resources.map((r) => r.id),
-      }));
-      const newest = sites.reduce<(typeof sites)[number] | undefined>(
-        (a, b) => (!a || b.revision > a.revision ? b : a),
-        undefined,
-      );
       return json(res, 200, {
         gateway_id: options.gatewayId,
-        sites,
-        snapshot_revision: newest?.revision ?? 0,
-        applied_at: newest?.applied_at ?? null,
+        ...servedSites(configs),
         connected: options.connected(),
-        ...(options.dataPlane?.() ?? {}),
+        ...((await options.dataPlane?.()) ?? {}),
       });
     })().catch((error: unknown) => {
       options.logger.error({ err: error }, 'management request failed');

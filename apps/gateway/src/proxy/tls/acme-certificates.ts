@@ -22,6 +22,11 @@ export interface AcmeOptions {
   dataDir: string;
   store: CertificateStore;
   logger: Logger;
+  /**
+   * Told of each HTTP-01 challenge set (and removed: `undefined`) before the CA is asked to validate,
+   * so every process that answers the HTTP port knows it (the gateway's data-plane workers).
+   */
+  onChallenge?: (token: string, keyAuthorization: string | undefined) => Promise<void>;
 }
 
 interface DomainState {
@@ -140,13 +145,13 @@ export class AcmeCertificates {
         challengePriority: ['http-01'],
         // The CA validates from outside; a self-check from here may not reach our public address.
         skipChallengeVerification: true,
-        challengeCreateFn: (_authz, challenge, keyAuthorization) => {
+        challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
           this.#tokens.set(challenge.token, keyAuthorization);
-          return Promise.resolve();
+          await this.options.onChallenge?.(challenge.token, keyAuthorization);
         },
-        challengeRemoveFn: (_authz, challenge) => {
+        challengeRemoveFn: async (_authz, challenge) => {
           this.#tokens.delete(challenge.token);
-          return Promise.resolve();
+          await this.options.onChallenge?.(challenge.token, undefined);
         },
       });
       const stored = storedCertificate(cert, key.toString(), 'acme', [domain]);

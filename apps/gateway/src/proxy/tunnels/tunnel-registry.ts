@@ -1,9 +1,11 @@
 import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parseSecret, secretMatches } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import {
   TunnelServer,
+  datagramFlowOver,
   type DatagramFlow,
   type Hello,
   type RequestReport,
@@ -29,6 +31,29 @@ interface Connector {
 const CONNECTOR_PREFIX = 'connector:';
 
 /**
+ * The tunnels held by the gateway's other data-plane processes (a tunnel is bound to the one
+ * connection its client opened, which one worker accepted). Keys: `res:<resource id>` for an
+ * exposed service, `site:<site id>` for a site connector.
+ */
+export interface RemoteTunnels {
+  /** This process now holds (or no longer holds) the tunnel under `key`. */
+  announce(key: string, up: boolean): void;
+  agentFor(key: string, resourceId: string, destination: TunnelDestination): Agent | undefined;
+  openStream(
+    key: string,
+    resourceId: string,
+    destination: TunnelDestination,
+    kind: 'tcp' | 'udp',
+  ): Duplex | undefined;
+  report(resourceId: string, report: Omit<RequestReport, 'service'>): void;
+}
+
+/** The key a tunnel is known by across the gateway's processes. */
+export function tunnelKeyOf(resourceId: string, destination: TunnelDestination): string {
+  return destination.connector ? `site:${destination.connector}` : `res:${resourceId}`;
+}
+
+/**
  * The tunnels of exposed services, by resource id. A `rustronaut expose` client proves which
  * service it serves with the token the services API gave it (checked against the hash in the
  * snapshot: no call to the console); its resource's target `tunnel:<name>` is then reached through
@@ -44,6 +69,7 @@ export class TunnelRegistry {
     private readonly configs: SnapshotSource,
     private readonly publicUrlOf: (resource: RoutedResource) => string,
     private readonly logger: Logger,
+    private readonly remote?: RemoteTunnels,
   ) {
     this.server = new TunnelServer({ authenticate: (hello) => Promise.resolve(this.#admit(hello)) });
     this.server.on('rejected', (r: { code: string; reason: string }) =>
@@ -63,6 +89,13 @@ export class TunnelRegistry {
    * own, or the site connector's (one pool per target address); undefined while it is offline.
    */
   agentFor(resourceId: string, destination: TunnelDestination): Agent | undefined {
+    return (
+      this.#localAgent(resourceId, destination) ??
+      this.remote?.agentFor(tunnelKeyOf(resourceId, destination), resourceId, destination)
+    );
+  }
+
+  #localAgent(resourceId: string, destination: TunnelDestination): Agent | undefined {
     if (destination.connector) {
       const connector = this.#connectors.get(destination.connector);
       if (!connector?.tunnel.open) return undefined;
@@ -77,17 +110,29 @@ export class TunnelRegistry {
     return connected?.tunnel.open ? connected.agent : undefined;
   }
 
-  openStream(
-    resourceId: string,
-    destination: TunnelDestination,
-  ): ReturnType<Tunnel['openStream']> | undefined {
+  openStream(resourceId: string, destination: TunnelDestination): Duplex | undefined {
+    return (
+      this.localStream(resourceId, destination, 'tcp') ??
+      this.remote?.openStream(tunnelKeyOf(resourceId, destination), resourceId, destination, 'tcp')
+    );
+  }
+
+  /** A stream through a tunnel this process holds (what another worker's relayed request reaches). */
+  localStream(resourceId: string, destination: TunnelDestination, kind: 'tcp' | 'udp'): Duplex | undefined {
     const [tunnel, name] = this.#via(resourceId, destination);
-    return tunnel?.open ? tunnel.openStream(name) : undefined;
+    return tunnel?.open ? tunnel.openStream(name, kind) : undefined;
   }
 
   openDatagramFlow(resourceId: string, destination: TunnelDestination): DatagramFlow | undefined {
     const [tunnel, name] = this.#via(resourceId, destination);
-    return tunnel?.open ? tunnel.openDatagramFlow(name) : undefined;
+    if (tunnel?.open) return tunnel.openDatagramFlow(name);
+    const stream = this.remote?.openStream(
+      tunnelKeyOf(resourceId, destination),
+      resourceId,
+      destination,
+      'udp',
+    );
+    return stream && datagramFlowOver(stream, () => stream.end());
   }
 
   /** The tunnel to use and the name the client knows the target by. */
@@ -100,7 +145,18 @@ export class TunnelRegistry {
 
   report(resourceId: string, report: Omit<RequestReport, 'service'>): void {
     const connected = this.#connected.get(resourceId);
-    connected?.tunnel.reportRequest({ service: connected.resource.name, ...report });
+    if (connected) connected.tunnel.reportRequest({ service: connected.resource.name, ...report });
+    else this.remote?.report(resourceId, report);
+  }
+
+  /** Another process took over the tunnel under `key` (its client reconnected there): close ours. */
+  release(key: string): void {
+    if (key.startsWith('site:')) {
+      const connector = this.#connectors.get(key.slice(5));
+      connector?.tunnel.close();
+      return;
+    }
+    this.#connected.get(key.slice(4))?.tunnel.close();
   }
 
   /** For /status: which exposed services and site connectors have their tunnel up. */
@@ -187,9 +243,11 @@ export class TunnelRegistry {
       previous.tunnel.close();
     }
     this.logger.info({ site: siteId, agent: tunnel.hello.agent }, 'site connector connected');
+    this.remote?.announce(`site:${siteId}`, true);
     tunnel.once('close', () => {
       if (this.#connectors.get(siteId)?.tunnel !== tunnel) return;
       this.#connectors.delete(siteId);
+      this.remote?.announce(`site:${siteId}`, false);
       for (const agent of connector.agents.values()) agent.destroy();
       this.logger.warn({ site: siteId }, 'site connector disconnected');
     });
@@ -212,9 +270,11 @@ export class TunnelRegistry {
       { resource: resourceId, name: resource.name, agent: tunnel.hello.agent },
       'tunnel connected',
     );
+    this.remote?.announce(`res:${resourceId}`, true);
     tunnel.once('close', () => {
       if (this.#connected.get(resourceId)?.tunnel !== tunnel) return;
       this.#connected.delete(resourceId);
+      this.remote?.announce(`res:${resourceId}`, false);
       agent.destroy();
       this.logger.warn({ resource: resourceId, name: resource.name }, 'tunnel disconnected');
     });
@@ -224,6 +284,7 @@ export class TunnelRegistry {
     for (const [resourceId, connected] of this.#connected) {
       if (this.#resource(resourceId)?.tunnel) continue;
       this.#connected.delete(resourceId);
+      this.remote?.announce(`res:${resourceId}`, false);
       connected.agent.destroy();
       connected.tunnel.destroy(); // the service is gone: nothing in flight should continue
       this.logger.info({ resource: resourceId }, 'tunnel closed: the service is no longer exposed');
@@ -233,5 +294,6 @@ export class TunnelRegistry {
   /** Asks every tunnel to close: streams in flight finish, no new ones start (HTTP/2 GOAWAY). */
   close(): void {
     for (const connected of this.#connected.values()) connected.tunnel.close();
+    for (const connector of this.#connectors.values()) connector.tunnel.close();
   }
 }

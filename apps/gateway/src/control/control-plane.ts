@@ -1,0 +1,186 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { NatsConnection } from 'nats';
+import type { GatewayConfig } from '@rustronaut/config';
+import type { GatewayAssignment } from '@rustronaut/contracts';
+import type { Logger } from '@rustronaut/observability';
+import type { AccessShipper } from '../access-log/access-log';
+import { accessShipperOf } from '../access-log/shippers';
+import { AssertionKey } from '../proxy/auth/identity-assertion';
+import { RouteTable } from '../proxy/route-table';
+import { AcmeCertificates } from '../proxy/tls/acme-certificates';
+import type { CertificateStore } from '../proxy/tls/certificate-store';
+import { LocalCa } from '../proxy/tls/local-ca';
+import { AssignmentSync } from './assignment-sync';
+import { loadConfigKeys } from './config-keys';
+import { ConfigWatcher } from './config-watcher';
+import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './enrollment';
+import { createGatewayMetrics, startManagementApi, type GatewayMetrics } from './management-api';
+import { Reports } from './reports';
+import { SiteConfigs } from './site-configs';
+import { SnapshotFiles } from './snapshot-file';
+
+/**
+ * The gateway's control plane, one per gateway: its identity (enrolment), the signed snapshots it
+ * follows on NATS and keeps on disk, its reports and assignment, the development CA and the
+ * identity-assertion key (created here once, read by every data-plane process), ACME orders, the
+ * access log's destination and the management API. The data plane runs beside it in the same
+ * process (RN_GATEWAY_WORKERS=1) or in worker processes (see ../workers).
+ */
+export interface ControlPlane {
+  config: GatewayConfig;
+  logger: Logger;
+  dataDir: string;
+  gatewayId: string;
+  siteIds: () => string[];
+  configs: SiteConfigs;
+  metrics: GatewayMetrics;
+  assertions: AssertionKey;
+  localCa: LocalCa;
+  /** Where access records go (the console over NATS, a file, stdout), or nowhere. */
+  shipper: AccessShipper | undefined;
+  /** The org a record without a resource is filed under. */
+  defaultOrg: () => string | undefined;
+  connected: () => boolean;
+  /** ACME orders and renewals (when RN_ACME_DIRECTORY_URL is set), into `store`. */
+  startAcme(
+    store: CertificateStore,
+    onChallenge?: (token: string, keyAuthorization: string | undefined) => Promise<void>,
+  ): AcmeCertificates | undefined;
+  serveManagement(options: {
+    dataPlane: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+    metricsText?: () => Promise<string>;
+  }): Promise<Server>;
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(config: GatewayConfig, logger: Logger): Promise<ControlPlane> {
+  const dataDir = resolve(config.dataDir);
+  let identity = await readIdentity(dataDir);
+  if (!identity && config.enrollmentToken) {
+    identity = await enroll(dataDir, config.consoleUrl, config.enrollmentToken);
+    logger.info({ gatewayId: identity.gatewayId, sites: identity.siteIds }, 'enrolled');
+  }
+  let siteIds = config.siteIds.length ? config.siteIds : (identity?.siteIds ?? []);
+  if (siteIds.length === 0) {
+    throw new Error(
+      'no site to serve: enrol with --enroll <token> (from POST /api/v1/gateways), or pass --sites <ids>',
+    );
+  }
+  const gatewayId =
+    identity?.gatewayId ?? config.gatewayId ?? `gw_${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}`;
+  const keys = await loadConfigKeys(dataDir, config.consoleUrl);
+  const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
+  const metrics = createGatewayMetrics(configs);
+  for (const siteId of siteIds) await configs.loadFromDisk(siteId);
+  /** Following the console: the config watcher, the reports and the assignment, for one identity. */
+  const follow = (who: GatewayIdentity | undefined, sites: string[]) => {
+    const watcher = new ConfigWatcher({
+      servers: config.natsServers,
+      siteIds: sites,
+      configs,
+      logger,
+      name: gatewayId,
+      inboxPrefix: `_INBOX_${gatewayId}`,
+      ...(who?.natsJwt && who.natsSeed ? { credentials: { jwt: who.natsJwt, seed: who.natsSeed } } : {}),
+    });
+    const reports = who ? new Reports(who, configs, () => watcher.connection) : undefined;
+    const assignment = who
+      ? new AssignmentSync(
+          who,
+          () => watcher.connection,
+          (next) => void reassign(next),
+          logger,
+        )
+      : undefined;
+    watcher.whenConnected(() => {
+      reports?.start();
+      assignment?.start();
+    });
+    watcher.start();
+    return {
+      watcher,
+      async stop() {
+        reports?.stop();
+        assignment?.stop();
+        await watcher.stop();
+      },
+    };
+  };
+  let current = follow(identity, siteIds);
+  /** The console changed this gateway's sites: keep the new identity, drop old sites, follow the new ones. */
+  const reassign = async (next: GatewayAssignment) => {
+    if (!identity) return;
+    const previous = identity.siteIds;
+    identity = await saveIdentity(dataDir, { ...identity, siteIds: next.siteIds, natsJwt: next.natsJwt });
+    siteIds = next.siteIds;
+    for (const siteId of previous.filter((s) => !next.siteIds.includes(s))) configs.withdraw(siteId);
+    for (const siteId of next.siteIds.filter((s) => !previous.includes(s)))
+      await configs.loadFromDisk(siteId);
+    logger.warn({ from: previous, to: next.siteIds }, 'the console changed the sites this gateway serves');
+    await current.stop();
+    current = follow(identity, next.siteIds);
+  };
+  const connection = (): NatsConnection | undefined => current.watcher.connection;
+  // Made here once, before any data-plane process reads them.
+  const assertions = await AssertionKey.load(dataDir, gatewayId);
+  const localCa = await LocalCa.open(dataDir);
+  const shipper = accessShipperOf(config.accessLog.destination, gatewayId, connection);
+  return {
+    config,
+    logger,
+    dataDir,
+    gatewayId,
+    siteIds: () => siteIds,
+    configs,
+    metrics,
+    assertions,
+    localCa,
+    shipper,
+    defaultOrg: () => identity?.orgId ?? soleOrg(configs),
+    connected: () => current.watcher.connected,
+    startAcme(store, onChallenge) {
+      if (!config.tls.acme) return undefined;
+      const acme = new AcmeCertificates({
+        ...config.tls.acme,
+        dataDir,
+        store,
+        logger: logger.child({ component: 'acme' }),
+        ...(onChallenge ? { onChallenge } : {}),
+      });
+      const domains = () => new RouteTable([...configs.all().values()].map((a) => a.snapshot)).exactDomains();
+      configs.onChanged(() => acme.follow(domains()));
+      acme.follow(domains());
+      return acme;
+    },
+    serveManagement: ({ dataPlane, metricsText }) =>
+      startManagementApi({
+        host: config.management.host,
+        port: config.management.port,
+        gatewayId,
+        configs,
+        connected: () => current.watcher.connected,
+        metrics,
+        logger,
+        dataPlane,
+        ...(metricsText ? { metricsText } : {}),
+        assertionJwks: () => assertions.jwks(),
+      }),
+    async stop() {
+      await Promise.race([
+        (async () => {
+          await shipper?.close?.();
+          await current.stop();
+        })(),
+        new Promise((done) => setTimeout(done, 5_000)),
+      ]);
+    },
+  };
+}
+
+/** The org of the sites served, when they all belong to one. */
+function soleOrg(configs: SiteConfigs): string | undefined {
+  const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
+  return orgs.size === 1 ? [...orgs][0] : undefined;
+}
