@@ -373,6 +373,8 @@ export interface GatewayConfig {
   maxHeaderCount: number;
   challengeSecret: string | undefined;
   accessLog: { destination: 'nats' | 'stdout' | 'off' | { file: string }; queueCapacity: number };
+  /** Data-plane processes (1: one process serves everything). */
+  workers: number;
 }
 
 export function loadGatewayConfig(
@@ -395,8 +397,6 @@ export function loadGatewayConfig(
   const merged: NodeJS.ProcessEnv = { ...env };
   const set = (name: string, value: string | undefined) => {
     if (value !== undefined) merged[name] = value;
-  /** Data-plane processes (1: one process serves everything). */
-  workers: number;
   };
   set('RN_GATEWAY_ID', flags.gatewayId);
   set('RN_GATEWAY_SITES', flags.sites);
@@ -466,6 +466,7 @@ export function loadGatewayConfig(
         : { file: g.RN_GATEWAY_ACCESS_LOG },
       queueCapacity: g.RN_GATEWAY_ACCESS_LOG_QUEUE,
     },
+    workers: g.RN_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.RN_GATEWAY_WORKERS,
   };
 }
 
@@ -488,7 +489,6 @@ function parseCidrText(text: string): TrustedProxyRange | undefined {
 
 function readPem(variable: string, path: string): string {
   let text: string;
-    workers: g.RN_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.RN_GATEWAY_WORKERS,
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
