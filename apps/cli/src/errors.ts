@@ -10,6 +10,8 @@ export enum CliErrorCode {
   TunnelRefused = 'CLI_TUNNEL_REFUSED',
   ForwardRefused = 'CLI_FORWARD_REFUSED',
   NotSupported = 'CLI_NOT_SUPPORTED',
+  NotPermitted = 'CLI_NOT_PERMITTED',
+  NotConnected = 'CLI_NOT_CONNECTED',
   Internal = 'CLI_INTERNAL',
 }
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliConfig } from '@rustronaut/config';
+import type { ConnectOptions } from './commands/connect';
 import type { ConnectorOptions } from './commands/connector';
 import type { ExposeOptions } from './commands/expose';
 import type { ForwardOptions } from './commands/forward';
@@ -18,6 +19,7 @@ const commands = {
   expose: () => import('./commands/expose'),
   forward: () => import('./commands/forward'),
   connector: () => import('./commands/connector'),
+  connect: () => import('./commands/connect'),
 };
 
 /**
@@ -118,6 +120,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(
       run(async (ctx, options: ConnectorOptions) => (await commands.connector()).connector(ctx, options)),
     );
+
+  command('connect', "join a site's VPN (WireGuard): keys made here, device registered, tunnel up (root)")
+    .argument('<site>', 'the site, by name or id')
+    .option('--config-only', 'write the wg-quick config (0600) instead of bringing the tunnel up')
+    .option('--out <file>', 'with --config-only: where to write it')
+    .option('--qr', 'print the config as a QR code for the WireGuard phone app')
+    .option('--name <name>', "the device's name (default: this machine's host name)")
+    .action(
+      run(async (ctx, site: string, options: ConnectOptions) => (await commands.connect()).connect(ctx, site, options)),
+    );
+  command('disconnect', 'take the VPN tunnel down (all sites, or one)')
+    .argument('[site]', 'the site, by name or id')
+    .option('--revoke', 'also delete the device in the console')
+    .action(
+      run(async (ctx, site: string | undefined, options: { revoke?: boolean }) =>
+        (await commands.connect()).disconnect(ctx, site, options),
+      ),
+    );
+  command('devices', 'list your VPN devices and when they were last seen').action(
+    run(async (ctx) => (await commands.connect()).devices(ctx)),
+  );
 
   try {
     await program.parseAsync(argv, { from: 'user' });
