@@ -232,8 +232,8 @@ export class HttpProxy {
         minVersion: 'TLSv1.2',
         SNICallback: certificates.sniCallback,
         ...fallback.pem,
-        // The header limit, advertised to HTTP/2 clients (enforced with 431 over HTTP/1.1, below).
-        settings: { maxHeaderListSize: this.#maxHeaderBytes },
+        // Node resets streams past these; the gateway answers 431 well before (see RequestHeadLimits).
+        settings: { maxHeaderListSize: this.#head.http2HeaderListSize },
         maxHeaderListPairs: this.#head.http2HeaderPairs,
       },
       // The HTTP/2 compatibility request and response offer what the data path reads and writes.

@@ -42,7 +42,8 @@ export function factsOf(
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   let rawPath = query === -1 ? url : url.slice(0, query);
-  let authority = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
+  const hostHeader = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
+  let authority = hostHeader;
   let malformed: string | null = null;
   let absolute: RegExpExecArray | null = null;
   if (rawPath.charCodeAt(0) !== 47 /* '/' */) {
@@ -55,7 +56,9 @@ export function factsOf(
   const verdict = canonicalise(rawPath);
   if (verdict.refused !== undefined && malformed === null)
     malformed = `The request path holds ${verdict.refused}, which targets could read differently.`;
-  if (malformed === null) malformed = authorityProblem(authority);
+  // An absolute-form target's authority decides, and the Host must still be valid (RFC 9112 §3.2).
+  if (malformed === null)
+    malformed = authorityProblem(authority) ?? (absolute ? authorityProblem(hostHeader) : null);
   if (malformed === null && query !== -1 && url.includes('#', query))
     malformed = 'The request-target holds a fragment ("#").';
   const path = verdict.refused === undefined ? verdict.path : rawPath;

@@ -9,9 +9,11 @@ import type { Refusal } from './pages';
  * Node's own limits are set so they never decide silently: the HTTP/1.1 parser keeps one header
  * more than the limit (`maxHeadersCount`, which otherwise drops the excess quietly), so an excess
  * is seen and refused here; its `maxHeaderSize` answers 431 itself for a head too large. An HTTP/2
- * server only advertises SETTINGS_MAX_HEADER_LIST_SIZE, so the head is measured here as HTTP/1.1
- * would send it (request line and `name: value` lines); beyond `maxHeaderListPairs` Node resets
- * the stream (ENHANCE_YOUR_CALM) before any of it reaches us.
+ * session enforces SETTINGS_MAX_HEADER_LIST_SIZE (counting 32 bytes more per field, RFC 7541
+ * §4.1) and `maxHeaderListPairs` by resetting the stream, which a client cannot tell from a network
+ * error: both are set to twice our limits, so the head is measured here as HTTP/1.1 would send it
+ * (request line and `name: value` lines) and an excess answered 431; only a head past twice the
+ * limits is reset (ENHANCE_YOUR_CALM) before any of it reaches us.
  */
 export class RequestHeadLimits {
   readonly #tooMany: Refusal;
@@ -41,6 +43,11 @@ export class RequestHeadLimits {
   /** What an HTTP/2 session accepts before resetting a stream (pseudo-headers count too). */
   get http2HeaderPairs(): number {
     return this.maxCount * 2 + 8;
+  }
+
+  /** The SETTINGS_MAX_HEADER_LIST_SIZE an HTTP/2 session advertises and holds clients to. */
+  get http2HeaderListSize(): number {
+    return this.maxBytes * 2 + 32 * this.http2HeaderPairs;
   }
 
   check(req: IncomingMessage): Refusal | undefined {
