@@ -9,6 +9,7 @@ import { registerBalancerMetrics } from './proxy/balancer/balancer-metrics';
 import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import { runPrimary } from './workers/primary';
 import { runWorker } from './workers/worker';
+import { startWireGuard } from './wireguard/start-wireguard';
 
 const program = new Command()
   .name('rustronaut-gateway')
@@ -58,6 +59,9 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.logLevel);
   if (cluster.isWorker) return runWorker(config, logger);
   const control = await startControlPlane(config, logger);
+  // One interface per gateway, owned by the process that keeps the control plane.
+  const wireguard = await startWireGuard(flags, control, logger);
+  if (wireguard) control.reportWireGuard(() => wireguard.report());
   if (config.workers > 1) return runPrimary(control, config.workers);
 
   const dataPlane = await startDataPlane({
@@ -78,7 +82,9 @@ async function main(): Promise<void> {
   registerBalancerMetrics(control.metrics.registry, dataPlane.balancer);
   const acme = control.startAcme(dataPlane.certificates.store);
   if (acme) dataPlane.httpProxy.answerAcmeChallenges((token) => acme.answer(token));
-  const server = await control.serveManagement({ dataPlane: () => dataPlane.status() });
+  const server = await control.serveManagement({
+    dataPlane: async () => ({ ...(await dataPlane.status()), wireguard: wireguard?.status() ?? { state: 'disabled' } }),
+  });
   logger.info(
     {
       http: `${config.http.host}:${config.http.port}`,
@@ -108,6 +114,7 @@ async function main(): Promise<void> {
     await dataPlane.drain();
     server.close();
     acme?.stop();
+    await wireguard?.stop();
     await control.stop();
     process.exit(0);
   };

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@rustronaut/config';
-import type { GatewayAssignment } from '@rustronaut/contracts';
+import type { GatewayAssignment, GatewayReport } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessShipper } from '../access-log/access-log';
 import { accessShipperOf } from '../access-log/shippers';
@@ -48,6 +48,8 @@ export interface ControlPlane {
     store: CertificateStore,
     onChallenge?: (token: string, keyAuthorization: string | undefined) => Promise<void>,
   ): AcmeCertificates | undefined;
+  /** Heartbeats carry the WireGuard interface's key and peer counters from this source. */
+  reportWireGuard(report: () => Promise<GatewayReport['wireguard']>): void;
   serveManagement(options: {
     dataPlane: () => Record<string, unknown> | Promise<Record<string, unknown>>;
     metricsText?: () => Promise<string>;
@@ -73,6 +75,8 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
   const keys = await loadConfigKeys(dataDir, config.consoleUrl);
   const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
   const metrics = createGatewayMetrics(configs);
+  /** What the heartbeats say of the WireGuard interface, once main.ts started one. */
+  let wireguardReport: () => Promise<GatewayReport['wireguard']> = () => Promise.resolve(undefined);
   for (const siteId of siteIds) await configs.loadFromDisk(siteId);
   /** Following the console: the config watcher, the reports and the assignment, for one identity. */
   const follow = (who: GatewayIdentity | undefined, sites: string[]) => {
@@ -85,7 +89,9 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
       inboxPrefix: `_INBOX_${gatewayId}`,
       ...(who?.natsJwt && who.natsSeed ? { credentials: { jwt: who.natsJwt, seed: who.natsSeed } } : {}),
     });
-    const reports = who ? new Reports(who, configs, () => watcher.connection) : undefined;
+    const reports = who
+      ? new Reports(who, configs, () => watcher.connection, () => wireguardReport())
+      : undefined;
     const assignment = who
       ? new AssignmentSync(
           who,
@@ -140,6 +146,9 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
     shipper,
     defaultOrg: () => identity?.orgId ?? soleOrg(configs),
     connected: () => current.watcher.connected,
+    reportWireGuard(report) {
+      wireguardReport = report;
+    },
     startAcme(store, onChallenge) {
       if (!config.tls.acme) return undefined;
       const acme = new AcmeCertificates({
