@@ -28,6 +28,13 @@ export const CredentialsSchema = z.strictObject({
   /** Who logged in, for `rustronaut status` when the console cannot be asked. */
   email: z.string().optional(),
   auth: z.discriminatedUnion('kind', [SessionSchema, ApiKeySchema]),
+  /** The console's gateways when logging in: their tunnel endpoint and the development CA pinned then. */
+  edge: z
+    .strictObject({
+      tunnel_endpoint: z.string().min(1),
+      development_ca: z.strictObject({ pem: z.string().min(1), sha256: z.string().min(1) }).nullable(),
+    })
+    .optional(),
 });
 export type Credentials = z.infer<typeof CredentialsSchema>;
 export type Session = z.infer<typeof SessionSchema>;

@@ -9,6 +9,7 @@ export enum CliErrorCode {
   LocalAddressInUse = 'CLI_LOCAL_ADDRESS_IN_USE',
   TunnelRefused = 'CLI_TUNNEL_REFUSED',
   ForwardRefused = 'CLI_FORWARD_REFUSED',
+  GatewayCaChanged = 'CLI_GATEWAY_CA_CHANGED',
   NotSupported = 'CLI_NOT_SUPPORTED',
   NotPermitted = 'CLI_NOT_PERMITTED',
   NotConnected = 'CLI_NOT_CONNECTED',

@@ -3,8 +3,8 @@ import { ipInCidr, isCidr } from '@rustronaut/contracts';
 import { TunnelClient, type StreamInfo } from '@rustronaut/tunnel';
 import { readCa } from '../ca-file';
 import type { CommandContext } from '../context';
-import { data } from '../console-client';
 import { CliError, CliErrorCode, usage } from '../errors';
+import { gatewayTrust } from '../gateway-trust';
 import { duration } from '../output';
 import { tunnelEndpoint } from '../tunnel-endpoint';
 import { VERSION } from '../version';
@@ -31,15 +31,16 @@ export async function connector(ctx: CommandContext, options: ConnectorOptions):
   const allow = options.allow ?? [];
   for (const cidr of allow)
     if (!isCidr(cidr)) throw usage(`"${cidr}" is not a CIDR`, 'e.g. --allow 10.1.0.0/24');
-  const endpointText =
-    options.gateway ??
-    (ctx.store.load() ? (await data(ctx.client().api.GET('/api/v1/edge'))).tunnel_endpoint : undefined);
+  // Logged in: the console's tunnel endpoint and the CA pinned at login; else --gateway and --ca.
+  const caFile = options.ca ?? ctx.config.caFile;
+  const trust = ctx.store.load() ? await gatewayTrust(ctx, ctx.client(), caFile) : undefined;
+  const endpointText = options.gateway ?? trust?.edge.tunnel_endpoint;
   if (!endpointText)
     throw usage(
       'where is the gateway?',
       'give its tunnel endpoint with --gateway host:port (the connector token came with it)',
     );
-  const ca = readCa(options.ca ?? ctx.config.caFile);
+  const ca = trust ? trust.ca : readCa(caFile);
   const tunnel = new TunnelClient({
     gateway: tunnelEndpoint(endpointText),
     token,

@@ -1,11 +1,12 @@
 import { TunnelClient, type RequestReport, type StreamInfo } from '@rustronaut/tunnel';
-import { readCa } from '../ca-file';
 import { data, type ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import { CliError, CliErrorCode, ConsoleApiError, usage } from '../errors';
+import { gatewayTrust } from '../gateway-trust';
 import { exposureLines, publicView, PROTOCOLS, type ExposedService, type Protocol } from '../exposed-service';
 import { checkListening, formatLocalAddress, parseLocalAddress, type LocalAddress } from '../local-address';
 import { duration } from '../output';
+import { untilRouted } from '../route-probe';
 import { tunnelEndpoint } from '../tunnel-endpoint';
 import { VERSION } from '../version';
 
@@ -17,6 +18,8 @@ export interface ExposeOptions {
   ca?: string;
 }
 
+/** How long the URL waits for the gateway to route it once the tunnel is up (a snapshot: ~1 s). */
+const ROUTE_WAIT_MS = 15_000;
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const AGENT = `rustronaut-cli/${VERSION} node/${process.versions.node} ${process.platform}`;
 
@@ -41,7 +44,6 @@ export async function expose(
   if (options.auth && protocol !== 'http')
     throw usage('--auth applies to http services', 'leave it out for tcp and udp');
   const requested = parseLocalAddress(addressText);
-  const ca = readCa(options.ca ?? ctx.config.caFile);
   let local: LocalAddress = requested;
   if (protocol === 'udp')
     ctx.output.note(
@@ -49,6 +51,9 @@ export async function expose(
     );
   else local = await checkListening(requested);
   const client = ctx.client(options.console);
+  // The gateways' CA: --ca, else the one pinned at login (checked against what the console says now).
+  const trust = await gatewayTrust(ctx, client, options.ca ?? ctx.config.caFile);
+  const ca = trust.ca;
 
   // From here on Ctrl-C un-exposes instead of killing the process (even during the POST).
   let stopping = false;
@@ -91,10 +96,6 @@ export async function expose(
     await removeQuietly(client, service); // Ctrl-C while the console was answering
     return;
   }
-  ctx.output.event(exposureLines(service, requested.port).join('\n'), {
-    event: 'exposed',
-    ...publicView(service),
-  });
   ctx.output.note(`  connecting to the gateway at ${endpoint}…`);
   // The gateway refuses a token of a removed service; only the console can say it was removed.
   const stillExposed = () =>
@@ -102,9 +103,25 @@ export async function expose(
       () => true,
       (error: unknown) => !(error instanceof ConsoleApiError && error.status === 404),
     );
-  const refusedForGood = follow(ctx, tunnel, requested, stillExposed);
+  // The public URL is printed once the tunnel is up and the gateway routes it: the first request works.
+  const stopAnnouncing = new AbortController();
+  const announce = async () => {
+    const { signal } = stopAnnouncing;
+    const routed = await untilRouted(service, { endpoint, ca, timeoutMs: ROUTE_WAIT_MS, signal });
+    if (signal.aborted) return;
+    ctx.output.event(exposureLines(service, requested.port).join('\n'), {
+      event: 'exposed',
+      ...publicView(service),
+    });
+    if (!routed)
+      ctx.output.note(
+        `  the gateway did not route ${service.public_url} within ${ROUTE_WAIT_MS / 1000} s: the first requests may fail`,
+      );
+  };
+  const refusedForGood = follow(ctx, tunnel, requested, stillExposed, announce, trust.untrustedHint);
   tunnel.start();
   const outcome = await Promise.race([stopRequested, refusedForGood]);
+  stopAnnouncing.abort();
   await tunnel.stop();
   const removed = await client.api
     .DELETE('/api/v1/services/{id}', { params: { path: { id: service.id } } })
@@ -139,17 +156,22 @@ function follow(
   tunnel: TunnelClient,
   local: LocalAddress,
   stillExposed: () => Promise<boolean>,
+  announce: () => Promise<void>,
+  untrustedHint: string,
 ): Promise<{ code: string; message: string }> {
   const out = ctx.output;
-  let connectedBefore = false;
+  let announced: Promise<void> | undefined;
   tunnel.on('connected', (welcome: { tunnelId: string }) => {
-    out.event(
-      connectedBefore
-        ? '✓ Tunnel reconnected'
-        : `✓ Tunnel connected, forwarding to ${formatLocalAddress(local)} (Ctrl-C to stop)`,
-      { event: 'connected', tunnel_id: welcome.tunnelId },
+    const first = !announced;
+    announced ??= announce();
+    void announced.then(() =>
+      out.event(
+        first
+          ? `✓ Tunnel connected, forwarding to ${formatLocalAddress(local)} (Ctrl-C to stop)`
+          : '✓ Tunnel reconnected',
+        { event: 'connected', tunnel_id: welcome.tunnelId },
+      ),
     );
-    connectedBefore = true;
   });
   let caHinted = false;
   tunnel.on('disconnected', ({ reason, retryInMs }: { reason: string; retryInMs: number }) => {
@@ -160,9 +182,7 @@ function follow(
     });
     if (!caHinted && /certificate|self.signed/i.test(reason)) {
       caHinted = true;
-      out.note(
-        "  → the gateway's certificate is not trusted: give its development CA with --ca FILE (or RN_CA_FILE)",
-      );
+      out.note(`  → ${untrustedHint}`);
     }
   });
   tunnel.on('request', (r: RequestReport) =>

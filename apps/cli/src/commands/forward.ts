@@ -1,9 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { dialForward } from '@rustronaut/tunnel';
-import { readCa } from '../ca-file';
 import type { CommandContext } from '../context';
-import { data } from '../console-client';
 import { CliError, CliErrorCode, usage } from '../errors';
+import { gatewayTrust } from '../gateway-trust';
 import { formatLocalAddress, parseLocalAddress } from '../local-address';
 import { parseHostPort } from '../tunnel-endpoint';
 
@@ -30,11 +29,13 @@ export async function forward(
     );
   const local = parseLocalAddress(localText);
   const client = ctx.client();
-  // The gateway's address: given, or the console's public tunnel endpoint (GET /api/v1/edge).
-  const endpoint = options.gateway ?? (await data(client.api.GET('/api/v1/edge'))).tunnel_endpoint;
+  // The gateway's address: given, or the console's public tunnel endpoint (GET /api/v1/edge); its
+  // CA: --ca, else the one pinned at login.
+  const trust = await gatewayTrust(ctx, client, options.ca ?? ctx.config.caFile);
+  const endpoint = options.gateway ?? trust.edge.tunnel_endpoint;
   const gateway = parseHostPort(endpoint);
   if (!gateway) throw usage(`"${endpoint}" is not host:port`, 'give --gateway gw.example.com:443');
-  const ca = readCa(options.ca ?? ctx.config.caFile);
+  const ca = trust.ca;
   // The gateway decides now (token, policy, name), so a refusal is said at once, not per connection.
   try {
     (

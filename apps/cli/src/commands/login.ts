@@ -2,6 +2,7 @@ import { ConsoleClient } from '../console-client';
 import type { CommandContext } from '../context';
 import type { Credentials } from '../credentials';
 import { CliError, usage } from '../errors';
+import { edgeOf, pinnedLines } from '../gateway-trust';
 import { ask } from '../prompt';
 import { whoAmI } from './status';
 
@@ -67,11 +68,14 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
   }
   const client = new ConsoleClient(url, { auth });
   const me = await whoAmI(client);
-  const credentials: Credentials = { console_url: url, email: me.user.email, auth };
+  // Where the gateways are, and the development CA they serve: pinned with the credentials.
+  const edge = await edgeOf(client);
+  const credentials: Credentials = { console_url: url, email: me.user.email, auth, edge };
   ctx.store.save(credentials);
   ctx.output.result(
     [
       `✓ Logged in to ${url} as ${me.user.email} (${me.principal.role})`,
+      ...pinnedLines(edge),
       `  credentials saved in ${ctx.store.file}`,
     ],
     {
@@ -80,6 +84,7 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
       role: me.principal.role,
       org_id: me.principal.org_id,
       auth: auth.kind,
+      gateway_ca_sha256: edge.development_ca?.sha256 ?? null,
       credentials_file: ctx.store.file,
     },
   );
