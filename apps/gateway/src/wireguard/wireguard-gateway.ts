@@ -26,6 +26,8 @@ export interface WireGuardOptions {
 
 export type WireGuardState =
   | { state: 'starting' }
+  /** No device in the served sites yet: no interface. */
+  | { state: 'idle' }
   | { state: 'running'; kind: 'kernel' | 'wireguard-go' }
   | { state: 'unavailable'; reason: string };
 
@@ -107,19 +109,32 @@ export class WireGuardGateway {
     return this.#state;
   }
 
-  /** Starts the interface; never throws: when WireGuard cannot run, the state says why. */
+  /**
+   * Follows the served snapshots; the interface is created with the first device (a gateway whose
+   * sites have none leaves the host's network alone). Never throws: when WireGuard cannot run,
+   * the state (in /status) says why, and the log says so once.
+   */
   async start(): Promise<void> {
+    const { privateKey, publicKey } = await this.#key();
+    this.#privateKey = privateKey;
+    this.#publicKey = publicKey;
+    this.configs.onChanged(() => this.schedule('snapshot'));
+    this.#timer = setInterval(() => this.schedule('time windows'), this.options.reevaluateMs ?? 15_000);
+    this.#timer.unref();
+    this.schedule('start');
+    await this.#queue;
+  }
+
+  async #startInterface(): Promise<WireGuardDevice | undefined> {
     try {
-      const { privateKey, publicKey } = await this.#key();
-      this.#privateKey = privateKey;
-      this.#publicKey = publicKey;
-      this.#device = await this.#runtime.start();
-      await this.#program(true);
-      this.#state = { state: 'running', kind: this.#device.kind };
+      const device = await this.#runtime.start();
+      this.#device = device;
+      this.#state = { state: 'running', kind: device.kind };
       this.logger.info(
-        { interface: this.options.ifname, kind: this.#device.kind, listenPort: this.options.listenPort, publicKey },
+        { interface: this.options.ifname, kind: device.kind, listenPort: this.options.listenPort, publicKey: this.#publicKey },
         'WireGuard interface up',
       );
+      return device;
     } catch (error) {
       const reason = (error as Error).message;
       this.#state = { state: 'unavailable', reason };
@@ -128,11 +143,8 @@ export class WireGuardGateway {
         'WireGuard cannot run on this host: VPN devices are not served (everything else is)',
       );
       await this.#runtime.stop().catch(() => undefined);
-      return;
+      return undefined;
     }
-    this.configs.onChanged(() => this.schedule('snapshot'));
-    this.#timer = setInterval(() => this.schedule('time windows'), this.options.reevaluateMs ?? 15_000);
-    this.#timer.unref();
   }
 
   /** Queues one programming pass (passes never overlap; a burst of snapshots is applied in order). */
@@ -149,11 +161,16 @@ export class WireGuardGateway {
   }
 
   async #program(full: boolean): Promise<void> {
-    const device = this.#device;
-    if (!device) return;
     const started = process.hrtime.bigint();
     const snapshots = [...this.configs.all().values()].map((a) => a.snapshot);
     const access = compileDeviceAccess(snapshots, new Date());
+    let device = this.#device;
+    if (!device) {
+      if (access.peers.length === 0) return void (this.#state = { state: 'idle' });
+      device = await this.#startInterface();
+      if (!device) return;
+      full = true;
+    }
     if (full) {
       await device.set({ privateKey: this.#privateKey, listenPort: this.options.listenPort });
       await run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
@@ -201,8 +218,9 @@ export class WireGuardGateway {
 
   /** The interface's peers' counters, for the heartbeat and /metrics. */
   async report(): Promise<GatewayReport['wireguard']> {
-    if (this.#state.state !== 'running' || !this.#device || !this.#publicKey) return undefined;
-    const status = await this.#device.get();
+    if (this.#state.state === 'unavailable' || !this.#publicKey) return undefined;
+    // Idle (no device yet) still tells its key: the first device's config needs it.
+    const status = this.#device ? await this.#device.get() : { peers: [] };
     const now = Date.now() / 1000;
     this.#metrics.handshakeAge.reset();
     const peers = status.peers.map((p) => {
