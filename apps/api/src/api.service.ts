@@ -19,6 +19,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
+import { acceptJsonBodiesOnly } from './http/json-bodies';
 import { TracingInterceptor } from './http/tracing.interceptor';
 import { OPENAPI_DOCUMENT, controllersOf, openApiDocument } from './http/openapi';
 import type {
@@ -157,7 +158,11 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     signIn: new ResourceSignIn(policy, identity),
     distributor: new ServiceClient(nats, 'config-distributor'),
     registry: new ServiceClient(nats, 'gateway-registry'),
-    devices: new Devices(new ServiceClient(nats, 'policy'), policy, new ServiceClient(nats, 'gateway-registry')),
+    devices: new Devices(
+      new ServiceClient(nats, 'policy'),
+      policy,
+      new ServiceClient(nats, 'gateway-registry'),
+    ),
     authenticator: new Authenticator(identity, new RevocationList(redis, config.redisPrefix)),
     limiter: new LoginRateLimiter(redis, config.loginLimits, config.redisPrefix),
     logger,
@@ -173,8 +178,10 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.register(parts),
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: false }),
-    { logger: ['error', 'warn'] },
+    // Bodies are JSON only (acceptJsonBodiesOnly), not the form and text parsers Nest would add.
+    { logger: ['error', 'warn'], bodyParser: false },
   );
+  acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks([]);
   installConsoleWeb(app.getHttpAdapter().getInstance(), parts.web);
   await app.listen(config.api.port, config.api.host);
