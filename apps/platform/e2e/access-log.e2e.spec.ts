@@ -105,6 +105,7 @@ describe('the access log (e2e, started processes)', () => {
         name: 'shell',
         protocol: 'tcp',
         public_port: tcpPort,
+        auth_required: false,
         targets: [{ address: `127.0.0.1:${echoPort}`, protocol: 'tcp' }],
       })
     ).body.id;

@@ -108,6 +108,7 @@ describe('the gateway firewall (e2e, started processes)', () => {
       name: 'tcpnous',
       protocol: 'tcp',
       public_port: tcpPort,
+      auth_required: false,
       targets: [{ address: `127.0.0.1:${echoPort}`, protocol: 'tcp' }],
       firewall_rules: [{ action: 'deny', countries: ['US'] }],
     });

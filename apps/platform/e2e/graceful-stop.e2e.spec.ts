@@ -109,6 +109,7 @@ describe('graceful stop (e2e, started processes)', () => {
         name: 'tcp',
         protocol: 'tcp',
         public_port: tcpPort,
+        auth_required: false,
         targets: [{ address: `127.0.0.1:${echoPort}`, protocol: 'tcp' }],
       })
     ).body.id;

@@ -62,6 +62,7 @@ describe('TCP and UDP resources on public ports (e2e, started processes)', () =>
       name,
       protocol,
       public_port: ports[name],
+      auth_required: false, // a public port open to anyone (its firewall rules aside)
       targets: [{ address: `127.0.0.1:${protocol === 'tcp' ? echoPort : udpEchoPort}`, protocol }],
       ...body,
     });

@@ -220,7 +220,7 @@ export class AccessMetrics implements L4Metrics {
     resourceId: string,
     protocol: 'tcp' | 'udp',
     outcome: 'allowed' | 'refused' | 'failed',
-    by: 'public' | 'firewall' | 'flow_limit' | 'target',
+    by: 'public' | 'firewall' | 'policy' | 'flow_limit' | 'target',
   ): void {
     this.#l4Decisions.inc({ resource: resourceId, protocol, decision: outcome, decided_by: by });
     let seen = this.#l4Outcomes.get(resourceId);

@@ -5,6 +5,7 @@ import type { Balancer } from '../balancer';
 import type { RoutedResource } from '../route-table';
 import type { SnapshotSource } from '../snapshot-source';
 import type { L4Options } from './l4-resource';
+import { PortPolicy } from './port-policy';
 import { SourceFirewall } from './source-firewall';
 import { joinTcp } from './tcp-listener';
 
@@ -55,7 +56,8 @@ export class Forwarding {
   /** An admitted connection (its 101 already sent): on to a target of the resource. */
   join(resource: RoutedResource, socket: Socket, record: AccessRecord | undefined): void {
     // The firewall already ran as an admission stage of the upgrade request.
-    const route = { resource, firewall: SourceFirewall.OPEN };
+    // Admitted before, by the HTTP stages with the user's token and policies.
+    const route = { resource, firewall: SourceFirewall.OPEN, policy: PortPolicy.PUBLIC };
     joinTcp(
       { balancer: this.balancer, options: this.options, logger: this.logger },
       socket,

@@ -3,6 +3,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { Balancer } from '../balancer';
 import type { SnapshotSource } from '../snapshot-source';
 import type { L4Listener, L4Options, L4Route } from './l4-resource';
+import { PortPolicy } from './port-policy';
 import { SourceFirewall } from './source-firewall';
 import { TcpListener } from './tcp-listener';
 import { UdpListener } from './udp-listener';
@@ -28,6 +29,8 @@ export class L4Listeners {
   /** Listeners no longer serving a port whose connections are still open (waited for by a drain). */
   readonly #retired = new Set<L4Listener>();
   #stopped = false;
+  /** Resources whose closed port was already logged (once per change, not per snapshot). */
+  readonly #closedWarned = new Set<string>();
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -70,9 +73,18 @@ export class L4Listeners {
           continue;
         }
         const routed = { ...resource, orgId: snapshot.orgId, siteId: snapshot.siteId };
+        const policy = PortPolicy.of(routed, snapshot.policies, this.options.countries);
+        if (!policy.opensToSomeone && !this.#closedWarned.has(routed.id)) {
+          this.#closedWarned.add(routed.id);
+          this.logger.warn(
+            { resource: routed.id, port: routed.publicPort, protocol: routed.protocol },
+            `public port ${routed.publicPort} of ${routed.name} admits no connection: it requires sign-in and no policy opens it by source address or country`,
+          );
+        } else if (policy.opensToSomeone) this.#closedWarned.delete(routed.id);
         wanted.set(key, {
           resource: routed,
           firewall: SourceFirewall.of(routed, this.options.countries, this.logger),
+          policy,
         });
       }
     }
@@ -179,6 +191,14 @@ export class L4Listeners {
       protocol: slot.protocol,
       port: slot.port,
       state: slot.state,
+      // Who the port admits: everyone the firewall lets in, sources a policy opens it to, or nobody.
+      access: !slot.listener
+        ? 'closed'
+        : slot.listener.route.policy.isPublic
+          ? 'public'
+          : slot.listener.route.policy.opensToSomeone
+            ? 'by_policy'
+            : 'closed',
       ...(slot.error ? { error: slot.error } : {}),
       active: slot.listener?.active ?? 0,
     }));

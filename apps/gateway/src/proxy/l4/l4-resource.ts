@@ -3,13 +3,15 @@ import type { AccessLog } from '../../access-log/access-log';
 import type { Balancer } from '../balancer';
 import type { CountryLookup } from '../firewall/geoip';
 import type { RoutedResource } from '../route-table';
+import type { PortPolicy } from './port-policy';
 import type { SourceFirewall } from './source-firewall';
 import type { TunnelRegistry } from '../tunnels/tunnel-registry';
 
-/** What a TCP/UDP listener serves: the resource as of the latest snapshot, its compiled firewall. */
+/** What a TCP/UDP listener serves: the resource as of the latest snapshot, its compiled firewall and policies. */
 export interface L4Route {
   resource: RoutedResource;
   firewall: SourceFirewall;
+  policy: PortPolicy;
 }
 
 export interface L4Options {
@@ -38,7 +40,7 @@ export interface L4Metrics {
     resourceId: string,
     protocol: 'tcp' | 'udp',
     outcome: 'allowed' | 'refused' | 'failed',
-    by: 'public' | 'firewall' | 'flow_limit' | 'target',
+    by: 'public' | 'firewall' | 'policy' | 'flow_limit' | 'target',
   ): void;
   /** A connection or flow let in is open now (until `l4Closed`). */
   l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void;

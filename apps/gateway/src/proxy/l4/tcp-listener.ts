@@ -53,7 +53,7 @@ export class TcpListener implements L4Listener {
   }
 
   #accept(client: Socket): void {
-    const { resource, firewall } = this.route;
+    const { resource, firewall, policy } = this.route;
     const ip = normaliseIp(client.remoteAddress ?? '');
     const { metrics, accessLog } = this.context.options;
     const record = accessLog?.connection('tcp', resource, ip);
@@ -67,6 +67,21 @@ export class TcpListener implements L4Listener {
       this.context.logger.info(
         { resource: resource.id, ip, port: this.port },
         'TCP connection refused by the firewall',
+      );
+      client.destroy();
+      return;
+    }
+    const refusal = policy.refusal(ip);
+    if (refusal !== null) {
+      metrics?.l4Decided(resource.id, 'tcp', 'refused', 'policy');
+      if (record && accessLog) {
+        record.refuse('policy', `Access denied: ${refusal}.`, null);
+        record.endConnection(0, 0);
+        accessLog.finish(record);
+      }
+      this.context.logger.info(
+        { resource: resource.id, ip, port: this.port, reason: refusal },
+        'TCP connection refused by policy',
       );
       client.destroy();
       return;
@@ -126,7 +141,12 @@ export function joinTcp(
     connected = true;
     clearTimeout(connectTimer);
     balancer.succeeded(target);
-    options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
+    options.metrics?.l4Decided(
+      route.resource.id,
+      'tcp',
+      'allowed',
+      route.policy.isPublic ? 'public' : 'policy',
+    );
     record?.admit(null);
     client.pipe(upstream);
     upstream.pipe(client);
@@ -174,7 +194,12 @@ function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: 
     return;
   }
   target.inFlight++;
-  options.metrics?.l4Decided(route.resource.id, 'tcp', 'allowed', 'public');
+  options.metrics?.l4Decided(
+    route.resource.id,
+    'tcp',
+    'allowed',
+    route.policy.isPublic ? 'public' : 'policy',
+  );
   stream.on('error', () => client.destroy());
   client.on('error', () => stream.destroy());
   stream.once('close', () => {

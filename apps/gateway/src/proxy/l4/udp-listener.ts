@@ -132,11 +132,17 @@ export class UdpListener implements L4Listener {
 
   #open(key: string, client: RemoteInfo, now: number): Flow | undefined {
     const { balancer, options, logger } = this.context;
-    const { resource, firewall } = this.route;
+    const { resource, firewall, policy } = this.route;
     const metrics = options.metrics;
-    if (!firewall.admits(normaliseIp(client.address))) {
+    const ip = normaliseIp(client.address);
+    if (!firewall.admits(ip)) {
       this.#dropped++;
       metrics?.l4Decided(resource.id, 'udp', 'refused', 'firewall');
+      return undefined;
+    }
+    if (policy.refusal(ip) !== null) {
+      this.#dropped++;
+      metrics?.l4Decided(resource.id, 'udp', 'refused', 'policy');
       return undefined;
     }
     if (this.#flows.size >= options.udpMaxFlows) {
@@ -163,7 +169,7 @@ export class UdpListener implements L4Listener {
     // one spoofed source fill the log.
     const record = options.accessLog?.connection('udp', resource, normaliseIp(client.address));
     record?.admit(null);
-    metrics?.l4Decided(resource.id, 'udp', 'allowed', 'public');
+    metrics?.l4Decided(resource.id, 'udp', 'allowed', policy.isPublic ? 'public' : 'policy');
     metrics?.l4Opened(resource.id, 'udp');
     const { host, port } = 'host' in destination ? destination : { host: '', port: 0 };
     const upstream: FlowUpstream = tunnelFlow
