@@ -29,6 +29,8 @@ PACKAGES=(
   "wireguard-tools|wg"                            # wg: keys and interface setup
   "nftables|nft"                                  # packet filtering in the WireGuard/L4 e2e
   "iperf3|iperf3"                                 # throughput through the TCP port proxy
+  "curl|curl"                                     # the README quickstart e2e runs its commands as written
+  "jq|jq"                                         # … which read JSON answers with jq
 )
 
 # ---- The local services: "name|port|how to start it (run as root)".
