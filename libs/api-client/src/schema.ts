@@ -1,7 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
- * document sha256: be544ce6797692618802c25bac31acc8b0758354a67a23065d17d9c8a96a247d
+ * document sha256: 86db83e18f3e2fb460d726a15565b5be4563bd6b2500d06ba5c089c1ac11f998
  */
 /* eslint-disable */
 export interface paths {
@@ -6907,6 +6907,12 @@ export interface operations {
                         updated_at: string;
                         /** @description the version; sent back as If-Match */
                         version: number;
+                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
+                        warnings: {
+                            /** @enum {string} */
+                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -7079,6 +7085,12 @@ export interface operations {
                         updated_at: string;
                         /** @description the version; sent back as If-Match */
                         version: number;
+                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
+                        warnings: {
+                            /** @enum {string} */
+                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -7381,6 +7393,12 @@ export interface operations {
                         updated_at: string;
                         /** @description the version; sent back as If-Match */
                         version: number;
+                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
+                        warnings: {
+                            /** @enum {string} */
+                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
+                            message: string;
+                        }[];
                     };
                 };
             };

@@ -78,8 +78,15 @@ export const DeviceJson = describes<DeviceWithActivity>()(z.object(DeviceFields)
 export const DeviceListJson = z.object({ items: z.array(DeviceJson) });
 export const CreatedDeviceJson = z.object({
   ...DeviceFields,
-  privateKey: z.string().optional().describe('only when the console made the key pair: shown once, never stored'),
-  config: z.string().nullable().optional().describe('the wg-quick config with that key (null until the site has a WireGuard gateway)'),
+  privateKey: z
+    .string()
+    .optional()
+    .describe('only when the console made the key pair: shown once, never stored'),
+  config: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('the wg-quick config with that key (null until the site has a WireGuard gateway)'),
 });
 export const ConnectorJson = z.object({ siteId: Id, token: z.string(), endpoint: z.string() });
 
@@ -98,6 +105,12 @@ export const ResourceJson = describes<ResourceView>()(
   true,
 );
 export const ResourcePageJson = describes<Page<ResourceView>>()(pageOf(ResourceJson), true);
+/** A resource as just saved (or read), with what its owner should know about it. */
+export const SavedResourceJson = ResourceJson.extend({
+  warnings: z
+    .array(z.object({ code: z.enum(['PUBLIC_PORT_CLOSED', 'PUBLIC_PORT_UNCHECKED']), message: z.string() }))
+    .describe('e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody'),
+});
 
 export const PolicyJson = describes<PolicyView>()(
   PolicyDataSchema.extend({ id: Id, orgId: Id, createdAt: Time, updatedAt: Time, version: Version }),

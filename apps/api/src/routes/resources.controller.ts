@@ -12,7 +12,8 @@ import {
   TargetPatch,
 } from '../http/policy-bodies';
 import { etag, ifMatch, snakeJson } from '../http/request';
-import { ResourceJson, ResourcePageJson, TargetListJson } from '../http/responses';
+import { ResourceJson, ResourcePageJson, SavedResourceJson, TargetListJson } from '../http/responses';
+import { publicPortWarnings } from '../resources/public-port-warnings';
 import { POLICY, type PolicyClient } from './tokens';
 
 @Controller('api/v1/resources')
@@ -25,7 +26,7 @@ export class ResourcesController {
     summary: 'Create a resource, targets inline if wanted',
     tag: 'resources',
     body: ResourceBody,
-    response: ResourceJson,
+    response: SavedResourceJson,
     keys: 'camel',
   })
   async create(
@@ -38,7 +39,7 @@ export class ResourcesController {
       .status(201)
       .header('ETag', etag(created.version))
       .header('Location', `/api/v1/resources/${created.id}`);
-    return snakeJson(created);
+    return snakeJson({ ...created, warnings: await publicPortWarnings(this.policy, principal, created) });
   }
 
   @Get()
@@ -62,7 +63,7 @@ export class ResourcesController {
   @Endpoint({
     summary: 'One resource with its targets',
     tag: 'resources',
-    response: ResourceJson,
+    response: SavedResourceJson,
     keys: 'camel',
   })
   async get(
@@ -72,7 +73,7 @@ export class ResourcesController {
   ) {
     const resource = await this.policy.request('policy.resources.get', { principal, id });
     void reply.header('ETag', etag(resource.version));
-    return snakeJson(resource);
+    return snakeJson({ ...resource, warnings: await publicPortWarnings(this.policy, principal, resource) });
   }
 
   @Patch(':id')
@@ -80,7 +81,7 @@ export class ResourcesController {
     summary: 'Change a resource',
     tag: 'resources',
     body: ResourcePatch,
-    response: ResourceJson,
+    response: SavedResourceJson,
     keys: 'camel',
     ifMatch: true,
   })
@@ -90,14 +91,13 @@ export class ResourcesController {
     @ValidBody() changes: z.output<typeof ResourcePatch>,
     @Headers('if-match') match?: string,
   ) {
-    return snakeJson(
-      await this.policy.request('policy.resources.update', {
-        principal,
-        id,
-        expectedVersion: ifMatch(match),
-        changes,
-      }),
-    );
+    const updated = await this.policy.request('policy.resources.update', {
+      principal,
+      id,
+      expectedVersion: ifMatch(match),
+      changes,
+    });
+    return snakeJson({ ...updated, warnings: await publicPortWarnings(this.policy, principal, updated) });
   }
 
   @Delete(':id')
