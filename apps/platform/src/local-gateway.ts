@@ -10,6 +10,7 @@ import {
   type RegistryClient,
 } from '@rustronaut/messaging';
 import type { Reporter } from './infrastructure';
+import { PLATFORM_NODE_OPTIONS } from './node-options';
 import { whenAnswered } from './readiness';
 import type { ServiceSpec } from './supervisor';
 
@@ -96,7 +97,12 @@ export async function localGateway(
     // The gateway reads the same RN_GATEWAY_* variables; read them here only to tell where it listens.
     const gateway = loadGatewayConfig(process.env, { dataDir: gatewayDir });
     return {
-      spec: { name: 'gateway', entry: resolve(__dirname, '../../gateway/src/main.js'), args },
+      spec: {
+        name: 'gateway',
+        entry: resolve(__dirname, '../../gateway/src/main.js'),
+        args,
+        nodeOptions: PLATFORM_NODE_OPTIONS,
+      },
       siteId: site.id,
       healthUrl: `http://127.0.0.1:${gateway.management.port}/healthz`,
       listening:

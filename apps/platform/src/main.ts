@@ -5,6 +5,7 @@ import { ensureAccessStream, ensureEventStream } from '@rustronaut/eventstore';
 import { startTracing } from '@rustronaut/observability';
 import { connectOrStartNats, ensureDatabase, ensureRedis, type Reporter } from './infrastructure';
 import { migrateAll } from './migrate';
+import { PLATFORM_NODE_OPTIONS } from './node-options';
 import { localGateway, withLocalGatewayCa } from './local-gateway';
 import { CONSOLE_SERVICES, loadServiceDefinition, serviceEntry } from './console-services';
 import { untilHealthy, untilServes } from './readiness';
@@ -85,7 +86,13 @@ async function main(): Promise<void> {
     // Dependency order: each service answers on its health subject (over NATS) before the next starts.
     for (const service of CONSOLE_SERVICES) {
       const since = Date.now();
-      if (!inProcess) supervisor.add({ name: service, entry: serviceEntry(service), env });
+      if (!inProcess)
+        supervisor.add({
+          name: service,
+          entry: serviceEntry(service),
+          env,
+          nodeOptions: PLATFORM_NODE_OPTIONS,
+        });
       await untilHealthy(nc, service, report);
       report.done(`${service} ready (${((Date.now() - since) / 1000).toFixed(1)} s)`);
     }

@@ -6,6 +6,8 @@ export interface ServiceSpec {
   entry: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Node.js options for its process (before the entry point). */
+  nodeOptions?: string[];
 }
 
 export interface SupervisorEvents {
@@ -62,10 +64,14 @@ export class Supervisor {
 
   #spawn(service: ServiceSpec): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ['--enable-source-maps', service.entry, ...(service.args ?? [])], {
-      env: { ...process.env, ...service.env, RN_SERVICE_NAME: service.name },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...(service.nodeOptions ?? []), service.entry, ...(service.args ?? [])],
+      {
+        env: { ...process.env, ...service.env, RN_SERVICE_NAME: service.name },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#children.set(service.name, child);
     if (child.pid) this.events.started(service.name, child.pid);
     for (const stream of [child.stdout, child.stderr]) {

@@ -35,7 +35,8 @@ export class PlatformProcess {
     readonly dataDir: string,
     env: NodeJS.ProcessEnv,
   ) {
-    this.#child = spawn(process.execPath, ['--enable-source-maps', PLATFORM], {
+    // The Node.js options of package.json's start script.
+    this.#child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', PLATFORM], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

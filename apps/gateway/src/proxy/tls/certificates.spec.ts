@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,14 @@ describe('TlsCertificates (SNI selection)', () => {
     expect(new X509Certificate(again.certPem).fingerprint256).toBe(
       new X509Certificate(ca.certPem).fingerprint256,
     );
+    // The reopened CA (its certificate parsed only when it first issues) signs leaves the CA verifies.
+    const issued = await again.issue('reopened.company.com');
+    const leaf = new X509Certificate(issued.cert);
+    const caCert = new X509Certificate(ca.certPem);
+    expect(leaf.checkIssued(caCert)).toBe(true);
+    expect(leaf.verify(caCert.publicKey)).toBe(true);
+    expect(leaf.subjectAltName).toBe('DNS:reopened.company.com');
+    expect(createPrivateKey(issued.key).asymmetricKeyType).toBe('ec');
   });
 
   it('prefers an ACME certificate, and re-issues a local leaf past its renewal time', async () => {

@@ -1,15 +1,27 @@
-import 'reflect-metadata'; // @peculiar/x509 needs it (tsyringe)
 import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
 /** The library's own names for WebCrypto types (the DOM lib is not loaded in a Node project). */
-type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];
-type X509Keys = x509.X509CertificateCreateSelfSignedParams['keys'];
-type X509Key = x509.X509CertificateCreateWithKeyParams['signingKey'];
+type X509Crypto = Parameters<typeof X509.cryptoProvider.set>[0];
+type X509Keys = X509.X509CertificateCreateSelfSignedParams['keys'];
+type X509Key = X509.X509CertificateCreateWithKeyParams['signingKey'];
 
-x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
+let x509Library: typeof X509 | undefined;
+/**
+ * @peculiar/x509 (about 16 MB resident with reflect-metadata and its ASN.1 schemas) is loaded when a
+ * certificate is first made — the CA on a first start, a leaf on the first handshake for a host —
+ * not by a gateway at rest that reopens its CA.
+ */
+function lib(): typeof X509 {
+  if (!x509Library) {
+    require('reflect-metadata'); // @peculiar/x509 needs it (tsyringe)
+    x509Library = require('@peculiar/x509') as typeof X509;
+    x509Library.cryptoProvider.set(webcrypto as unknown as X509Crypto);
+  }
+  return x509Library;
+}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 3600 * 1000;
@@ -26,7 +38,15 @@ export interface IssuedCertificate {
 }
 
 function keyToPem(pkcs8: ArrayBuffer): string {
-  return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+  const lines =
+    Buffer.from(pkcs8)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
 /**
@@ -35,9 +55,11 @@ function keyToPem(pkcs8: ArrayBuffer): string {
  * host on demand. A developer who trusts `tls/ca.crt` gets valid HTTPS for `app.localhost`.
  */
 export class LocalCa {
+  #certificate: X509.X509Certificate | undefined;
+
   private constructor(
     readonly certPath: string,
-    private readonly certificate: x509.X509Certificate,
+    readonly certPem: string,
     private readonly privateKey: webcrypto.CryptoKey,
   ) {}
 
@@ -54,15 +76,10 @@ export class LocalCa {
     );
     if (existing) {
       const [certPem, keyPem] = existing;
-      const key = await webcrypto.subtle.importKey(
-        'pkcs8',
-        x509.PemConverter.decodeFirst(keyPem),
-        ALGORITHM,
-        false,
-        ['sign'],
-      );
-      return new LocalCa(certPath, new x509.X509Certificate(certPem), key);
+      const key = await webcrypto.subtle.importKey('pkcs8', pemToDer(keyPem), ALGORITHM, false, ['sign']);
+      return new LocalCa(certPath, certPem, key);
     }
+    const x509 = lib();
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     const now = Date.now();
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -84,15 +101,15 @@ export class LocalCa {
     const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
     await writeFile(keyPath, keyToPem(pkcs8), { mode: 0o600, flag: 'wx' });
     await writeFile(certPath, certificate.toString('pem'), { flag: 'wx' });
-    return new LocalCa(certPath, certificate, keys.privateKey);
-  }
-
-  get certPem(): string {
-    return this.certificate.toString('pem');
+    const ca = new LocalCa(certPath, certificate.toString('pem'), keys.privateKey);
+    ca.#certificate = certificate;
+    return ca;
   }
 
   /** A leaf certificate for one host name, signed by this CA. */
   async issue(host: string): Promise<IssuedCertificate> {
+    const x509 = lib();
+    const certificate = (this.#certificate ??= new x509.X509Certificate(this.certPem));
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     const now = Date.now();
     const notBefore = new Date(now - 3600_000);
@@ -102,7 +119,7 @@ export class LocalCa {
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       subject: `CN=${host}`,
-      issuer: this.certificate.subject,
+      issuer: certificate.subject,
       notBefore,
       notAfter,
       signingAlgorithm: ALGORITHM,
@@ -113,7 +130,7 @@ export class LocalCa {
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }]),
-        await x509.AuthorityKeyIdentifierExtension.create(this.certificate),
+        await x509.AuthorityKeyIdentifierExtension.create(certificate),
       ],
     });
     const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
