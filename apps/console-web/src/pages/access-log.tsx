@@ -31,7 +31,7 @@ function AccessRow({ r }: { r: Record }) {
     <Table.Tr data-testid="access-line" data-decision={r.decision}>
       <Table.Td>{when(r.at)}</Table.Td>
       <Table.Td>
-        <Badge color={r.decision === 'allowed' ? 'green' : r.decision === 'refused' ? 'red' : 'orange'}>
+        <Badge color={r.decision === 'allowed' ? 'teal.9' : r.decision === 'refused' ? 'red.9' : 'violet.9'}>
           {r.decision}
         </Badge>
       </Table.Td>

@@ -49,7 +49,7 @@ export function useLiveGateways() {
 }
 
 export const statusColor = (status: string) =>
-  status === 'healthy' ? 'green' : status === 'unhealthy' ? 'red' : 'gray';
+  status === 'healthy' ? 'teal.9' : status === 'unhealthy' ? 'red.9' : 'gray.7';
 
 function GatewayForm({ gateway, onDone }: { gateway?: Gateway; onDone: (created?: Created) => void }) {
   const sites = useSites();

@@ -94,7 +94,7 @@ export function PoliciesPage() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>
-                  <Badge color={p.effect === 'allow' ? 'green' : 'red'}>{p.effect}</Badge>
+                  <Badge color={p.effect === 'allow' ? 'teal.9' : 'red.9'}>{p.effect}</Badge>
                 </Table.Td>
                 <Table.Td>{describePolicy(policyForm(p), name)}</Table.Td>
               </Table.Tr>

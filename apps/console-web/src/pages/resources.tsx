@@ -89,7 +89,7 @@ export function ResourcesPage() {
                 <Table.Td>{siteName(r.site_id)}</Table.Td>
                 <Table.Td>{r.targets.length}</Table.Td>
                 <Table.Td>
-                  {r.auth_required ? r.auth_methods.join(', ') : <Badge color="gray">public</Badge>}
+                  {r.auth_required ? r.auth_methods.join(', ') : <Badge color="gray.7">public</Badge>}
                 </Table.Td>
               </Table.Tr>
             ))}

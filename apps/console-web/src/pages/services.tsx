@@ -44,7 +44,7 @@ export function ServicesPage() {
                 </Table.Td>
                 <Table.Td>{s.local_address}</Table.Td>
                 <Table.Td>
-                  {s.auth_required ? <Badge>required</Badge> : <Badge color="gray">public</Badge>}
+                  {s.auth_required ? <Badge>required</Badge> : <Badge color="gray.7">public</Badge>}
                 </Table.Td>
                 <Table.Td>{when(s.created_at)}</Table.Td>
                 <Table.Td>

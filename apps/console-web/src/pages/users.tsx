@@ -170,7 +170,7 @@ export function UsersPage() {
                 <Table.Td>{u.name}</Table.Td>
                 <Table.Td>{u.role}</Table.Td>
                 <Table.Td>
-                  {u.totp_enabled ? <Badge color="green">on</Badge> : <Badge color="gray">off</Badge>}
+                  {u.totp_enabled ? <Badge color="teal.9">on</Badge> : <Badge color="gray.7">off</Badge>}
                 </Table.Td>
               </Table.Tr>
             ))}
