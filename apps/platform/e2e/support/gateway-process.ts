@@ -23,6 +23,8 @@ export interface GatewayStatus {
     protocol: string;
     port: number;
     state: string;
+    /** Who the port admits: public, by_policy (sources a policy opens it to) or closed. */
+    access?: 'public' | 'by_policy' | 'closed';
     error?: string;
     active: number;
   }[];
@@ -56,13 +58,14 @@ export class GatewayProcess {
     admin: string,
     siteId: string,
     env: Record<string, string> = {},
-    options: { httpPort?: number; httpsPort?: number } = {},
+    options: { httpPort?: number; httpsPort?: number; managementPort?: number; dataDir?: string } = {},
   ): Promise<GatewayProcess> {
     const httpPort = options.httpPort ?? (await freePort());
     // Chosen by the caller when the console must know it first (the tunnel endpoint of exposed services).
     const httpsPort = options.httpsPort ?? (await freePort());
-    const managementPort = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'rn-gateway-'));
+    const managementPort = options.managementPort ?? (await freePort());
+    // A restarted gateway is given its data directory again (identity, keys, snapshots on disk).
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rn-gateway-'));
     const child = spawn(
       process.execPath,
       [
@@ -118,6 +121,16 @@ export class GatewayProcess {
         throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** Stops it as an operator would (SIGTERM, draining) and waits; its data directory stays. */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+    });
   }
 
   stop(): void {
