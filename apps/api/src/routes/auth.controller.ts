@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Principal } from '@rustronaut/contracts';
 import { Caller, Public } from '../auth/auth.guard';
 import { LoginRateLimiter } from '../auth/login-rate-limiter';
+import { passwordLogin } from '../auth/password-login';
 import { EnableTotpBody, LoginBody, RefreshBody } from '../http/bodies';
 import { tokensJson, userJson } from '../http/mappers';
 import { Endpoint, ValidBody } from '../http/endpoint';
@@ -40,20 +41,8 @@ export class AuthController {
     @ValidBody() { email, password, totp }: z.output<typeof LoginBody>,
     @Req() request: FastifyRequest,
   ) {
-    await this.limiter.beforeAttempt(request.ip, email);
-    try {
-      const tokens = await this.identity.request('identity.login', {
-        email,
-        password,
-        ...(totp ? { totp } : {}),
-        ip: request.ip,
-        userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
-      });
-      return tokensJson(tokens);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'AUTH_INVALID_CREDENTIALS') await this.limiter.failed(email);
-      throw error;
-    }
+    const tokens = await passwordLogin(this.identity, this.limiter, { email, password, totp }, request);
+    return tokensJson(tokens);
   }
 
   @Public()

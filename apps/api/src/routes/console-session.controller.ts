@@ -5,6 +5,7 @@ import { AccessError, AccessErrorCode } from '@rustronaut/contracts';
 import { Public } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
 import { LoginRateLimiter } from '../auth/login-rate-limiter';
+import { passwordLogin } from '../auth/password-login';
 import { LoginBody } from '../http/bodies';
 import { Endpoint, ValidBody } from '../http/endpoint';
 import { ConsoleSessionJson, SignedOutJson, StartedSessionJson } from '../http/responses';
@@ -49,20 +50,8 @@ export class ConsoleSessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.limiter.beforeAttempt(request.ip, email);
-    try {
-      const tokens = await this.identity.request('identity.login', {
-        email,
-        password,
-        ...(totp ? { totp } : {}),
-        ip: request.ip,
-        userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
-      });
-      return this.#started(tokens, reply);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'AUTH_INVALID_CREDENTIALS') await this.limiter.failed(email);
-      throw error;
-    }
+    const tokens = await passwordLogin(this.identity, this.limiter, { email, password, totp }, request);
+    return this.#started(tokens, reply);
   }
 
   /** A new access token for the browser's refresh cookie (the session went on past its access token). */
