@@ -44,6 +44,7 @@ export type ToWorker =
   | { rn: 'stop' }
   | Ask<'status'>
   | Ask<'metrics'>
+  | (Ask<'owners'> & { owners: Record<string, number> })
   | (Ask<'challenge'> & { token: string; keyAuthorization: string | undefined })
   | Reply;
 
@@ -54,6 +55,7 @@ export type ToPrimary =
   | { rn: 'report'; resourceId: string; report: Omit<RequestReport, 'service'> }
   | (Ask<'ship'> & { batch: AccessBatch })
   | (Ask<'take'> & { key: string; limit: BucketLimit })
+  | (Ask<'claim'> & { key: string })
   | Reply;
 
 export interface Ask<Name extends string> {

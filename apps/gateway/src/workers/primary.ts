@@ -6,7 +6,8 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import type { ControlPlane } from '../control/control-plane';
 import type { ServedSite } from '../control/management-api';
 import { Balancer, sharedHealthOf, type SharedTargetHealth } from '../proxy/balancer';
-import { TokenBuckets } from '../proxy/firewall/token-buckets';
+import { SharedBuckets } from '../proxy/firewall/shared-buckets';
+import { GatewayBuckets } from './gateway-buckets';
 import {
   CertificateStore,
   type CertificateSource,
@@ -50,7 +51,12 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
   const running = new Map<number, Running>();
   const owners = new Map<string, number>();
   const health = new Map<string, SharedTargetHealth>();
-  const buckets = new TokenBuckets();
+  const buckets = new GatewayBuckets(
+    config.sharedLimits
+      ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
+      : undefined,
+    logger.child({ component: 'rate-limits' }),
+  );
   const challenges = new Map<string, string>();
   let generation = 0;
   let stopping = false;
@@ -123,7 +129,17 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
       case 'ask': {
         const send = r.send as (m: unknown) => boolean;
         if (message.ask === 'take')
-          return reply(send, message.id, () => buckets.take(message.key, message.limit, Date.now()));
+          return reply(send, message.id, () => buckets.take(message.key, message.limit));
+        if (message.ask === 'claim')
+          return reply(send, message.id, async () => {
+            owners.set(message.key, r.id);
+            const record = ownersRecord();
+            await Promise.all(
+              [...running.values()].map((w) =>
+                w.questions.ask({ ask: 'owners', owners: record }, 2_000).catch(() => undefined),
+              ),
+            );
+          });
         if (message.ask === 'ship')
           return reply(send, message.id, async () => {
             if (!control.shipper) return;
@@ -302,6 +318,7 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     for (const r of running.values()) r.worker.kill('SIGKILL');
     server.close();
     checks.stop();
+    buckets.close();
     acme?.stop();
     await control.stop();
     rmSync(relayDir, { recursive: true, force: true });

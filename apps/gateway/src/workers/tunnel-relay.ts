@@ -43,6 +43,7 @@ export class TunnelRelay implements RemoteTunnels {
         | { rn: 'report'; resourceId: string; report: Omit<RequestReport, 'service'> },
     ) => void,
     private readonly logger: Logger,
+    private readonly ask: (key: string) => Promise<void>,
   ) {}
 
   /** Serves this worker's tunnels to the other workers. */
@@ -74,6 +75,10 @@ export class TunnelRelay implements RemoteTunnels {
         this.#agents.delete(name);
       }
     }
+  }
+
+  claim(key: string): Promise<void> {
+    return this.ask(key);
   }
 
   announce(key: string, up: boolean): void {

@@ -12,7 +12,7 @@ import { startDataPlane, type DataPlane } from '../data-plane';
 import { AssertionKey } from '../proxy/auth/identity-assertion';
 import { sharedHealthOf } from '../proxy/balancer';
 import { registerBalancerMetrics } from '../proxy/balancer/balancer-metrics';
-import { SharedBuckets, type BucketStore } from '../proxy/firewall/shared-buckets';
+import type { BucketStore } from '../proxy/firewall/shared-buckets';
 import type { BucketLimit } from '../proxy/firewall/token-buckets';
 import { storedCertificate } from '../proxy/tls/certificates';
 import { LocalCa } from '../proxy/tls/local-ca';
@@ -20,8 +20,10 @@ import { Questions, reply, sender } from './ipc';
 import { isOurs, type ToPrimary, type ToWorker, type WorkerInit } from './messages';
 import { TunnelRelay } from './tunnel-relay';
 
-/** How long a worker waits for the primary to take a token (then it counts alone, and says so). */
-const TAKE_TIMEOUT_MS = 500;
+/** How long a worker waits for the primary to take a token (Redis may take 2 s to first answer); then it counts alone, and says so. */
+const TAKE_TIMEOUT_MS = 3_000;
+/** How long a new tunnel's welcome waits for every worker to know where it is. */
+const CLAIM_TIMEOUT_MS = 3_000;
 /** How long a batch of access records may wait for the primary to store it (then it is retried). */
 const SHIP_TIMEOUT_MS = 10_000;
 
@@ -66,14 +68,20 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rustronaut_gateway_' });
   const access = new AccessMetrics(registry);
-  const relay = new TunnelRelay(init.relayDir, init.id, (message) => send(message), logger);
-  const buckets: BucketStore = config.sharedLimits
-    ? new SharedBuckets(config.sharedLimits.redisUrl, config.sharedLimits.prefix)
-    : {
-        take: (key: string, limit: BucketLimit) =>
-          questions.ask<number>({ ask: 'take', key, limit }, TAKE_TIMEOUT_MS),
-        close: () => undefined,
-      };
+  const relay = new TunnelRelay(
+    init.relayDir,
+    init.id,
+    (message) => send(message),
+    logger,
+    // A claim the primary does not confirm in time still admits the tunnel; the announcement follows.
+    (key) => questions.ask<void>({ ask: 'claim', key }, CLAIM_TIMEOUT_MS).catch(() => undefined),
+  );
+  // One bucket per key for the whole gateway: the primary counts (in Redis when configured).
+  const buckets: BucketStore = {
+    take: (key: string, limit: BucketLimit) =>
+      questions.ask<number>({ ask: 'take', key, limit }, TAKE_TIMEOUT_MS),
+    close: () => undefined,
+  };
   const dataPlane = await startDataPlane({
     config,
     logger,
@@ -149,6 +157,8 @@ function applier(
       case 'stop':
         return stop();
       case 'ask':
+        if (message.ask === 'owners')
+          return answer(message.id, () => relay.setOwners(message.owners, dataPlane.tunnels));
         if (message.ask === 'status')
           return answer(message.id, () => ({
             ...dataPlane.status(),

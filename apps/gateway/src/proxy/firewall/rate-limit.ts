@@ -56,7 +56,7 @@ export class RateLimiter {
       (wait) => {
         if (this.#sharedDown) {
           this.#sharedDown = false;
-          this.logger.warn('shared rate limits: the shared store answers again; counting there');
+          this.logger.warn('shared rate limits: Redis answers again; counting there');
         }
         return refusalOf(resource.name, limit, wait);
       },
@@ -65,7 +65,7 @@ export class RateLimiter {
           this.#sharedDown = true;
           this.logger.error(
             { err: error },
-            'shared rate limits: the shared store (Redis, or the primary) is not answering; counting in this process alone until it does',
+            'shared rate limits: Redis is not answering; counting on this gateway alone until it does',
           );
         }
         return refusalOf(resource.name, limit, this.#takeLocal(resource.id, limit, subject));

@@ -38,6 +38,8 @@ const CONNECTOR_PREFIX = 'connector:';
 export interface RemoteTunnels {
   /** This process now holds (or no longer holds) the tunnel under `key`. */
   announce(key: string, up: boolean): void;
+  /** Resolves once every worker knows this process holds the tunnel under `key` (before its client is welcomed). */
+  claim(key: string): Promise<void>;
   agentFor(key: string, resourceId: string, destination: TunnelDestination): Agent | undefined;
   openStream(
     key: string,
@@ -71,7 +73,7 @@ export class TunnelRegistry {
     private readonly logger: Logger,
     private readonly remote?: RemoteTunnels,
   ) {
-    this.server = new TunnelServer({ authenticate: (hello) => Promise.resolve(this.#admit(hello)) });
+    this.server = new TunnelServer({ authenticate: (hello) => this.#admitEverywhere(hello) });
     this.server.on('rejected', (r: { code: string; reason: string }) =>
       this.logger.info({ code: r.code, reason: r.reason }, 'tunnel refused'),
     );
@@ -184,6 +186,21 @@ export class TunnelRegistry {
     return undefined;
   }
 
+  /**
+   * Admitted here, and (with other workers) claimed in the gateway's directory before the client is
+   * welcomed: once it is told it is connected, a request on any worker finds its tunnel.
+   */
+  async #admitEverywhere(hello: Hello): Promise<TunnelAdmission> {
+    const admission = this.#admit(hello);
+    if (!admission.ok || !this.remote) return admission;
+    const [owner] = admission.tunnelId.split(':');
+    const key = admission.tunnelId.startsWith(CONNECTOR_PREFIX)
+      ? `site:${admission.tunnelId.slice(CONNECTOR_PREFIX.length).split(':')[0] ?? ''}`
+      : `res:${owner ?? ''}`;
+    await this.remote.claim(key);
+    return admission;
+  }
+
   #admit(hello: Hello): TunnelAdmission {
     if (hello.token.startsWith('rnc_')) return this.#admitConnector(hello);
     const parsed = parseSecret('rnt', hello.token);
@@ -258,7 +275,10 @@ export class TunnelRegistry {
       return this.#registerConnector(tunnel, tunnel.id.slice(CONNECTOR_PREFIX.length).split(':')[0] ?? '');
     const resourceId = tunnel.id.split(':')[0] ?? '';
     const resource = this.#resource(resourceId);
-    if (!resource) return tunnel.close();
+    if (!resource) {
+      this.remote?.announce(`res:${resourceId}`, false);
+      return tunnel.close();
+    }
     const previous = this.#connected.get(resourceId);
     const agent = tunnel.httpAgent(resource.name);
     this.#connected.set(resourceId, { tunnel, agent, resource });
