@@ -1,204 +1,60 @@
-import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PolicyRequests, type PolicyCommand, type PolicyPattern } from '@rustronaut/contracts';
-import { parseRequest } from '@rustronaut/messaging';
+import { PolicyRequests, type PolicyResponses } from '@rustronaut/contracts';
+import { messageHandlers, type MessageHandlers } from '@rustronaut/messaging';
 import { PolicyUseCases } from './use-cases/policies.use-cases';
 import { ResourceAccessUseCases } from './use-cases/resource-access.use-cases';
 import { ResourceUseCases } from './use-cases/resources.use-cases';
 import { SiteUseCases } from './use-cases/sites.use-cases';
 import { ServiceUseCases } from './use-cases/services.use-cases';
 
-const parse = <P extends PolicyPattern>(pattern: P, payload: unknown): PolicyCommand<P> =>
-  parseRequest(PolicyRequests[pattern], payload) as PolicyCommand<P>;
+/** The policy service's NATS request/reply: each message type, parsed, to its use case. */
+export const PolicyController = messageHandlers(
+  'PolicyController',
+  PolicyRequests,
+  [SiteUseCases, ResourceUseCases, ResourceAccessUseCases, PolicyUseCases, ServiceUseCases],
+  (
+    sites: SiteUseCases,
+    resources: ResourceUseCases,
+    access: ResourceAccessUseCases,
+    policies: PolicyUseCases,
+    services: ServiceUseCases,
+  ): MessageHandlers<typeof PolicyRequests, PolicyResponses> => ({
+    'policy.sites.create': ({ principal, ...site }) => sites.create(principal, site),
+    'policy.sites.list': ({ principal, cursor, limit }) => sites.list(principal, cursor, limit),
+    'policy.sites.get': ({ principal, id }) => sites.get(principal, id),
+    'policy.sites.update': ({ principal, ...change }) => sites.update(principal, change),
+    'policy.sites.delete': ({ principal, ...which }) => sites.delete(principal, which),
+    'policy.sites.connector': ({ principal, id }) => sites.issueConnectorToken(principal, id),
 
-/** NATS request/reply handlers: parse, call one use case. */
-@Controller()
-export class PolicyController {
-  constructor(
-    @Inject(SiteUseCases) private readonly sites: SiteUseCases,
-    @Inject(ResourceUseCases) private readonly resources: ResourceUseCases,
-    @Inject(ResourceAccessUseCases) private readonly access: ResourceAccessUseCases,
-    @Inject(PolicyUseCases) private readonly policies: PolicyUseCases,
-    @Inject(ServiceUseCases) private readonly services: ServiceUseCases,
-  ) {}
+    'policy.resources.create': ({ principal, ...resource }) => resources.create(principal, resource),
+    'policy.resources.list': ({ principal, siteId, cursor, limit }) =>
+      resources.list(principal, siteId, cursor, limit),
+    'policy.resources.get': ({ principal, id }) => resources.get(principal, id),
+    'policy.resources.byHost': ({ principal, host, path }) => resources.byHost(principal, host, path),
+    'policy.resources.update': ({ principal, ...change }) => resources.update(principal, change),
+    'policy.resources.delete': ({ principal, ...which }) => resources.delete(principal, which),
+    'policy.targets.add': ({ principal, resourceId, target }) =>
+      resources.addTarget(principal, resourceId, target),
+    'policy.targets.list': ({ principal, resourceId }) => resources.targets(principal, resourceId),
+    'policy.targets.update': ({ principal, ...change }) => resources.updateTarget(principal, change),
+    'policy.targets.remove': ({ principal, resourceId, targetId }) =>
+      resources.removeTarget(principal, resourceId, targetId),
 
-  @MessagePattern('policy.sites.connector')
-  issueConnectorToken(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.sites.connector', p);
-    return this.sites.issueConnectorToken(principal, id);
-  }
+    'policy.resources.setAccessSecret': ({ principal, ...secret }) =>
+      access.setAccessSecret(principal, secret),
+    'policy.shareLinks.create': ({ principal, ...link }) => access.createShareLink(principal, link),
+    'policy.shareLinks.list': ({ principal, resourceId }) => access.list(principal, resourceId),
+    'policy.shareLinks.revoke': ({ principal, ...which }) => access.revoke(principal, which),
 
-  @MessagePattern('policy.services.expose')
-  exposeService(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.services.expose', p);
-    return this.services.expose(principal, rest);
-  }
+    'policy.services.expose': ({ principal, ...service }) => services.expose(principal, service),
+    'policy.services.list': ({ principal, cursor, limit }) => services.list(principal, cursor, limit),
+    'policy.services.get': ({ principal, id }) => services.get(principal, id),
+    'policy.services.unexpose': ({ principal, id }) => services.unexpose(principal, id),
 
-  @MessagePattern('policy.services.list')
-  listServices(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('policy.services.list', p);
-    return this.services.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('policy.services.get')
-  getService(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.services.get', p);
-    return this.services.get(principal, id);
-  }
-
-  @MessagePattern('policy.services.unexpose')
-  unexposeService(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.services.unexpose', p);
-    return this.services.unexpose(principal, id);
-  }
-
-  @MessagePattern('policy.sites.create')
-  createSite(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.sites.create', p);
-    return this.sites.create(principal, rest);
-  }
-
-  @MessagePattern('policy.sites.list')
-  listSites(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('policy.sites.list', p);
-    return this.sites.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('policy.sites.get')
-  getSite(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.sites.get', p);
-    return this.sites.get(principal, id);
-  }
-
-  @MessagePattern('policy.sites.update')
-  updateSite(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.sites.update', p);
-    return this.sites.update(principal, rest);
-  }
-
-  @MessagePattern('policy.sites.delete')
-  deleteSite(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.sites.delete', p);
-    return this.sites.delete(principal, rest);
-  }
-
-  @MessagePattern('policy.resources.create')
-  createResource(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.resources.create', p);
-    return this.resources.create(principal, rest);
-  }
-
-  @MessagePattern('policy.resources.list')
-  listResources(@Payload() p: unknown) {
-    const { principal, siteId, cursor, limit } = parse('policy.resources.list', p);
-    return this.resources.list(principal, siteId, cursor, limit);
-  }
-
-  @MessagePattern('policy.resources.get')
-  getResource(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.resources.get', p);
-    return this.resources.get(principal, id);
-  }
-
-  @MessagePattern('policy.resources.byHost')
-  resourceByHost(@Payload() p: unknown) {
-    const { principal, host, path } = parse('policy.resources.byHost', p);
-    return this.resources.byHost(principal, host, path);
-  }
-
-  @MessagePattern('policy.resources.setAccessSecret')
-  setAccessSecret(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.resources.setAccessSecret', p);
-    return this.access.setAccessSecret(principal, rest);
-  }
-
-  @MessagePattern('policy.shareLinks.create')
-  createShareLink(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.shareLinks.create', p);
-    return this.access.createShareLink(principal, rest);
-  }
-
-  @MessagePattern('policy.shareLinks.list')
-  listShareLinks(@Payload() p: unknown) {
-    const { principal, resourceId } = parse('policy.shareLinks.list', p);
-    return this.access.list(principal, resourceId);
-  }
-
-  @MessagePattern('policy.shareLinks.revoke')
-  revokeShareLink(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.shareLinks.revoke', p);
-    return this.access.revoke(principal, rest);
-  }
-
-  @MessagePattern('policy.resources.update')
-  updateResource(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.resources.update', p);
-    return this.resources.update(principal, rest);
-  }
-
-  @MessagePattern('policy.resources.delete')
-  deleteResource(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.resources.delete', p);
-    return this.resources.delete(principal, rest);
-  }
-
-  @MessagePattern('policy.targets.add')
-  addTarget(@Payload() p: unknown) {
-    const { principal, resourceId, target } = parse('policy.targets.add', p);
-    return this.resources.addTarget(principal, resourceId, target);
-  }
-
-  @MessagePattern('policy.targets.list')
-  listTargets(@Payload() p: unknown) {
-    const { principal, resourceId } = parse('policy.targets.list', p);
-    return this.resources.targets(principal, resourceId);
-  }
-
-  @MessagePattern('policy.targets.update')
-  updateTarget(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.targets.update', p);
-    return this.resources.updateTarget(principal, rest);
-  }
-
-  @MessagePattern('policy.targets.remove')
-  removeTarget(@Payload() p: unknown) {
-    const { principal, resourceId, targetId } = parse('policy.targets.remove', p);
-    return this.resources.removeTarget(principal, resourceId, targetId);
-  }
-
-  @MessagePattern('policy.policies.create')
-  createPolicy(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.policies.create', p);
-    return this.policies.create(principal, rest);
-  }
-
-  @MessagePattern('policy.policies.list')
-  listPolicies(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('policy.policies.list', p);
-    return this.policies.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('policy.policies.get')
-  getPolicy(@Payload() p: unknown) {
-    const { principal, id } = parse('policy.policies.get', p);
-    return this.policies.get(principal, id);
-  }
-
-  @MessagePattern('policy.policies.update')
-  updatePolicy(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.policies.update', p);
-    return this.policies.update(principal, rest);
-  }
-
-  @MessagePattern('policy.policies.delete')
-  deletePolicy(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.policies.delete', p);
-    return this.policies.delete(principal, rest);
-  }
-
-  @MessagePattern('policy.simulate')
-  simulate(@Payload() p: unknown) {
-    const { principal, ...rest } = parse('policy.simulate', p);
-    return this.policies.simulate(principal, rest);
-  }
-}
+    'policy.policies.create': ({ principal, ...policy }) => policies.create(principal, policy),
+    'policy.policies.list': ({ principal, cursor, limit }) => policies.list(principal, cursor, limit),
+    'policy.policies.get': ({ principal, id }) => policies.get(principal, id),
+    'policy.policies.update': ({ principal, ...change }) => policies.update(principal, change),
+    'policy.policies.delete': ({ principal, ...which }) => policies.delete(principal, which),
+    'policy.simulate': ({ principal, ...question }) => policies.simulate(principal, question),
+  }),
+);
