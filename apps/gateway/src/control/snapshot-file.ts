@@ -7,13 +7,30 @@ import type { SignedSnapshot } from '@rustronaut/contracts';
  * over the old one and the directory fsynced, so a crash leaves the old copy or the new, never half.
  */
 export class SnapshotFiles {
+  /** Per site, the write in progress: writes of one site run one after the other, in order. */
+  readonly #writes = new Map<string, Promise<void>>();
+
   constructor(private readonly dataDir: string) {}
 
   pathOf(siteId: string): string {
     return join(this.dataDir, 'sites', `${siteId}.json`);
   }
 
-  async write(siteId: string, signed: SignedSnapshot): Promise<void> {
+  /**
+   * Two snapshots of a site applied in a burst are written in the order they were accepted (the
+   * newest last), never at once: they would share the temporary file and one rename would fail.
+   */
+  write(siteId: string, signed: SignedSnapshot): Promise<void> {
+    const previous = this.#writes.get(siteId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.#write(siteId, signed));
+    this.#writes.set(siteId, next);
+    void next.finally(() => {
+      if (this.#writes.get(siteId) === next) this.#writes.delete(siteId);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  async #write(siteId: string, signed: SignedSnapshot): Promise<void> {
     const path = this.pathOf(siteId);
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
