@@ -138,3 +138,16 @@ describe('RN_SECRETS_KEY', () => {
     );
   });
 });
+
+describe('RN_CONSOLE_PROCESSES', () => {
+  it('runs the console in one process unless told per-service', () => {
+    expect(loadConsoleConfig({}).processes).toBe('one');
+    expect(loadConsoleConfig({ RN_CONSOLE_PROCESSES: 'per-service' }).processes).toBe('per-service');
+  });
+
+  it.each(['two', 'ONE', 'per service', '1'])('refuses %s, naming the variable and the choices', (bad) => {
+    expect(() => loadConsoleConfig({ RN_CONSOLE_PROCESSES: bad })).toThrow(
+      /RN_CONSOLE_PROCESSES: .*"one"\|"per-service"/,
+    );
+  });
+});
