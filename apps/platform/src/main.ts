@@ -65,6 +65,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // With the services in this process, a fault in one ends them all: say so, and stop the gateway
+  // too rather than leave it behind holding its ports (a supervisor such as systemd restarts us).
+  const fault = (error: unknown) => {
+    report.fail(`stopping after an unexpected error: ${(error as Error).stack ?? String(error)}`);
+    void shutdown('fault', 1);
+  };
+  process.on('uncaughtException', fault);
+  process.on('unhandledRejection', fault);
 
   try {
     if (config.processes === 'one') {
