@@ -99,6 +99,18 @@ export class ConsoleClient {
     return this.#session(tokens);
   }
 
+  /** The identity providers an organisation's sign-in offers (its slug; the default organisation's otherwise). */
+  async signInProviders(org?: string) {
+    return data(this.#anonymous.GET('/api/v1/auth/providers', { params: { query: org ? { org } : {} } }));
+  }
+
+  /** Tokens for the one-time code of a browser sign-in, with the verifier of the PKCE pair this CLI made. */
+  async redeemSignIn(code: string, verifier: string): Promise<Session> {
+    return this.#session(
+      await data(this.#anonymous.POST('/api/v1/auth/oidc/redeem', { body: { code, verifier } })),
+    );
+  }
+
   async #authenticated(request: Request): Promise<Response> {
     const auth = this.#auth;
     if (!auth)

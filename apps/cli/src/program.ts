@@ -72,6 +72,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--console <url>', "the console's address, e.g. https://console.example.com")
     .option('--email <email>', 'log in with email and password (asked, or RN_PASSWORD)')
     .option('--api-key <key>', 'log in with an API key (rnk_…)')
+    .option('--sso', "sign in through your organisation's identity provider, in a browser")
+    .option('--provider <name>', 'with --sso: which identity provider, when there are several')
+    .option('--org <slug>', "with --sso: your organisation's slug (default organisation otherwise)")
+    .option('--manual', 'with --sso: no redirect to this machine; paste the code the sign-in page shows')
+    .option('--no-browser', 'with --sso: print the address instead of opening a browser')
     .action(run(async (ctx, options: LoginOptions) => (await commands.login()).login(ctx, options)));
   command('logout', 'forget the stored credentials').action(
     run(async (ctx) => (await commands.login()).logout(ctx)),

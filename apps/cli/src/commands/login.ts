@@ -4,12 +4,23 @@ import type { Credentials } from '../credentials';
 import { CliError, usage } from '../errors';
 import { edgeOf, pinnedLines } from '../gateway-trust';
 import { ask } from '../prompt';
+import { browserSignIn, pickProvider } from '../sso-login';
 import { whoAmI } from './status';
 
 export interface LoginOptions {
   console?: string;
   email?: string;
   apiKey?: string;
+  /** Sign in through the organisation's identity provider, in a browser. */
+  sso?: boolean;
+  /** Which provider (id or name) when the organisation has several. */
+  provider?: string;
+  /** The organisation's slug (its providers); the default organisation otherwise. */
+  org?: string;
+  /** No loopback redirect: the sign-in page shows a code to paste (a browser on another machine). */
+  manual?: boolean;
+  /** `--no-browser`: print the address only. */
+  browser?: boolean;
 }
 
 /** The console's address: the flag, else RN_CONSOLE_URL, else the one logged in to before. */
@@ -38,14 +49,25 @@ function safeStored(ctx: CommandContext): Credentials | undefined {
 
 /**
  * `rustronaut login`: with an email (password asked, or RN_PASSWORD; the TOTP code when the
- * account has two factors, or RN_TOTP) or an API key; checks the credentials against the console
- * and stores them (0600).
+ * account has two factors, or RN_TOTP), an API key, or `--sso` (the organisation's identity
+ * provider in a browser); checks the credentials against the console and stores them (0600).
  */
 export async function login(ctx: CommandContext, options: LoginOptions): Promise<void> {
-  if (options.email && options.apiKey) throw usage('give --email or --api-key, not both');
+  if ([options.email, options.apiKey, options.sso].filter(Boolean).length > 1)
+    throw usage('give one of --email, --api-key or --sso');
   const url = consoleUrl(ctx, options.console);
   let auth: Credentials['auth'];
-  if (options.apiKey) {
+  if (options.sso) {
+    const anonymous = new ConsoleClient(url);
+    const { providers } = await anonymous.signInProviders(options.org);
+    const { code, verifier } = await browserSignIn(ctx.io, {
+      consoleUrl: url,
+      provider: pickProvider(providers, options.provider),
+      manual: options.manual ?? false,
+      openBrowser: options.browser ?? true,
+    });
+    auth = await anonymous.redeemSignIn(code, verifier);
+  } else if (options.apiKey) {
     if (!options.apiKey.startsWith('rnk_'))
       throw usage(
         'that is not an API key (they start with "rnk_")',
