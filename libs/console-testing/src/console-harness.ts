@@ -29,7 +29,11 @@ export class ConsoleHarness {
     readonly extraEnv: NodeJS.ProcessEnv,
   ) {}
 
-  static async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<ConsoleHarness> {
+  /** `upWithinMs`: how long the services may take to answer (a loaded machine needs longer). */
+  static async start(
+    extraEnv: NodeJS.ProcessEnv = {},
+    options: { upWithinMs?: number } = {},
+  ): Promise<ConsoleHarness> {
     const harness = new ConsoleHarness(
       await TestNatsServer.start(),
       uniqueName('e2e').toLowerCase(),
@@ -46,7 +50,12 @@ export class ConsoleHarness {
     await ensureEventStream(await nc.jetstreamManager());
     await nc.close();
     for (const service of SERVICES) harness.startService(service);
-    await harness.waitForApi();
+    try {
+      await harness.waitForApi(options.upWithinMs);
+    } catch (error) {
+      await harness.stop(); // no processes, schemas or NATS server left behind
+      throw error;
+    }
     return harness;
   }
 
