@@ -4,7 +4,6 @@ import { ConfigError, loadGatewayConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
 import { startControlPlane } from './control/control-plane';
 import { startDataPlane } from './data-plane';
-import { runBenchMode } from './proxy/bench-mode';
 import { registerBalancerMetrics } from './proxy/balancer/balancer-metrics';
 import { SharedBuckets } from './proxy/firewall/shared-buckets';
 import { runPrimary } from './workers/primary';
@@ -22,7 +21,6 @@ const program = new Command()
   .option('--http-port <port>', 'public HTTP port of the data path (RN_GATEWAY_HTTP_PORT, default 8080)')
   .option('--https-port <port>', 'public HTTPS port of the data path (RN_GATEWAY_HTTPS_PORT, default 8443)')
   .option('--gateway-id <id>', 'this gateway’s id (RN_GATEWAY_ID)')
-  .option('--bench', 'serve the peer benchmark harness’s ports (BENCH_* variables) and nothing else')
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
   .option(
     '--wireguard-port <port>',
@@ -49,12 +47,10 @@ async function main(): Promise<void> {
     httpsPort?: string;
     gatewayId?: string;
     enroll?: string;
-    bench?: boolean;
     wireguard: boolean;
     wireguardPort: string;
     wireguardInterface: string;
   }>();
-  if (flags.bench) return runBenchMode(createLogger('gateway', 'warn'));
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });
   const logger = createLogger('gateway', config.logLevel);
   if (cluster.isWorker) return runWorker(config, logger);

@@ -536,10 +536,8 @@ export const BenchEnvSchema = z.object({
   /** Public ports of the reverse tunnel that reaches BENCH_UPSTREAM_HTTP and BENCH_UPSTREAM_TCP. */
   BENCH_TUNNEL_HTTP_PORT: Port.default(18022),
   BENCH_TUNNEL_TCP_PORT: Port.default(18108),
-  /** A writable scratch directory (the tunnel's development CA); a temporary one when unset. */
+  /** A writable scratch directory (the candidate's gateways' data directories and NATS store); a temporary one when unset. */
   BENCH_WORKDIR: z.string().min(1).optional(),
-  /** Data-plane processes in --bench mode; one per core when unset. */
-  RN_BENCH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env) {

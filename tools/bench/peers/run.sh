@@ -6,7 +6,8 @@
 # Settings are the harness's own environment variables, passed through: SECTIONS, DURATION, REPS,
 # WARMUP, HTTP_CASES, TARGETS, IDLE_N, TCP_DURATION, UDP_DURATION, PROXY_WORKERS, …
 # BENCH_HARNESS points at the harness (default: shared/bench beside the repository).
-# RN_BENCH_WORKERS sets the gateway's data-plane processes in --bench mode (default: one per core).
+# The candidate is the production gateway (production-candidate.ts): its settings come from the
+# environment as for npm start, e.g. RN_GATEWAY_WORKERS=2 for two data-plane workers.
 # SKIP_BUILD=1 skips the build.
 set -euo pipefail
 
@@ -34,9 +35,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 main="$repo/dist/apps/gateway/src/main.js"
 [ -f "$main" ] || { echo "run.sh: $main is missing (build failed?)" >&2; exit 2; }
+command -v nats-server >/dev/null || { echo "run.sh: nats-server is not on PATH (the candidate ships its access log to NATS)" >&2; exit 2; }
 
 export BENCH_OUT="$out"
-export CANDIDATE_CMD="${CANDIDATE_CMD:-exec node $main --bench}"
+export CANDIDATE_CMD="${CANDIDATE_CMD:-exec $repo/node_modules/.bin/tsx $repo/tools/bench/peers/production-candidate.ts}"
 echo "peer run: results in $out"
 status=0
 (cd "$harness" && ./peers.sh) || status=$?

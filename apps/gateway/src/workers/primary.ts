@@ -301,13 +301,17 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     reloading = false;
   };
 
+  let stoppingSince = 0;
   const stop = async (signal: string) => {
+    // The same signal sent to the process and to its group (a terminal, `timeout`) arrives twice at once.
+    if (stopping && Date.now() - stoppingSince < 1_000) return;
     if (stopping) {
       logger.warn({ signal }, 'second signal: stopping without waiting');
       for (const r of running.values()) r.worker.kill('SIGKILL');
       process.exit(1);
     }
     stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal, drain_timeout_s: config.drainTimeoutSeconds }, 'stopping: every worker drains');
     for (const r of running.values()) {
       r.retiring = true;
