@@ -57,10 +57,18 @@ describe('the API document', () => {
       expect.arrayContaining(['site_id', 'path_prefix', 'targets']),
     );
     expect(Object.keys(body.properties)).not.toContain('siteId');
-    const answer = create.responses['201']!.content!['application/json']!.schema as {
-      properties: Record<string, unknown>;
-      required: string[];
-    };
+    // Answers are named components: ResourceJson → components.schemas.Resource, in snake_case.
+    expect(
+      paths['/api/v1/resources']!['get']!.responses['200']!.content!['application/json']!.schema,
+    ).toEqual({
+      $ref: '#/components/schemas/ResourcePage',
+    });
+    const components = (api.document['components'] as { schemas: Record<string, unknown> }).schemas;
+    const answer = components['Resource'] as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(answer.properties)).not.toContain('orgId');
+    expect(components['ResourcePage']).toMatchObject({
+      properties: { items: { items: { $ref: '#/components/schemas/Resource' } } },
+    });
     expect(answer.required).toEqual(expect.arrayContaining(['id', 'org_id', 'created_at', 'version']));
     expect(paths['/api/v1/auth/login']!['post']!.security).toEqual([]);
     expect(paths['/api/v1/users/{id}']!['patch']!.parameters).toEqual(

@@ -1,7 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
- * document sha256: 86db83e18f3e2fb460d726a15565b5be4563bd6b2500d06ba5c089c1ac11f998
+ * document sha256: 7b8c29ef35e0a1c18971b87aa9c6e22f22972bf98dc4fa9f4c0dbc54b6dc8ff2
  */
 /* eslint-disable */
 export interface paths {
@@ -1166,6 +1166,215 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessRecord: {
+            admission_ms: number;
+            at: string;
+            bytes_in: number;
+            bytes_out: number;
+            /** @enum {string} */
+            decided_by: "route" | "firewall" | "rate_limit" | "size_limit" | "bot_challenge" | "authentication" | "policy" | "public" | "target" | "gateway";
+            /** @enum {string} */
+            decision: "allowed" | "refused" | "failed";
+            gateway_id: string;
+            host: string;
+            id: string;
+            ip: string;
+            method: string;
+            org_id: string;
+            path: string;
+            reason: string | null;
+            resource_id: string | null;
+            rule: {
+                id: string;
+                name: string | null;
+            } | null;
+            site_id: string | null;
+            status: number;
+            total_ms: number;
+            trace_id: string | null;
+            user: {
+                email: string | null;
+                id: string;
+            } | null;
+        };
+        AccessRecordPage: {
+            items: components["schemas"]["AccessRecord"][];
+            next_cursor: string | null;
+        };
+        AccessToken: {
+            access_token: string;
+            expires_in: number;
+            token_type: string;
+        };
+        ApiKey: {
+            created_at: string;
+            expires_at: string | null;
+            id: string;
+            name: string;
+            org_id: string;
+            owner_user_id: string;
+            revoked_at: string | null;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        ApiKeyPage: {
+            items: components["schemas"]["ApiKey"][];
+            next_cursor: string | null;
+        };
+        AuditEntry: {
+            actor: {
+                id: string;
+                kind: string;
+            };
+            aggregate_id: string;
+            aggregate_type: string;
+            data: {
+                [key: string]: unknown;
+            };
+            id: string;
+            occurred_at: string;
+            org_id: string;
+            sequence: number;
+            trace_id: string | null;
+            type: string;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            next_cursor: string | null;
+        };
+        ConfigKeys: {
+            keys: {
+                id: string;
+                public_key: string;
+            }[];
+        };
+        Connector: {
+            endpoint: string;
+            site_id: string;
+            token: string;
+        };
+        ConsoleSession: {
+            org_id: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            user_id: string;
+        };
+        CreatedApiKey: {
+            created_at: string;
+            expires_at: string | null;
+            id: string;
+            key: string;
+            name: string;
+            org_id: string;
+            owner_user_id: string;
+            revoked_at: string | null;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        CreatedDevice: {
+            address: string;
+            config?: string | null;
+            created_at: string;
+            id: string;
+            last_seen_at: string | null;
+            name: string;
+            org_id: string;
+            private_key?: string;
+            public_key: string;
+            revoked_at: string | null;
+            rx_bytes: number;
+            site_id: string;
+            tx_bytes: number;
+            user_id: string;
+        };
+        CreatedGateway: {
+            config_applied_at: string | null;
+            config_revision: number | null;
+            created_at: string;
+            enrolled_at: string | null;
+            enrollment_expires_at: string;
+            enrollment_token: string;
+            /** @default null */
+            hostname: string | null;
+            id: string;
+            /** @default standard */
+            instance_type: string;
+            last_heartbeat_at: string | null;
+            /** @default 9090 */
+            management_port: number;
+            name: string;
+            org_id: string;
+            /** @default null */
+            public_ip: (string) | null;
+            region: string;
+            site_ids: string[];
+            /** @enum {string} */
+            status: "pending" | "healthy" | "unhealthy";
+            version: number;
+            /** @default 51820 */
+            wireguard_port: number;
+        };
+        CreatedOrg: {
+            created_at: string;
+            id: string;
+            name: string;
+            owner: components["schemas"]["User"];
+            slug: string;
+            version: number;
+        };
+        CreatedShareLink: {
+            created_at: string;
+            expires_at: string;
+            id: string;
+            path: string;
+            resource_id: string;
+            revoked_at: string | null;
+            url: string | null;
+        };
+        Device: {
+            address: string;
+            created_at: string;
+            id: string;
+            last_seen_at: string | null;
+            name: string;
+            org_id: string;
+            public_key: string;
+            revoked_at: string | null;
+            rx_bytes: number;
+            site_id: string;
+            tx_bytes: number;
+            user_id: string;
+        };
+        DeviceList: {
+            items: components["schemas"]["Device"][];
+        };
+        Dns: {
+            notes: string[];
+            records: {
+                gateway_id: string;
+                name: string;
+                /** @enum {string} */
+                type: "A" | "AAAA" | "CNAME";
+                value: string;
+            }[];
+            resource_id: string;
+        };
+        Edge: {
+            base_domain: string;
+            development_ca: {
+                pem: string;
+                sha256: string;
+            } | null;
+            https_port: number;
+            tunnel_endpoint: string;
+        };
+        Enrolment: {
+            gateway_id: string;
+            heartbeat_interval_s: number;
+            nats_jwt: string;
+            org_id: string;
+            site_ids: string[];
+        };
         Error: {
             error: {
                 /** @description a stable code, listed in docs/errors.md */
@@ -1175,6 +1384,442 @@ export interface components {
                 status: number;
                 trace_id?: string;
             };
+        };
+        Gateway: {
+            config_applied_at: string | null;
+            config_revision: number | null;
+            created_at: string;
+            enrolled_at: string | null;
+            /** @default null */
+            hostname: string | null;
+            id: string;
+            /** @default standard */
+            instance_type: string;
+            last_heartbeat_at: string | null;
+            /** @default 9090 */
+            management_port: number;
+            name: string;
+            org_id: string;
+            /** @default null */
+            public_ip: (string) | null;
+            region: string;
+            site_ids: string[];
+            /** @enum {string} */
+            status: "pending" | "healthy" | "unhealthy";
+            version: number;
+            /** @default 51820 */
+            wireguard_port: number;
+        };
+        GatewayChange: {
+            at: string;
+            gateway_id: string;
+            type: string;
+        };
+        GatewayPage: {
+            items: components["schemas"]["Gateway"][];
+            next_cursor: string | null;
+        };
+        Group: {
+            created_at: string;
+            id: string;
+            members: string[];
+            name: string;
+            org_id: string;
+            version: number;
+        };
+        GroupPage: {
+            items: components["schemas"]["Group"][];
+            next_cursor: string | null;
+        };
+        Handoff: {
+            redirect_url: string;
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        Jwks: {
+            keys: {
+                [key: string]: unknown;
+            }[];
+        };
+        Me: {
+            principal: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "api_key" | "gateway";
+                org_id: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member";
+            };
+            user: components["schemas"]["User"];
+        };
+        OpenApi: {
+            [key: string]: unknown;
+        };
+        Org: {
+            created_at: string;
+            id: string;
+            name: string;
+            slug: string;
+            version: number;
+        };
+        OrgPage: {
+            items: components["schemas"]["Org"][];
+            next_cursor: string | null;
+        };
+        Policy: {
+            /**
+             * @default {
+             *       "sourceCidrs": [],
+             *       "countries": [],
+             *       "paths": [],
+             *       "methods": [],
+             *       "timeWindows": []
+             *     }
+             */
+            conditions: {
+                /** @default [] */
+                countries: string[];
+                /** @default [] */
+                methods: string[];
+                /** @default [] */
+                paths: string[];
+                /** @default [] */
+                source_cidrs: string[];
+                /** @default [] */
+                time_windows: {
+                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                    end: string;
+                    start: string;
+                    /** @default UTC */
+                    time_zone: string;
+                }[];
+            };
+            created_at: string;
+            /** @enum {string} */
+            effect: "allow" | "deny";
+            id: string;
+            name: string;
+            org_id: string;
+            /** @default [] */
+            resource_ids: string[];
+            subjects: {
+                /** @default false */
+                any_authenticated: boolean;
+                /** @default [] */
+                groups: string[];
+                /** @default [] */
+                roles: ("owner" | "admin" | "member")[];
+                /** @default [] */
+                users: string[];
+            };
+            updated_at: string;
+            version: number;
+        };
+        PolicyPage: {
+            items: components["schemas"]["Policy"][];
+            next_cursor: string | null;
+        };
+        Resource: {
+            access?: {
+                password: boolean;
+                pin: boolean;
+            };
+            /**
+             * @default [
+             *       "sso"
+             *     ]
+             */
+            auth_methods: ("sso" | "pin" | "password" | "share_link")[];
+            /** @default true */
+            auth_required: boolean;
+            /** @default false */
+            bot_challenge: boolean;
+            created_at: string;
+            /** @default [] */
+            domains: unknown[];
+            /** @default [] */
+            firewall_rules: {
+                /** @enum {string} */
+                action: "allow" | "deny";
+                /** @default [] */
+                cidrs: string[];
+                /** @default [] */
+                countries: string[];
+                /** @default [] */
+                headers: {
+                    name: string;
+                    pattern: string;
+                }[];
+                /** @default [] */
+                paths: string[];
+                /** @default [] */
+                user_agents: string[];
+            }[];
+            id: string;
+            /**
+             * @default round_robin
+             * @enum {string}
+             */
+            load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
+            /** @default 104857600 */
+            max_body_bytes: number;
+            name: string;
+            org_id: string;
+            /** @default null */
+            path_prefix: string | null;
+            /** @enum {string} */
+            protocol: "http" | "tcp" | "udp";
+            /** @default null */
+            public_port: number | null;
+            /** @default null */
+            rate_limit: {
+                burst: number;
+                /**
+                 * @default ip
+                 * @enum {string}
+                 */
+                per: "ip" | "user" | "resource";
+                requests_per_minute: number;
+            } | null;
+            site_id: string;
+            targets: components["schemas"]["Target"][];
+            /** @default null */
+            tunnel: {
+                exposed_by: string;
+                local_address: string;
+                /** @default null */
+                policy_id: string | null;
+                token_hash: string;
+            } | null;
+            updated_at: string;
+            version: number;
+        };
+        ResourcePage: {
+            items: components["schemas"]["Resource"][];
+            next_cursor: string | null;
+        };
+        Revoked: {
+            /** @constant */
+            revoked: true;
+        };
+        RotatedKey: {
+            kid: string;
+        };
+        SavedResource: {
+            access?: {
+                password: boolean;
+                pin: boolean;
+            };
+            /**
+             * @default [
+             *       "sso"
+             *     ]
+             */
+            auth_methods: ("sso" | "pin" | "password" | "share_link")[];
+            /** @default true */
+            auth_required: boolean;
+            /** @default false */
+            bot_challenge: boolean;
+            created_at: string;
+            /** @default [] */
+            domains: unknown[];
+            /** @default [] */
+            firewall_rules: {
+                /** @enum {string} */
+                action: "allow" | "deny";
+                /** @default [] */
+                cidrs: string[];
+                /** @default [] */
+                countries: string[];
+                /** @default [] */
+                headers: {
+                    name: string;
+                    pattern: string;
+                }[];
+                /** @default [] */
+                paths: string[];
+                /** @default [] */
+                user_agents: string[];
+            }[];
+            id: string;
+            /**
+             * @default round_robin
+             * @enum {string}
+             */
+            load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
+            /** @default 104857600 */
+            max_body_bytes: number;
+            name: string;
+            org_id: string;
+            /** @default null */
+            path_prefix: string | null;
+            /** @enum {string} */
+            protocol: "http" | "tcp" | "udp";
+            /** @default null */
+            public_port: number | null;
+            /** @default null */
+            rate_limit: {
+                burst: number;
+                /**
+                 * @default ip
+                 * @enum {string}
+                 */
+                per: "ip" | "user" | "resource";
+                requests_per_minute: number;
+            } | null;
+            site_id: string;
+            targets: components["schemas"]["Target"][];
+            /** @default null */
+            tunnel: {
+                exposed_by: string;
+                local_address: string;
+                /** @default null */
+                policy_id: string | null;
+                token_hash: string;
+            } | null;
+            updated_at: string;
+            version: number;
+            warnings: {
+                /** @enum {string} */
+                code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
+                message: string;
+            }[];
+        };
+        Service: {
+            auth_required: boolean;
+            created_at: string;
+            dns_record: {
+                name: string;
+                /** @enum {string} */
+                type: "CNAME" | "A";
+                value: string;
+            };
+            exposed_by: string;
+            id: string;
+            local_address: string;
+            name: string;
+            org_id: string;
+            /** @enum {string} */
+            protocol: "http" | "tcp" | "udp";
+            public_url: string;
+            site_id: string;
+            /** @constant */
+            status: "exposed";
+            tunnel: {
+                endpoint: string;
+                token?: string;
+            };
+        };
+        ServicePage: {
+            items: components["schemas"]["Service"][];
+            next_cursor: string | null;
+        };
+        ShareLink: {
+            created_at: string;
+            expires_at: string;
+            id: string;
+            resource_id: string;
+            revoked_at: string | null;
+        };
+        ShareLinkList: {
+            items: components["schemas"]["ShareLink"][];
+        };
+        SignedOut: {
+            /** @constant */
+            signed_out: true;
+        };
+        Simulation: {
+            allowed: boolean;
+            decided_by: {
+                /** @enum {string} */
+                effect: "allow" | "deny";
+                name: string;
+                policy_id: string;
+            } | null;
+            evaluated: number;
+            reason: string;
+            resource_id: string;
+        };
+        Site: {
+            /** @enum {string} */
+            connection_type: "wireguard" | "local" | "tunnel";
+            created_at: string;
+            id: string;
+            name: string;
+            org_id: string;
+            region: string;
+            subnet: string;
+            updated_at: string;
+            version: number;
+        };
+        SitePage: {
+            items: components["schemas"]["Site"][];
+            next_cursor: string | null;
+        };
+        StartedSession: {
+            csrf_token: string;
+            expires_in: number;
+        };
+        Target: {
+            address: string;
+            /** @default null */
+            health_check: {
+                /** @default 2 */
+                healthy_threshold: number;
+                /** @default 10 */
+                interval_s: number;
+                /** @enum {string} */
+                kind: "http" | "tcp";
+                /**
+                 * Format: starts_with
+                 * @default /
+                 */
+                path: string;
+                /** @default 2 */
+                timeout_s: number;
+                /** @default 3 */
+                unhealthy_threshold: number;
+            } | null;
+            id: string;
+            /** @enum {string} */
+            protocol: "http" | "https" | "tcp" | "udp";
+            /** @default null */
+            region: string | null;
+            resource_id: string;
+            /** @default 1 */
+            weight: number;
+        };
+        TargetList: {
+            items: components["schemas"]["Target"][];
+        };
+        Tokens: {
+            access_token: string;
+            expires_in: number;
+            refresh_token: string;
+            token_type: string;
+        };
+        TotpSetup: {
+            otpauth_url: string;
+            secret: string;
+        };
+        User: {
+            created_at: string;
+            email: string;
+            groups: string[];
+            id: string;
+            name: string;
+            org_id: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            totp_enabled: boolean;
+            updated_at: string;
+            version: number;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -1285,41 +1930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            admission_ms: number;
-                            /** @description ISO 8601 date-time */
-                            at: string;
-                            bytes_in: number;
-                            bytes_out: number;
-                            /** @enum {string} */
-                            decided_by: "route" | "firewall" | "rate_limit" | "size_limit" | "bot_challenge" | "authentication" | "policy" | "public" | "target" | "gateway";
-                            /** @enum {string} */
-                            decision: "allowed" | "refused" | "failed";
-                            gateway_id: string;
-                            host: string;
-                            id: string;
-                            ip: string;
-                            method: string;
-                            org_id: string;
-                            path: string;
-                            reason: string | null;
-                            resource_id: string | null;
-                            rule: {
-                                id: string;
-                                name: string | null;
-                            } | null;
-                            site_id: string | null;
-                            status: number;
-                            total_ms: number;
-                            trace_id: string | null;
-                            user: {
-                                email: string | null;
-                                id: string;
-                            } | null;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AccessRecordPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1385,38 +1996,7 @@ export interface operations {
                 };
                 content: {
                     /** @description one JSON object a line */
-                    "application/x-ndjson": {
-                        admission_ms: number;
-                        /** @description ISO 8601 date-time */
-                        at: string;
-                        bytes_in: number;
-                        bytes_out: number;
-                        /** @enum {string} */
-                        decided_by: "route" | "firewall" | "rate_limit" | "size_limit" | "bot_challenge" | "authentication" | "policy" | "public" | "target" | "gateway";
-                        /** @enum {string} */
-                        decision: "allowed" | "refused" | "failed";
-                        gateway_id: string;
-                        host: string;
-                        id: string;
-                        ip: string;
-                        method: string;
-                        org_id: string;
-                        path: string;
-                        reason: string | null;
-                        resource_id: string | null;
-                        rule: {
-                            id: string;
-                            name: string | null;
-                        } | null;
-                        site_id: string | null;
-                        status: number;
-                        total_ms: number;
-                        trace_id: string | null;
-                        user: {
-                            email: string | null;
-                            id: string;
-                        } | null;
-                    };
+                    "application/x-ndjson": components["schemas"]["AccessRecord"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1473,38 +2053,7 @@ export interface operations {
                 };
                 content: {
                     /** @description server-sent events; each event’s data is one such JSON object */
-                    "text/event-stream": {
-                        admission_ms: number;
-                        /** @description ISO 8601 date-time */
-                        at: string;
-                        bytes_in: number;
-                        bytes_out: number;
-                        /** @enum {string} */
-                        decided_by: "route" | "firewall" | "rate_limit" | "size_limit" | "bot_challenge" | "authentication" | "policy" | "public" | "target" | "gateway";
-                        /** @enum {string} */
-                        decision: "allowed" | "refused" | "failed";
-                        gateway_id: string;
-                        host: string;
-                        id: string;
-                        ip: string;
-                        method: string;
-                        org_id: string;
-                        path: string;
-                        reason: string | null;
-                        resource_id: string | null;
-                        rule: {
-                            id: string;
-                            name: string | null;
-                        } | null;
-                        site_id: string | null;
-                        status: number;
-                        total_ms: number;
-                        trace_id: string | null;
-                        user: {
-                            email: string | null;
-                            id: string;
-                        } | null;
-                    };
+                    "text/event-stream": components["schemas"]["AccessRecord"];
                 };
             };
             /** @description No valid credentials */
@@ -1554,21 +2103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            expires_at: string | null;
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            owner_user_id: string;
-                            revoked_at: string | null;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "member";
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1636,20 +2171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        expires_at: string | null;
-                        id: string;
-                        /** @description rnk_…, shown once */
-                        key: string;
-                        name: string;
-                        org_id: string;
-                        owner_user_id: string;
-                        revoked_at: string | null;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1716,18 +2238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        expires_at: string | null;
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        owner_user_id: string;
-                        revoked_at: string | null;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                    };
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1808,27 +2319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            actor: {
-                                id: string;
-                                kind: string;
-                            };
-                            aggregate_id: string;
-                            aggregate_type: string;
-                            data: {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            /** @description ISO 8601 date-time */
-                            occurred_at: string;
-                            org_id: string;
-                            sequence: number;
-                            trace_id: string | null;
-                            type: string;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1892,24 +2383,7 @@ export interface operations {
                 };
                 content: {
                     /** @description one JSON object a line */
-                    "application/x-ndjson": {
-                        actor: {
-                            id: string;
-                            kind: string;
-                        };
-                        aggregate_id: string;
-                        aggregate_type: string;
-                        data: {
-                            [key: string]: unknown;
-                        };
-                        id: string;
-                        /** @description ISO 8601 date-time */
-                        occurred_at: string;
-                        org_id: string;
-                        sequence: number;
-                        trace_id: string | null;
-                        type: string;
-                    };
+                    "application/x-ndjson": components["schemas"]["AuditEntry"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -1965,11 +2439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        keys: {
-                            [key: string]: unknown;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Jwks"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -1998,9 +2468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        kid: string;
-                    };
+                    "application/json": components["schemas"]["RotatedKey"];
                 };
             };
             /** @description No valid credentials */
@@ -2065,13 +2533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        /** @description seconds */
-                        expires_in: number;
-                        refresh_token: string;
-                        token_type: string;
-                    };
+                    "application/json": components["schemas"]["Tokens"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2127,10 +2589,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        revoked: true;
-                    };
+                    "application/json": components["schemas"]["Revoked"];
                 };
             };
             /** @description No valid credentials */
@@ -2284,9 +2743,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description the one-time code the callback gave (60 seconds) */
                     code: string;
-                    /** @description the PKCE verifier of the client that started */
                     verifier?: string;
                 };
             };
@@ -2298,13 +2755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        /** @description seconds */
-                        expires_in: number;
-                        refresh_token: string;
-                        token_type: string;
-                    };
+                    "application/json": components["schemas"]["Tokens"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2354,12 +2805,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description the organisation whose providers these are */
                         organization: string;
                         providers: {
                             id: string;
                             name: string;
-                            /** @description send the browser here (GET) to sign in; add ?return=<resource URL>, ?console=/<path>, or for the CLI ?cli_redirect=…&cli_challenge=… */
                             start_url: string;
                             /** @constant */
                             type: "oidc";
@@ -2408,13 +2857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        /** @description seconds */
-                        expires_in: number;
-                        refresh_token: string;
-                        token_type: string;
-                    };
+                    "application/json": components["schemas"]["Tokens"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2469,9 +2912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redirect_url: string;
-                    };
+                    "application/json": components["schemas"]["Handoff"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2527,12 +2968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        user_id: string;
-                    };
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
             /** @description No valid credentials */
@@ -2579,12 +3015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description send it as X-CSRF-Token with every write */
-                        csrf_token: string;
-                        /** @description seconds until the access token expires */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["StartedSession"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2640,10 +3071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        signed_out: true;
-                    };
+                    "application/json": components["schemas"]["SignedOut"];
                 };
             };
             /** @description The caller may not do this */
@@ -2681,12 +3109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description send it as X-CSRF-Token with every write */
-                        csrf_token: string;
-                        /** @description seconds until the access token expires */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["StartedSession"];
                 };
             };
             /** @description No valid credentials */
@@ -2733,12 +3156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        /** @description seconds */
-                        expires_in: number;
-                        token_type: string;
-                    };
+                    "application/json": components["schemas"]["AccessToken"];
                 };
             };
             /** @description No valid credentials */
@@ -2794,12 +3212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        keys: {
-                            id: string;
-                            public_key: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ConfigKeys"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -2830,24 +3243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            address: string;
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            id: string;
-                            /** @description the latest WireGuard handshake a gateway of the site saw */
-                            last_seen_at: string | null;
-                            name: string;
-                            org_id: string;
-                            public_key: string;
-                            revoked_at: string | null;
-                            rx_bytes: number;
-                            site_id: string;
-                            tx_bytes: number;
-                            user_id: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["DeviceList"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2911,26 +3307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        address: string;
-                        /** @description the wg-quick config with that key (null until the site has a WireGuard gateway) */
-                        config?: string | null;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        /** @description the latest WireGuard handshake a gateway of the site saw */
-                        last_seen_at: string | null;
-                        name: string;
-                        org_id: string;
-                        /** @description only when the console made the key pair: shown once, never stored */
-                        private_key?: string;
-                        public_key: string;
-                        revoked_at: string | null;
-                        rx_bytes: number;
-                        site_id: string;
-                        tx_bytes: number;
-                        user_id: string;
-                    };
+                    "application/json": components["schemas"]["CreatedDevice"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -2997,22 +3374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        address: string;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        /** @description the latest WireGuard handshake a gateway of the site saw */
-                        last_seen_at: string | null;
-                        name: string;
-                        org_id: string;
-                        public_key: string;
-                        revoked_at: string | null;
-                        rx_bytes: number;
-                        site_id: string;
-                        tx_bytes: number;
-                        user_id: string;
-                    };
+                    "application/json": components["schemas"]["Device"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3230,19 +3592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        base_domain: string;
-                        /** @description the CA the gateways' development certificates come from; null when they serve none */
-                        development_ca: {
-                            /** @description the CA certificate (PEM) */
-                            pem: string;
-                            /** @description its SHA-256 fingerprint, AB:CD:… (as openssl prints it) */
-                            sha256: string;
-                        } | null;
-                        https_port: number;
-                        /** @description host:port where `rustronaut expose`, forward and connectors dial */
-                        tunnel_endpoint: string;
-                    };
+                    "application/json": components["schemas"]["Edge"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -3274,36 +3624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            config_applied_at: string | null;
-                            config_revision: number | null;
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            enrolled_at: string | null;
-                            /** @default null */
-                            hostname: string | null;
-                            id: string;
-                            /** @default standard */
-                            instance_type: string;
-                            last_heartbeat_at: string | null;
-                            /** @default 9090 */
-                            management_port: number;
-                            name: string;
-                            org_id: string;
-                            /** @default null */
-                            public_ip: (string) | null;
-                            region: string;
-                            site_ids: string[];
-                            /** @enum {string} */
-                            status: "pending" | "healthy" | "unhealthy";
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                            /** @default 51820 */
-                            wireguard_port: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["GatewayPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3377,37 +3698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        config_applied_at: string | null;
-                        config_revision: number | null;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        enrolled_at: string | null;
-                        /** @description ISO 8601 date-time */
-                        enrollment_expires_at: string;
-                        /** @description single-use; shown once */
-                        enrollment_token: string;
-                        /** @default null */
-                        hostname: string | null;
-                        id: string;
-                        /** @default standard */
-                        instance_type: string;
-                        last_heartbeat_at: string | null;
-                        /** @default 9090 */
-                        management_port: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        public_ip: (string) | null;
-                        region: string;
-                        site_ids: string[];
-                        /** @enum {string} */
-                        status: "pending" | "healthy" | "unhealthy";
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @default 51820 */
-                        wireguard_port: number;
-                    };
+                    "application/json": components["schemas"]["CreatedGateway"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3474,33 +3765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        config_applied_at: string | null;
-                        config_revision: number | null;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        enrolled_at: string | null;
-                        /** @default null */
-                        hostname: string | null;
-                        id: string;
-                        /** @default standard */
-                        instance_type: string;
-                        last_heartbeat_at: string | null;
-                        /** @default 9090 */
-                        management_port: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        public_ip: (string) | null;
-                        region: string;
-                        site_ids: string[];
-                        /** @enum {string} */
-                        status: "pending" | "healthy" | "unhealthy";
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @default 51820 */
-                        wireguard_port: number;
-                    };
+                    "application/json": components["schemas"]["Gateway"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3654,33 +3919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        config_applied_at: string | null;
-                        config_revision: number | null;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        enrolled_at: string | null;
-                        /** @default null */
-                        hostname: string | null;
-                        id: string;
-                        /** @default standard */
-                        instance_type: string;
-                        last_heartbeat_at: string | null;
-                        /** @default 9090 */
-                        management_port: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        public_ip: (string) | null;
-                        region: string;
-                        site_ids: string[];
-                        /** @enum {string} */
-                        status: "pending" | "healthy" | "unhealthy";
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @default 51820 */
-                        wireguard_port: number;
-                    };
+                    "application/json": components["schemas"]["Gateway"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3762,13 +4001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        gateway_id: string;
-                        heartbeat_interval_s: number;
-                        nats_jwt: string;
-                        org_id: string;
-                        site_ids: string[];
-                    };
+                    "application/json": components["schemas"]["Enrolment"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3825,12 +4058,7 @@ export interface operations {
                 };
                 content: {
                     /** @description server-sent events; each event’s data is one such JSON object */
-                    "text/event-stream": {
-                        /** @description ISO 8601 date-time */
-                        at: string;
-                        gateway_id: string;
-                        type: string;
-                    };
+                    "text/event-stream": components["schemas"]["GatewayChange"];
                 };
             };
             /** @description No valid credentials */
@@ -3880,19 +4108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            id: string;
-                            members: string[];
-                            name: string;
-                            org_id: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["GroupPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -3954,16 +4170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        members: string[];
-                        name: string;
-                        org_id: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -4030,16 +4237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        members: string[];
-                        name: string;
-                        org_id: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -4201,16 +4399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        members: string[];
-                        name: string;
-                        org_id: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -4301,16 +4490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        members: string[];
-                        name: string;
-                        org_id: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -4387,16 +4567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        members: string[];
-                        name: string;
-                        org_id: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -4470,10 +4641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -4523,7 +4691,6 @@ export interface operations {
                             issuer: string;
                             jit_provisioning: boolean;
                             name: string;
-                            /** @description register exactly this redirect URI at the provider */
                             redirect_uri: string;
                             require_sso: boolean;
                             scopes: string[];
@@ -4575,40 +4742,25 @@ export interface operations {
             content: {
                 "application/json": {
                     claim_mappings?: {
-                        /**
-                         * @description the role when no provider group maps to one
-                         * @enum {string}
-                         */
+                        /** @enum {string} */
                         default_role?: "admin" | "member";
-                        /** @description the claim with the email (default "email") */
                         email_claim?: string;
-                        /** @description provider group → our group ids */
                         groups?: {
                             [key: string]: string[];
                         };
-                        /** @description the claim with the provider groups (default "groups") */
                         groups_claim?: string;
-                        /** @description the claim with the display name (default "name") */
                         name_claim?: string;
-                        /** @description provider group → role (admin or member); the highest wins */
                         roles?: {
                             [key: string]: "admin" | "member";
                         };
                     };
                     client_id: string;
-                    /** @description stored sealed; never shown again */
                     client_secret: string;
-                    /**
-                     * Format: uri
-                     * @description the provider's issuer URL (discovery: <issuer>/.well-known/openid-configuration)
-                     */
+                    /** Format: uri */
                     issuer: string;
-                    /** @description create an account at a first sign-in (default true) */
                     jit_provisioning?: boolean;
                     name: string;
-                    /** @description people who signed in through this provider may not sign in with a password (default false) */
                     require_sso?: boolean;
-                    /** @description default openid email profile */
                     scopes?: string[];
                     /** @constant */
                     type: "oidc";
@@ -4642,7 +4794,6 @@ export interface operations {
                         issuer: string;
                         jit_provisioning: boolean;
                         name: string;
-                        /** @description register exactly this redirect URI at the provider */
                         redirect_uri: string;
                         require_sso: boolean;
                         scopes: string[];
@@ -4737,7 +4888,6 @@ export interface operations {
                         issuer: string;
                         jit_provisioning: boolean;
                         name: string;
-                        /** @description register exactly this redirect URI at the provider */
                         redirect_uri: string;
                         require_sso: boolean;
                         scopes: string[];
@@ -4897,40 +5047,25 @@ export interface operations {
             content: {
                 "application/json": {
                     claim_mappings?: {
-                        /**
-                         * @description the role when no provider group maps to one
-                         * @enum {string}
-                         */
+                        /** @enum {string} */
                         default_role?: "admin" | "member";
-                        /** @description the claim with the email (default "email") */
                         email_claim?: string;
-                        /** @description provider group → our group ids */
                         groups?: {
                             [key: string]: string[];
                         };
-                        /** @description the claim with the provider groups (default "groups") */
                         groups_claim?: string;
-                        /** @description the claim with the display name (default "name") */
                         name_claim?: string;
-                        /** @description provider group → role (admin or member); the highest wins */
                         roles?: {
                             [key: string]: "admin" | "member";
                         };
                     };
                     client_id?: string;
-                    /** @description stored sealed; never shown again */
                     client_secret?: string;
-                    /**
-                     * Format: uri
-                     * @description the provider's issuer URL (discovery: <issuer>/.well-known/openid-configuration)
-                     */
+                    /** Format: uri */
                     issuer?: string;
-                    /** @description create an account at a first sign-in (default true) */
                     jit_provisioning?: boolean;
                     name?: string;
-                    /** @description people who signed in through this provider may not sign in with a password (default false) */
                     require_sso?: boolean;
-                    /** @description default openid email profile */
                     scopes?: string[];
                 };
             };
@@ -4962,7 +5097,6 @@ export interface operations {
                         issuer: string;
                         jit_provisioning: boolean;
                         name: string;
-                        /** @description register exactly this redirect URI at the provider */
                         redirect_uri: string;
                         require_sso: boolean;
                         scopes: string[];
@@ -5053,32 +5187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        principal: {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "user" | "api_key" | "gateway";
-                            org_id: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "member";
-                        };
-                        user: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            email: string;
-                            groups: string[];
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "member";
-                            totp_enabled: boolean;
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description No valid credentials */
@@ -5125,22 +5234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        email: string;
-                        groups: string[];
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        totp_enabled: boolean;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description No valid credentials */
@@ -5203,22 +5297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        email: string;
-                        groups: string[];
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        totp_enabled: boolean;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -5283,10 +5362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        otpauth_url: string;
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["TotpSetup"];
                 };
             };
             /** @description No valid credentials */
@@ -5342,9 +5418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenApi"];
                 };
             };
             /** @description Any other error (503 when a service does not answer) */
@@ -5373,18 +5447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            id: string;
-                            name: string;
-                            slug: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["OrgPage"];
                 };
             };
             /** @description No valid credentials */
@@ -5443,31 +5506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        owner: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            email: string;
-                            groups: string[];
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "member";
-                            totp_enabled: boolean;
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        };
-                        slug: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["CreatedOrg"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -5534,15 +5573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Org"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -5704,15 +5735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Org"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -5798,61 +5821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * @default {
-                             *       "sourceCidrs": [],
-                             *       "countries": [],
-                             *       "paths": [],
-                             *       "methods": [],
-                             *       "timeWindows": []
-                             *     }
-                             */
-                            conditions: {
-                                /** @default [] */
-                                countries: string[];
-                                /** @default [] */
-                                methods: string[];
-                                /** @default [] */
-                                paths: string[];
-                                /** @default [] */
-                                source_cidrs: string[];
-                                /** @default [] */
-                                time_windows: {
-                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                                    end: string;
-                                    start: string;
-                                    /** @default UTC */
-                                    time_zone: string;
-                                }[];
-                            };
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            /** @enum {string} */
-                            effect: "allow" | "deny";
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            /** @default [] */
-                            resource_ids: string[];
-                            subjects: {
-                                /** @default false */
-                                any_authenticated: boolean;
-                                /** @default [] */
-                                groups: string[];
-                                /** @default [] */
-                                roles: ("owner" | "admin" | "member")[];
-                                /** @default [] */
-                                users: string[];
-                            };
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["PolicyPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -5955,58 +5924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @default {
-                         *       "sourceCidrs": [],
-                         *       "countries": [],
-                         *       "paths": [],
-                         *       "methods": [],
-                         *       "timeWindows": []
-                         *     }
-                         */
-                        conditions: {
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            methods: string[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            source_cidrs: string[];
-                            /** @default [] */
-                            time_windows: {
-                                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                                end: string;
-                                start: string;
-                                /** @default UTC */
-                                time_zone: string;
-                            }[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @enum {string} */
-                        effect: "allow" | "deny";
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @default [] */
-                        resource_ids: string[];
-                        subjects: {
-                            /** @default false */
-                            any_authenticated: boolean;
-                            /** @default [] */
-                            groups: string[];
-                            /** @default [] */
-                            roles: ("owner" | "admin" | "member")[];
-                            /** @default [] */
-                            users: string[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Policy"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6073,58 +5991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @default {
-                         *       "sourceCidrs": [],
-                         *       "countries": [],
-                         *       "paths": [],
-                         *       "methods": [],
-                         *       "timeWindows": []
-                         *     }
-                         */
-                        conditions: {
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            methods: string[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            source_cidrs: string[];
-                            /** @default [] */
-                            time_windows: {
-                                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                                end: string;
-                                start: string;
-                                /** @default UTC */
-                                time_zone: string;
-                            }[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @enum {string} */
-                        effect: "allow" | "deny";
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @default [] */
-                        resource_ids: string[];
-                        subjects: {
-                            /** @default false */
-                            any_authenticated: boolean;
-                            /** @default [] */
-                            groups: string[];
-                            /** @default [] */
-                            roles: ("owner" | "admin" | "member")[];
-                            /** @default [] */
-                            users: string[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Policy"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6317,58 +6184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @default {
-                         *       "sourceCidrs": [],
-                         *       "countries": [],
-                         *       "paths": [],
-                         *       "methods": [],
-                         *       "timeWindows": []
-                         *     }
-                         */
-                        conditions: {
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            methods: string[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            source_cidrs: string[];
-                            /** @default [] */
-                            time_windows: {
-                                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                                end: string;
-                                start: string;
-                                /** @default UTC */
-                                time_zone: string;
-                            }[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @enum {string} */
-                        effect: "allow" | "deny";
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @default [] */
-                        resource_ids: string[];
-                        subjects: {
-                            /** @default false */
-                            any_authenticated: boolean;
-                            /** @default [] */
-                            groups: string[];
-                            /** @default [] */
-                            roles: ("owner" | "admin" | "member")[];
-                            /** @default [] */
-                            users: string[];
-                        };
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Policy"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6471,18 +6287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed: boolean;
-                        decided_by: {
-                            /** @enum {string} */
-                            effect: "allow" | "deny";
-                            name: string;
-                            policy_id: string;
-                        } | null;
-                        evaluated: number;
-                        reason: string;
-                        resource_id: string;
-                    };
+                    "application/json": components["schemas"]["Simulation"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6551,115 +6356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            access?: {
-                                password: boolean;
-                                pin: boolean;
-                            };
-                            /**
-                             * @default [
-                             *       "sso"
-                             *     ]
-                             */
-                            auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                            /** @default true */
-                            auth_required: boolean;
-                            /** @default false */
-                            bot_challenge: boolean;
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            /** @default [] */
-                            domains: unknown[];
-                            /** @default [] */
-                            firewall_rules: {
-                                /** @enum {string} */
-                                action: "allow" | "deny";
-                                /** @default [] */
-                                cidrs: string[];
-                                /** @default [] */
-                                countries: string[];
-                                /** @default [] */
-                                headers: {
-                                    name: string;
-                                    pattern: string;
-                                }[];
-                                /** @default [] */
-                                paths: string[];
-                                /** @default [] */
-                                user_agents: string[];
-                            }[];
-                            id: string;
-                            /**
-                             * @default round_robin
-                             * @enum {string}
-                             */
-                            load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                            /** @default 104857600 */
-                            max_body_bytes: number;
-                            name: string;
-                            org_id: string;
-                            /** @default null */
-                            path_prefix: string | null;
-                            /** @enum {string} */
-                            protocol: "http" | "tcp" | "udp";
-                            /** @default null */
-                            public_port: number | null;
-                            /** @default null */
-                            rate_limit: {
-                                burst: number;
-                                /**
-                                 * @default ip
-                                 * @enum {string}
-                                 */
-                                per: "ip" | "user" | "resource";
-                                requests_per_minute: number;
-                            } | null;
-                            site_id: string;
-                            targets: {
-                                address: string;
-                                /** @default null */
-                                health_check: {
-                                    /** @default 2 */
-                                    healthy_threshold: number;
-                                    /** @default 10 */
-                                    interval_s: number;
-                                    /** @enum {string} */
-                                    kind: "http" | "tcp";
-                                    /**
-                                     * Format: starts_with
-                                     * @default /
-                                     */
-                                    path: string;
-                                    /** @default 2 */
-                                    timeout_s: number;
-                                    /** @default 3 */
-                                    unhealthy_threshold: number;
-                                } | null;
-                                id: string;
-                                /** @enum {string} */
-                                protocol: "http" | "https" | "tcp" | "udp";
-                                /** @default null */
-                                region: string | null;
-                                resource_id: string;
-                                /** @default 1 */
-                                weight: number;
-                            }[];
-                            /** @default null */
-                            tunnel: {
-                                exposed_by: string;
-                                local_address: string;
-                                /** @default null */
-                                policy_id: string | null;
-                                token_hash: string;
-                            } | null;
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ResourcePage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6802,118 +6499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
-                        warnings: {
-                            /** @enum {string} */
-                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SavedResource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -6980,118 +6566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
-                        warnings: {
-                            /** @enum {string} */
-                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SavedResource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -7288,118 +6763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                        /** @description e.g. a TCP/UDP public port that requires sign-in and that no policy opens admits nobody */
-                        warnings: {
-                            /** @enum {string} */
-                            code: "PUBLIC_PORT_CLOSED" | "PUBLIC_PORT_UNCHECKED";
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SavedResource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -7484,17 +6848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        notes: string[];
-                        records: {
-                            gateway_id: string;
-                            name: string;
-                            /** @enum {string} */
-                            type: "A" | "AAAA" | "CNAME";
-                            value: string;
-                        }[];
-                        resource_id: string;
-                    };
+                    "application/json": components["schemas"]["Dns"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -7567,112 +6921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -7748,112 +6997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -7935,112 +7079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8116,112 +7155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8297,17 +7231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            /** @description ISO 8601 date-time */
-                            expires_at: string;
-                            id: string;
-                            resource_id: string;
-                            revoked_at: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ShareLinkList"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8380,19 +7304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @description ISO 8601 date-time */
-                        expires_at: string;
-                        id: string;
-                        /** @description /.rustronaut/share/<token>, on any host of the resource */
-                        path: string;
-                        resource_id: string;
-                        revoked_at: string | null;
-                        /** @description the link on the first exact domain of the resource */
-                        url: string | null;
-                    };
+                    "application/json": components["schemas"]["CreatedShareLink"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8469,15 +7381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @description ISO 8601 date-time */
-                        expires_at: string;
-                        id: string;
-                        resource_id: string;
-                        revoked_at: string | null;
-                    };
+                    "application/json": components["schemas"]["ShareLink"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8553,37 +7457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["TargetList"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8680,112 +7554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -8862,112 +7631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9071,112 +7735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: {
-                            password: boolean;
-                            pin: boolean;
-                        };
-                        /**
-                         * @default [
-                         *       "sso"
-                         *     ]
-                         */
-                        auth_methods: ("sso" | "pin" | "password" | "share_link")[];
-                        /** @default true */
-                        auth_required: boolean;
-                        /** @default false */
-                        bot_challenge: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        /** @default [] */
-                        domains: unknown[];
-                        /** @default [] */
-                        firewall_rules: {
-                            /** @enum {string} */
-                            action: "allow" | "deny";
-                            /** @default [] */
-                            cidrs: string[];
-                            /** @default [] */
-                            countries: string[];
-                            /** @default [] */
-                            headers: {
-                                name: string;
-                                pattern: string;
-                            }[];
-                            /** @default [] */
-                            paths: string[];
-                            /** @default [] */
-                            user_agents: string[];
-                        }[];
-                        id: string;
-                        /**
-                         * @default round_robin
-                         * @enum {string}
-                         */
-                        load_balancing: "round_robin" | "weighted" | "least_connections" | "region_aware";
-                        /** @default 104857600 */
-                        max_body_bytes: number;
-                        name: string;
-                        org_id: string;
-                        /** @default null */
-                        path_prefix: string | null;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        /** @default null */
-                        public_port: number | null;
-                        /** @default null */
-                        rate_limit: {
-                            burst: number;
-                            /**
-                             * @default ip
-                             * @enum {string}
-                             */
-                            per: "ip" | "user" | "resource";
-                            requests_per_minute: number;
-                        } | null;
-                        site_id: string;
-                        targets: {
-                            address: string;
-                            /** @default null */
-                            health_check: {
-                                /** @default 2 */
-                                healthy_threshold: number;
-                                /** @default 10 */
-                                interval_s: number;
-                                /** @enum {string} */
-                                kind: "http" | "tcp";
-                                /**
-                                 * Format: starts_with
-                                 * @default /
-                                 */
-                                path: string;
-                                /** @default 2 */
-                                timeout_s: number;
-                                /** @default 3 */
-                                unhealthy_threshold: number;
-                            } | null;
-                            id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "https" | "tcp" | "udp";
-                            /** @default null */
-                            region: string | null;
-                            resource_id: string;
-                            /** @default 1 */
-                            weight: number;
-                        }[];
-                        /** @default null */
-                        tunnel: {
-                            exposed_by: string;
-                            local_address: string;
-                            /** @default null */
-                            policy_id: string | null;
-                            token_hash: string;
-                        } | null;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9253,37 +7812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            auth_required: boolean;
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            dns_record: {
-                                name: string;
-                                /** @enum {string} */
-                                type: "CNAME" | "A";
-                                value: string;
-                            };
-                            exposed_by: string;
-                            id: string;
-                            local_address: string;
-                            name: string;
-                            org_id: string;
-                            /** @enum {string} */
-                            protocol: "http" | "tcp" | "udp";
-                            public_url: string;
-                            site_id: string;
-                            /** @constant */
-                            status: "exposed";
-                            tunnel: {
-                                /** @description host:port of the gateway the tunnel dials */
-                                endpoint: string;
-                                /** @description in the answer that created the service only */
-                                token?: string;
-                            };
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ServicePage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9351,34 +7880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        auth_required: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        dns_record: {
-                            name: string;
-                            /** @enum {string} */
-                            type: "CNAME" | "A";
-                            value: string;
-                        };
-                        exposed_by: string;
-                        id: string;
-                        local_address: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        public_url: string;
-                        site_id: string;
-                        /** @constant */
-                        status: "exposed";
-                        tunnel: {
-                            /** @description host:port of the gateway the tunnel dials */
-                            endpoint: string;
-                            /** @description in the answer that created the service only */
-                            token?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Service"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9445,34 +7947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        auth_required: boolean;
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        dns_record: {
-                            name: string;
-                            /** @enum {string} */
-                            type: "CNAME" | "A";
-                            value: string;
-                        };
-                        exposed_by: string;
-                        id: string;
-                        local_address: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        protocol: "http" | "tcp" | "udp";
-                        public_url: string;
-                        site_id: string;
-                        /** @constant */
-                        status: "exposed";
-                        tunnel: {
-                            /** @description host:port of the gateway the tunnel dials */
-                            endpoint: string;
-                            /** @description in the answer that created the service only */
-                            token?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Service"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9614,24 +8089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @enum {string} */
-                            connection_type: "wireguard" | "local" | "tunnel";
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            region: string;
-                            subnet: string;
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["SitePage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9697,21 +8155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        connection_type: "wireguard" | "local" | "tunnel";
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        region: string;
-                        subnet: string;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Site"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9778,21 +8222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        connection_type: "wireguard" | "local" | "tunnel";
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        region: string;
-                        subnet: string;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Site"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -9958,21 +8388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        connection_type: "wireguard" | "local" | "tunnel";
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        region: string;
-                        subnet: string;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Site"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -10057,11 +8473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        endpoint: string;
-                        site_id: string;
-                        token: string;
-                    };
+                    "application/json": components["schemas"]["Connector"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -10138,25 +8550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description ISO 8601 date-time */
-                            created_at: string;
-                            email: string;
-                            groups: string[];
-                            id: string;
-                            name: string;
-                            org_id: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "member";
-                            totp_enabled: boolean;
-                            /** @description ISO 8601 date-time */
-                            updated_at: string;
-                            /** @description the version; sent back as If-Match */
-                            version: number;
-                        }[];
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -10226,22 +8620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        email: string;
-                        groups: string[];
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        totp_enabled: boolean;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -10308,22 +8687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        email: string;
-                        groups: string[];
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        totp_enabled: boolean;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */
@@ -10490,22 +8854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description ISO 8601 date-time */
-                        created_at: string;
-                        email: string;
-                        groups: string[];
-                        id: string;
-                        name: string;
-                        org_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member";
-                        totp_enabled: boolean;
-                        /** @description ISO 8601 date-time */
-                        updated_at: string;
-                        /** @description the version; sent back as If-Match */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request is not valid (each bad field is named) */

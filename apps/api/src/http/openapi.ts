@@ -5,6 +5,7 @@ import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/comm
 import { z } from 'zod';
 import { isPublicRoute } from '../auth/auth.guard';
 import { endpointOf, outsideApiReason, type EndpointSpec } from './endpoint';
+import * as answers from './responses';
 
 /**
  * The OpenAPI 3.1 document, generated from the controllers themselves: method and path from Nest's
@@ -111,9 +112,52 @@ function snakeKeys(schema: unknown): unknown {
   return out;
 }
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', keys?: 'camel'): JsonSchema {
-  const { $schema: _, ...converted } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return (keys === 'camel' ? snakeKeys(converted) : converted) as JsonSchema;
+/**
+ * The answers' schemas by name: every `…Json` export of responses.ts is `components.schemas.…`
+ * (`ResourceJson` → `Resource`), so the generated client has named types and the document says each
+ * once. Requests stay inline (a body is one route's).
+ */
+const NAMED_ANSWERS = z.registry<{ id: string }>();
+for (const [name, schema] of Object.entries(answers))
+  if (name.endsWith('Json') && schema instanceof z.ZodType)
+    NAMED_ANSWERS.add(schema, { id: name.slice(0, -4) });
+const NOTHING_NAMED = z.registry<{ id: string }>();
+
+/** Turns zod schemas into the document's JSON Schemas, collecting the named ones as components. */
+class SchemaBook {
+  readonly components: Record<string, JsonSchema> = { Error: ErrorSchema };
+
+  json(schema: z.ZodType, io: 'input' | 'output', keys?: 'camel'): JsonSchema {
+    const metadata = io === 'output' ? NAMED_ANSWERS : NOTHING_NAMED;
+    const {
+      $schema: _,
+      $defs,
+      ...root
+    } = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata }) as JsonSchema;
+    const wire = (value: JsonSchema) =>
+      refsToComponents(keys === 'camel' ? snakeKeys(value) : value) as JsonSchema;
+    for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      const shown = wire(definition);
+      const known = this.components[id];
+      if (known && JSON.stringify(known) !== JSON.stringify(shown))
+        throw new Error(`the answer schema ${id}Json is shown two ways (camelCase and snake_case routes?)`);
+      this.components[id] = shown;
+    }
+    return wire(root);
+  }
+}
+
+function refsToComponents(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(refsToComponents);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string'
+        ? v.replace(/^#\/\$defs\//, '#/components/schemas/')
+        : refsToComponents(v),
+    ]),
+  );
 }
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
@@ -161,7 +205,7 @@ export function errorStatuses(route: DeclaredRoute): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-function operation(route: DeclaredRoute): JsonSchema {
+function operation(route: DeclaredRoute, book: SchemaBook): JsonSchema {
   const { spec } = route;
   const parameters: JsonSchema[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
     name: m[1],
@@ -170,7 +214,7 @@ function operation(route: DeclaredRoute): JsonSchema {
     schema: { type: 'string' },
   }));
   if (spec.query) {
-    const query = jsonSchema(spec.query, 'input');
+    const query = book.json(spec.query, 'input');
     const required = new Set((query['required'] as string[] | undefined) ?? []);
     for (const [name, schema] of Object.entries((query['properties'] ?? {}) as Record<string, JsonSchema>))
       parameters.push({ name, in: 'query', required: required.has(name), schema });
@@ -188,7 +232,7 @@ function operation(route: DeclaredRoute): JsonSchema {
     const schema =
       spec.produces === 'text/html' || spec.produces === 'text/plain'
         ? { type: 'string' }
-        : jsonSchema(spec.response, 'output', spec.keys);
+        : book.json(spec.response, 'output', spec.keys);
     const each =
       spec.produces === 'application/x-ndjson'
         ? { description: 'one JSON object a line' }
@@ -223,7 +267,7 @@ function operation(route: DeclaredRoute): JsonSchema {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(spec.body, 'input', spec.keys) } },
+            content: { 'application/json': { schema: book.json(spec.body, 'input', spec.keys) } },
           },
         }
       : {}),
@@ -244,8 +288,10 @@ export function undeclaredRoutes(document: Record<string, unknown>): string[] {
 /** The whole document for these controllers, served at /api/v1/openapi.json. */
 export function openApiDocument(controllers: readonly Type[], serverUrl: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const book = new SchemaBook();
   for (const route of declaredRoutes(controllers))
-    (paths[route.path] ??= {})[route.method] = operation(route);
+    (paths[route.path] ??= {})[route.method] = operation(route, book);
+  const schemas = Object.fromEntries(Object.entries(book.components).sort(([a], [b]) => a.localeCompare(b)));
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return {
     openapi: '3.1.0',
@@ -263,7 +309,7 @@ export function openApiDocument(controllers: readonly Type[], serverUrl: string)
           description: 'An access token (JWT) or an API key (rnk_…)',
         },
       },
-      schemas: { Error: ErrorSchema },
+      schemas,
     },
     security: [{ bearer: [] }],
     paths: sorted,
