@@ -99,9 +99,15 @@ export class OidcRelyingParty {
     const config = oidc
       .discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
         timeout: HTTP_TIMEOUT_S,
-        // Plain http only to a provider on this machine's loopback (development, tests).
-        execute:
-          issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname) ? [oidc.allowInsecureRequests] : [],
+        execute: [
+          // The ID token's signature is checked against the provider's JWKS even though it came
+          // straight from the token endpoint (openid-client skips that by default, as OIDC allows).
+          oidc.enableNonRepudiationChecks,
+          // Plain http only to a provider on this machine's loopback (development, tests).
+          ...(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)
+            ? [oidc.allowInsecureRequests]
+            : []),
+        ],
       })
       .catch((error: unknown) => {
         this.#configurations.delete(key);
