@@ -130,8 +130,8 @@ function readLine(io: CliIo): Promise<string> {
   const rl = createInterface({ input: io.stdin });
   return new Promise((resolve) => {
     rl.once('line', (line) => {
+      resolve(line.trim()); // before close, whose handler answers '' (no line at all)
       rl.close();
-      resolve(line.trim());
     });
     rl.once('close', () => resolve(''));
   });
