@@ -3,23 +3,47 @@ import type { Actor, AnyEventDefinition, EventOf, NewEvent } from '@rustronaut/c
 import { ConcurrencyConflictError } from './errors';
 import type { AggregateRef, EventStore, ExpectedVersion } from './event-store';
 import type { ProjectionRunner } from './projection/projection-runner';
+import type { KeyRef, Reservations } from './reservations/reservations';
+
+/** The unique keys a commit starts or stops using, held by the aggregate it appends to. */
+export interface CommitKeys<D extends AnyEventDefinition> {
+  reservations: Reservations<D>;
+  reserve?: readonly KeyRef[];
+  release?: readonly KeyRef[];
+}
 
 /**
  * Appends one command's events and waits until the service's own read model has them, so the
- * caller reads its own write on its next request. Returns the aggregate's new version.
+ * caller reads its own write on its next request. Returns the aggregate's new version. With
+ * `keys`, the append is the owner's commit of a reservation (`Reservations.holdWhile`): the keys
+ * are reserved before it, confirmed (or released) after it, and given back when it fails.
  */
 export async function commitAndWait<D extends AnyEventDefinition>(
   target: { store: EventStore<D>; readModel: ProjectionRunner<D> },
   aggregate: AggregateRef,
   expectedVersion: ExpectedVersion,
   events: NewEvent<EventOf<D>>[],
-  meta: { orgId: string; actor: Actor; commandId?: string },
+  meta: { orgId: string; actor: Actor; commandId?: string; keys?: CommitKeys<D> },
 ): Promise<number> {
-  const result = await target.store.append(aggregate, expectedVersion, events, {
-    commandId: meta.commandId ?? randomUUID(),
-    orgId: meta.orgId,
-    actor: meta.actor,
-  });
+  const append = () =>
+    target.store.append(aggregate, expectedVersion, events, {
+      commandId: meta.commandId ?? randomUUID(),
+      orgId: meta.orgId,
+      actor: meta.actor,
+    });
+  const { keys } = meta;
+  const result = keys
+    ? await keys.reservations.holdWhile(
+        {
+          owner: aggregate.id,
+          orgId: meta.orgId,
+          actor: meta.actor,
+          reserve: keys.reserve,
+          release: keys.release,
+        },
+        append,
+      )
+    : await append();
   await target.readModel.waitFor(result.version, 10_000);
   return result.version;
 }

@@ -17,7 +17,7 @@ export {
   type ProjectionRunnerOptions,
   type RunnerLogger,
 } from './projection/projection-runner';
-export { commitAndWait, retryOnConflict } from './commit-and-wait';
+export { commitAndWait, retryOnConflict, type CommitKeys } from './commit-and-wait';
 export {
   Reservations,
   bookAggregate,

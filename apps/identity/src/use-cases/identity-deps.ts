@@ -8,6 +8,7 @@ import {
 import {
   commitAndWait,
   type AggregateRef,
+  type CommitKeys,
   type EventStore,
   type ExpectedVersion,
   type ProjectionRunner,
@@ -42,7 +43,7 @@ export function commit(
   aggregate: AggregateRef,
   expectedVersion: ExpectedVersion,
   events: NewEvent<PlatformEvent>[],
-  meta: { orgId: string; actor: Actor; commandId?: string },
+  meta: { orgId: string; actor: Actor; commandId?: string; keys?: CommitKeys<PlatformEventDefinition> },
 ): Promise<number> {
   return commitAndWait(deps, aggregate, expectedVersion, events, meta);
 }

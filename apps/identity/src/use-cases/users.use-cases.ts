@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type Actor,
   type IdentityCommand,
@@ -8,20 +7,12 @@ import {
   type Role,
   type UserView,
 } from '@rustronaut/contracts';
-import { ConcurrencyConflictError } from '@rustronaut/eventstore';
-import { evolveEmail, evolveUser, fold } from '../domain/aggregates';
+import { evolveUser, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { hashPassword } from '../domain/passwords';
+import { EmailKeys } from './email-keys';
 import { actorOf, commit, retryOnConflict, requireRole, type IdentityDeps } from './identity-deps';
-
-/** The aggregate that owns an email address: a hash, so the id is subject-safe. */
-export function emailAggregate(email: string) {
-  return {
-    type: 'email',
-    id: createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 40),
-  };
-}
 
 type Body<P extends 'identity.users.create' | 'identity.users.update' | 'identity.users.delete'> = Omit<
   IdentityCommand<P>,
@@ -29,7 +20,11 @@ type Body<P extends 'identity.users.create' | 'identity.users.update' | 'identit
 >;
 
 export class UserUseCases {
-  constructor(private readonly deps: IdentityDeps) {}
+  readonly #emails: EmailKeys;
+
+  constructor(private readonly deps: IdentityDeps) {
+    this.#emails = new EmailKeys(deps);
+  }
 
   async create(principal: Principal, request: Body<'identity.users.create'>): Promise<UserView> {
     requireRole(principal, 'admin');
@@ -45,7 +40,7 @@ export class UserUseCases {
     ids: { userId?: string; commandId?: string } = {},
   ): Promise<UserView> {
     const userId = ids.userId ?? newId('usr');
-    await this.#claimEmail(request.email, userId, orgId, actor, ids.commandId && `${ids.commandId}:email`);
+    const passwordHash = await hashPassword(request.password);
     await commit(
       this.deps,
       { type: 'user', id: userId },
@@ -57,11 +52,11 @@ export class UserUseCases {
             email: request.email,
             name: request.name,
             role: request.role,
-            passwordHash: await hashPassword(request.password),
+            passwordHash,
           },
         },
       ],
-      { orgId, actor, commandId: ids.commandId },
+      { orgId, actor, commandId: ids.commandId, keys: this.#claim(request.email) },
     );
     return this.#view(orgId, userId);
   }
@@ -73,10 +68,10 @@ export class UserUseCases {
     request: { email: string; name: string; role: 'admin' | 'member'; providerId: string; subject: string },
   ): Promise<string> {
     const userId = newId('usr');
-    await this.#claimEmail(request.email, userId, orgId, actor);
     await commit(this.deps, { type: 'user', id: userId }, 0, [{ type: 'UserProvisioned', data: request }], {
       orgId,
       actor,
+      keys: this.#claim(request.email),
     });
     return userId;
   }
@@ -119,7 +114,6 @@ export class UserUseCases {
       }
       if (events.length === 0) return this.#view(principal.orgId, request.id);
       const actor = actorOf(principal);
-      if (profile.email) await this.#claimEmail(profile.email, request.id, principal.orgId, actor);
       await commit(
         this.deps,
         { type: 'user', id: request.id },
@@ -128,9 +122,11 @@ export class UserUseCases {
         {
           orgId: principal.orgId,
           actor,
+          keys: profile.email
+            ? { ...this.#claim(profile.email), release: [this.#emails.of(user.email)] }
+            : undefined,
         },
       );
-      if (profile.email) await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
       if (request.password !== undefined || request.role !== undefined) {
         await this.#revokeSessions(principal, request.id, 'password_changed', principal.sessionId);
       }
@@ -157,9 +153,9 @@ export class UserUseCases {
         {
           orgId: principal.orgId,
           actor,
+          keys: { reservations: this.#emails.reservations, release: [this.#emails.of(user.email)] },
         },
       );
-      await this.#releaseEmail(user.email, request.id, principal.orgId, actor);
       await this.#revokeSessions(principal, request.id, 'user_deleted');
       return { deleted: true };
     });
@@ -180,54 +176,9 @@ export class UserUseCases {
     }
   }
 
-  async #claimEmail(
-    email: string,
-    userId: string,
-    orgId: string,
-    actor: Actor,
-    commandId?: string,
-  ): Promise<void> {
-    const aggregate = emailAggregate(email);
-    const claim = [{ type: 'EmailClaimed' as const, data: { userId, email } }];
-    try {
-      await this.deps.store.append(aggregate, 0, claim, {
-        commandId: commandId ?? `${userId}:claim:${aggregate.id}`,
-        orgId,
-        actor,
-      });
-      return;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflictError)) throw error;
-    }
-    const loaded = await this.deps.store.load(aggregate);
-    const owner = fold(loaded.events, evolveEmail);
-    if (owner?.userId && owner.userId !== userId) {
-      throw new IdentityError(
-        IdentityErrorCode.EmailTaken,
-        `the email ${email} is already used by another account`,
-        {
-          details: { field: 'email' },
-        },
-      );
-    }
-    if (!owner?.userId) {
-      await this.deps.store.append(aggregate, loaded.version, claim, {
-        commandId: `${userId}:claim:${aggregate.id}:${loaded.version}`,
-        orgId,
-        actor,
-      });
-    }
-  }
-
-  async #releaseEmail(email: string, userId: string, orgId: string, actor: Actor): Promise<void> {
-    const aggregate = emailAggregate(email);
-    const loaded = await this.deps.store.load(aggregate);
-    if (fold(loaded.events, evolveEmail)?.userId !== userId) return;
-    await this.deps.store.append(aggregate, loaded.version, [{ type: 'EmailReleased', data: { userId } }], {
-      commandId: `${userId}:release:${aggregate.id}:${loaded.version}`,
-      orgId,
-      actor,
-    });
+  /** The user's email address, reserved for the commit that starts using it. */
+  #claim(email: string) {
+    return { reservations: this.#emails.reservations, reserve: [this.#emails.of(email)] };
   }
 
   async #revokeSessions(

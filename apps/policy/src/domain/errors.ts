@@ -10,6 +10,7 @@ export enum PolicyErrorCode {
   SiteInUse = 'POLICY_SITE_IN_USE',
   NoSiteForService = 'POLICY_NO_SITE_FOR_SERVICE',
   NoFreePort = 'POLICY_NO_FREE_PORT',
+  TunnelNameTaken = 'POLICY_TUNNEL_NAME_TAKEN',
 }
 
 export class PolicyError extends DomainError<PolicyErrorCode> {}

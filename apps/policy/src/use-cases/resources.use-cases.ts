@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   actorOf,
   newId,
@@ -13,20 +12,12 @@ import {
   type TargetData,
   type TargetView,
 } from '@rustronaut/contracts';
-import { ConcurrencyConflictError, commitAndWait, retryOnConflict } from '@rustronaut/eventstore';
-import {
-  definedOnly,
-  evolveDomain,
-  evolveResource,
-  evolveSite,
-  fold,
-  portKey,
-  type ResourceState,
-} from '../domain/aggregates';
-import { PolicyError, PolicyErrorCode, notFound } from '../domain/errors';
+import { commitAndWait, retryOnConflict } from '@rustronaut/eventstore';
+import { definedOnly, evolveResource, evolveSite, fold, type ResourceState } from '../domain/aggregates';
+import { notFound } from '../domain/errors';
 import { checkResourceShape } from '../domain/resource-rules';
 import type { PolicyDeps } from './policy-deps';
-import { routePrefix } from '@rustronaut/policy-engine';
+import { keyChanges, policyKeys, resourceKeys, type PolicyKeys } from './unique-keys';
 
 type Body<
   P extends
@@ -36,29 +27,12 @@ type Body<
     | 'policy.targets.update',
 > = Omit<PolicyCommand<P>, 'principal'>;
 
-/**
- * The aggregate that owns a (domain, path prefix) pair: a hash, so the id is subject-safe. A whole
- * domain (prefix `/`) keeps the id it always had, so claims made before prefixes counted still hold.
- */
-export const domainAggregate = (domain: string, prefix = '/') => ({
-  type: 'domain',
-  id: createHash('sha256')
-    .update(prefix === '/' ? domain : `${domain} ${prefix}`)
-    .digest('hex')
-    .slice(0, 40),
-});
-
-/** What a resource claims: each of its domains under its one path prefix. */
-interface RouteClaim {
-  domain: string;
-  prefix: string;
-}
-const routeClaims = (resource: Pick<ResourceData, 'domains' | 'pathPrefix'>): RouteClaim[] =>
-  resource.domains.map((domain) => ({ domain, prefix: routePrefix(resource.pathPrefix) }));
-const sameClaim = (a: RouteClaim, b: RouteClaim) => a.domain === b.domain && a.prefix === b.prefix;
-
 export class ResourceUseCases {
-  constructor(private readonly deps: PolicyDeps) {}
+  readonly #keys: PolicyKeys;
+
+  constructor(private readonly deps: PolicyDeps) {
+    this.#keys = policyKeys(deps);
+  }
 
   /** Creates a resource (and its targets, given inline): domains and the port are claimed first. */
   async create(
@@ -82,15 +56,6 @@ export class ResourceUseCases {
     checkResourceShape(resource);
     const site = fold((await this.deps.store.load({ type: 'site', id: resource.siteId })).events, evolveSite);
     if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', resource.siteId);
-    for (const claim of routeClaims(resource)) await this.#claimDomain(principal, id, claim);
-    if (resource.publicPort !== null)
-      await this.#claimPort(
-        principal,
-        resource.siteId,
-        resource.protocol as 'tcp' | 'udp',
-        resource.publicPort,
-        id,
-      );
     const events: NewEvent<PlatformEvent>[] = [
       { type: 'ResourceCreated', data: resource },
       ...targets.map((target): NewEvent<PlatformEvent> => ({
@@ -98,9 +63,15 @@ export class ResourceUseCases {
         data: { ...target, targetId: newId('tgt') },
       })),
     ];
+    // Its domains (by path prefix), public port and tunnel name: reserved, then confirmed by the commit.
+    const keys = {
+      reservations: this.#keys.reservations,
+      reserve: resourceKeys(this.#keys, resource, targets),
+    };
     await commitAndWait(this.deps, { type: 'resource', id }, 0, events, {
       orgId: principal.orgId,
       actor: actorOf(principal),
+      keys,
     });
     return this.get(principal, id);
   }
@@ -140,21 +111,11 @@ export class ResourceUseCases {
       const given = definedOnly(changes);
       const next: ResourceData = { ...resource, ...given };
       checkResourceShape(next);
-      const before = routeClaims(resource);
-      const after = routeClaims(next);
-      const added = after.filter((c) => !before.some((b) => sameClaim(b, c)));
-      const removed = before.filter((c) => !after.some((a) => sameClaim(a, c)));
-      for (const claim of added) await this.#claimDomain(principal, id, claim);
-      const portChanged = next.publicPort !== resource.publicPort;
-      if (portChanged && next.publicPort !== null) {
-        await this.#claimPort(
-          principal,
-          resource.siteId,
-          resource.protocol as 'tcp' | 'udp',
-          next.publicPort,
-          id,
-        );
-      }
+      const targets = [...resource.targets.values()];
+      const keys = keyChanges(
+        resourceKeys(this.#keys, resource, targets),
+        resourceKeys(this.#keys, next, targets),
+      );
       await commitAndWait(
         this.deps,
         { type: 'resource', id },
@@ -163,18 +124,9 @@ export class ResourceUseCases {
         {
           orgId: principal.orgId,
           actor: actorOf(principal),
+          keys: { reservations: this.#keys.reservations, ...keys },
         },
       );
-      for (const claim of removed) await this.#releaseDomain(principal, id, claim);
-      if (portChanged && resource.publicPort !== null) {
-        await this.#releasePort(
-          principal,
-          resource.siteId,
-          resource.protocol as 'tcp' | 'udp',
-          resource.publicPort,
-          id,
-        );
-      }
       return this.get(principal, id);
     });
   }
@@ -194,6 +146,7 @@ export class ResourceUseCases {
   ): Promise<{ deleted: true }> {
     return retryOnConflict(expectedVersion, async () => {
       const { resource, version } = await this.#load(principal, id);
+      const release = resourceKeys(this.#keys, resource, resource.targets.values());
       await commitAndWait(
         this.deps,
         { type: 'resource', id },
@@ -202,18 +155,9 @@ export class ResourceUseCases {
         {
           orgId: principal.orgId,
           actor: actorOf(principal),
+          keys: { reservations: this.#keys.reservations, release },
         },
       );
-      for (const claim of routeClaims(resource)) await this.#releaseDomain(principal, id, claim);
-      if (resource.publicPort !== null) {
-        await this.#releasePort(
-          principal,
-          resource.siteId,
-          resource.protocol as 'tcp' | 'udp',
-          resource.publicPort,
-          id,
-        );
-      }
       return { deleted: true as const };
     });
   }
@@ -268,133 +212,5 @@ export class ResourceUseCases {
     const resource = fold(loaded.events, evolveResource);
     if (!resource || resource.deleted || resource.orgId !== principal.orgId) throw notFound('resource', id);
     return { resource, version: loaded.version };
-  }
-
-  /**
-   * A (domain, path prefix) pair belongs to one resource on the whole platform: several resources
-   * may share a domain under different prefixes, and only a second claim of the same pair is a 409,
-   * which names the resource that has it (when it is of the caller's organisation).
-   */
-  async #claimDomain(
-    principal: Principal,
-    resourceId: string,
-    { domain, prefix }: RouteClaim,
-  ): Promise<void> {
-    const aggregate = domainAggregate(domain, prefix);
-    await retryOnConflict(undefined, async () => {
-      const loaded = await this.deps.store.load(aggregate);
-      const holder = fold(loaded.events, evolveDomain);
-      const owner = holder?.resourceId;
-      if (owner === resourceId) return;
-      if (owner) {
-        const where = prefix === '/' ? domain : `${domain}${prefix}`;
-        const ours = holder?.orgId === principal.orgId;
-        throw new PolicyError(
-          PolicyErrorCode.DomainTaken,
-          ours
-            ? `${where} is already served by resource ${owner}: give one of them another path_prefix`
-            : `${where} is already served by a resource of another organisation`,
-          {
-            details: { field: 'domains', domain, path_prefix: prefix, ...(ours ? { resource: owner } : {}) },
-          },
-        );
-      }
-      await this.deps.store.append(
-        aggregate,
-        loaded.version,
-        [{ type: 'DomainClaimed', data: { domain, resourceId } }],
-        {
-          commandId: `${resourceId}:claim:${aggregate.id}:${loaded.version}`,
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        },
-      );
-    });
-  }
-
-  async #releaseDomain(
-    principal: Principal,
-    resourceId: string,
-    { domain, prefix }: RouteClaim,
-  ): Promise<void> {
-    const aggregate = domainAggregate(domain, prefix);
-    await retryOnConflict(undefined, async () => {
-      const loaded = await this.deps.store.load(aggregate);
-      if (fold(loaded.events, evolveDomain)?.resourceId !== resourceId) return;
-      await this.deps.store.append(
-        aggregate,
-        loaded.version,
-        [{ type: 'DomainReleased', data: { resourceId } }],
-        {
-          commandId: `${resourceId}:release:${aggregate.id}:${loaded.version}`,
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        },
-      );
-    });
-  }
-
-  /** A public port is bound by one resource per site and protocol. */
-  async #claimPort(
-    principal: Principal,
-    siteId: string,
-    protocol: 'tcp' | 'udp',
-    port: number,
-    resourceId: string,
-  ): Promise<void> {
-    for (let tries = 0; ; tries++) {
-      const loaded = await this.deps.store.load({ type: 'site', id: siteId });
-      const site = fold(loaded.events, evolveSite);
-      if (!site || site.deleted) throw notFound('site', siteId);
-      const holder = site.ports.get(portKey(protocol, port));
-      if (holder === resourceId) return;
-      if (holder) {
-        throw new PolicyError(
-          PolicyErrorCode.PortInUse,
-          `${protocol} port ${port} is already bound on site ${siteId} by resource ${holder}`,
-          {
-            details: { field: 'public_port', resource: holder },
-          },
-        );
-      }
-      try {
-        await this.deps.store.append(
-          { type: 'site', id: siteId },
-          loaded.version,
-          [{ type: 'SitePortClaimed', data: { port, protocol, resourceId } }],
-          {
-            commandId: `${resourceId}:port:${protocol}:${port}:${loaded.version}`,
-            orgId: principal.orgId,
-            actor: actorOf(principal),
-          },
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyConflictError) || tries >= 5) throw error;
-      }
-    }
-  }
-
-  async #releasePort(
-    principal: Principal,
-    siteId: string,
-    protocol: 'tcp' | 'udp',
-    port: number,
-    resourceId: string,
-  ): Promise<void> {
-    await retryOnConflict(undefined, async () => {
-      const loaded = await this.deps.store.load({ type: 'site', id: siteId });
-      if (fold(loaded.events, evolveSite)?.ports.get(portKey(protocol, port)) !== resourceId) return;
-      await this.deps.store.append(
-        { type: 'site', id: siteId },
-        loaded.version,
-        [{ type: 'SitePortReleased', data: { port, protocol } }],
-        {
-          commandId: `${resourceId}:unport:${protocol}:${port}:${loaded.version}`,
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        },
-      );
-    });
   }
 }

@@ -1,6 +1,5 @@
 import {
   actorOf,
-  cidrsOverlap,
   issueSecret,
   newId,
   requireRole,
@@ -9,10 +8,11 @@ import {
   type Principal,
   type SiteView,
 } from '@rustronaut/contracts';
-import { ConcurrencyConflictError, commitAndWait, retryOnConflict } from '@rustronaut/eventstore';
-import { definedOnly, evolveSite, evolveSubnets, fold } from '../domain/aggregates';
+import { commitAndWait, retryOnConflict, type KeyRef } from '@rustronaut/eventstore';
+import { definedOnly, evolveSite, fold } from '../domain/aggregates';
 import { PolicyError, PolicyErrorCode, notFound } from '../domain/errors';
 import type { PolicyDeps } from './policy-deps';
+import { policyKeys, type PolicyKeys } from './unique-keys';
 
 type Cmd<P extends 'policy.sites.create' | 'policy.sites.update' | 'policy.sites.delete'> = Omit<
   PolicyCommand<P>,
@@ -20,11 +20,15 @@ type Cmd<P extends 'policy.sites.create' | 'policy.sites.update' | 'policy.sites
 >;
 
 export class SiteUseCases {
+  readonly #keys: PolicyKeys;
+
   constructor(
     private readonly deps: PolicyDeps,
     /** Where connectors dial (the gateways' HTTPS endpoint). */
     private readonly tunnelEndpoint = '',
-  ) {}
+  ) {
+    this.#keys = policyKeys(deps);
+  }
 
   /**
    * A connector token for the site (`rustronaut connector --token`), shown once; a new one replaces
@@ -54,10 +58,10 @@ export class SiteUseCases {
   async create(principal: Principal, { site }: Cmd<'policy.sites.create'>): Promise<SiteView> {
     requireRole(principal, 'admin');
     const id = newId('st');
-    await this.#registerSubnet(principal, id, site.subnet);
     await commitAndWait(this.deps, { type: 'site', id }, 0, [{ type: 'SiteCreated', data: site }], {
       orgId: principal.orgId,
       actor: actorOf(principal),
+      keys: { reservations: this.#keys.reservations, reserve: [this.#subnet(principal, site.subnet)] },
     });
     return this.get(principal, id);
   }
@@ -82,8 +86,7 @@ export class SiteUseCases {
       const site = fold(loaded.events, evolveSite);
       if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', id);
       const given = definedOnly(changes);
-      if (given.subnet && given.subnet !== site.subnet)
-        await this.#registerSubnet(principal, id, given.subnet);
+      const moved = given.subnet !== undefined && given.subnet !== site.subnet;
       await commitAndWait(
         this.deps,
         { type: 'site', id },
@@ -92,6 +95,11 @@ export class SiteUseCases {
         {
           orgId: principal.orgId,
           actor: actorOf(principal),
+          keys: {
+            reservations: this.#keys.reservations,
+            reserve: moved && given.subnet ? [this.#subnet(principal, given.subnet)] : [],
+            release: moved ? [this.#subnet(principal, site.subnet)] : [],
+          },
         },
       );
       return this.get(principal, id);
@@ -122,63 +130,15 @@ export class SiteUseCases {
         {
           orgId: principal.orgId,
           actor: actorOf(principal),
+          keys: { reservations: this.#keys.reservations, release: [this.#subnet(principal, site.subnet)] },
         },
       );
-      await this.#releaseSubnet(principal, id);
       return { deleted: true as const };
     });
   }
 
-  /** Records the site's subnet in the organisation's subnet list, refusing an overlap. */
-  async #registerSubnet(principal: Principal, siteId: string, subnet: string): Promise<void> {
-    const aggregate = { type: 'site_subnets', id: principal.orgId };
-    for (let tries = 0; ; tries++) {
-      const loaded = await this.deps.store.load(aggregate);
-      const subnets = fold(loaded.events, evolveSubnets)?.subnets ?? new Map<string, string>();
-      for (const [otherSite, other] of subnets) {
-        if (otherSite !== siteId && cidrsOverlap(subnet, other)) {
-          throw new PolicyError(
-            PolicyErrorCode.SubnetOverlap,
-            `subnet ${subnet} overlaps ${other} of site ${otherSite}`,
-            {
-              details: { field: 'subnet', site: otherSite, subnet: other },
-            },
-          );
-        }
-      }
-      try {
-        await this.deps.store.append(
-          aggregate,
-          loaded.version,
-          [{ type: 'SiteSubnetRegistered', data: { siteId, subnet } }],
-          {
-            commandId: `${siteId}:subnet:${subnet}:${loaded.version}`,
-            orgId: principal.orgId,
-            actor: actorOf(principal),
-          },
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyConflictError) || tries >= 5) throw error;
-      }
-    }
-  }
-
-  async #releaseSubnet(principal: Principal, siteId: string): Promise<void> {
-    const aggregate = { type: 'site_subnets', id: principal.orgId };
-    await retryOnConflict(undefined, async () => {
-      const loaded = await this.deps.store.load(aggregate);
-      if (!fold(loaded.events, evolveSubnets)?.subnets.has(siteId)) return;
-      await this.deps.store.append(
-        aggregate,
-        loaded.version,
-        [{ type: 'SiteSubnetReleased', data: { siteId } }],
-        {
-          commandId: `${siteId}:subnet-release:${loaded.version}`,
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        },
-      );
-    });
+  /** A site's subnet: no two sites of an organisation may overlap. */
+  #subnet(principal: Principal, subnet: string): KeyRef {
+    return { space: this.#keys.subnets, book: principal.orgId, key: subnet };
   }
 }

@@ -38,8 +38,11 @@ export interface KeySpace {
    * a reservation that expired unconfirmed, or a confirmed hold somebody else wants.
    */
   holds(owner: string, key: string): Promise<boolean>;
-  /** The coded error for "another owner has it" (`holder.orgId` says whether to name it). */
-  taken(key: string, holder: Hold): Error;
+  /**
+   * The coded error for "another owner has it"; name the holder only when `holder.orgId` is the
+   * organisation of `wanted` (the caller).
+   */
+  taken(key: string, holder: Hold, wanted: { owner: string; orgId: string }): Error;
   /** Do two different keys of one book collide (overlapping subnets)? Default: never. */
   collides?(a: string, b: string): boolean;
   /**
@@ -203,7 +206,10 @@ export class Reservations<D extends AnyEventDefinition = AnyEventDefinition> {
             await this.#append(aggregate, version, [...imported, ...verdict.events], meta).catch(
               () => undefined,
             );
-          throw ref.space.taken(verdict.key, verdict.holder);
+          throw ref.space.taken(verdict.key, verdict.holder, {
+            owner: ownerOf(command()),
+            orgId: meta.orgId,
+          });
         case 'append':
           events = [...imported, ...verdict.events];
       }
@@ -255,6 +261,8 @@ export function bookAggregate(ref: Pick<KeyRef, 'space' | 'key' | 'book'>): Aggr
     id: `${ref.space.name}-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`,
   };
 }
+
+const ownerOf = (command: ReservationCommand) => command.owner;
 
 /** NATS did not answer: the commit may or may not be stored. */
 function isUncertain(error: unknown): boolean {
