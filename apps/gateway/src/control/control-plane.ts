@@ -189,7 +189,7 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
 }
 
 /** The org of the sites served, when they all belong to one. */
-function soleOrg(configs: SiteConfigs): string | undefined {
+export function soleOrg(configs: Pick<SiteConfigs, 'all'>): string | undefined {
   const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
   return orgs.size === 1 ? [...orgs][0] : undefined;
 }

@@ -5,6 +5,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { AccessBatch } from '../access-log/access-log';
 import { AccessMetrics } from '../access-log/access-metrics';
 import { loadConfigKeys } from '../control/config-keys';
+import { soleOrg } from '../control/control-plane';
 import { servedSites } from '../control/management-api';
 import { SiteConfigs } from '../control/site-configs';
 import { SnapshotFiles } from '../control/snapshot-file';
@@ -177,9 +178,4 @@ function applier(
         return;
     }
   };
-}
-
-function soleOrg(configs: SiteConfigs): string | undefined {
-  const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
-  return orgs.size === 1 ? [...orgs][0] : undefined;
 }
