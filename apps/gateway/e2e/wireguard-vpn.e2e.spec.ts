@@ -11,12 +11,12 @@ const GATEWAY = join(DIST, 'gateway/src/main.js');
 const CLI = join(DIST, 'cli/src/main.js');
 
 /** Polls until `probe` answers something, within `ms` (the promises the feature makes). */
-async function within<T>(ms: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+async function within<T>(ms: number, what: string | (() => string), probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -37,6 +37,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   const ns = { client: '', second: '', gateway: '', site: '' };
   const ports = { api: 7780, nats: 7722 };
   let gatewayDataDir: string;
+  const gatewayInterface = lab.wireguardName('rnwg');
   let gateway: ReturnType<NetworkLab['start']>;
   const cliEnv = () => ({ XDG_CONFIG_HOME: join(lab.dir, 'bob-config'), RN_PASSWORD: 'bob-password-1' });
   const api = (method: string, path: string, body?: unknown, token = admin) => call(platform.url, method, path, { token, body });
@@ -44,6 +45,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     lab.start(ns.gateway, process.execPath, [
       GATEWAY, '--console', `http://127.0.0.1:${ports.api}`, '--nats', `nats://127.0.0.1:${ports.nats}`,
       '--data-dir', gatewayDataDir, '--management-port', '9090', '--http-port', '8080', '--https-port', '8443',
+      '--wireguard-interface', gatewayInterface,
       ...(gatewayToken ? ['--enroll', gatewayToken] : []),
     ]);
   const allowed = 'http://172.30.0.10:8080/';
@@ -81,7 +83,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     gatewayToken = created.body.enrollment_token;
     gatewayDataDir = mkdtempSync(join(lab.dir, 'gateway-'));
     gateway = startGateway();
-    await within(30_000, `the gateway reporting its WireGuard key\n${gateway.log()}`, async () => {
+    await within(30_000, () => `the gateway becoming healthy\n${gateway.log()}`, async () => {
       const r = await api('GET', `/gateways/${created.body.id}`);
       return r.body.status === 'healthy' ? true : undefined;
     });
@@ -100,6 +102,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
       return r.code === 0 ? r : undefined;
     });
     const summary = JSON.parse(connected.out);
+    lab.ownsInterface(summary.interface);
     expect(summary).toMatchObject({ connected: true, address: '10.201.0.2/32', gateway: '192.168.201.1:51820', routes: ['10.201.0.0/24', '172.30.0.10/32', '172.30.0.11/32'] });
     expect(await within(10_000, 'the allowed target answering', async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined))).toBe(true);
     expect(await lab.httpGet(ns.client, other)).toBe(0);
@@ -127,7 +130,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect(jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data).toBe(text);
     const svg = await (await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config?format=qr`, { headers })).text();
     expect(svg).toMatch(/^<svg/);
-    const file = join(lab.dir, `${name}.conf`);
+    const file = join(lab.dir, `${lab.wireguardName(name)}.conf`);
     writeFileSync(file, text, { mode: 0o600 });
     return { id: device.body.id, text, file };
   }
@@ -135,7 +138,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   const cutOff = (n: string) => async () => ((await lab.httpGet(n, allowed, 400)) === 0 ? true : undefined);
 
   it('a config downloaded from the API (its QR decoded back to the same text) works in a second client; revoking the device cuts it within 2 s', async () => {
-    const phone = await phoneConfig('rnphone');
+    const phone = await phoneConfig('rnpa');
     expect((await lab.run(ns.second, 'wg-quick', ['up', phone.file])).code).toBe(0);
     expect(await within(10_000, 'the second client reaching the allowed target', reaches(ns.second))).toBe(true);
     expect(await lab.httpGet(ns.second, other)).toBe(0);
@@ -145,7 +148,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   }, 60_000);
 
   it("deleting the device's owner cuts its traffic within 2 s", async () => {
-    const phone = await phoneConfig('rnphone2');
+    const phone = await phoneConfig('rnpb');
     expect((await lab.run(ns.second, 'wg-quick', ['up', phone.file])).code).toBe(0);
     expect(await within(10_000, 'the new phone reaching the allowed target', reaches(ns.second))).toBe(true);
     expect((await api('DELETE', `/users/${carol.id}`)).status).toBe(204);
@@ -154,15 +157,32 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect(await lab.httpGet(ns.client, allowed)).toBe(200);
   }, 60_000);
 
+  it('never gives two devices one address, also when they are registered at the same moment', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => api('POST', '/devices', { name: `load-${i}`, site_id: siteId }, bob.token)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(201));
+    const addresses = answers.map((a) => a.body.address as string);
+    expect(new Set(addresses).size).toBe(12);
+    const listed = (await api('GET', '/devices', undefined, bob.token)).body.items.map((d: { address: string }) => d.address);
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const a of answers) await api('DELETE', `/devices/${a.body.id}`, undefined, bob.token);
+  }, 60_000);
+
   it('keeps carrying the VPN when the gateway restarts with NATS and the console stopped', async () => {
     gateway.kill('SIGTERM');
-    await new Promise((r) => gateway.once('exit', r));
+    const exited = await Promise.race([
+      new Promise((r) => gateway.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 15_000)),
+    ]);
+    if (!exited) require('node:fs').writeFileSync('/tmp/wg15/gw.log', gateway.log());
+    expect(exited).toBe(true);
     lab.closeBridges();
     for (const service of ['api', 'identity', 'audit', 'policy', 'config-distributor', 'gateway-registry'] as const) await platform.kill(service);
     await platform.nats.dispose();
     gatewayToken = '';
     gateway = startGateway();
-    expect(await within(30_000, `the tunnel back through the restarted gateway\n${gateway.log()}`, async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined))).toBe(true);
+    expect(await within(30_000, () => `the tunnel back through the restarted gateway\n${gateway.log()}`, async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined))).toBe(true);
     expect(await lab.httpGet(ns.client, other)).toBe(0);
   }, 60_000);
 });

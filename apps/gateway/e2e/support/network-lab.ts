@@ -17,7 +17,23 @@ export class NetworkLab {
   readonly #namespaces: string[] = [];
   readonly #children: ChildProcess[] = [];
   readonly #servers: Server[] = [];
+  readonly #interfaces = new Set<string>();
   #veths = 0;
+
+  /**
+   * A WireGuard interface name unique to this lab (its UAPI socket lives in one directory for all
+   * namespaces), whose socket is removed at cleanup; `prefix` at most 6 characters.
+   */
+  wireguardName(prefix: string): string {
+    const name = `${prefix.slice(0, 6)}${this.id}`;
+    this.#interfaces.add(name);
+    return name;
+  }
+
+  /** Also removes the UAPI socket of an interface named elsewhere (`rustronaut connect`'s). */
+  ownsInterface(name: string): void {
+    this.#interfaces.add(name);
+  }
 
   /** A namespace with its loopback up. */
   namespace(role: string): string {
@@ -126,6 +142,7 @@ export class NetworkLab {
         // already gone
       }
     }
+    for (const name of this.#interfaces) rmSync(`/var/run/wireguard/${name}.sock`, { force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

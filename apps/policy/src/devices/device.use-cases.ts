@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   actorOf,
   forbidden,
@@ -9,29 +8,33 @@ import {
   type DeviceView,
   type Principal,
 } from '@rustronaut/contracts';
-import { ConcurrencyConflictError, commitAndWait } from '@rustronaut/eventstore';
-import { generateKeyPair } from '@rustronaut/wireguard';
+import { commitAndWait } from '@rustronaut/eventstore';
+import { generateKeyPair, nextFreeAddress } from '@rustronaut/wireguard';
 import { evolveSite, fold } from '../domain/aggregates';
 import { notFound } from '../domain/errors';
 import type { PolicyDeps } from '../use-cases/policy-deps';
-import { decideAddress, evolveAddressBook } from './address-book';
 import { DeviceError, DeviceErrorCode } from './device-errors';
+import { deviceKeys, deviceRefs, type DeviceKeys } from './device-keys';
 import type { DeviceQueries } from './device.queries';
 
-/** How many times a claim races other claims on the same site before it gives up (with jitter). */
-const CLAIM_ATTEMPTS = 40;
+/** How many addresses a registration tries when others take them first. */
+const ADDRESS_ATTEMPTS = 40;
 
 /**
- * WireGuard devices: a member registers and revokes their own, an admin anyone's. The address
- * comes from the site's subnet through a claim on the site's address book (one aggregate per
- * site), so two devices never share one, however many register at once; the claim is released
- * when the device's own commit fails.
+ * WireGuard devices: a member registers and revokes their own, an admin anyone's. The address is
+ * the lowest free one of the site's subnet, reserved with the device's key (the event store's
+ * reservations, one book per site) around the device's own commit: two devices never share one,
+ * however many register at once, and a failed commit gives both back.
  */
 export class DeviceUseCases {
+  readonly #keys: DeviceKeys;
+
   constructor(
     private readonly deps: PolicyDeps,
     private readonly queries: DeviceQueries,
-  ) {}
+  ) {
+    this.#keys = deviceKeys(deps.store, deps.clock);
+  }
 
   async create(
     principal: Principal,
@@ -39,21 +42,25 @@ export class DeviceUseCases {
   ): Promise<DeviceResponses['policy.devices.create']> {
     const site = fold((await this.deps.store.load({ type: 'site', id: device.siteId })).events, evolveSite);
     if (!site || site.deleted || site.orgId !== principal.orgId) throw notFound('site', device.siteId);
-    const pair = device.publicKey ? undefined : generateKeyPair();
+    const pair = device.publicKey === undefined ? generateKeyPair() : undefined;
     const publicKey = pair?.publicKey ?? device.publicKey ?? '';
     const id = newId('dev');
-    const address = await this.#claimAddress(principal, device.siteId, site.subnet, id, publicKey);
-    try {
-      await commitAndWait(
-        this.deps,
-        { type: 'device', id },
-        0,
-        [{ type: 'DeviceRegistered', data: { siteId: device.siteId, userId: principal.userId, name: device.name, publicKey, address } }],
-        { orgId: principal.orgId, actor: actorOf(principal) },
-      );
-    } catch (error) {
-      await this.#releaseAddress(principal, device.siteId, id);
-      throw error;
+    const meta = { orgId: principal.orgId, actor: actorOf(principal) };
+    for (let attempt = 1; ; attempt++) {
+      const used = await this.#keys.reservations.keys(this.#keys.addresses, device.siteId);
+      const address = nextFreeAddress(site.subnet, used.keys());
+      const data = { siteId: device.siteId, userId: principal.userId, name: device.name, publicKey, address };
+      try {
+        await this.#keys.reservations.holdWhile(
+          { owner: id, ...meta, reserve: deviceRefs(this.#keys, data) },
+          () => commitAndWait(this.deps, { type: 'device', id }, 0, [{ type: 'DeviceRegistered', data }], meta),
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof DeviceError && error.code === DeviceErrorCode.AddressTaken)) throw error;
+        if (attempt >= ADDRESS_ATTEMPTS)
+          throw new DeviceError(DeviceErrorCode.Busy, 'too many devices are being added to this site at once: try again', { cause: error });
+      }
     }
     const view = await this.get(principal, id);
     return pair ? { ...view, privateKey: pair.privateKey } : view;
@@ -74,59 +81,19 @@ export class DeviceUseCases {
     return this.queries.devices({ orgId: principal.orgId }, userId);
   }
 
+  /** The device leaves the snapshot (its gateways drop the peer); its address and key are free again. */
   async revoke(principal: Principal, id: string): Promise<{ revoked: true }> {
     const device = await this.get(principal, id);
     const loaded = await this.deps.store.load({ type: 'device', id });
     if (loaded.events.some((e) => e.type === 'DeviceRevoked')) throw notFound('device', id);
-    await commitAndWait(this.deps, { type: 'device', id }, loaded.version, [{ type: 'DeviceRevoked', data: {} }], {
-      orgId: principal.orgId,
-      actor: actorOf(principal),
-      commandId: `${id}:revoke`,
-    });
-    await this.#releaseAddress(principal, device.siteId, id);
+    const meta = { orgId: principal.orgId, actor: actorOf(principal) };
+    await this.#keys.reservations.holdWhile({ owner: id, ...meta, release: deviceRefs(this.#keys, device) }, () =>
+      commitAndWait(this.deps, { type: 'device', id }, loaded.version, [{ type: 'DeviceRevoked', data: {} }], {
+        ...meta,
+        commandId: `${id}:revoke`,
+      }),
+    );
     return { revoked: true };
-  }
-
-  async #claimAddress(principal: Principal, siteId: string, subnet: string, deviceId: string, publicKey: string): Promise<string> {
-    const aggregate = { type: 'site_addresses', id: siteId };
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.deps.store.load(aggregate);
-      const { address } = decideAddress(subnet, fold(loaded.events, evolveAddressBook), publicKey);
-      try {
-        await this.deps.store.append(
-          aggregate,
-          loaded.version,
-          [{ type: 'DeviceAddressAssigned', data: { deviceId, address, publicKey } }],
-          { commandId: `${deviceId}:address`, orgId: principal.orgId, actor: actorOf(principal) },
-        );
-        return address;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyConflictError)) throw error;
-        if (attempt >= CLAIM_ATTEMPTS) {
-          throw new DeviceError(DeviceErrorCode.Busy, 'too many devices are being added to this site at once: try again', { cause: error });
-        }
-        await sleep(Math.random() * Math.min(200, 5 * attempt));
-      }
-    }
-  }
-
-  async #releaseAddress(principal: Principal, siteId: string, deviceId: string): Promise<void> {
-    const aggregate = { type: 'site_addresses', id: siteId };
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.deps.store.load(aggregate);
-      if (!fold(loaded.events, evolveAddressBook)?.devices.has(deviceId)) return;
-      try {
-        await this.deps.store.append(aggregate, loaded.version, [{ type: 'DeviceAddressReleased', data: { deviceId } }], {
-          commandId: `${deviceId}:address-release`,
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        });
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyConflictError) || attempt >= CLAIM_ATTEMPTS) throw error;
-        await sleep(Math.random() * Math.min(200, 5 * attempt));
-      }
-    }
   }
 }
 
