@@ -9,6 +9,9 @@ import { TestNatsServer, freePort } from '@rustronaut/testing';
  */
 jest.setTimeout(300_000);
 
+/** The console's services in their dependency order, as the launcher must wait for them. */
+const SERVICES = ['identity', 'audit', 'policy', 'config-distributor', 'gateway-registry', 'api'];
+
 async function startCluster(): Promise<TestNatsServer[]> {
   const routes = [await freePort(), await freePort(), await freePort()];
   const all = routes.map((p) => `nats://127.0.0.1:${p}`).join(',');
@@ -63,9 +66,7 @@ describe('npm start on a three-node NATS cluster', () => {
     const out = platform.output;
     expect(out).not.toContain('no local gateway');
     // Each service was waited for, in dependency order, before the next was used.
-    const order = ['identity', 'audit', 'policy', 'config-distributor', 'gateway-registry', 'api'].map((s) =>
-      out.indexOf(`${s} ready`),
-    );
+    const order = SERVICES.map((s) => out.indexOf(`${s} ready`));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(out).toMatch(/gateway serving site st_/);
@@ -87,15 +88,7 @@ describe('npm start on a three-node NATS cluster', () => {
     burners = burnCpu(2, 120_000);
     await startAndCheck({ RN_CONSOLE_PROCESSES: 'per-service' });
     expect(platform!.processes().map((p) => p.role)).toEqual(
-      expect.arrayContaining([
-        'identity',
-        'audit',
-        'policy',
-        'config-distributor',
-        'gateway-registry',
-        'api',
-        'gateway',
-      ]),
+      expect.arrayContaining([...SERVICES, 'gateway']),
     );
   });
 });
