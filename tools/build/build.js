@@ -52,11 +52,13 @@ async function main() {
     copyAssets(path.join(root, dir), path.join(out, dir));
   }
   // The typed API client (libs/api-client) from the API's own document, when the document changed.
-  require('node:child_process').execFileSync(
+  // In CI it is checked instead: a committed client that is not the document's fails the build.
+  const client = require('node:child_process').spawnSync(
     process.execPath,
-    [path.join(out, 'apps/api/src/openapi-main.js'), root],
+    [path.join(out, 'apps/api/src/openapi-main.js'), root, ...(process.env.CI ? ['--check'] : [])],
     { stdio: 'inherit' },
   );
+  if (client.status !== 0) process.exit(1); // it said why
   process.stdout.write(`built ${done} files into dist/; ${await buildConsoleWeb()}\n`);
 }
 
