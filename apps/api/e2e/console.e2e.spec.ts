@@ -131,7 +131,7 @@ describe('console (e2e, started processes)', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  it('lets one of two concurrent edits of a user win and gives the other 409', async () => {
+  it('lets one of two concurrent edits of a user win and gives the other 412 with the current ETag', async () => {
     const user = await newUser('frank@example.com');
     const etag = user.headers.get('etag')!;
     const [a, b] = await Promise.all([
@@ -146,10 +146,11 @@ describe('console (e2e, started processes)', () => {
         headers: { 'if-match': etag },
       }),
     ]);
-    expect([a.status, b.status].sort()).toEqual([200, 409]);
-    const loser = a.status === 409 ? a : b;
-    expect(loser.body.error.code).toBe('EVENTSTORE_CONCURRENCY_CONFLICT');
+    expect([a.status, b.status].sort()).toEqual([200, 412]);
+    const loser = a.status === 412 ? a : b;
+    expect(loser.body.error.code).toBe('EVENTSTORE_PRECONDITION_FAILED');
     const winner = a.status === 200 ? a : b;
+    expect(loser.headers.get('etag')).toBe(`"${winner.body.version}"`);
     expect((await call(base, 'GET', `/users/${user.body.id}`, { token: admin })).body.name).toBe(
       winner.body.name,
     );

@@ -70,6 +70,26 @@ describe('ConsoleClient', () => {
     expect(JSON.parse(seen[0]!.body)).toEqual({ local_address: 'localhost:3000', protocol: 'http' });
   });
 
+  it('says "changed by someone else — reload" when a precondition failed (412)', async () => {
+    handle = (_req, _body, res) =>
+      apiError(
+        res,
+        412,
+        'EVENTSTORE_PRECONDITION_FAILED',
+        'service res_1 was changed by someone else since version 5',
+      );
+    const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });
+    const error = await sut.api
+      .DELETE('/api/v1/services/{id}', { params: { path: { id: 'res_1' } } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 412,
+      code: 'EVENTSTORE_PRECONDITION_FAILED',
+      message: 'changed by someone else — reload (service res_1 was changed by someone else since version 5)',
+      hint: expect.stringMatching(/^reload it/),
+    });
+  });
+
   it('says when the address answers with something that is not the API', async () => {
     handle = (_req, _body, res) => res.writeHead(502).end('<html>bad gateway</html>');
     const sut = new ConsoleClient(url, { auth: { kind: 'api_key', api_key: 'rnk_k' } });

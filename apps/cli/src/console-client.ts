@@ -40,7 +40,13 @@ const HINTS: Record<string, string> = {
   AUTH_RATE_LIMITED: 'wait a minute before trying again',
   AUTH_FORBIDDEN: 'ask an admin of your organization for the role this needs',
   POLICY_DOMAIN_TAKEN: 'pick another --subdomain, or leave it out for a random name',
+  EVENTSTORE_PRECONDITION_FAILED: 'reload it, and make your change again on what it is now',
 };
+
+/** What a person reads for an API error: a failed precondition (HTTP 412) says what happened first. */
+function messageOf(status: number, failure: { message: string }): string {
+  return status === 412 ? `changed by someone else — reload (${failure.message})` : failure.message;
+}
 
 /** The data of a successful call of the typed client (its failures have thrown already). */
 export async function data<T>(call: Promise<{ data?: T }>): Promise<T> {
@@ -214,7 +220,12 @@ export class ConsoleClient {
         `${this.url} answered ${request.method} ${path} with HTTP ${response.status}, not with the Rustronaut API's JSON`,
         `check that ${this.url} is the console's address`,
       );
-    throw new ConsoleApiError(response.status, failure.code, failure.message, HINTS[failure.code]);
+    throw new ConsoleApiError(
+      response.status,
+      failure.code,
+      messageOf(response.status, failure),
+      HINTS[failure.code],
+    );
   }
 
   #reason(error: unknown): string {

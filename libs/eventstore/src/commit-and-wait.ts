@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AnyEventDefinition, EventOf, NewEvent } from '@rustronaut/contracts';
-import { ConcurrencyConflictError } from './errors';
+import { ConcurrencyConflictError, PreconditionFailedError } from './errors';
 import type { AggregateRef, EventStore, ExpectedVersion } from './event-store';
 import type { ProjectionRunner } from './projection/projection-runner';
 import type { KeyRef, Reservations } from './reservations/reservations';
@@ -50,7 +50,8 @@ export async function commitAndWait<D extends AnyEventDefinition>(
 
 /**
  * A change made without naming a version (no If-Match) is decided again on the latest state when
- * someone else got there first, a few times; one that named a version gets the conflict.
+ * someone else got there first, a few times; one that named a version that is no longer current
+ * fails its precondition (`PreconditionFailedError`, HTTP 412 with the current ETag).
  */
 export async function retryOnConflict<T>(
   expectedVersion: number | undefined,
@@ -60,8 +61,10 @@ export async function retryOnConflict<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (expectedVersion !== undefined || !(error instanceof ConcurrencyConflictError) || tries >= 5)
-        throw error;
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+      if (expectedVersion !== undefined && error.expectedVersion === expectedVersion)
+        throw new PreconditionFailedError(error);
+      if (expectedVersion !== undefined || tries >= 5) throw error;
     }
   }
 }

@@ -4,6 +4,8 @@ import { DomainError } from '@rustronaut/contracts';
 export enum EventStoreErrorCode {
   /** Another writer appended to the aggregate first; reload and decide again. */
   ConcurrencyConflict = 'EVENTSTORE_CONCURRENCY_CONFLICT',
+  /** The version the caller named (If-Match) is no longer the current one: someone else changed it. */
+  PreconditionFailed = 'EVENTSTORE_PRECONDITION_FAILED',
   /** The events or options given to append are not valid. */
   InvalidAppend = 'EVENTSTORE_INVALID_APPEND',
   /** NATS did not acknowledge in time; the append may or may not be stored: retry with the same command id. */
@@ -32,6 +34,27 @@ export class ConcurrencyConflictError extends EventStoreError {
       `${aggregate} was changed by someone else (expected version ${expectedVersion}` +
         `${actualVersion === undefined ? '' : `, found ${actualVersion}`}): reload it and try again`,
       { details: { aggregate, expectedVersion, actualVersion }, cause },
+    );
+  }
+}
+
+/**
+ * A change made on a version the caller named (HTTP If-Match) that is no longer current: nothing was
+ * written. Carries the current version (the ETag to reload).
+ */
+export class PreconditionFailedError extends EventStoreError {
+  constructor(conflict: ConcurrencyConflictError) {
+    super(
+      EventStoreErrorCode.PreconditionFailed,
+      `${conflict.aggregate} was changed by someone else since version ${conflict.expectedVersion}` +
+        `${conflict.actualVersion === undefined ? '' : ` (it is now at ${conflict.actualVersion})`}: reload it and try again`,
+      {
+        details: {
+          expectedVersion: conflict.expectedVersion,
+          ...(conflict.actualVersion === undefined ? {} : { currentVersion: conflict.actualVersion }),
+        },
+        cause: conflict,
+      },
     );
   }
 }

@@ -7,7 +7,12 @@ export {
   type ExpectedVersion,
   type LoadedAggregate,
 } from './event-store';
-export { ConcurrencyConflictError, EventStoreError, EventStoreErrorCode } from './errors';
+export {
+  ConcurrencyConflictError,
+  EventStoreError,
+  EventStoreErrorCode,
+  PreconditionFailedError,
+} from './errors';
 export { ensureEventStream, eventStreamSettings, type EventStreamOptions } from './stream';
 export { ensureAccessStream, type AccessStreamOptions } from './access-stream';
 export { injectTraceContext, extractTraceContext } from './trace-context';

@@ -14,7 +14,11 @@ export enum ApiErrorCode {
 
 export class ApiError extends DomainError<ApiErrorCode> {}
 
-/** The one table from error code to HTTP status; a code not listed is a 500. */
+/**
+ * The one table from error code to HTTP status; a code not listed is a 500. A stale `If-Match` is
+ * a 412 (RFC 9110 §13.1.1) whose answer carries the current `ETag` (`currentEtag`); a write without
+ * `If-Match` is not refused (no 428): it is decided on the latest state, unique keys still hold.
+ */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   API_MALFORMED_JSON: 400,
@@ -56,6 +60,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   DEVICE_ADDRESS_BUSY: 409,
   DEVICE_NO_GATEWAY: 409,
   DEVICE_KEY_MISMATCH: 400,
+  EVENTSTORE_PRECONDITION_FAILED: 412,
   API_PAYLOAD_TOO_LARGE: 413,
   API_UNSUPPORTED_MEDIA_TYPE: 415,
   AUTH_RATE_LIMITED: 429,
@@ -64,3 +69,9 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   IDENTITY_SECRETS_KEY_MISSING: 503,
   EVENTSTORE_UNAVAILABLE: 503,
 };
+
+/** The ETag to reload, for an answer that has one (a failed precondition). */
+export function currentEtag(details: Record<string, unknown> | undefined): string | undefined {
+  const version = details?.['currentVersion'];
+  return typeof version === 'number' ? `"${version}"` : undefined;
+}

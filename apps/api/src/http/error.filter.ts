@@ -2,7 +2,7 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@rustronaut/contracts';
 import { currentTraceId, type Logger } from '@rustronaut/observability';
-import { ApiErrorCode, STATUS_BY_CODE } from './api-errors';
+import { ApiErrorCode, STATUS_BY_CODE, currentEtag } from './api-errors';
 
 export interface ErrorBody {
   error: {
@@ -34,6 +34,8 @@ export class ErrorFilter implements ExceptionFilter {
     ) {
       void reply.header('Retry-After', String(body.error.details['retry_after']));
     }
+    const etag = body.error.status === 412 ? currentEtag(body.error.details) : undefined;
+    if (etag) void reply.header('ETag', etag);
     void reply.status(body.error.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
