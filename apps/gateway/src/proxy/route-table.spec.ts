@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
+import { resourceFor, routePrefix } from '@rustronaut/policy-engine';
 import { RouteTable } from './route-table';
 import { hostOf } from './request-facts';
 
@@ -44,5 +46,33 @@ describe('RouteTable', () => {
     expect(route('app.company.com', '/admin')).toBe('app-admin');
     expect(route('app.company.com', '/administrator')).toBe('app');
     expect(route('unknown.example.com')).toBeUndefined();
+  });
+});
+
+describe('RouteTable and the console (policy-engine resourceFor)', () => {
+  it('pick the same resource for any host and canonical path', () => {
+    const prefixes = ['/', '/admin', '/admin/', '/admin/api', '/adm', '/api', '/a/b/c'];
+    const hosts = ['app.company.com', 'x.api.company.com', 'api.company.com'];
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.record({
+            domain: fc.constantFrom('app.company.com', '*.api.company.com', 'api.company.com'),
+            prefix: fc.option(fc.constantFrom(...prefixes), { nil: null }),
+          }),
+          { selector: (r) => `${r.domain} ${routePrefix(r.prefix)}`, maxLength: 6 },
+        ),
+        fc.constantFrom(...hosts),
+        fc.array(fc.constantFrom('admin', 'api', 'a', 'b', 'c', 'adm', 'administrator', 'x'), {
+          maxLength: 4,
+        }),
+        (claims, host, segments) => {
+          const resources = claims.map((c, i) => resource(`r${i}`, [c.domain], c.prefix));
+          const sut = new RouteTable([snapshot(resources)]);
+          const path = `/${segments.join('/')}`;
+          expect(sut.match(host, path)?.id).toBe(resourceFor(resources, host, path)?.id);
+        },
+      ),
+    );
   });
 });
