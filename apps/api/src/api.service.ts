@@ -56,6 +56,7 @@ import { Devices } from './devices/devices';
 import { DevicesController } from './routes/devices.controller';
 import { IdentityProvidersController } from './routes/identity-providers.controller';
 import { ProviderSignInController } from './routes/provider-sign-in.controller';
+import { PasskeysController } from './routes/passkeys.controller';
 import { ProviderSignIn } from './sign-in/provider-sign-in';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
 import { connectNats } from '@rustronaut/messaging';
@@ -106,6 +107,7 @@ export class ApiModule {
         DevicesController,
         IdentityProvidersController,
         ProviderSignInController,
+        PasskeysController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },

@@ -235,4 +235,44 @@ export class IdentityController {
   redeemSignIn(@Payload() p: unknown) {
     return this.uc.externalSignIn.redeem(parse('identity.signin.redeem', p));
   }
+
+  @MessagePattern('identity.passkeys.registrationOptions')
+  passkeyRegistrationOptions(@Payload() p: unknown) {
+    return this.uc.passkeys.registrationOptions(parse('identity.passkeys.registrationOptions', p).principal);
+  }
+
+  @MessagePattern('identity.passkeys.register')
+  registerPasskey(@Payload() p: unknown) {
+    return this.uc.passkeys.register(parse('identity.passkeys.register', p));
+  }
+
+  @MessagePattern('identity.passkeys.list')
+  listPasskeys(@Payload() p: unknown) {
+    return this.uc.passkeys.list(parse('identity.passkeys.list', p).principal);
+  }
+
+  @MessagePattern('identity.passkeys.rename')
+  renamePasskey(@Payload() p: unknown) {
+    return this.uc.passkeys.rename(parse('identity.passkeys.rename', p));
+  }
+
+  @MessagePattern('identity.passkeys.remove')
+  removePasskey(@Payload() p: unknown) {
+    return this.uc.passkeys.remove(parse('identity.passkeys.remove', p));
+  }
+
+  @MessagePattern('identity.passkeys.only')
+  passkeyOnly(@Payload() p: unknown) {
+    return this.uc.passkeys.setPasskeyOnly(parse('identity.passkeys.only', p));
+  }
+
+  @MessagePattern('identity.passkeys.authenticationOptions')
+  passkeyAuthenticationOptions() {
+    return this.uc.passkeys.authenticationOptions();
+  }
+
+  @MessagePattern('identity.passkeys.authenticate')
+  authenticateWithPasskey(@Payload() p: unknown) {
+    return this.uc.passkeys.authenticate(parse('identity.passkeys.authenticate', p));
+  }
 }

@@ -28,6 +28,8 @@ ${providers ? `<nav id="providers">\n${providers}\n</nav>\n<p class="or">or with
   <p id="error" role="alert"></p>
   <button id="submit" type="submit">Sign in</button>
 </form>
+<button id="passkey" class="secondary" type="button">Sign in with a passkey</button>
+<script nonce="${options.nonce}" src="/login/webauthn.js"></script>
 <script nonce="${options.nonce}">
 const RETURN_URL = ${JSON.stringify(options.returnUrl).replace(/</g, '\\u003c')};
 const $ = (id) => document.getElementById(id);
@@ -42,6 +44,26 @@ async function post(path, body, token) {
 post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL }).then((handoff) => {
   if (handoff.ok) window.location.assign(handoff.body.redirect_url);
   else if (handoff.body.error && handoff.body.error.code !== 'AUTH_UNAUTHENTICATED') fail(handoff.body.error.message);
+});
+async function toResource(accessToken) {
+  const handoff = await post('/api/v1/auth/resource-handoff', { return_url: RETURN_URL, remember: true }, accessToken);
+  if (!handoff.ok) return fail(handoff.body.error ? handoff.body.error.message : 'Sign-in failed.');
+  window.location.assign(handoff.body.redirect_url);
+}
+// A passkey (WebAuthn, discoverable: no email needed), through @simplewebauthn/browser.
+$('passkey').addEventListener('click', async () => {
+  $('error').textContent = '';
+  const options = await post('/api/v1/auth/passkey/options', {});
+  if (!options.ok) return fail(options.body.error ? options.body.error.message : 'Passkeys are not available.');
+  let response;
+  try {
+    response = await SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options.body });
+  } catch (error) {
+    return fail('No passkey was used (' + error.message + ').');
+  }
+  const login = await post('/api/v1/auth/passkey', { response });
+  if (!login.ok) return fail(login.body.error ? login.body.error.message : 'Sign-in failed.');
+  await toResource(login.body.access_token);
 });
 $('f').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -99,6 +121,7 @@ main { background: #fff; padding: 2rem 2.5rem; border-radius: 8px; box-shadow: 0
 h1 { margin: 0 0 .25rem; font-size: 1.4rem; } .to { margin: 0 0 1.25rem; color: #555; }
 label { display: block; margin: 0 0 .9rem; font-size: .9rem; } input { display: block; width: 100%; box-sizing: border-box; padding: .5rem; margin-top: .25rem; font: inherit; }
 button { width: 100%; padding: .6rem; font: inherit; background: #2457d6; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+button.secondary { margin-top: .6rem; background: #fff; color: #2457d6; border: 1px solid #2457d6; }
 #error { color: #b00020; min-height: 1.5em; margin: 0 0 .5rem; }
 [hidden] { display: none !important; }
 .provider { display: block; text-align: center; padding: .6rem; margin: 0 0 .6rem; border: 1px solid #2457d6; border-radius: 4px; color: #2457d6; text-decoration: none; }

@@ -19,6 +19,8 @@ export enum IdentityErrorCode {
   SignInRefused = 'AUTH_SIGN_IN_REFUSED',
   /** A password alone is not enough for this account (single sign-on or passkeys only). */
   PasswordLoginDisabled = 'AUTH_PASSWORD_LOGIN_DISABLED',
+  /** A passkey registration, sign-in or change refused (verification failed, unknown, last one). */
+  PasskeyRefused = 'AUTH_PASSKEY_REFUSED',
 }
 
 export class IdentityError extends DomainError<IdentityErrorCode> {}

@@ -23,6 +23,7 @@ export interface SignInGrant {
 
 const PENDING_TTL_S = 10 * 60;
 const GRANT_TTL_S = 60;
+const CHALLENGE_TTL_S = 5 * 60;
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -60,7 +61,16 @@ export class SignInAttempts {
     return raw ? (JSON.parse(raw) as SignInGrant) : undefined;
   }
 
-  #key(kind: 'pending' | 'grant', secret: string): string {
+  /** A WebAuthn challenge we issued, and for whom (registration) — taken once. */
+  async holdChallenge(kind: 'register' | 'authenticate', challenge: string, owner: string): Promise<void> {
+    await this.redis.set(this.#key(kind, challenge), owner, 'EX', CHALLENGE_TTL_S);
+  }
+
+  async takeChallenge(kind: 'register' | 'authenticate', challenge: string): Promise<string | undefined> {
+    return (await this.redis.getdel(this.#key(kind, challenge))) ?? undefined;
+  }
+
+  #key(kind: 'pending' | 'grant' | 'register' | 'authenticate', secret: string): string {
     return `${this.prefix}:signin:${kind}:${sha256(secret)}`;
   }
 }

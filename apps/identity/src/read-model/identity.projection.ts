@@ -70,6 +70,7 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
         case 'UserDeleted':
           await q(`DELETE FROM ${t('group_members')} WHERE user_id = $1`, [id]);
           await q(`DELETE FROM ${t('external_identities')} WHERE user_id = $1`, [id]);
+          await q(`DELETE FROM ${t('passkeys')} WHERE user_id = $1`, [id]);
           return void (await q(
             `UPDATE ${t('users')} SET deleted = true, updated_at = $2, version = $3 WHERE id = $1`,
             [id, at, sequence],
@@ -211,6 +212,45 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
           return void (await q(
             `INSERT INTO ${t('external_identities')} (provider_id, subject, user_id, org_id, linked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
             [event.data.providerId, event.data.subject, id, event.orgId, at],
+          ));
+        case 'PasskeyRegistered':
+          await q(`UPDATE ${t('users')} SET updated_at = $2, version = $3 WHERE id = $1`, [id, at, sequence]);
+          return void (await q(
+            `INSERT INTO ${t('passkeys')} (credential_id, user_id, org_id, name, public_key, counter, transports, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+            [
+              event.data.credentialId,
+              id,
+              event.orgId,
+              event.data.name,
+              event.data.publicKey,
+              event.data.counter,
+              JSON.stringify(event.data.transports),
+              at,
+            ],
+          ));
+        case 'PasskeyRenamed':
+          await q(`UPDATE ${t('users')} SET updated_at = $2, version = $3 WHERE id = $1`, [id, at, sequence]);
+          return void (await q(
+            `UPDATE ${t('passkeys')} SET name = $3 WHERE credential_id = $1 AND user_id = $2`,
+            [event.data.credentialId, id, event.data.name],
+          ));
+        case 'PasskeyRemoved':
+          await q(`UPDATE ${t('users')} SET updated_at = $2, version = $3 WHERE id = $1`, [id, at, sequence]);
+          return void (await q(`DELETE FROM ${t('passkeys')} WHERE credential_id = $1 AND user_id = $2`, [
+            event.data.credentialId,
+            id,
+          ]));
+        case 'PasskeyUsed':
+          await q(`UPDATE ${t('users')} SET version = $2 WHERE id = $1`, [id, sequence]);
+          return void (await q(
+            `UPDATE ${t('passkeys')} SET counter = $3, last_used_at = $4 WHERE credential_id = $1 AND user_id = $2`,
+            [event.data.credentialId, id, event.data.counter, at],
+          ));
+        case 'UserPasskeyOnlyChanged':
+          return void (await q(
+            `UPDATE ${t('users')} SET passkey_only = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.data.passkeyOnly, at, sequence],
           ));
         default:
           return; // events of other services' aggregates, and claims with no read model

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ClaimMappings, Role } from '@rustronaut/contracts';
+import type { ClaimMappings, PasskeyView, Role } from '@rustronaut/contracts';
 import type { KnownUser } from '../domain/external-sign-in';
 import type { OrgScope } from './identity.queries';
 
@@ -128,6 +128,63 @@ export class SignInQueries {
       [userId],
     );
     return rows[0]?.name;
+  }
+
+  async passkeys(userId: string): Promise<PasskeyView[]> {
+    const rows: {
+      credential_id: string;
+      name: string;
+      transports: string[];
+      created_at: Date;
+      last_used_at: Date | null;
+    }[] = await this.db.query(
+      `SELECT credential_id, name, transports, created_at, last_used_at FROM ${this.#t('passkeys')} WHERE user_id = $1 ORDER BY created_at, credential_id`,
+      [userId],
+    );
+    return rows.map((r) => ({
+      id: r.credential_id,
+      name: r.name,
+      transports: r.transports,
+      createdAt: r.created_at.toISOString(),
+      lastUsedAt: r.last_used_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** For passkey sign-in only (no caller yet): whose credential this is, and its public key. */
+  async passkeyRecord(
+    credentialId: string,
+  ): Promise<
+    { userId: string; orgId: string; publicKey: string; counter: number; transports: string[] } | undefined
+  > {
+    const rows: {
+      user_id: string;
+      org_id: string;
+      public_key: string;
+      counter: string;
+      transports: string[];
+    }[] = await this.db.query(
+      `SELECT k.* FROM ${this.#t('passkeys')} k JOIN ${this.#t('users')} u ON u.id = k.user_id AND NOT u.deleted
+         WHERE k.credential_id = $1`,
+      [credentialId],
+    );
+    const r = rows[0];
+    return (
+      r && {
+        userId: r.user_id,
+        orgId: r.org_id,
+        publicKey: r.public_key,
+        counter: Number(r.counter),
+        transports: r.transports,
+      }
+    );
+  }
+
+  async passkeyOnly(userId: string): Promise<boolean> {
+    const rows: { passkey_only: boolean }[] = await this.db.query(
+      `SELECT passkey_only FROM ${this.#t('users')} WHERE id = $1`,
+      [userId],
+    );
+    return rows[0]?.passkey_only ?? false;
   }
 
   async #knownUser(where: string, params: unknown[]): Promise<KnownUser | undefined> {

@@ -50,6 +50,11 @@ export class AuthUseCases {
         IdentityErrorCode.PasswordLoginDisabled,
         `this account signs in through ${ssoProvider} only: use "Sign in with ${ssoProvider}"`,
       );
+    if (await this.deps.signIn.passkeyOnly(user.id))
+      throw new IdentityError(
+        IdentityErrorCode.PasswordLoginDisabled,
+        'this account signs in with a passkey only: use "Sign in with a passkey"',
+      );
     return this.startSession(user, request);
   }
 

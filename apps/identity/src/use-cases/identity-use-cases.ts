@@ -5,6 +5,7 @@ import { GroupUseCases } from './groups.use-cases';
 import type { IdentityDeps } from './identity-deps';
 import { IdentityProviderUseCases } from './identity-providers.use-cases';
 import { OrganizationUseCases } from './organizations.use-cases';
+import { PasskeyUseCases } from './passkeys.use-cases';
 import { TotpUseCases } from './totp.use-cases';
 import { UserUseCases } from './users.use-cases';
 
@@ -18,6 +19,7 @@ export class IdentityUseCases {
   readonly totp: TotpUseCases;
   readonly identityProviders: IdentityProviderUseCases;
   readonly externalSignIn: ExternalSignInUseCases;
+  readonly passkeys: PasskeyUseCases;
 
   constructor(deps: IdentityDeps) {
     this.auth = new AuthUseCases(deps);
@@ -28,5 +30,6 @@ export class IdentityUseCases {
     this.totp = new TotpUseCases(deps);
     this.identityProviders = new IdentityProviderUseCases(deps);
     this.externalSignIn = new ExternalSignInUseCases(deps, this.auth, this.users);
+    this.passkeys = new PasskeyUseCases(deps, this.auth);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, NameSchema } from '../fields';
+import { CredentialIdSchema } from '../events/passkey.events';
 import { ClaimMappingsSchema, ScopeSchema, type ClaimMappings } from '../events/sign-in.events';
 import { PrincipalSchema } from './principal';
 import type { TokenPair } from './identity.messages';
@@ -39,6 +40,10 @@ export const SignInReturnSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type SignInReturn = z.infer<typeof SignInReturnSchema>;
+
+const WebAuthnResponse = z
+  .record(z.string(), z.unknown())
+  .refine((r) => JSON.stringify(r).length <= 16_000, { message: 'is too large for a WebAuthn answer' });
 
 /** Request schemas of sign-in through identity providers, by NATS pattern (served by identity). */
 export const SignInRequests = {
@@ -88,7 +93,30 @@ export const SignInRequests = {
     ip: z.string().nullable(),
     userAgent: z.string().max(500).nullable(),
   }),
+
+  /** A browser's WebAuthn answer (registration or assertion) as @simplewebauthn/browser gives it. */
+  'identity.passkeys.registrationOptions': z.object(Authed),
+  'identity.passkeys.register': z.object({ ...Authed, response: WebAuthnResponse, name: NameSchema }),
+  'identity.passkeys.list': z.object(Authed),
+  'identity.passkeys.rename': z.object({ ...Authed, credentialId: CredentialIdSchema, name: NameSchema }),
+  'identity.passkeys.remove': z.object({ ...Authed, credentialId: CredentialIdSchema }),
+  'identity.passkeys.only': z.object({ ...Authed, enabled: z.boolean() }),
+  'identity.passkeys.authenticationOptions': z.object({}),
+  'identity.passkeys.authenticate': z.object({
+    response: WebAuthnResponse,
+    ip: z.string().nullable(),
+    userAgent: z.string().max(500).nullable(),
+  }),
 } as const;
+
+export interface PasskeyView {
+  /** The credential id (base64url). */
+  id: string;
+  name: string;
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
 
 export interface IdentityProviderView {
   id: string;
@@ -127,4 +155,12 @@ export interface SignInResponses {
   /** `code` is the one-time sign-in code (60 s) to redeem; `returnTo` as given at the start. */
   'identity.oidc.complete': { code: string; returnTo: SignInReturn };
   'identity.signin.redeem': TokenPair;
+  'identity.passkeys.registrationOptions': Record<string, unknown>;
+  'identity.passkeys.register': PasskeyView;
+  'identity.passkeys.list': { items: PasskeyView[]; passkeyOnly: boolean };
+  'identity.passkeys.rename': PasskeyView;
+  'identity.passkeys.remove': { removed: true };
+  'identity.passkeys.only': { passkeyOnly: boolean };
+  'identity.passkeys.authenticationOptions': Record<string, unknown>;
+  'identity.passkeys.authenticate': TokenPair;
 }
