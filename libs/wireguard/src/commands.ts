@@ -4,10 +4,15 @@ import { execFile, spawn } from 'node:child_process';
 export function runCommand(command: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     if (input === undefined) {
-      execFile(command, [...args], { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${command} ${args.join(' ')}: ${(stderr || error.message).trim()}`));
-        else resolve(stdout);
-      });
+      execFile(
+        command,
+        [...args],
+        { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`${command} ${args.join(' ')}: ${(stderr || error.message).trim()}`));
+          else resolve(stdout);
+        },
+      );
       return;
     }
     const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -17,7 +22,9 @@ export function runCommand(command: string, args: readonly string[], input?: str
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', (error) => reject(new Error(`${command}: ${error.message}`)));
     child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: ${err.trim() || `exit ${code}`}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${args.join(' ')}: ${err.trim() || `exit ${code}`}`)),
     );
     child.stdin.end(input);
   });

@@ -15,7 +15,6 @@ export function uapiDevice(ifname: string, socketDir?: string): WireGuardDevice 
   return { kind: 'wireguard-go', get: () => client.get(), set: (change) => client.set(change) };
 }
 
-
 /** The kernel's interface through `wg` (netlink): `wg show dump` to read, `wg set` to change. */
 export function kernelDevice(ifname: string): WireGuardDevice {
   return {

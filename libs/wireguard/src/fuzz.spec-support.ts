@@ -10,7 +10,8 @@ export function mutateText(text: string): string {
   switch (randomInt(5)) {
     case 0: {
       const chars = [...text];
-      for (let i = 0; i < 1 + randomInt(4); i++) chars[randomInt(chars.length)] = NASTY[randomInt(NASTY.length)]!;
+      for (let i = 0; i < 1 + randomInt(4); i++)
+        chars[randomInt(chars.length)] = NASTY[randomInt(NASTY.length)]!;
       return chars.join('');
     }
     case 1:

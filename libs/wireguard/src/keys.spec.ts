@@ -26,8 +26,14 @@ describe('WireGuard keys', () => {
       const key = randomBytes(32).toString('base64');
       expect(hexToKey(keyToHex(key))).toBe(key);
     }
-    const notKeys = ['', 'abc', randomBytes(31).toString('base64'), randomBytes(33).toString('base64'),
-      `${randomBytes(32).toString('base64').slice(0, 43)}\n`, `${randomBytes(32).toString('base64')}\nx=1`];
+    const notKeys = [
+      '',
+      'abc',
+      randomBytes(31).toString('base64'),
+      randomBytes(33).toString('base64'),
+      `${randomBytes(32).toString('base64').slice(0, 43)}\n`,
+      `${randomBytes(32).toString('base64')}\nx=1`,
+    ];
     for (const bad of notKeys) {
       expect(isWireGuardKey(bad)).toBe(false);
       expect(() => keyToHex(bad)).toThrow(WireGuardError);

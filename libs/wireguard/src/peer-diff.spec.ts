@@ -4,15 +4,26 @@ import type { PeerStatus } from './uapi-protocol';
 
 const key = () => randomBytes(32).toString('base64');
 const status = (publicKey: string, allowedIps: string[], keepalive = 0): PeerStatus => ({
-  publicKey, allowedIps, endpoint: null, persistentKeepaliveInterval: keepalive,
-  lastHandshakeTimeSec: 0, lastHandshakeTimeNsec: 0, rxBytes: 0, txBytes: 0,
+  publicKey,
+  allowedIps,
+  endpoint: null,
+  persistentKeepaliveInterval: keepalive,
+  lastHandshakeTimeSec: 0,
+  lastHandshakeTimeNsec: 0,
+  rxBytes: 0,
+  txBytes: 0,
 });
 
 describe('diffPeers', () => {
   it('given the desired peers already there, changes nothing', () => {
     const [a, b] = [key(), key()];
-    const sut = diffPeers([status(a, ['10.1.0.2/32']), status(b, ['10.1.0.3/32', 'fd00::3/128'])],
-      [{ publicKey: b, allowedIps: ['fd00::3/128', '10.1.0.3/32'] }, { publicKey: a, allowedIps: ['10.1.0.2/32'] }]);
+    const sut = diffPeers(
+      [status(a, ['10.1.0.2/32']), status(b, ['10.1.0.3/32', 'fd00::3/128'])],
+      [
+        { publicKey: b, allowedIps: ['fd00::3/128', '10.1.0.3/32'] },
+        { publicKey: a, allowedIps: ['10.1.0.2/32'] },
+      ],
+    );
     expect(sut).toEqual({ changes: [], added: 0, updated: 0, removed: 0, unchanged: 2 });
   });
 
@@ -40,6 +51,8 @@ describe('diffPeers', () => {
     const desired = current.map((p) => ({ publicKey: p.publicKey, allowedIps: p.allowedIps }));
     desired[500] = { publicKey: keys[500]!, allowedIps: ['10.200.0.1/32'] };
     const sut = diffPeers(current, desired);
-    expect(sut.changes).toEqual([{ publicKey: keys[500], updateOnly: true, replaceAllowedIps: ['10.200.0.1/32'] }]);
+    expect(sut.changes).toEqual([
+      { publicKey: keys[500], updateOnly: true, replaceAllowedIps: ['10.200.0.1/32'] },
+    ]);
   });
 });

@@ -36,11 +36,14 @@ export function nextFreeAddress(subnet: string, taken: Iterable<string>): string
     const address = toAddress(value, range.family);
     if (!used.has(ipaddr.parse(address).toNormalizedString())) return address;
   }
-  throw new WireGuardError(WireGuardErrorCode.SubnetFull, `site subnet ${subnet} has no free address left for a device`, {
-    details: { subnet },
-  });
+  throw new WireGuardError(
+    WireGuardErrorCode.SubnetFull,
+    `site subnet ${subnet} has no free address left for a device`,
+    {
+      details: { subnet },
+    },
+  );
 }
-
 
 /** `10.1.0.0/24` → `10.1.0.1/24`: an address of the subnet with the subnet's prefix. */
 export function addressOfSubnet(address: string, subnet: string): string {

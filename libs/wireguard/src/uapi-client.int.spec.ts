@@ -42,7 +42,9 @@ describe('UapiClient against wireguard-go', () => {
     await sut.set({ peers: diffPeers((await sut.get()).peers, desired).changes });
     const after = await sut.get();
     expect(after.peers).toHaveLength(1000);
-    expect(new Set(after.peers.map((p) => p.allowedIps[0]))).toEqual(new Set(desired.map((p) => p.allowedIps[0])));
+    expect(new Set(after.peers.map((p) => p.allowedIps[0]))).toEqual(
+      new Set(desired.map((p) => p.allowedIps[0])),
+    );
 
     desired[3] = { publicKey: desired[3]!.publicKey, allowedIps: ['10.78.0.3/32'] };
     const gone = desired.pop()!;
@@ -51,7 +53,9 @@ describe('UapiClient against wireguard-go', () => {
     await sut.set({ peers: diff.changes });
     const final = await sut.get();
     expect(final.peers).toHaveLength(999);
-    expect(final.peers.find((p) => p.publicKey === desired[3]!.publicKey)?.allowedIps).toEqual(['10.78.0.3/32']);
+    expect(final.peers.find((p) => p.publicKey === desired[3]!.publicKey)?.allowedIps).toEqual([
+      '10.78.0.3/32',
+    ]);
     expect(final.peers.some((p) => p.publicKey === gone.publicKey)).toBe(false);
   });
 

@@ -1,7 +1,14 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { WireGuardError, WireGuardErrorCode } from './errors';
-import { GET_REQUEST, encodeSet, parseGet, replyErrno, type DeviceChange, type DeviceStatus } from './uapi-protocol';
+import {
+  GET_REQUEST,
+  encodeSet,
+  parseGet,
+  replyErrno,
+  type DeviceChange,
+  type DeviceStatus,
+} from './uapi-protocol';
 
 /** Where wireguard-go (and boringtun) put an interface's UAPI socket. */
 export const UAPI_SOCKET_DIR = '/var/run/wireguard';
@@ -42,7 +49,9 @@ export class UapiClient {
         socket.destroy();
         reject(new WireGuardError(WireGuardErrorCode.Unavailable, message, { cause }));
       };
-      socket.setTimeout(this.timeoutMs, () => fail(`no answer from ${this.socketPath} in ${this.timeoutMs} ms`));
+      socket.setTimeout(this.timeoutMs, () =>
+        fail(`no answer from ${this.socketPath} in ${this.timeoutMs} ms`),
+      );
       socket.on('error', (error) => fail(`cannot talk to ${this.socketPath}: ${error.message}`, error));
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);

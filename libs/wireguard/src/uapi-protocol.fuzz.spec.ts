@@ -10,9 +10,17 @@ function randomReply(peers: number): { text: string; keys: string[] } {
   const keys = Array.from({ length: peers }, key);
   const lines = [`private_key=${keyToHex(key())}`, 'listen_port=51820'];
   keys.forEach((k, i) => {
-    lines.push(`public_key=${keyToHex(k)}`, 'protocol_version=1', `endpoint=192.0.2.${i % 250}:${1000 + i}`,
-      `last_handshake_time_sec=${1700000000 + i}`, 'last_handshake_time_nsec=5', `tx_bytes=${i * 3}`,
-      `rx_bytes=${i * 7}`, 'persistent_keepalive_interval=25', `allowed_ip=10.0.${i % 256}.${i % 200}/32`);
+    lines.push(
+      `public_key=${keyToHex(k)}`,
+      'protocol_version=1',
+      `endpoint=192.0.2.${i % 250}:${1000 + i}`,
+      `last_handshake_time_sec=${1700000000 + i}`,
+      'last_handshake_time_nsec=5',
+      `tx_bytes=${i * 3}`,
+      `rx_bytes=${i * 7}`,
+      'persistent_keepalive_interval=25',
+      `allowed_ip=10.0.${i % 256}.${i % 200}/32`,
+    );
   });
   return { text: `${lines.join('\n')}\nerrno=0\n\n`, keys };
 }
@@ -23,8 +31,14 @@ describe('UAPI protocol', () => {
     const sut = parseGet(text);
     expect(sut.listenPort).toBe(51820);
     expect(sut.peers.map((p) => p.publicKey)).toEqual(keys);
-    expect(sut.peers[7]).toMatchObject({ lastHandshakeTimeSec: 1700000007, rxBytes: 49, txBytes: 21,
-      allowedIps: ['10.0.7.7/32'], persistentKeepaliveInterval: 25, endpoint: '192.0.2.7:1007' });
+    expect(sut.peers[7]).toMatchObject({
+      lastHandshakeTimeSec: 1700000007,
+      rxBytes: 49,
+      txBytes: 21,
+      allowedIps: ['10.0.7.7/32'],
+      persistentKeepaliveInterval: 25,
+      endpoint: '192.0.2.7:1007',
+    });
   });
 
   it('turns an errno reply into an error and refuses replies that are not replies', () => {
@@ -36,14 +50,31 @@ describe('UAPI protocol', () => {
   it('encodes a set request with hex keys, peer flags and replaced allowed IPs', () => {
     const a = key();
     const b = key();
-    const text = encodeSet({ listenPort: 51820, peers: [
-      { publicKey: a, replaceAllowedIps: ['10.1.0.2/32'], persistentKeepaliveInterval: 25 },
-      { publicKey: b, remove: true },
-      { publicKey: a, updateOnly: true, replaceAllowedIps: [] },
-    ] });
-    expect(text).toBe(['set=1', 'listen_port=51820', `public_key=${keyToHex(a)}`, 'persistent_keepalive_interval=25',
-      'replace_allowed_ips=true', 'allowed_ip=10.1.0.2/32', `public_key=${keyToHex(b)}`, 'remove=true',
-      `public_key=${keyToHex(a)}`, 'update_only=true', 'replace_allowed_ips=true', '', ''].join('\n'));
+    const text = encodeSet({
+      listenPort: 51820,
+      peers: [
+        { publicKey: a, replaceAllowedIps: ['10.1.0.2/32'], persistentKeepaliveInterval: 25 },
+        { publicKey: b, remove: true },
+        { publicKey: a, updateOnly: true, replaceAllowedIps: [] },
+      ],
+    });
+    expect(text).toBe(
+      [
+        'set=1',
+        'listen_port=51820',
+        `public_key=${keyToHex(a)}`,
+        'persistent_keepalive_interval=25',
+        'replace_allowed_ips=true',
+        'allowed_ip=10.1.0.2/32',
+        `public_key=${keyToHex(b)}`,
+        'remove=true',
+        `public_key=${keyToHex(a)}`,
+        'update_only=true',
+        'replace_allowed_ips=true',
+        '',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('never lets a value add a line to a set request (generated hostile values)', () => {
@@ -60,7 +91,8 @@ describe('UAPI protocol', () => {
           const text = encodeSet(change);
           // accepted: it must be exactly the lines we meant, each key=value without control chars
           expect(text.endsWith('\n\n')).toBe(true);
-          for (const line of text.slice(0, -2).split('\n')) expect(line).toMatch(/^[a-z_]+=[0-9a-zA-Z.:/[\]]+$/);
+          for (const line of text.slice(0, -2).split('\n'))
+            expect(line).toMatch(/^[a-z_]+=[0-9a-zA-Z.:/[\]]+$/);
         } catch (error) {
           expect(error).toBeInstanceOf(WireGuardError);
         }

@@ -54,7 +54,10 @@ function checkCidr(cidr: string): string {
   const family = m ? isIP(m[1]!) : 0;
   const bits = m ? Number(m[2]) : -1;
   if (!m || family === 0 || bits > (family === 4 ? 32 : 128)) {
-    throw new WireGuardError(WireGuardErrorCode.InvalidPeer, `allowed IP ${JSON.stringify(cidr)} is not a CIDR`);
+    throw new WireGuardError(
+      WireGuardErrorCode.InvalidPeer,
+      `allowed IP ${JSON.stringify(cidr)} is not a CIDR`,
+    );
   }
   return cidr;
 }
@@ -125,7 +128,8 @@ function num(value: string, key: string): number {
 /** Parses a `get=1` reply (any order of known keys; unknown keys are skipped, as the spec asks). */
 export function parseGet(reply: string): DeviceStatus {
   const errno = replyErrno(reply);
-  if (errno !== 0) throw new WireGuardError(WireGuardErrorCode.Uapi, `get failed: errno=${errno}`, { details: { errno } });
+  if (errno !== 0)
+    throw new WireGuardError(WireGuardErrorCode.Uapi, `get failed: errno=${errno}`, { details: { errno } });
   const device: DeviceStatus = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
   let peer: PeerStatus | undefined;
   for (const line of reply.split('\n')) {
@@ -136,7 +140,8 @@ export function parseGet(reply: string): DeviceStatus {
     const value = line.slice(eq + 1);
     if (key === 'public_key') {
       const publicKey = hexToKey(value);
-      if (!publicKey) throw new WireGuardError(WireGuardErrorCode.Uapi, 'malformed public_key in the interface reply');
+      if (!publicKey)
+        throw new WireGuardError(WireGuardErrorCode.Uapi, 'malformed public_key in the interface reply');
       peer = {
         publicKey,
         endpoint: null,

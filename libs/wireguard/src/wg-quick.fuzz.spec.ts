@@ -19,7 +19,13 @@ function randomConfig(): WgQuickConfig {
     peers: Array.from({ length: 1 + randomInt(3) }, () => ({
       publicKey: key(),
       allowedIps: Array.from({ length: 1 + randomInt(3) }, () => `${ip()}/${randomInt(33)}`),
-      ...(randomInt(2) ? { endpoint: randomInt(2) ? `vpn-${randomInt(99)}.example.com:${1 + randomInt(65535)}` : `${ip()}:51820` } : {}),
+      ...(randomInt(2)
+        ? {
+            endpoint: randomInt(2)
+              ? `vpn-${randomInt(99)}.example.com:${1 + randomInt(65535)}`
+              : `${ip()}:51820`,
+          }
+        : {}),
       ...(randomInt(2) ? { persistentKeepalive: randomInt(100) } : {}),
       ...(randomInt(4) === 0 ? { presharedKey: key() } : {}),
     })),
@@ -38,7 +44,9 @@ describe('wg-quick configs', () => {
   it('read what wg-quick users write: any case, comments, blank lines, off keepalive', () => {
     const priv = generateKeyPair().privateKey;
     const pub = key();
-    const sut = parseWgQuick(`# mine\r\n[interface]\r\nprivatekey=${priv}\r\naddress = 10.1.0.2/32 , fd00::2/128\r\n\r\n[PEER]\nPublicKey = ${pub} # gateway\nAllowedIPs=10.1.0.0/24\nAllowedIPs=10.2.0.0/24\nPersistentKeepalive = off\n`);
+    const sut = parseWgQuick(
+      `# mine\r\n[interface]\r\nprivatekey=${priv}\r\naddress = 10.1.0.2/32 , fd00::2/128\r\n\r\n[PEER]\nPublicKey = ${pub} # gateway\nAllowedIPs=10.1.0.0/24\nAllowedIPs=10.2.0.0/24\nPersistentKeepalive = off\n`,
+    );
     expect(sut).toEqual({
       interface: { privateKey: priv, addresses: ['10.1.0.2/32', 'fd00::2/128'], dns: [] },
       peers: [{ publicKey: pub, allowedIps: ['10.1.0.0/24', '10.2.0.0/24'], persistentKeepalive: 0 }],
@@ -51,7 +59,10 @@ describe('wg-quick configs', () => {
       [`[Interface]\nPrivateKey = ${priv}\nPostUp = rm -rf /\n`, /line 3: PostUp is not supported/],
       [`[Interface]\nPrivateKey = ${priv}\nPrivateKey = ${priv}\n`, /line 3: PrivateKey is given twice/],
       ['[Interface]\nAddress = 10.0.0.1/32\n', /no PrivateKey/],
-      [`[Interface]\nPrivateKey = ${priv}\n[Peer]\nAllowedIPs = 0.0.0.0/0\n`, /\[Peer\] number 1 has no PublicKey/],
+      [
+        `[Interface]\nPrivateKey = ${priv}\n[Peer]\nAllowedIPs = 0.0.0.0/0\n`,
+        /\[Peer\] number 1 has no PublicKey/,
+      ],
       [`[Interface]\nPrivateKey = ${priv}\nAddress = 10.0.0.1/33\n`, /line 3: .* is not an address/],
       ['PrivateKey = x\n', /line 1: a key before any/],
       ['', /no \[Interface\]/],

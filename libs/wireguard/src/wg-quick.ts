@@ -39,7 +39,8 @@ export function renderWgQuick(config: WgQuickConfig, comment?: string): string {
     if (peer.presharedKey) lines.push(`PresharedKey = ${peer.presharedKey}`);
     lines.push(`AllowedIPs = ${peer.allowedIps.join(', ')}`);
     if (peer.endpoint) lines.push(`Endpoint = ${peer.endpoint}`);
-    if (peer.persistentKeepalive !== undefined) lines.push(`PersistentKeepalive = ${peer.persistentKeepalive}`);
+    if (peer.persistentKeepalive !== undefined)
+      lines.push(`PersistentKeepalive = ${peer.persistentKeepalive}`);
   }
   const text = `${lines.join('\n')}\n`;
   check(text);
@@ -52,12 +53,14 @@ const invalid = (line: number, message: string) =>
 function cidr(value: string, line: number): string {
   const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(value);
   const family = m ? isIP(m[1]!) : 0;
-  if (!m || !family || Number(m[2]) > (family === 4 ? 32 : 128)) throw invalid(line, `${JSON.stringify(value)} is not an address with a prefix such as 10.1.0.2/32`);
+  if (!m || !family || Number(m[2]) > (family === 4 ? 32 : 128))
+    throw invalid(line, `${JSON.stringify(value)} is not an address with a prefix such as 10.1.0.2/32`);
   return value;
 }
 
 function port(value: string, line: number, what: string, min = 0): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > 65535) throw invalid(line, `${what} must be a number from ${min} to 65535`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > 65535)
+    throw invalid(line, `${what} must be a number from ${min} to 65535`);
   return Number(value);
 }
 
@@ -70,11 +73,16 @@ const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-
 
 function endpoint(value: string, line: number): string {
   const m = HOST.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw invalid(line, `Endpoint ${JSON.stringify(value)} is not host:port`);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535)
+    throw invalid(line, `Endpoint ${JSON.stringify(value)} is not host:port`);
   return value;
 }
 
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 
 /**
  * Reads a wg-quick configuration. Only the keys that describe the tunnel are accepted; anything
@@ -123,7 +131,8 @@ export function parseWgQuick(text: string): WgQuickConfig {
           break;
         case 'dns':
           for (const v of list(value)) {
-            if (!/^[A-Za-z0-9.:-]{1,253}$/.test(v)) throw invalid(n, `DNS ${JSON.stringify(v)} is not an address or domain`);
+            if (!/^[A-Za-z0-9.:-]{1,253}$/.test(v))
+              throw invalid(n, `DNS ${JSON.stringify(v)} is not an address or domain`);
             iface.dns!.push(v);
           }
           break;
@@ -131,7 +140,8 @@ export function parseWgQuick(text: string): WgQuickConfig {
           iface.listenPort = port(value, n, 'ListenPort');
           break;
         case 'mtu':
-          if (!/^\d{3,5}$/.test(value) || Number(value) < 576 || Number(value) > 65535) throw invalid(n, 'MTU must be a number from 576 to 65535');
+          if (!/^\d{3,5}$/.test(value) || Number(value) < 576 || Number(value) > 65535)
+            throw invalid(n, 'MTU must be a number from 576 to 65535');
           iface.mtu = Number(value);
           break;
         default:

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
 import { generateKeyPair } from '@rustronaut/wireguard';
-import { NetworkLab } from '../../../apps/gateway/e2e/support/network-lab';
+import { NetworkLab } from '../../../apps/platform/e2e/support/network-lab';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +42,8 @@ async function main() {
   const platform = await ConsoleHarness.start({ RN_GATEWAY_HEARTBEAT_INTERVAL: '1' });
   try {
     const admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
-    const api = (method: string, path: string, body?: unknown) => call(platform.url, method, path, { token: admin, body });
+    const api = (method: string, path: string, body?: unknown) =>
+      call(platform.url, method, path, { token: admin, body });
     const client = lab.namespace('bc');
     const gw = lab.namespace('bg');
     const site = lab.namespace('bs');
@@ -50,21 +51,64 @@ async function main() {
     const [, siteSide] = lab.link(gw, '172.31.0.1/24', site, '172.31.0.10/24');
     lab.sh(site, `ip addr add 172.31.0.12/24 dev ${siteSide}`);
     lab.start(site, 'iperf3', ['-s', '-p', '5201']);
-    lab.start(site, process.execPath, ['-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"]);
+    lab.start(site, process.execPath, [
+      '-e',
+      "require('http').createServer((q,s)=>s.end('ok')).listen(8080)",
+    ]);
     const hostApi = Number(new URL(platform.url).port);
     await lab.bridge(client, 7780, hostApi);
     await lab.bridge(gw, 7780, hostApi);
     await lab.bridge(gw, 7722, Number(new URL(platform.nats.url).port));
 
-    const siteId = (await api('POST', '/sites', { name: 'bench', subnet: '10.211.0.0/24', region: 'eu', connection_type: 'wireguard' })).body.id;
-    const res = await api('POST', '/resources', { site_id: siteId, name: 'target', protocol: 'http', domains: ['target.bench'], targets: [{ address: '172.31.0.10:5201', protocol: 'http' }, { address: '172.31.0.10:8080', protocol: 'http' }] });
-    await api('POST', '/policies', { name: 'everyone', effect: 'allow', resource_ids: [res.body.id], subjects: { any_authenticated: true } });
-    const gateway = await api('POST', '/gateways', { name: 'bench', region: 'eu', site_ids: [siteId], public_ip: '192.168.211.1' });
+    const siteId = (
+      await api('POST', '/sites', {
+        name: 'bench',
+        subnet: '10.211.0.0/24',
+        region: 'eu',
+        connection_type: 'wireguard',
+      })
+    ).body.id;
+    const res = await api('POST', '/resources', {
+      site_id: siteId,
+      name: 'target',
+      protocol: 'http',
+      domains: ['target.bench'],
+      targets: [
+        { address: '172.31.0.10:5201', protocol: 'http' },
+        { address: '172.31.0.10:8080', protocol: 'http' },
+      ],
+    });
+    await api('POST', '/policies', {
+      name: 'everyone',
+      effect: 'allow',
+      resource_ids: [res.body.id],
+      subjects: { any_authenticated: true },
+    });
+    const gateway = await api('POST', '/gateways', {
+      name: 'bench',
+      region: 'eu',
+      site_ids: [siteId],
+      public_ip: '192.168.211.1',
+    });
     const gwIf = lab.wireguardName('rnbg');
     const gatewayProcess = lab.start(gw, process.execPath, [
-      join(DIST, 'gateway/src/main.js'), '--enroll', gateway.body.enrollment_token, '--console', 'http://127.0.0.1:7780',
-      '--nats', 'nats://127.0.0.1:7722', '--data-dir', join(lab.dir, 'gw'), '--management-port', '9090',
-      '--http-port', '8080', '--https-port', '8443', '--wireguard-interface', gwIf,
+      join(DIST, 'gateway/src/main.js'),
+      '--enroll',
+      gateway.body.enrollment_token,
+      '--console',
+      'http://127.0.0.1:7780',
+      '--nats',
+      'nats://127.0.0.1:7722',
+      '--data-dir',
+      join(lab.dir, 'gw'),
+      '--management-port',
+      '9090',
+      '--http-port',
+      '8080',
+      '--https-port',
+      '8443',
+      '--wireguard-interface',
+      gwIf,
     ]);
     for (let i = 0; (await api('GET', `/gateways/${gateway.body.id}`)).body.status !== 'healthy'; i++) {
       if (i > 300) throw new Error(`the gateway did not come up:\n${gatewayProcess.log()}`);
@@ -74,7 +118,12 @@ async function main() {
     // `rustronaut connect`, timed from its start to the first answered request (5 times).
     const env = { XDG_CONFIG_HOME: join(lab.dir, 'cli'), RN_PASSWORD: ADMIN.password };
     const cli = join(DIST, 'cli/src/main.js');
-    await lab.run(client, process.execPath, [cli, 'login', '--console', 'http://127.0.0.1:7780', '--email', ADMIN.email], env);
+    await lab.run(
+      client,
+      process.execPath,
+      [cli, 'login', '--console', 'http://127.0.0.1:7780', '--email', ADMIN.email],
+      env,
+    );
     const connectTimes: number[] = [];
     let ifname = '';
     for (let i = 0; i < 5; i++) {
@@ -82,7 +131,11 @@ async function main() {
         const done=()=>console.log(JSON.stringify({ms:Date.now()-t,connect:JSON.parse(r.stdout)}));
         (function probe(){fetch('http://172.31.0.10:8080/',{signal:AbortSignal.timeout(200)}).then(done,()=>setTimeout(probe,10))})()`;
       const r = await lab.run(client, process.execPath, ['-e', timer], env, 60_000);
-      const row = JSON.parse(r.out.trim().split('\n').pop() ?? '{}') as { ms?: number; connect?: { interface: string }; error?: string };
+      const row = JSON.parse(r.out.trim().split('\n').pop() ?? '{}') as {
+        ms?: number;
+        connect?: { interface: string };
+        error?: string;
+      };
       if (!row.ms) throw new Error(`connect failed: ${r.out} ${r.err}`);
       connectTimes.push(row.ms);
       ifname = row.connect?.interface ?? ifname;
@@ -90,7 +143,12 @@ async function main() {
       await lab.run(client, process.execPath, [cli, 'disconnect'], env);
     }
     await lab.run(client, process.execPath, [cli, 'connect', 'bench'], env);
-    report({ section: 'connect_to_first_answer', runs: connectTimes.length, median_ms: median(connectTimes), all_ms: connectTimes });
+    report({
+      section: 'connect_to_first_answer',
+      runs: connectTimes.length,
+      median_ms: median(connectTimes),
+      all_ms: connectTimes,
+    });
 
     // The bare pair: wireguard-go by hand between the same namespaces, to 172.31.0.12.
     const [a, b] = [generateKeyPair(), generateKeyPair()];
@@ -101,9 +159,19 @@ async function main() {
     lab.start(client, 'wireguard-go', ['-f', bareC]);
     lab.start(gw, 'wireguard-go', ['-f', bareG]);
     await new Promise((r) => setTimeout(r, 1000));
-    lab.sh(client, `wg set ${bareC} private-key ${join(lab.dir, 'a.key')} peer ${b.publicKey} allowed-ips 10.252.0.1/32,172.31.0.12/32 endpoint 192.168.211.1:51821 && ip addr add 10.252.0.2/32 dev ${bareC} && ip link set ${bareC} up && ip route add 10.252.0.1/32 dev ${bareC} && ip route add 172.31.0.12/32 dev ${bareC}`);
-    lab.sh(gw, `wg set ${bareG} private-key ${join(lab.dir, 'b.key')} listen-port 51821 peer ${a.publicKey} allowed-ips 10.252.0.2/32 && ip addr add 10.252.0.1/32 dev ${bareG} && ip link set ${bareG} up && ip route add 10.252.0.2/32 dev ${bareG}`);
-    lab.sh(gw, 'nft -f -', 'table ip bench_bare { chain post { type nat hook postrouting priority srcnat; ip saddr 10.252.0.2 masquerade } }\n');
+    lab.sh(
+      client,
+      `wg set ${bareC} private-key ${join(lab.dir, 'a.key')} peer ${b.publicKey} allowed-ips 10.252.0.1/32,172.31.0.12/32 endpoint 192.168.211.1:51821 && ip addr add 10.252.0.2/32 dev ${bareC} && ip link set ${bareC} up && ip route add 10.252.0.1/32 dev ${bareC} && ip route add 172.31.0.12/32 dev ${bareC}`,
+    );
+    lab.sh(
+      gw,
+      `wg set ${bareG} private-key ${join(lab.dir, 'b.key')} listen-port 51821 peer ${a.publicKey} allowed-ips 10.252.0.2/32 && ip addr add 10.252.0.1/32 dev ${bareG} && ip link set ${bareG} up && ip route add 10.252.0.2/32 dev ${bareG}`,
+    );
+    lab.sh(
+      gw,
+      'nft -f -',
+      'table ip bench_bare { chain post { type nat hook postrouting priority srcnat; ip saddr 10.252.0.2 masquerade } }\n',
+    );
     lab.sh(client, 'ping -c 3 -W 2 172.31.0.12 >/dev/null');
 
     const paths = [
@@ -114,26 +182,67 @@ async function main() {
     const rtt: Record<string, number[]> = {};
     for (let rep = 1; rep <= REPS; rep++) {
       for (const path of paths) {
-        const r = await lab.run(client, 'iperf3', ['-c', path.address, '-p', '5201', '-t', String(SECONDS), '-J'], {}, (SECONDS + 30) * 1000);
-        const j = JSON.parse(r.out) as { end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits: number } } };
+        const r = await lab.run(
+          client,
+          'iperf3',
+          ['-c', path.address, '-p', '5201', '-t', String(SECONDS), '-J'],
+          {},
+          (SECONDS + 30) * 1000,
+        );
+        const j = JSON.parse(r.out) as {
+          end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits: number } };
+        };
         const g = +(j.end.sum_received.bits_per_second / 1e9).toFixed(3);
         (gbps[path.target] ??= []).push(g);
-        const p = await lab.run(client, 'ping', ['-c', '200', '-i', '0.01', '-W', '1', path.address], {}, 30_000);
-        const times = [...p.out.matchAll(/time=([0-9.]+) ms/g)].map((m) => Number(m[1]) * 1000).sort((x, y) => x - y);
+        const p = await lab.run(
+          client,
+          'ping',
+          ['-c', '200', '-i', '0.01', '-W', '1', path.address],
+          {},
+          30_000,
+        );
+        const times = [...p.out.matchAll(/time=([0-9.]+) ms/g)]
+          .map((m) => Number(m[1]) * 1000)
+          .sort((x, y) => x - y);
         const p50 = Math.round(times[Math.floor(times.length / 2)] ?? NaN);
         (rtt[path.target] ??= []).push(p50);
-        report({ section: 'data_path', rep, target: path.target, gbps: g, retransmits: j.end.sum_sent.retransmits, ping_p50_us: p50, ping_p99_us: Math.round(times[Math.floor(times.length * 0.99)] ?? NaN), pings: times.length });
+        report({
+          section: 'data_path',
+          rep,
+          target: path.target,
+          gbps: g,
+          retransmits: j.end.sum_sent.retransmits,
+          ping_p50_us: p50,
+          ping_p99_us: Math.round(times[Math.floor(times.length * 0.99)] ?? NaN),
+          pings: times.length,
+        });
       }
     }
     const ours = median(gbps['rustronaut gateway'] ?? []);
     const bare = median(gbps['bare wireguard-go pair'] ?? []);
-    report({ section: 'data_path_summary', ours_gbps: ours, bare_gbps: bare, ratio: +(ours / bare).toFixed(3), ours_ping_p50_us: median(rtt['rustronaut gateway'] ?? []), bare_ping_p50_us: median(rtt['bare wireguard-go pair'] ?? []) });
+    report({
+      section: 'data_path_summary',
+      ours_gbps: ours,
+      bare_gbps: bare,
+      ratio: +(ours / bare).toFixed(3),
+      ours_ping_p50_us: median(rtt['rustronaut gateway'] ?? []),
+      bare_ping_p50_us: median(rtt['bare wireguard-go pair'] ?? []),
+    });
 
     // Programming 1,000 peers, in a namespace of its own.
     const applyNs = lab.namespace('ba');
     const applyIf = lab.wireguardName('rnba');
-    const applied = await lab.run(applyNs, 'npx', ['tsx', join(__dirname, 'apply-peers.ts'), args.peers, applyIf], {}, 120_000);
-    report({ section: 'apply_peers', ...(JSON.parse(applied.out.trim().split('\n').pop() ?? '{}') as object) });
+    const applied = await lab.run(
+      applyNs,
+      'npx',
+      ['tsx', join(__dirname, 'apply-peers.ts'), args.peers, applyIf],
+      {},
+      120_000,
+    );
+    report({
+      section: 'apply_peers',
+      ...(JSON.parse(applied.out.trim().split('\n').pop() ?? '{}') as object),
+    });
   } finally {
     lab.cleanup();
     await platform.stop();

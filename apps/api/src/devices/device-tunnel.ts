@@ -83,7 +83,11 @@ export function wgQuickOf(tunnel: DeviceTunnel, privateKey: string, name: string
  * it holds (checked against the device's public key); without it, the PrivateKey line is left for
  * the device to fill in.
  */
-export function deviceConfig(tunnel: DeviceTunnel, device: DeviceView, privateKey: string | undefined): string {
+export function deviceConfig(
+  tunnel: DeviceTunnel,
+  device: DeviceView,
+  privateKey: string | undefined,
+): string {
   if (privateKey === undefined) {
     const placeholder = 'A'.repeat(43) + '=';
     return wgQuickOf(tunnel, placeholder, device.name).replace(

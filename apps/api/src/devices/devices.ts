@@ -11,9 +11,7 @@ export interface DeviceWithActivity extends DeviceView {
 }
 
 export type DeviceConfigFormat =
-  | { format: 'conf' }
-  | { format: 'qr'; image: 'svg' | 'png' }
-  | { format: 'json' };
+  { format: 'conf' } | { format: 'qr'; image: 'svg' | 'png' } | { format: 'json' };
 
 /**
  * The devices routes' use cases: the device itself lives in the policy service; where it connects
@@ -81,7 +79,11 @@ export class Devices {
       : { type: 'image/svg+xml', body: await qrSvg(text) };
   }
 
-  async #tunnel(principal: Principal, device: DeviceView, wireguard: SiteWireGuardView): Promise<DeviceTunnel> {
+  async #tunnel(
+    principal: Principal,
+    device: DeviceView,
+    wireguard: SiteWireGuardView,
+  ): Promise<DeviceTunnel> {
     const site = await this.policy.request('policy.sites.get', { principal, id: device.siteId });
     const resources = await this.policy.request('policy.resources.list', {
       principal,

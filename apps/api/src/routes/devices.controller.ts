@@ -1,7 +1,13 @@
 import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { DEVICE_KEY_HEADER, IdSchema, NameSchema, WireGuardPublicKeySchema, type Principal } from '@rustronaut/contracts';
+import {
+  DEVICE_KEY_HEADER,
+  IdSchema,
+  NameSchema,
+  WireGuardPublicKeySchema,
+  type Principal,
+} from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
 import { Devices } from '../devices/devices';
 import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
@@ -27,7 +33,8 @@ export class DevicesController {
   /** Without public_key the console makes the key pair: the private key (and config) is in this answer only. */
   @Post()
   @Endpoint({
-    summary: 'Register a WireGuard device in a site (address from the site subnet); without public_key the key pair is made and its private key shown once',
+    summary:
+      'Register a WireGuard device in a site (address from the site subnet); without public_key the key pair is made and its private key shown once',
     tag: 'devices',
     body: DeviceBody,
     response: CreatedDeviceJson,
@@ -40,18 +47,32 @@ export class DevicesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const device = await this.devices.create(principal, input);
-    void reply.status(201).header('Location', `/api/v1/devices/${device.id}`).header('Cache-Control', 'no-store');
+    void reply
+      .status(201)
+      .header('Location', `/api/v1/devices/${device.id}`)
+      .header('Cache-Control', 'no-store');
     return snakeJson(device);
   }
 
   @Get()
-  @Endpoint({ summary: 'List devices (members: their own; admins: all, or one user’s)', tag: 'devices', query: DeviceListQuery, response: DeviceListJson, keys: 'camel' })
+  @Endpoint({
+    summary: 'List devices (members: their own; admins: all, or one user’s)',
+    tag: 'devices',
+    query: DeviceListQuery,
+    response: DeviceListJson,
+    keys: 'camel',
+  })
   async list(@Caller() principal: Principal, @ValidQuery() { user_id }: z.output<typeof DeviceListQuery>) {
     return snakeJson(await this.devices.list(principal, user_id));
   }
 
   @Get(':id')
-  @Endpoint({ summary: 'One device, with when a gateway last saw it', tag: 'devices', response: DeviceJson, keys: 'camel' })
+  @Endpoint({
+    summary: 'One device, with when a gateway last saw it',
+    tag: 'devices',
+    response: DeviceJson,
+    keys: 'camel',
+  })
   async get(@Caller() principal: Principal, @Param('id') id: string) {
     return snakeJson(await this.devices.get(principal, id));
   }
@@ -71,7 +92,8 @@ export class DevicesController {
    */
   @Get(':id/config')
   @Endpoint({
-    summary: 'A device’s WireGuard config: wg-quick text, QR (SVG/PNG) or JSON; the private key, never stored, from the X-Rustronaut-Device-Key header',
+    summary:
+      'A device’s WireGuard config: wg-quick text, QR (SVG/PNG) or JSON; the private key, never stored, from the X-Rustronaut-Device-Key header',
     tag: 'devices',
     query: DeviceConfigQuery,
     response: z.string(),
@@ -85,7 +107,8 @@ export class DevicesController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers(DEVICE_KEY_HEADER) privateKey?: string,
   ) {
-    const format = query.format === 'qr' ? { format: 'qr' as const, image: query.image } : { format: query.format };
+    const format =
+      query.format === 'qr' ? { format: 'qr' as const, image: query.image } : { format: query.format };
     const { type, body } = await this.devices.config(principal, id, format, privateKey);
     void reply.header('Content-Type', type).header('Cache-Control', 'no-store');
     return type === 'application/json' ? snakeJson(body) : body;

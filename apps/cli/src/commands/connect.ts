@@ -35,14 +35,24 @@ async function findSite(client: ConsoleClient, wanted: string): Promise<Site> {
     sites.push(...page.items);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  const site = sites.find((s) => s.id === wanted) ?? sites.filter((s) => s.name.toLowerCase() === wanted.toLowerCase())[0];
+  const site =
+    sites.find((s) => s.id === wanted) ??
+    sites.filter((s) => s.name.toLowerCase() === wanted.toLowerCase())[0];
   if (!site)
-    throw usage(`there is no site "${wanted}"`, `sites: ${sites.map((s) => `${s.name} (${s.id})`).join(', ') || 'none'}`);
+    throw usage(
+      `there is no site "${wanted}"`,
+      `sites: ${sites.map((s) => `${s.name} (${s.id})`).join(', ') || 'none'}`,
+    );
   return site;
 }
 
 /** This machine's device in the site: the stored one when the console still has it, else a new one. */
-async function registeredDevice(ctx: CommandContext, client: ConsoleClient, site: Site, name: string | undefined): Promise<SiteDevice> {
+async function registeredDevice(
+  ctx: CommandContext,
+  client: ConsoleClient,
+  site: Site,
+  name: string | undefined,
+): Promise<SiteDevice> {
   const state = new VpnState(ctx.config.configDir);
   const device = state.load(site.id, site.name, client.url);
   if (device.deviceId) {
@@ -66,7 +76,9 @@ async function registeredDevice(ctx: CommandContext, client: ConsoleClient, site
 
 async function tunnelOf(client: ConsoleClient, deviceId: string): Promise<TunnelJson> {
   const answer = await data(
-    client.api.GET('/api/v1/devices/{id}/config', { params: { path: { id: deviceId }, query: { format: 'json' } } }),
+    client.api.GET('/api/v1/devices/{id}/config', {
+      params: { path: { id: deviceId }, query: { format: 'json' } },
+    }),
   );
   return answer as unknown as TunnelJson;
 }
@@ -115,8 +127,15 @@ export async function connect(ctx: CommandContext, siteName: string, options: Co
     }
     ctx.output.result(
       [
-        ...(path ? [`✓ Wrote ${path} (mode 0600: it holds this device's private key)`, `  bring it up with: sudo wg-quick up ${path}`] : []),
-        ...(options.qr ? ['✓ Scan the code above with the WireGuard app (it holds the private key: do not share it)'] : []),
+        ...(path
+          ? [
+              `✓ Wrote ${path} (mode 0600: it holds this device's private key)`,
+              `  bring it up with: sudo wg-quick up ${path}`,
+            ]
+          : []),
+        ...(options.qr
+          ? ['✓ Scan the code above with the WireGuard app (it holds the private key: do not share it)']
+          : []),
         `  address ${tunnel.address}, gateway ${tunnel.gateway.endpoint}, routes ${tunnel.allowed_ips.join(', ')}`,
       ],
       { ...summary, ...(path ? { config_path: path } : {}) },
@@ -135,22 +154,43 @@ export async function connect(ctx: CommandContext, siteName: string, options: Co
 }
 
 /** `rustronaut disconnect [SITE]`: takes the tunnel(s) down; `--revoke` also deletes the device. */
-export async function disconnect(ctx: CommandContext, siteName: string | undefined, options: { revoke?: boolean }): Promise<void> {
+export async function disconnect(
+  ctx: CommandContext,
+  siteName: string | undefined,
+  options: { revoke?: boolean },
+): Promise<void> {
   const state = new VpnState(ctx.config.configDir);
-  const devices = state.all().filter((d) => !siteName || d.siteId === siteName || d.siteName.toLowerCase() === siteName.toLowerCase());
+  const devices = state
+    .all()
+    .filter((d) => !siteName || d.siteId === siteName || d.siteName.toLowerCase() === siteName.toLowerCase());
   if (devices.length === 0)
-    throw new CliError(CliErrorCode.NotConnected, siteName ? `no tunnel to ${siteName} on this machine` : 'no tunnel on this machine', 'connect with `rustronaut connect SITE`');
+    throw new CliError(
+      CliErrorCode.NotConnected,
+      siteName ? `no tunnel to ${siteName} on this machine` : 'no tunnel on this machine',
+      'connect with `rustronaut connect SITE`',
+    );
   const done = [];
   for (const device of devices) {
     const wasUp = await bringDown(device.interface);
     if (options.revoke && device.deviceId) {
-      await ctx.client(device.consoleUrl).api.DELETE('/api/v1/devices/{id}', { params: { path: { id: device.deviceId } } });
+      await ctx
+        .client(device.consoleUrl)
+        .api.DELETE('/api/v1/devices/{id}', { params: { path: { id: device.deviceId } } });
       state.forget(device.siteId);
     }
-    done.push({ site: device.siteName, site_id: device.siteId, interface: device.interface, was_up: wasUp, revoked: Boolean(options.revoke) });
+    done.push({
+      site: device.siteName,
+      site_id: device.siteId,
+      interface: device.interface,
+      was_up: wasUp,
+      revoked: Boolean(options.revoke),
+    });
   }
   ctx.output.result(
-    done.map((d) => `✓ ${d.was_up ? 'Disconnected from' : 'No tunnel was up to'} ${d.site} (${d.interface})${d.revoked ? '; device revoked' : ''}`),
+    done.map(
+      (d) =>
+        `✓ ${d.was_up ? 'Disconnected from' : 'No tunnel was up to'} ${d.site} (${d.interface})${d.revoked ? '; device revoked' : ''}`,
+    ),
     { disconnected: done },
   );
 }
@@ -161,5 +201,10 @@ type DeviceRow = Answer<'/api/v1/devices', 'get'>['items'][number];
 export async function devices(ctx: CommandContext): Promise<void> {
   const { items } = await data(ctx.client().api.GET('/api/v1/devices', {}));
   const rows = items.map((d: DeviceRow) => [d.id, d.name, d.site_id, d.address, d.last_seen_at ?? 'never']);
-  ctx.output.result(items.length ? table(['ID', 'NAME', 'SITE', 'ADDRESS', 'LAST SEEN'], rows) : 'no devices yet: `rustronaut connect SITE` makes one', { items });
+  ctx.output.result(
+    items.length
+      ? table(['ID', 'NAME', 'SITE', 'ADDRESS', 'LAST SEEN'], rows)
+      : 'no devices yet: `rustronaut connect SITE` makes one',
+    { items },
+  );
 }

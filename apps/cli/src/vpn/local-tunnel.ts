@@ -86,10 +86,15 @@ async function startWireGuardGo(ifname: string): Promise<void> {
   });
   child.unref();
   // Without -f, wireguard-go forks its daemon and the first process exits 0.
-  if (code !== 0) throw new CliError(CliErrorCode.NotSupported, `wireguard-go could not create ${ifname}: ${stderr.trim()}`);
+  if (code !== 0)
+    throw new CliError(
+      CliErrorCode.NotSupported,
+      `wireguard-go could not create ${ifname}: ${stderr.trim()}`,
+    );
   const socket = uapiSocketPath(ifname);
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(30);
-  if (!existsSync(socket)) throw new CliError(CliErrorCode.NotSupported, `wireguard-go did not open ${socket}`);
+  if (!existsSync(socket))
+    throw new CliError(CliErrorCode.NotSupported, `wireguard-go did not open ${socket}`);
 }
 
 /** The UAPI takes ip:port only: a host name is resolved here. */

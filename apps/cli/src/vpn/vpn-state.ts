@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, isWireGuardKey, publicKeyOf, type WireGuardKeyPair } from '@rustronaut/wireguard';
 
@@ -34,12 +43,23 @@ export class VpnState {
       try {
         const stored = JSON.parse(readFileSync(path, 'utf8')) as SiteDevice;
         if (isWireGuardKey(stored.keys?.privateKey) && stored.consoleUrl === consoleUrl)
-          return { ...stored, siteName, keys: { privateKey: stored.keys.privateKey, publicKey: publicKeyOf(stored.keys.privateKey) } };
+          return {
+            ...stored,
+            siteName,
+            keys: { privateKey: stored.keys.privateKey, publicKey: publicKeyOf(stored.keys.privateKey) },
+          };
       } catch {
         // unreadable: start again with a new key
       }
     }
-    return { siteId, siteName, deviceId: null, consoleUrl, interface: interfaceName(siteId), keys: generateKeyPair() };
+    return {
+      siteId,
+      siteName,
+      deviceId: null,
+      consoleUrl,
+      interface: interfaceName(siteId),
+      keys: generateKeyPair(),
+    };
   }
 
   save(device: SiteDevice): void {
@@ -71,5 +91,8 @@ export class VpnState {
 
 /** `rn-` and a short, stable piece of the site id (interface names have at most 15 characters). */
 export function interfaceName(siteId: string): string {
-  return `rn-${siteId.replace(/^st_/, '').replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+  return `rn-${siteId
+    .replace(/^st_/, '')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 12)}`;
 }

@@ -24,9 +24,11 @@ export class SnapshotFiles {
     const previous = this.#writes.get(siteId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.#write(siteId, signed));
     this.#writes.set(siteId, next);
-    void next.finally(() => {
-      if (this.#writes.get(siteId) === next) this.#writes.delete(siteId);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.#writes.get(siteId) === next) this.#writes.delete(siteId);
+      })
+      .catch(() => undefined);
     return next;
   }
 

@@ -56,7 +56,11 @@ export function compileDeviceAccess(snapshots: readonly SiteSnapshot[], at: Date
       resource.targets.flatMap((target) => {
         const parsed = parseTargetAddress(target.address);
         if (!parsed || parsed.kind !== 'inet' || isIP(parsed.host) !== 4) {
-          skipped.push({ resourceId: resource.id, address: target.address, reason: 'not an IPv4 address:port' });
+          skipped.push({
+            resourceId: resource.id,
+            address: target.address,
+            reason: 'not an IPv4 address:port',
+          });
           return [];
         }
         const protocol: 'tcp' | 'udp' = target.protocol === 'udp' ? 'udp' : 'tcp';
@@ -75,7 +79,12 @@ export function compileDeviceAccess(snapshots: readonly SiteSnapshot[], at: Date
           allowed.set(target.resourceId, ok);
         }
         if (!ok) continue;
-        const grant = { device: device.address, address: target.address, protocol: target.protocol, port: target.port };
+        const grant = {
+          device: device.address,
+          address: target.address,
+          protocol: target.protocol,
+          port: target.port,
+        };
         grants.set(keyOf(grant), grant);
       }
     }

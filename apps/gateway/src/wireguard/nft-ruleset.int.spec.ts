@@ -6,12 +6,18 @@ import { renderRuleset } from './nft-ruleset';
 const ns = `rnnft-${randomBytes(3).toString('hex')}`;
 beforeAll(() => execFileSync('ip', ['netns', 'add', ns]));
 afterAll(() => execFileSync('ip', ['netns', 'del', ns]));
-const nft = (script: string) => execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script }).toString();
+const nft = (script: string) =>
+  execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script }).toString();
 const list = () => execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).toString();
 
 describe('the WireGuard packet filter', () => {
   it('loads, and loads again over itself (the replace is one transaction)', () => {
-    const grants = Array.from({ length: 1000 }, (_, i) => ({ device: `10.201.${i >> 8}.${(i & 255) || 1}`, address: '172.30.0.10', protocol: 'tcp' as const, port: 5432 }));
+    const grants = Array.from({ length: 1000 }, (_, i) => ({
+      device: `10.201.${i >> 8}.${i & 255 || 1}`,
+      address: '172.30.0.10',
+      protocol: 'tcp' as const,
+      port: 5432,
+    }));
     nft(renderRuleset('rnwg0', ['10.201.0.0/16'], grants));
     nft(renderRuleset('rnwg0', ['10.201.0.0/16'], grants.slice(0, 1)));
     const text = list();

@@ -20,17 +20,39 @@ const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[
  * - The gateway itself answers pings on its VPN address; nothing else of it is reachable over the VPN.
  * - Devices' packets leave the gateway masqueraded, so targets answer without a route to the VPN.
  */
-export function renderRuleset(ifname: string, subnets: readonly string[], grants: readonly DeviceGrant[]): string {
+export function renderRuleset(
+  ifname: string,
+  subnets: readonly string[],
+  grants: readonly DeviceGrant[],
+): string {
   if (!IFNAME.test(ifname)) throw new Error(`interface name ${JSON.stringify(ifname)} is not valid`);
   const v4Subnets = subnets.filter((s) => CIDR4.test(s));
   const table = tableName(ifname);
   const elements = (protocol: 'tcp' | 'udp') =>
     grants
-      .filter((g) => g.protocol === protocol && IPV4.test(g.device) && IPV4.test(g.address) && Number.isInteger(g.port) && g.port > 0 && g.port < 65536)
+      .filter(
+        (g) =>
+          g.protocol === protocol &&
+          IPV4.test(g.device) &&
+          IPV4.test(g.address) &&
+          Number.isInteger(g.port) &&
+          g.port > 0 &&
+          g.port < 65536,
+      )
       .map((g) => `${g.device} . ${g.address} . ${g.port}`);
-  const hosts = [...new Set(grants.filter((g) => IPV4.test(g.device) && IPV4.test(g.address)).map((g) => `${g.device} . ${g.address}`))];
-  const set = (name: string, type: string, items: string[]) =>
-    [`  set ${name} {`, `    type ${type}`, ...(items.length ? [`    elements = { ${items.join(',\n      ')} }`] : []), '  }'];
+  const hosts = [
+    ...new Set(
+      grants
+        .filter((g) => IPV4.test(g.device) && IPV4.test(g.address))
+        .map((g) => `${g.device} . ${g.address}`),
+    ),
+  ];
+  const set = (name: string, type: string, items: string[]) => [
+    `  set ${name} {`,
+    `    type ${type}`,
+    ...(items.length ? [`    elements = { ${items.join(',\n      ')} }`] : []),
+    '  }',
+  ];
   const q = `"${ifname}"`;
   return [
     `table inet ${table}`,
@@ -64,4 +86,5 @@ export function renderRuleset(ifname: string, subnets: readonly string[], grants
 }
 
 /** Removes the table (the gateway stops or gives up WireGuard). */
-export const deleteRuleset = (ifname: string) => `table inet ${tableName(ifname)}\ndelete table inet ${tableName(ifname)}\n`;
+export const deleteRuleset = (ifname: string) =>
+  `table inet ${tableName(ifname)}\ndelete table inet ${tableName(ifname)}\n`;

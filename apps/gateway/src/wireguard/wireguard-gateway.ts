@@ -131,7 +131,12 @@ export class WireGuardGateway {
       this.#device = device;
       this.#state = { state: 'running', kind: device.kind };
       this.logger.info(
-        { interface: this.options.ifname, kind: device.kind, listenPort: this.options.listenPort, publicKey: this.#publicKey },
+        {
+          interface: this.options.ifname,
+          kind: device.kind,
+          listenPort: this.options.listenPort,
+          publicKey: this.#publicKey,
+        },
         'WireGuard interface up',
       );
       return device;
@@ -152,7 +157,9 @@ export class WireGuardGateway {
     if (this.#state.state === 'unavailable') return;
     this.#queue = this.#queue
       .then(() => this.#program(full))
-      .catch((error: unknown) => this.logger.error({ err: error, why }, 'could not program the WireGuard interface'));
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, why }, 'could not program the WireGuard interface'),
+      );
   }
 
   /** Resolves when the queued passes are done (tests, benchmarks). */
@@ -201,7 +208,11 @@ export class WireGuardGateway {
     if (diff.changes.length) await device.set({ peers: diff.changes });
     const gone = [...this.#routes].filter((r) => !routes.has(r));
     if (gone.length)
-      await run('ip', ['-force', '-batch', '-'], `${gone.map((r) => `route del ${r} dev ${this.options.ifname}`).join('\n')}\n`);
+      await run(
+        'ip',
+        ['-force', '-batch', '-'],
+        `${gone.map((r) => `route del ${r} dev ${this.options.ifname}`).join('\n')}\n`,
+      );
     this.#routes = routes;
     this.#access = access;
     this.#applies++;
@@ -210,7 +221,14 @@ export class WireGuardGateway {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.#metrics.apply.observe(seconds);
       this.logger.info(
-        { added: diff.added, updated: diff.updated, removed: diff.removed, unchanged: diff.unchanged, grants: access.grants.length, ms: Math.round(seconds * 1000) },
+        {
+          added: diff.added,
+          updated: diff.updated,
+          removed: diff.removed,
+          unchanged: diff.unchanged,
+          grants: access.grants.length,
+          ms: Math.round(seconds * 1000),
+        },
         'WireGuard peers and packet filter applied',
       );
     }
@@ -225,12 +243,14 @@ export class WireGuardGateway {
     this.#metrics.handshakeAge.reset();
     const peers = status.peers.map((p) => {
       const device = p.publicKey;
-      if (p.lastHandshakeTimeSec > 0) this.#metrics.handshakeAge.set({ device }, Math.max(0, now - p.lastHandshakeTimeSec));
+      if (p.lastHandshakeTimeSec > 0)
+        this.#metrics.handshakeAge.set({ device }, Math.max(0, now - p.lastHandshakeTimeSec));
       this.#metrics.rx.set({ device }, p.rxBytes);
       this.#metrics.tx.set({ device }, p.txBytes);
       return {
         publicKey: p.publicKey,
-        lastHandshakeAt: p.lastHandshakeTimeSec > 0 ? new Date(p.lastHandshakeTimeSec * 1000).toISOString() : null,
+        lastHandshakeAt:
+          p.lastHandshakeTimeSec > 0 ? new Date(p.lastHandshakeTimeSec * 1000).toISOString() : null,
         rxBytes: p.rxBytes,
         txBytes: p.txBytes,
       };

@@ -57,9 +57,17 @@ export class WireGuardRuntime {
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
     const failed = new Promise<never>((_, reject) => {
       child.once('error', (error) =>
-        reject(new Error(error.message.includes('ENOENT') ? 'wireguard-go is not installed (apt-get install wireguard-go)' : error.message)),
+        reject(
+          new Error(
+            error.message.includes('ENOENT')
+              ? 'wireguard-go is not installed (apt-get install wireguard-go)'
+              : error.message,
+          ),
+        ),
       );
-      child.once('exit', (code) => reject(new Error(`wireguard-go exited (${code}): ${stderr.trim() || 'no message'}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`wireguard-go exited (${code}): ${stderr.trim() || 'no message'}`)),
+      );
     });
     failed.catch(() => undefined);
     const socket = uapiSocketPath(this.ifname);

@@ -35,9 +35,14 @@ export function deviceKeys(store: EventStore<PlatformEventDefinition>, clock: ()
     addresses: {
       name: 'vpn-address',
       holds: async (owner, key) => (await deviceHolds(store, owner))?.address === key,
-      taken: (key) => new DeviceError(DeviceErrorCode.AddressTaken, `address ${key} was just given to another device`),
+      taken: (key) =>
+        new DeviceError(DeviceErrorCode.AddressTaken, `address ${key} was just given to another device`),
       async legacy(siteId) {
-        return (await legacyAddresses(store, siteId)).map(([owner, d]) => ({ key: d.address, owner, orgId: '' }));
+        return (await legacyAddresses(store, siteId)).map(([owner, d]) => ({
+          key: d.address,
+          owner,
+          orgId: '',
+        }));
       },
     },
     publicKeys: {
@@ -49,14 +54,21 @@ export function deviceKeys(store: EventStore<PlatformEventDefinition>, clock: ()
           'this public key is already another device of the site: generate a new key pair',
         ),
       async legacy(siteId) {
-        return (await legacyAddresses(store, siteId)).map(([owner, d]) => ({ key: d.publicKey, owner, orgId: '' }));
+        return (await legacyAddresses(store, siteId)).map(([owner, d]) => ({
+          key: d.publicKey,
+          owner,
+          orgId: '',
+        }));
       },
     },
   };
 }
 
 /** A device's keys in its site's books. */
-export function deviceRefs(keys: DeviceKeys, device: { siteId: string; address: string; publicKey: string }): KeyRef[] {
+export function deviceRefs(
+  keys: DeviceKeys,
+  device: { siteId: string; address: string; publicKey: string },
+): KeyRef[] {
   return [
     { space: keys.addresses, book: device.siteId, key: device.address },
     { space: keys.publicKeys, book: device.siteId, key: device.publicKey },

@@ -53,13 +53,18 @@ export class DeviceUseCases {
       try {
         await this.#keys.reservations.holdWhile(
           { owner: id, ...meta, reserve: deviceRefs(this.#keys, data) },
-          () => commitAndWait(this.deps, { type: 'device', id }, 0, [{ type: 'DeviceRegistered', data }], meta),
+          () =>
+            commitAndWait(this.deps, { type: 'device', id }, 0, [{ type: 'DeviceRegistered', data }], meta),
         );
         break;
       } catch (error) {
         if (!(error instanceof DeviceError && error.code === DeviceErrorCode.AddressTaken)) throw error;
         if (attempt >= ADDRESS_ATTEMPTS)
-          throw new DeviceError(DeviceErrorCode.Busy, 'too many devices are being added to this site at once: try again', { cause: error });
+          throw new DeviceError(
+            DeviceErrorCode.Busy,
+            'too many devices are being added to this site at once: try again',
+            { cause: error },
+          );
       }
     }
     const view = await this.get(principal, id);
@@ -87,11 +92,19 @@ export class DeviceUseCases {
     const loaded = await this.deps.store.load({ type: 'device', id });
     if (loaded.events.some((e) => e.type === 'DeviceRevoked')) throw notFound('device', id);
     const meta = { orgId: principal.orgId, actor: actorOf(principal) };
-    await this.#keys.reservations.holdWhile({ owner: id, ...meta, release: deviceRefs(this.#keys, device) }, () =>
-      commitAndWait(this.deps, { type: 'device', id }, loaded.version, [{ type: 'DeviceRevoked', data: {} }], {
-        ...meta,
-        commandId: `${id}:revoke`,
-      }),
+    await this.#keys.reservations.holdWhile(
+      { owner: id, ...meta, release: deviceRefs(this.#keys, device) },
+      () =>
+        commitAndWait(
+          this.deps,
+          { type: 'device', id },
+          loaded.version,
+          [{ type: 'DeviceRevoked', data: {} }],
+          {
+            ...meta,
+            commandId: `${id}:revoke`,
+          },
+        ),
     );
     return { revoked: true };
   }

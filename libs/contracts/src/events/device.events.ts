@@ -36,7 +36,11 @@ export const DeviceRevoked = defineEvent({
 export const DeviceAddressAssigned = defineEvent({
   type: 'DeviceAddressAssigned',
   aggregate: 'site_addresses',
-  schema: z.strictObject({ deviceId: IdSchema, address: DeviceAddressSchema, publicKey: WireGuardPublicKeySchema }),
+  schema: z.strictObject({
+    deviceId: IdSchema,
+    address: DeviceAddressSchema,
+    publicKey: WireGuardPublicKeySchema,
+  }),
 });
 export const DeviceAddressReleased = defineEvent({
   type: 'DeviceAddressReleased',
@@ -44,4 +48,9 @@ export const DeviceAddressReleased = defineEvent({
   schema: z.strictObject({ deviceId: IdSchema }),
 });
 
-export const deviceEvents = [DeviceRegistered, DeviceRevoked, DeviceAddressAssigned, DeviceAddressReleased] as const;
+export const deviceEvents = [
+  DeviceRegistered,
+  DeviceRevoked,
+  DeviceAddressAssigned,
+  DeviceAddressReleased,
+] as const;

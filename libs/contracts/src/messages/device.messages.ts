@@ -9,7 +9,11 @@ const Authed = { principal: PrincipalSchema };
 export const DeviceRequests = {
   'policy.devices.create': z.object({
     ...Authed,
-    device: z.strictObject({ name: NameSchema, siteId: IdSchema, publicKey: WireGuardPublicKeySchema.optional() }),
+    device: z.strictObject({
+      name: NameSchema,
+      siteId: IdSchema,
+      publicKey: WireGuardPublicKeySchema.optional(),
+    }),
   }),
   'policy.devices.list': z.object({ ...Authed, userId: IdSchema.optional() }),
   'policy.devices.get': z.object({ ...Authed, id: IdSchema }),

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
-import { freePort } from '@rustronaut/testing';
 import { NetworkLab } from './support/network-lab';
 
 const DIST = join(__dirname, '../../../dist/apps');
@@ -11,12 +10,17 @@ const GATEWAY = join(DIST, 'gateway/src/main.js');
 const CLI = join(DIST, 'cli/src/main.js');
 
 /** Polls until `probe` answers something, within `ms` (the promises the feature makes). */
-async function within<T>(ms: number, what: string | (() => string), probe: () => Promise<T | undefined>): Promise<T> {
+async function within<T>(
+  ms: number,
+  what: string | (() => string),
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${ms} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${typeof what === 'string' ? what : what()}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -40,12 +44,25 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   const gatewayInterface = lab.wireguardName('rnwg');
   let gateway: ReturnType<NetworkLab['start']>;
   const cliEnv = () => ({ XDG_CONFIG_HOME: join(lab.dir, 'bob-config'), RN_PASSWORD: 'bob-password-1' });
-  const api = (method: string, path: string, body?: unknown, token = admin) => call(platform.url, method, path, { token, body });
+  const api = (method: string, path: string, body?: unknown, token = admin) =>
+    call(platform.url, method, path, { token, body });
   const startGateway = () =>
     lab.start(ns.gateway, process.execPath, [
-      GATEWAY, '--console', `http://127.0.0.1:${ports.api}`, '--nats', `nats://127.0.0.1:${ports.nats}`,
-      '--data-dir', gatewayDataDir, '--management-port', '9090', '--http-port', '8080', '--https-port', '8443',
-      '--wireguard-interface', gatewayInterface,
+      GATEWAY,
+      '--console',
+      `http://127.0.0.1:${ports.api}`,
+      '--nats',
+      `nats://127.0.0.1:${ports.nats}`,
+      '--data-dir',
+      gatewayDataDir,
+      '--management-port',
+      '9090',
+      '--http-port',
+      '8080',
+      '--https-port',
+      '8443',
+      '--wireguard-interface',
+      gatewayInterface,
       ...(gatewayToken ? ['--enroll', gatewayToken] : []),
     ]);
   const allowed = 'http://172.30.0.10:8080/';
@@ -65,28 +82,80 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     lab.sh(ns.site, `ip addr add 172.30.0.11/24 dev ${siteSide}`);
     // Two targets in the site: each says who it is.
     for (const host of ['172.30.0.10', '172.30.0.11'])
-      lab.start(ns.site, process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('${host}')).listen(8080,'${host}')`]);
+      lab.start(ns.site, process.execPath, [
+        '-e',
+        `require('http').createServer((q,s)=>s.end('${host}')).listen(8080,'${host}')`,
+      ]);
     const hostApi = Number(new URL(platform.url).port);
     const hostNats = Number(new URL(platform.nats.url).port);
     for (const n of [ns.client, ns.second, ns.gateway]) await lab.bridge(n, ports.api, hostApi);
     await lab.bridge(ns.gateway, ports.nats, hostNats);
 
-    siteId = (await api('POST', '/sites', { name: 'VPN', subnet: '10.201.0.0/24', region: 'eu', connection_type: 'wireguard' })).body.id;
-    const app = await api('POST', '/resources', { site_id: siteId, name: 'app', protocol: 'http', domains: ['app.vpn.test'], targets: [{ address: '172.30.0.10:8080', protocol: 'http' }] });
-    await api('POST', '/resources', { site_id: siteId, name: 'secret', protocol: 'http', domains: ['secret.vpn.test'], targets: [{ address: '172.30.0.11:8080', protocol: 'http' }] });
-    const user = await api('POST', '/users', { email: 'bob@example.com', name: 'Bob', password: 'bob-password-1', role: 'member' });
-    bob = { id: user.body.id, token: (await login(platform.url, 'bob@example.com', 'bob-password-1')).access };
-    const other = await api('POST', '/users', { email: 'carol@example.com', name: 'Carol', password: 'carol-password-1', role: 'member' });
-    carol = { id: other.body.id, token: (await login(platform.url, 'carol@example.com', 'carol-password-1')).access };
-    await api('POST', '/policies', { name: 'app users', effect: 'allow', resource_ids: [app.body.id], subjects: { users: [bob.id, carol.id] } });
-    const created = await api('POST', '/gateways', { name: 'edge-vpn', region: 'eu', site_ids: [siteId], public_ip: '192.168.201.1' });
+    siteId = (
+      await api('POST', '/sites', {
+        name: 'VPN',
+        subnet: '10.201.0.0/24',
+        region: 'eu',
+        connection_type: 'wireguard',
+      })
+    ).body.id;
+    const app = await api('POST', '/resources', {
+      site_id: siteId,
+      name: 'app',
+      protocol: 'http',
+      domains: ['app.vpn.test'],
+      targets: [{ address: '172.30.0.10:8080', protocol: 'http' }],
+    });
+    await api('POST', '/resources', {
+      site_id: siteId,
+      name: 'secret',
+      protocol: 'http',
+      domains: ['secret.vpn.test'],
+      targets: [{ address: '172.30.0.11:8080', protocol: 'http' }],
+    });
+    const user = await api('POST', '/users', {
+      email: 'bob@example.com',
+      name: 'Bob',
+      password: 'bob-password-1',
+      role: 'member',
+    });
+    bob = {
+      id: user.body.id,
+      token: (await login(platform.url, 'bob@example.com', 'bob-password-1')).access,
+    };
+    const other = await api('POST', '/users', {
+      email: 'carol@example.com',
+      name: 'Carol',
+      password: 'carol-password-1',
+      role: 'member',
+    });
+    carol = {
+      id: other.body.id,
+      token: (await login(platform.url, 'carol@example.com', 'carol-password-1')).access,
+    };
+    await api('POST', '/policies', {
+      name: 'app users',
+      effect: 'allow',
+      resource_ids: [app.body.id],
+      subjects: { users: [bob.id, carol.id] },
+    });
+    const created = await api('POST', '/gateways', {
+      name: 'edge-vpn',
+      region: 'eu',
+      site_ids: [siteId],
+      public_ip: '192.168.201.1',
+    });
     gatewayToken = created.body.enrollment_token;
     gatewayDataDir = mkdtempSync(join(lab.dir, 'gateway-'));
     gateway = startGateway();
-    await within(30_000, () => `the gateway becoming healthy\n${gateway.log()}`, async () => {
-      const r = await api('GET', `/gateways/${created.body.id}`);
-      return r.body.status === 'healthy' ? true : undefined;
-    });
+    await within(
+      30_000,
+      () => `the gateway becoming healthy\n${gateway.log()}`,
+      async () => {
+        const r = await api('GET', `/gateways/${created.body.id}`);
+        return r.body.status === 'healthy' ? true : undefined;
+      },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -95,7 +164,12 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   });
 
   it('rustronaut connect brings the tunnel up: the allowed target answers, the other does not', async () => {
-    const loggedIn = await lab.run(ns.client, process.execPath, [CLI, 'login', '--console', `http://127.0.0.1:${ports.api}`, '--email', 'bob@example.com'], cliEnv());
+    const loggedIn = await lab.run(
+      ns.client,
+      process.execPath,
+      [CLI, 'login', '--console', `http://127.0.0.1:${ports.api}`, '--email', 'bob@example.com'],
+      cliEnv(),
+    );
     expect(loggedIn.code).toBe(0);
     const connected = await within(20_000, 'connect', async () => {
       const r = await lab.run(ns.client, process.execPath, [CLI, 'connect', 'VPN', '--json'], cliEnv());
@@ -103,8 +177,17 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     });
     const summary = JSON.parse(connected.out);
     lab.ownsInterface(summary.interface);
-    expect(summary).toMatchObject({ connected: true, address: '10.201.0.2/32', gateway: '192.168.201.1:51820', routes: ['10.201.0.0/24', '172.30.0.10/32', '172.30.0.11/32'] });
-    expect(await within(10_000, 'the allowed target answering', async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined))).toBe(true);
+    expect(summary).toMatchObject({
+      connected: true,
+      address: '10.201.0.2/32',
+      gateway: '192.168.201.1:51820',
+      routes: ['10.201.0.0/24', '172.30.0.10/32', '172.30.0.11/32'],
+    });
+    expect(
+      await within(10_000, 'the allowed target answering', async () =>
+        (await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined,
+      ),
+    ).toBe(true);
     expect(await lab.httpGet(ns.client, other)).toBe(0);
     // The console shows when the gateway last saw the device.
     const seen = await within(10_000, 'last seen', async () => {
@@ -122,13 +205,26 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect(device.status).toBe(201);
     expect(device.body.private_key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(device.body.config).toContain(`PrivateKey = ${device.body.private_key}`);
-    const headers = { authorization: `Bearer ${carol.token}`, 'x-rustronaut-device-key': device.body.private_key };
-    const text = await (await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config`, { headers })).text();
+    const headers = {
+      authorization: `Bearer ${carol.token}`,
+      'x-rustronaut-device-key': device.body.private_key,
+    };
+    const text = await (
+      await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config`, { headers })
+    ).text();
     expect(text).toBe(device.body.config);
-    const png = Buffer.from(await (await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config?format=qr&image=png`, { headers })).arrayBuffer());
+    const png = Buffer.from(
+      await (
+        await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config?format=qr&image=png`, {
+          headers,
+        })
+      ).arrayBuffer(),
+    );
     const image = PNG.sync.read(png);
     expect(jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data).toBe(text);
-    const svg = await (await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config?format=qr`, { headers })).text();
+    const svg = await (
+      await fetch(`${platform.url}/api/v1/devices/${device.body.id}/config?format=qr`, { headers })
+    ).text();
     expect(svg).toMatch(/^<svg/);
     const file = join(lab.dir, `${lab.wireguardName(name)}.conf`);
     writeFileSync(file, text, { mode: 0o600 });
@@ -140,7 +236,9 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   it('a config downloaded from the API (its QR decoded back to the same text) works in a second client; revoking the device cuts it within 2 s', async () => {
     const phone = await phoneConfig('rnpa');
     expect((await lab.run(ns.second, 'wg-quick', ['up', phone.file])).code).toBe(0);
-    expect(await within(10_000, 'the second client reaching the allowed target', reaches(ns.second))).toBe(true);
+    expect(await within(10_000, 'the second client reaching the allowed target', reaches(ns.second))).toBe(
+      true,
+    );
     expect(await lab.httpGet(ns.second, other)).toBe(0);
     expect((await api('DELETE', `/devices/${phone.id}`, undefined, carol.token)).status).toBe(204);
     await within(2_000, 'the revoked device cut off', cutOff(ns.second));
@@ -159,12 +257,16 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
 
   it('never gives two devices one address, also when they are registered at the same moment', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => api('POST', '/devices', { name: `load-${i}`, site_id: siteId }, bob.token)),
+      Array.from({ length: 12 }, (_, i) =>
+        api('POST', '/devices', { name: `load-${i}`, site_id: siteId }, bob.token),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(201));
     const addresses = answers.map((a) => a.body.address as string);
     expect(new Set(addresses).size).toBe(12);
-    const listed = (await api('GET', '/devices', undefined, bob.token)).body.items.map((d: { address: string }) => d.address);
+    const listed = (await api('GET', '/devices', undefined, bob.token)).body.items.map(
+      (d: { address: string }) => d.address,
+    );
     expect(new Set(listed).size).toBe(listed.length);
     for (const a of answers) await api('DELETE', `/devices/${a.body.id}`, undefined, bob.token);
   }, 60_000);
@@ -178,11 +280,25 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     if (!exited) require('node:fs').writeFileSync('/tmp/wg15/gw.log', gateway.log());
     expect(exited).toBe(true);
     lab.closeBridges();
-    for (const service of ['api', 'identity', 'audit', 'policy', 'config-distributor', 'gateway-registry'] as const) await platform.kill(service);
+    for (const service of [
+      'api',
+      'identity',
+      'audit',
+      'policy',
+      'config-distributor',
+      'gateway-registry',
+    ] as const)
+      await platform.kill(service);
     await platform.nats.dispose();
     gatewayToken = '';
     gateway = startGateway();
-    expect(await within(30_000, () => `the tunnel back through the restarted gateway\n${gateway.log()}`, async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined))).toBe(true);
+    expect(
+      await within(
+        30_000,
+        () => `the tunnel back through the restarted gateway\n${gateway.log()}`,
+        async () => ((await lab.httpGet(ns.client, allowed)) === 200 ? true : undefined),
+      ),
+    ).toBe(true);
     expect(await lab.httpGet(ns.client, other)).toBe(0);
   }, 60_000);
 });

@@ -64,16 +64,31 @@ export class NetworkLab {
   }
 
   /** The same, without blocking the test's event loop. */
-  run(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<{ code: number; out: string; err: string }> {
+  run(
+    ns: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    timeoutMs = 30_000,
+  ): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolve) => {
-      execFile('ip', ['netns', 'exec', ns, command, ...args], { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, out, err) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err }),
+      execFile(
+        'ip',
+        ['netns', 'exec', ns, command, ...args],
+        { env: { ...process.env, ...env }, timeout: timeoutMs },
+        (error, out, err) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err }),
       );
     });
   }
 
   /** A long-running process in a namespace (stopped at cleanup). */
-  start(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { log: () => string } {
+  start(
+    ns: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): ChildProcess & { log: () => string } {
     const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
