@@ -6,6 +6,7 @@ import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-C
 import { AddIdentityProviders1796600000000 } from './identity/1796600000000-AddIdentityProviders';
 import { AddPasskeys1796600000001 } from './identity/1796600000001-AddPasskeys';
 import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
+import { CreateFoldSnapshots1796800000000 } from './distributor/1796800000000-CreateFoldSnapshots';
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
 import { AddNatsAuthority1764300000001 } from './registry/1764300000001-AddNatsAuthority';
 import { AddGatewayWireGuard1796700000001 } from './registry/1796700000001-AddGatewayWireGuard';
@@ -17,7 +18,7 @@ export const MIGRATIONS = {
   identity: [CreateIdentityReadModel1764000000000, AddIdentityProviders1796600000000, AddPasskeys1796600000001],
   audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
   policy: [CreatePolicyReadModel1764100000000, AddDevices1796700000000],
-  distributor: [CreateDistributorKeys1764200000000],
+  distributor: [CreateDistributorKeys1764200000000, CreateFoldSnapshots1796800000000],
   registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001, AddGatewayWireGuard1796700000001],
 } as const;
 

@@ -14,11 +14,11 @@ import {
   siteConfigSubject,
   verifySnapshot,
 } from '@rustronaut/contracts';
-import { eventStreamSettings } from '@rustronaut/eventstore';
+import { FoldSnapshots, eventStreamSettings } from '@rustronaut/eventstore';
 import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { loadOrCreateSigningKey, type ConfigSigningKey } from './config-signing-key';
-import { SiteConfigFold } from './site-config-fold';
+import { SITE_CONFIG_FOLD_FORMAT, SiteConfigFold, type SiteConfigFoldState } from './site-config-fold';
 
 const PUBLIC_KEYS = Symbol('PublicKeys');
 
@@ -48,29 +48,44 @@ class DistributorModule {
  * Reads every event in order (an ordered consumer from the first), folds them into per-site
  * config, and puts each changed site's signed snapshot in the RN_SITE_CONFIG bucket (latest value
  * per site) and on `rn.config.site.<id>` for the gateways; it answers `rn.config.get.<id>` with the
- * latest. After a restart it replays and republishes only snapshots whose revision moved.
+ * latest. After a restart it resumes from its stored fold state (written after catching up, every
+ * 10,000 events and on stop) and republishes only snapshots whose revision moved; without a usable
+ * one it replays from the first event.
  */
 export async function startConfigDistributor(config: ConsoleConfig, logger: Logger) {
   const nc = await connectNats(config, 'config-distributor');
   const db = new DataSource({ type: 'postgres', url: config.databaseUrl, extra: { max: 2 } });
   await db.initialize();
   const { active, all } = await loadOrCreateSigningKey(db, config.schemas.distributor);
-  await db.destroy();
   const kv = await nc
     .jetstream()
     .views.kv(SITE_CONFIG_BUCKET, { history: 1, replicas: config.eventsReplicas });
-  const fold = new SiteConfigFold();
   const published = await publishedRevisions(kv, Object.fromEntries(all.map((k) => [k.id, k.publicKey])));
   const stream = eventStreamSettings({ name: config.eventsStream });
+  // The history to replay before publishing: everything up to the stream's last sequence now.
+  const info = await (await nc.jetstreamManager()).streams.info(stream.name);
+  const lastAtStart = info.state.last_seq;
+  // Resume from the stored fold state when there is a good one, instead of replaying every event.
+  const snapshots = new FoldSnapshots(db, config.schemas.distributor, {
+    fold: 'site-config',
+    formatVersion: SITE_CONFIG_FOLD_FORMAT,
+    stream: `${stream.name}@${info.created}`,
+  });
+  const { fold, position: resumedAt } = await resumeFold(snapshots, lastAtStart, logger);
+  let position = resumedAt;
+  let savedAt = resumedAt;
+  const save = async () => {
+    if (position === savedAt) return;
+    await snapshots.save(position, fold.toState());
+    savedAt = position;
+  };
   const consumer = await nc.jetstream().consumers.get(stream.name, {
     filterSubjects: eventsFilter(undefined, stream.subjectRoot),
-    // (nats.js's ordered consumer delivers nothing with DeliverPolicy.All: start at sequence 1)
+    // (nats.js's ordered consumer delivers nothing with DeliverPolicy.All: give a start sequence)
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: 1,
+    opt_start_seq: resumedAt + 1,
   });
-  // The history to replay before publishing: everything up to the stream's last sequence now.
-  const lastAtStart = (await (await nc.jetstreamManager()).streams.info(stream.name)).state.last_seq;
-  let caughtUp = lastAtStart === 0;
+  let caughtUp = lastAtStart <= resumedAt;
   const dirty = new Set<string>();
   const publish = async (siteIds: Iterable<string>) => {
     for (const siteId of siteIds) await publishSite(nc, kv, fold, siteId, active, published, logger);
@@ -93,15 +108,19 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
         if (!type || !platformRegistry.has(type)) continue;
         for (const siteId of fold.apply(platformRegistry.read(raw), message.seq)) dirty.add(siteId);
       }
+      position = message.seq;
       if (!caughtUp && (message.seq >= lastAtStart || message.info.pending === 0)) {
         caughtUp = true;
         logger.info({ sites: fold.siteIds().length, position: message.seq }, 'replayed the event history');
         await publish(fold.siteIds());
         dirty.clear();
+        await save().catch((error: unknown) => logger.warn({ err: error }, 'could not store the fold state'));
       } else if (caughtUp) {
         await publish(dirty);
         dirty.clear();
       }
+      if (caughtUp && position - savedAt >= SNAPSHOT_EVERY)
+        await save().catch((error: unknown) => logger.warn({ err: error }, 'could not store the fold state'));
     }
   })();
 
@@ -122,9 +141,42 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
       answers.unsubscribe();
       messages.stop();
       await loop;
+      if (caughtUp) await save().catch(() => undefined);
+      await db.destroy();
       await nc.drain();
     },
   };
+}
+
+/** How many events may pass between two stored fold states (a restart replays at most these). */
+const SNAPSHOT_EVERY = 10_000;
+
+/** The fold to start from: the stored state when it can be trusted, else an empty one (full replay). */
+async function resumeFold(
+  snapshots: FoldSnapshots,
+  lastSequence: number,
+  logger: Logger,
+): Promise<{ fold: SiteConfigFold; position: number }> {
+  await snapshots.ensureTable();
+  const stored = await snapshots.load<SiteConfigFoldState>(lastSequence);
+  if (stored && 'state' in stored) {
+    try {
+      const fold = SiteConfigFold.fromState(stored.state);
+      logger.info(
+        { position: stored.sequence, last: lastSequence },
+        'resumed the fold from its stored state',
+      );
+      return { fold, position: stored.sequence };
+    } catch (error) {
+      logger.warn({ err: error }, 'the stored fold state does not load: replaying from the first event');
+    }
+  } else if (stored) {
+    logger.info(
+      { reason: stored.refused },
+      'the stored fold state is not usable: replaying from the first event',
+    );
+  }
+  return { fold: new SiteConfigFold(), position: 0 };
 }
 
 /** The revision of every snapshot already in the bucket (to skip republishing what did not move). */

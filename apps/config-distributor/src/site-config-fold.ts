@@ -26,6 +26,34 @@ interface ResourceEntry {
   shareLinks: Map<string, { tokenSha256: string; expiresAt: string; revoked: boolean }>;
 }
 
+/**
+ * The version of what `toState` writes: bump it whenever the fold's state or the events it folds
+ * change, so a stored state of the old shape is rebuilt from the first event instead of trusted.
+ */
+export const SITE_CONFIG_FOLD_FORMAT = 1;
+
+/** The fold's whole state as JSON (maps as entry lists), for a snapshot that a restart resumes from. */
+export interface SiteConfigFoldState {
+  sites: [string, SiteEntry][];
+  resources: [
+    string,
+    Omit<ResourceEntry, 'targets' | 'shareLinks'> & {
+      targets: [string, TargetData][];
+      shareLinks: [string, { tokenSha256: string; expiresAt: string; revoked: boolean }][];
+    },
+  ][];
+  policies: [string, { orgId: string; data: PolicyData; deleted: boolean }][];
+  groups: [string, { orgId: string; members: string[] }][];
+  jwks: Record<string, unknown>[];
+  revisions: [string, number][];
+  sessions: [string, { orgId: string; expiresAt: number; revoked: boolean }][];
+  devices: [
+    string,
+    { orgId: string; siteId: string; userId: string; name: string; publicKey: string; address: string },
+  ][];
+  roles: [string, Role][];
+}
+
 /** How many of the newest token-signing keys a snapshot carries (older ones have expired tokens). */
 const JWKS_KEPT = 3;
 
@@ -44,9 +72,51 @@ export class SiteConfigFold {
   /** Console sessions: their organisation, when they end (refresh expiry), and whether they were revoked. */
   readonly #sessions = new Map<string, { orgId: string; expiresAt: number; revoked: boolean }>();
   /** WireGuard devices that are not revoked, by id. */
-  readonly #devices = new Map<string, { orgId: string; siteId: string; userId: string; name: string; publicKey: string; address: string }>();
+  readonly #devices = new Map<
+    string,
+    { orgId: string; siteId: string; userId: string; name: string; publicKey: string; address: string }
+  >();
   /** Users' roles (what device policies see of their owner); a deleted user is gone. */
   readonly #roles = new Map<string, Role>();
+
+  toState(): SiteConfigFoldState {
+    return {
+      sites: [...this.#sites],
+      resources: [...this.#resources].map(([id, r]) => [
+        id,
+        { ...r, targets: [...r.targets], shareLinks: [...r.shareLinks] },
+      ]),
+      policies: [...this.#policies],
+      groups: [...this.#groups].map(([id, g]) => [id, { orgId: g.orgId, members: [...g.members] }]),
+      jwks: [...this.#jwks],
+      revisions: [...this.#revisions],
+      sessions: [...this.#sessions],
+      devices: [...this.#devices],
+      roles: [...this.#roles],
+    };
+  }
+
+  /** A fold that continues from a state `toState` wrote (throws on a state of another shape). */
+  static fromState(state: SiteConfigFoldState): SiteConfigFold {
+    const fold = new SiteConfigFold();
+    const entries = <T>(list: [string, T][] | undefined, what: string): [string, T][] => {
+      if (!Array.isArray(list)) throw new Error(`the stored fold state has no ${what}`);
+      return list;
+    };
+    for (const [id, site] of entries(state.sites, 'sites')) fold.#sites.set(id, site);
+    for (const [id, r] of entries(state.resources, 'resources'))
+      fold.#resources.set(id, { ...r, targets: new Map(r.targets), shareLinks: new Map(r.shareLinks) });
+    for (const [id, policy] of entries(state.policies, 'policies')) fold.#policies.set(id, policy);
+    for (const [id, g] of entries(state.groups, 'groups'))
+      fold.#groups.set(id, { orgId: g.orgId, members: new Set(g.members) });
+    if (!Array.isArray(state.jwks)) throw new Error('the stored fold state has no jwks');
+    fold.#jwks.push(...state.jwks);
+    for (const [id, revision] of entries(state.revisions, 'revisions')) fold.#revisions.set(id, revision);
+    for (const [id, session] of entries(state.sessions, 'sessions')) fold.#sessions.set(id, session);
+    for (const [id, device] of entries(state.devices, 'devices')) fold.#devices.set(id, device);
+    for (const [id, role] of entries(state.roles, 'roles')) fold.#roles.set(id, role);
+    return fold;
+  }
 
   /** Applies one event; returns the ids of the sites whose snapshot changed. */
   apply(event: PlatformEvent, sequence: number): string[] {

@@ -40,3 +40,9 @@ export {
   type ReservationCommand,
   type Verdict,
 } from './reservations/reservation-book';
+export {
+  FoldSnapshots,
+  type FoldSnapshot,
+  type FoldSnapshotsOptions,
+  type SnapshotRefusal,
+} from './fold-snapshot/fold-snapshots';
