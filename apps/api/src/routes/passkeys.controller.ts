@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -24,8 +25,9 @@ import { IDENTITY, type IdentityClient } from './tokens';
 /** @simplewebauthn/browser's bundle (global SimpleWebAuthnBrowser), for the sign-in page: read once. */
 let browserScript: string | undefined;
 const webAuthnBrowserScript = () =>
+  // The package exports only its modules; its browser bundle (the "unpkg" file) sits beside them.
   (browserScript ??= readFileSync(
-    require.resolve('@simplewebauthn/browser/dist/bundle/index.umd.min.js'),
+    join(dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js'),
     'utf8',
   ));
 
