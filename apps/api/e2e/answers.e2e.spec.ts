@@ -9,7 +9,7 @@ import { declaredRoutes, type DeclaredRoute } from '../src/http/openapi';
  * exactly what their @Endpoint declares — the declared schema parses the answer, and parsing drops
  * nothing (no field the document does not list) and adds nothing (no listed field missing).
  */
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const camelKeys = (value: unknown): unknown => {
@@ -74,9 +74,9 @@ describe('answers match their declarations (e2e, started processes)', () => {
 
   beforeAll(async () => {
     routes = declaredRoutes((await describeApi()).controllers);
-    sut = await ConsoleHarness.start();
+    sut = await ConsoleHarness.start({}, { upWithinMs: 150_000 });
     admin = (await login(sut.url, ADMIN.email, ADMIN.password)).access;
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await sut?.stop();
   });
