@@ -302,13 +302,17 @@ describe("sign-in through an organisation's identity provider", () => {
       await context.close();
     });
 
-    it('without a redirect to this machine: the page shows a code to paste', async () => {
+    /**
+     * `rustronaut login --sso --manual` in a home of its own, a browser that signs in at the
+     * provider, and the code the page shows: the test decides what to paste.
+     */
+    async function manualLogin(paste: (code: string) => Promise<string>) {
       const manualHome = mkdtempSync(join(tmpdir(), 'rn-sso-manual-'));
-      try {
-        const child = spawn(
-          process.execPath,
-          [
-            join(__dirname, '../../cli/bin/rustronaut.js'),
+      const child = spawn(
+        process.execPath,
+        [
+          join(__dirname, '../../cli/bin/rustronaut.js'),
+          ...[
             'login',
             '--console',
             platform.url,
@@ -318,74 +322,49 @@ describe("sign-in through an organisation's identity provider", () => {
             '--manual',
             '--no-browser',
           ],
-          { env: personEnv(manualHome), stdio: ['pipe', 'pipe', 'pipe'] },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        ],
+        { env: personEnv(manualHome), stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const context = await browser.newContext();
+      try {
         const deadline = Date.now() + 30_000;
         let url: string | undefined;
         while (!(url = /https?:\/\/\S+cli_redirect=manual\S*/.exec(err)?.[0]) && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 50));
-        const context = await browser.newContext();
         const page = await context.newPage();
         await page.goto(url!);
         await signInAtProvider(page, 'dave');
-        const code = await page.locator('#code').textContent();
+        const code = (await page.locator('#code').textContent()) ?? '';
         expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
-        // The code alone (without the CLI's verifier) opens nothing.
-        const stolen = await call(platform.url, 'POST', '/auth/oidc/redeem', { body: { code } });
-        expect(stolen.status).toBe(401);
-        await context.close();
-        // …and it was single-use: the CLI's own attempt now fails, saying so.
-        child.stdin.end(`${code}\n`);
-        expect(await exited).toBe(1);
-        expect(`${out}${err}`).toMatch(/already used|expired/);
+        child.stdin.end(`${await paste(code)}\n`);
+        return { code: await exited, output: `${out}${err}` };
       } finally {
+        await context.close();
         rmSync(manualHome, { recursive: true, force: true });
       }
+    }
+
+    it('without a redirect to this machine: the page shows a code, useless without the CLI', async () => {
+      const run = await manualLogin(async (code) => {
+        // The code alone (without the CLI's verifier) opens nothing…
+        const stolen = await call(platform.url, 'POST', '/auth/oidc/redeem', { body: { code } });
+        expect(stolen.status).toBe(401);
+        return code;
+      });
+      // …and it was single-use: the CLI's own attempt now fails, saying so.
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(/already used|expired/);
     });
 
     it('with the verifier, the pasted code signs in', async () => {
-      const manualHome = mkdtempSync(join(tmpdir(), 'rn-sso-manual-'));
-      try {
-        const child = spawn(
-          process.execPath,
-          [
-            join(__dirname, '../../cli/bin/rustronaut.js'),
-            'login',
-            '--console',
-            platform.url,
-            '--sso',
-            '--provider',
-            'Corp SSO',
-            '--manual',
-            '--no-browser',
-          ],
-          { env: personEnv(manualHome), stdio: ['pipe', 'pipe', 'pipe'] },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        const deadline = Date.now() + 30_000;
-        let url: string | undefined;
-        while (!(url = /https?:\/\/\S+cli_redirect=manual\S*/.exec(err)?.[0]) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 50));
-        const context = await browser.newContext();
-        const page = await context.newPage();
-        await page.goto(url!);
-        await signInAtProvider(page, 'dave');
-        child.stdin.end(`${await page.locator('#code').textContent()}\n`);
-        expect(await exited).toBe(0);
-        expect(out).toContain('as dave@corp.example');
-        await context.close();
-      } finally {
-        rmSync(manualHome, { recursive: true, force: true });
-      }
+      const run = await manualLogin(async (code) => code);
+      expect(run.code).toBe(0);
+      expect(run.output).toContain('as dave@corp.example');
     });
   });
 
@@ -466,6 +445,163 @@ describe("sign-in through an organisation's identity provider", () => {
       } finally {
         await api('PATCH', `/identity-providers/${ids['idp']}`, { require_sso: false });
       }
+    });
+  });
+
+  describe('passkeys', () => {
+    /** The console as the browser reaches it: WebAuthn refuses an IP address as the relying party. */
+    const consoleAt = () => platform.url.replace('127.0.0.1', 'localhost');
+    const wiki = () => `http://wiki.localhost:${gateway.httpPort}`;
+    let pat: { id: string; token: string };
+    let context: BrowserContext;
+    let page: Page;
+
+    beforeAll(async () => {
+      const created = await api('POST', '/users', {
+        email: 'pat@corp.example',
+        name: 'Pat',
+        password: 'pat-password-1',
+      });
+      pat = {
+        id: created.body.id,
+        token: (await login(platform.url, 'pat@corp.example', 'pat-password-1')).access,
+      };
+      context = await browser.newContext();
+      page = await context.newPage();
+      // Chromium's virtual authenticator (CDP WebAuthn domain): a platform authenticator with user verification.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+        },
+      });
+      await page.goto(`${consoleAt()}/login?return=${encodeURIComponent(`${wiki()}/start`)}`);
+    });
+    afterAll(async () => context?.close());
+
+    /** Registers a passkey from the console's page, as the web console does (@simplewebauthn/browser). */
+    const registerInBrowser = (name: string) =>
+      page.evaluate(
+        async ({ token, name }) => {
+          const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+          const options = await (
+            await fetch('/api/v1/me/passkeys/options', { method: 'POST', headers, body: '{}' })
+          ).json();
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's global from the bundle
+          const response = await (globalThis as any).SimpleWebAuthnBrowser.startRegistration({
+            optionsJSON: options,
+          });
+          const r = await fetch('/api/v1/me/passkeys', {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ response, name }),
+          });
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
+          return { status: r.status, body: (await r.json()) as any };
+        },
+        { token: pat.token, name },
+      );
+    const mine = (method: string, path: string, body?: unknown) =>
+      call(platform.url, method, path, { token: pat.token, ...(body === undefined ? {} : { body }) });
+
+    it('registers a passkey in Chromium, lists, renames and removes', async () => {
+      const first = await registerInBrowser('Laptop');
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ name: 'Laptop', last_used_at: null });
+      const listed = await mine('GET', '/me/passkeys');
+      expect(listed.body).toMatchObject({
+        items: [{ id: first.body.id, name: 'Laptop' }],
+        passkey_only: false,
+      });
+      const renamed = await mine('PATCH', `/me/passkeys/${first.body.id}`, { name: 'Work laptop' });
+      expect(renamed.body.name).toBe('Work laptop');
+      // Another person cannot touch it.
+      const other = await call(platform.url, 'PATCH', `/me/passkeys/${first.body.id}`, {
+        token: admin,
+        body: { name: 'x' },
+      });
+      expect(other.status).toBe(404);
+      // The same authenticator twice: the options exclude it, the browser refuses.
+      await expect(registerInBrowser('Again')).rejects.toThrow(/previously registered/);
+      expect((await mine('DELETE', `/me/passkeys/${first.body.id}`)).status).toBe(204);
+      expect((await mine('GET', '/me/passkeys')).body.items).toEqual([]);
+      const again = await registerInBrowser('Work laptop');
+      expect(again.status).toBe(201);
+      expect((await mine('GET', '/me/passkeys')).body.items.map((p: { name: string }) => p.name)).toEqual([
+        'Work laptop',
+      ]);
+    });
+
+    it('signs in with the passkey on the login page and reaches the resource', async () => {
+      await page.goto(`${consoleAt()}/login?return=${encodeURIComponent(`${wiki()}/start`)}`);
+      await page.click('#passkey');
+      await page.waitForURL(`${wiki()}/start`);
+      const seen = JSON.parse((await page.locator('body').textContent()) ?? '{}') as { user: string };
+      expect(seen.user).toBe(pat.id);
+      expect((await mine('GET', '/me/passkeys')).body.items[0].last_used_at).not.toBeNull();
+    });
+
+    it('refuses a replayed passkey answer and one for a challenge it never issued', async () => {
+      await context.clearCookies(); // else the page hands the last sign-in on to the resource at once
+      await page.goto(`${consoleAt()}/login?return=${encodeURIComponent(`${wiki()}/start`)}`);
+      const answers = await page.evaluate(async () => {
+        const post = async (path: string, body: unknown) => {
+          const r = await fetch(path, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
+          return { status: r.status, body: (await r.json()) as any };
+        };
+        const options = (await post('/api/v1/auth/passkey/options', {})).body;
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's global from the bundle
+        const browserLib = (globalThis as any).SimpleWebAuthnBrowser;
+        const response = await browserLib.startAuthentication({ optionsJSON: options });
+        const first = await post('/api/v1/auth/passkey', { response });
+        const replay = await post('/api/v1/auth/passkey', { response });
+        const forged = await browserLib.startAuthentication({
+          optionsJSON: { ...options, challenge: 'bm90LWlzc3VlZC1ieS10aGUtY29uc29sZQ' },
+        });
+        const unissued = await post('/api/v1/auth/passkey', { response: forged });
+        return { first: first.status, replay: replay.body, unissued: unissued.body };
+      });
+      expect(answers.first).toBe(200);
+      expect(answers.replay.error).toMatchObject({ code: 'AUTH_PASSKEY_REFUSED' });
+      expect(answers.unissued.error).toMatchObject({ code: 'AUTH_PASSKEY_REFUSED' });
+    });
+
+    it('passkeys only: a password alone is refused, the passkey still works, the last one stays', async () => {
+      expect((await mine('PUT', '/me/passkey-only', { enabled: true })).body).toEqual({ passkey_only: true });
+      try {
+        const password = await call(platform.url, 'POST', '/auth/login', {
+          body: { email: 'pat@corp.example', password: 'pat-password-1' },
+        });
+        expect(password.status).toBe(403);
+        expect(password.body.error.code).toBe('AUTH_PASSWORD_LOGIN_DISABLED');
+        const onlyOne = (await mine('GET', '/me/passkeys')).body.items[0].id as string;
+        expect((await mine('DELETE', `/me/passkeys/${onlyOne}`)).body.error.code).toBe(
+          'AUTH_PASSKEY_REFUSED',
+        );
+        await context.clearCookies();
+        await page.goto(`${consoleAt()}/login?return=${encodeURIComponent(`${wiki()}/again`)}`);
+        await page.click('#passkey');
+        await page.waitForURL(`${wiki()}/again`);
+      } finally {
+        await mine('PUT', '/me/passkey-only', { enabled: false });
+      }
+      expect(
+        (
+          await call(platform.url, 'POST', '/auth/login', {
+            body: { email: 'pat@corp.example', password: 'pat-password-1' },
+          })
+        ).status,
+      ).toBe(200);
     });
   });
 

@@ -40,6 +40,7 @@ export class HostileOidcProvider {
       use: 'sig',
       alg: 'RS256',
     };
+    // eslint-disable-next-line prefer-const -- assigned once the server it answers for listens
     let sut!: HostileOidcProvider;
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', sut.issuer);
