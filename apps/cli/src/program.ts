@@ -100,7 +100,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--auth', 'visitors must log in (http only)')
     .option('--site <id>', "the site whose gateways serve it (default: the organisation's first)")
     .option('--console <url>', 'the console to use (default: the one you logged in to)')
-    .option('--ca <file>', "a PEM file of CAs to trust for the gateway's tunnel endpoint (or RN_CA_FILE)")
+    .option(
+      '--ca <file>',
+      "a PEM file of CAs to trust for the gateway's tunnel endpoint (or RN_CA_FILE; default: the CA pinned at login)",
+    )
     .action(
       run(async (ctx, address: string, protocol: string, options: ExposeOptions) =>
         (await commands.expose()).expose(ctx, address, protocol, options),
@@ -111,7 +114,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<remote-address>', "the resource's host:port, e.g. remote-db.company.com:5432")
     .argument('<local-address>', 'where to listen here: localhost:5432, or a port')
     .option('--gateway <host:port>', "the gateway's HTTPS address (default: the console's tunnel endpoint)")
-    .option('--ca <file>', 'a PEM file of CAs to trust for the gateway (or RN_CA_FILE)')
+    .option(
+      '--ca <file>',
+      'a PEM file of CAs to trust for the gateway (or RN_CA_FILE; default: the CA pinned at login)',
+    )
     .action(
       run(async (ctx, remote: string, local: string, options: ForwardOptions) =>
         (await commands.forward()).forward(ctx, remote, local, options),
@@ -120,7 +126,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   command('connector', "serve a site's targets through one outbound tunnel, until Ctrl-C")
     .requiredOption('--token <token>', "the site's connector token (rnc_…)")
     .option('--gateway <host:port>', "the gateway's tunnel endpoint (default: the console's, when logged in)")
-    .option('--ca <file>', 'a PEM file of CAs to trust for the gateway (or RN_CA_FILE)')
+    .option(
+      '--ca <file>',
+      'a PEM file of CAs to trust for the gateway (or RN_CA_FILE; default: the CA pinned at login)',
+    )
     .option('--allow <cidr...>', 'only reach targets in these networks (default: whatever the gateway names)')
     .action(
       run(async (ctx, options: ConnectorOptions) => (await commands.connector()).connector(ctx, options)),
@@ -133,7 +142,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--qr', 'print the config as a QR code for the WireGuard phone app')
     .option('--name <name>', "the device's name (default: this machine's host name)")
     .action(
-      run(async (ctx, site: string, options: ConnectOptions) => (await commands.connect()).connect(ctx, site, options)),
+      run(async (ctx, site: string, options: ConnectOptions) =>
+        (await commands.connect()).connect(ctx, site, options),
+      ),
     );
   command('disconnect', 'take the VPN tunnel down (all sites, or one)')
     .argument('[site]', 'the site, by name or id')
