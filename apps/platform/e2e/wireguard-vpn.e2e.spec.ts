@@ -69,7 +69,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   const other = 'http://172.30.0.11:8080/';
 
   beforeAll(async () => {
-    platform = await ConsoleHarness.start({ RN_GATEWAY_HEARTBEAT_INTERVAL: '1' });
+    platform = await ConsoleHarness.start({ RN_GATEWAY_HEARTBEAT_INTERVAL: '1' }, { upWithinMs: 120_000 });
     admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
     ns.client = lab.namespace('c');
     ns.second = lab.namespace('d');
@@ -156,7 +156,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
         return r.body.status === 'healthy' ? true : undefined;
       },
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     lab.cleanup();
@@ -197,7 +197,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect(seen.rx_bytes).toBeGreaterThan(0);
     const devices = await lab.run(ns.client, process.execPath, [CLI, 'devices'], cliEnv());
     expect(devices.out).toMatch(/10\.201\.0\.2/);
-  }, 60_000);
+  }, 120_000);
 
   /** Carol's phone: a device made by the console, its config downloaded (and as a QR), used by wg-quick. */
   async function phoneConfig(name: string): Promise<{ id: string; text: string; file: string }> {
@@ -243,7 +243,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect((await api('DELETE', `/devices/${phone.id}`, undefined, carol.token)).status).toBe(204);
     await within(2_000, 'the revoked device cut off', cutOff(ns.second));
     await lab.run(ns.second, 'wg-quick', ['down', phone.file]);
-  }, 60_000);
+  }, 120_000);
 
   it("deleting the device's owner cuts its traffic within 2 s", async () => {
     const phone = await phoneConfig('rnpb');
@@ -253,7 +253,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     await within(2_000, "the deleted user's device cut off", cutOff(ns.second));
     // Bob's laptop is not disturbed.
     expect(await lab.httpGet(ns.client, allowed)).toBe(200);
-  }, 60_000);
+  }, 120_000);
 
   it('never gives two devices one address, also when they are registered at the same moment', async () => {
     const answers = await Promise.all(
@@ -269,7 +269,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     );
     expect(new Set(listed).size).toBe(listed.length);
     for (const a of answers) await api('DELETE', `/devices/${a.body.id}`, undefined, bob.token);
-  }, 60_000);
+  }, 120_000);
 
   it('keeps carrying the VPN when the gateway restarts with NATS and the console stopped', async () => {
     gateway.kill('SIGTERM');
@@ -300,5 +300,5 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
       ),
     ).toBe(true);
     expect(await lab.httpGet(ns.client, other)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

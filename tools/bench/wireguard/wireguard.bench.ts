@@ -39,7 +39,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const lab = new NetworkLab();
-  const platform = await ConsoleHarness.start({ RN_GATEWAY_HEARTBEAT_INTERVAL: '1' });
+  const platform = await ConsoleHarness.start(
+    { RN_GATEWAY_HEARTBEAT_INTERVAL: '1' },
+    { upWithinMs: 120_000 },
+  );
   try {
     const admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
     const api = (method: string, path: string, body?: unknown) =>
