@@ -640,6 +640,19 @@ describe("sign-in through an organisation's identity provider", () => {
       expect(s.state.length).toBeGreaterThanOrEqual(43);
       expect(s.nonce.length).toBeGreaterThanOrEqual(43);
       expect(s.cookie).toMatch(/^rn_oidc=[A-Za-z0-9_-]{43}$/);
+      // The provider holds us to that exact URI: the same request for any other one is refused there,
+      // and no code ever goes to it.
+      for (const other of [
+        `${platform.url}/api/v1/auth/oidc/${ids['idp']}/callback/`,
+        `${platform.url}/api/v1/auth/oidc/${ids['hostile']}/callback`,
+        'http://127.0.0.1:1/steal',
+      ]) {
+        const tampered = new URL(s.location);
+        tampered.searchParams.set('redirect_uri', other);
+        const r = await fetch(tampered, { redirect: 'manual' });
+        expect(r.status).toBe(400);
+        expect(r.headers.get('location')).toBeNull();
+      }
     });
 
     it('refuses a wrong state, another browser, a replayed callback and a callback at another provider', async () => {
