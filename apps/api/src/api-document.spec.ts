@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { describeApi, routeDifferences } from './api-document';
 import { CLIENT_SCHEMA_PATH, clientSchemaSource } from './client-schema';
 import { Endpoint, OutsideApi } from './http/endpoint';
-import { openApiDocument, undeclaredRoutes } from './http/openapi';
+import { openApiDocument, outsideApiRoutes, undeclaredRoutes } from './http/openapi';
 
 type Operation = {
   operationId: string;
@@ -27,7 +27,8 @@ describe('the API document', () => {
 
   it('lists every route Fastify serves, and only those', () => {
     expect(api.served.length).toBeGreaterThan(50);
-    expect(routeDifferences(api.served, api.document)).toEqual({ undocumented: [], unserved: [] });
+    const outside = outsideApiRoutes(api.controllers);
+    expect(routeDifferences(api.served, api.document, outside)).toEqual({ undocumented: [], unserved: [] });
   });
 
   it('has a declaration (@Endpoint) for every route', () => {
@@ -105,6 +106,8 @@ describe('the route check', () => {
 
   it('names a route served without a declaration, and one documented but not served', () => {
     const document = openApiDocument([ThingsController], '/');
+    const outside = outsideApiRoutes([ThingsController]);
+    expect(outside).toEqual(['GET /api/v1/things/page']);
     expect(undeclaredRoutes(document)).toEqual(['GET /api/v1/things/{id}']);
     expect(
       routeDifferences(
@@ -114,9 +117,10 @@ describe('the route check', () => {
           { method: 'delete', path: '/api/v1/things/{id}' },
         ],
         document,
+        outside,
       ),
     ).toEqual({
-      undocumented: ['DELETE /api/v1/things/{id}', 'GET /api/v1/things/page'],
+      undocumented: ['DELETE /api/v1/things/{id}'],
       unserved: ['GET /api/v1/things/{id}'],
     });
   });

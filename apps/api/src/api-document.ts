@@ -37,8 +37,15 @@ export async function describeApi(serverUrl = '/') {
   return { document, controllers, served };
 }
 
-/** Served routes the document lacks, and documented routes nothing serves (`METHOD /path`). */
-export function routeDifferences(served: readonly ServedRoute[], document: Record<string, unknown>) {
+/**
+ * Served routes the document lacks, and documented routes nothing serves (`METHOD /path`); the
+ * routes a controller serves outside the API (`@OutsideApi`, named in `outside`) are neither.
+ */
+export function routeDifferences(
+  served: readonly ServedRoute[],
+  document: Record<string, unknown>,
+  outside: readonly string[] = [],
+) {
   const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
   const paths = (document['paths'] ?? {}) as Record<string, Record<string, unknown>>;
   const documented = new Set(
@@ -46,7 +53,7 @@ export function routeDifferences(served: readonly ServedRoute[], document: Recor
   );
   const servedKeys = new Set(served.map((r) => key(r.method, r.path)));
   return {
-    undocumented: [...servedKeys].filter((k) => !documented.has(k)).sort(),
+    undocumented: [...servedKeys].filter((k) => !documented.has(k) && !outside.includes(k)).sort(),
     unserved: [...documented].filter((k) => !servedKeys.has(k)).sort(),
   };
 }

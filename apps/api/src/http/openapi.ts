@@ -48,6 +48,21 @@ const joinPath = (...parts: string[]) =>
 const firstPath = (value: unknown): string =>
   (Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '')) || '';
 
+/** The routes these controllers serve outside the API (`@OutsideApi`), as `METHOD /path`. */
+export function outsideApiRoutes(controllers: readonly Type[]): string[] {
+  return controllers.flatMap((controller) => {
+    const base = firstPath(Reflect.getMetadata(PATH_METADATA, controller));
+    const proto = controller.prototype as Record<string, unknown>;
+    return Object.getOwnPropertyNames(proto).flatMap((name) => {
+      const handler = Object.getOwnPropertyDescriptor(proto, name)?.value as object | undefined;
+      if (typeof handler !== 'function' || !outsideApiReason(handler)) return [];
+      const method = METHODS[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      const path = joinPath(base, firstPath(Reflect.getMetadata(PATH_METADATA, handler)));
+      return method ? [`${method.toUpperCase()} ${path}`] : [];
+    });
+  });
+}
+
 /** The controllers of a Nest application, in the order its modules registered them. */
 export function controllersOf(modules: ModulesContainer): Type[] {
   return [...modules.values()].flatMap((module) =>
