@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
+import { connect, jwtAuthenticator, type NatsConnection } from 'nats';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayConfig } from '@rustronaut/config';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessBatch } from '../access-log/access-log';
 import { AccessMetrics } from '../access-log/access-metrics';
+import { NatsAccessShipper } from '../access-log/shippers';
+import { readIdentity } from '../control/enrollment';
 import { loadConfigKeys } from '../control/config-keys';
 import { soleOrg } from '../control/control-plane';
 import { servedSites } from '../control/management-api';
@@ -83,6 +86,9 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
       questions.ask<number>({ ask: 'take', key, limit }, TAKE_TIMEOUT_MS),
     close: () => undefined,
   };
+  // Access records go to NATS from each worker on its own connection (the gateway's credentials):
+  // each batch once, without a second hop through the primary.
+  const nats = await accessConnection(config, dataDir, init, logger);
   const dataPlane = await startDataPlane({
     config,
     logger,
@@ -91,7 +97,10 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
     shipper:
       config.accessLog.destination === 'off'
         ? undefined
-        : { ship: (batch: AccessBatch) => questions.ask<void>({ ask: 'ship', batch }, SHIP_TIMEOUT_MS) },
+        : config.accessLog.destination === 'nats'
+          ? new NatsAccessShipper(init.gatewayId, () => nats.connection)
+          : // One writer for a file or stdout: the primary.
+            { ship: (batch: AccessBatch) => questions.ask<void>({ ask: 'ship', batch }, SHIP_TIMEOUT_MS) },
     defaultOrg: () => init.orgId ?? soleOrg(configs),
     assertions: await AssertionKey.load(dataDir, init.gatewayId),
     localCa: await LocalCa.open(dataDir),
@@ -119,12 +128,48 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
     stopping = true;
     relay.close();
     await dataPlane.drain();
+    await nats.close();
     process.exit(0);
   };
   // A signal to the whole group (a terminal's Ctrl-C, systemd's stop): this worker drains too.
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   send({ rn: 'ready' });
+}
+
+/** The worker's own NATS connection for access records (none unless they go to NATS). */
+async function accessConnection(
+  config: GatewayConfig,
+  dataDir: string,
+  init: WorkerInit,
+  logger: Logger,
+): Promise<{ connection: NatsConnection | undefined; close(): Promise<void> }> {
+  const held: { connection: NatsConnection | undefined; close(): Promise<void> } = {
+    connection: undefined,
+    close: async () => {
+      await held.connection?.close().catch(() => undefined);
+    },
+  };
+  if (config.accessLog.destination !== 'nats') return held;
+  const identity = await readIdentity(dataDir);
+  const credentials =
+    identity?.natsJwt && identity.natsSeed ? { jwt: identity.natsJwt, seed: identity.natsSeed } : undefined;
+  // Connected in the background: records wait in the access log's queue meanwhile, as in one process.
+  void connect({
+    servers: config.natsServers,
+    name: `${init.gatewayId}-worker-${init.id}`,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    inboxPrefix: `_INBOX_${init.gatewayId}`,
+    ...(credentials
+      ? { authenticator: jwtAuthenticator(credentials.jwt, new TextEncoder().encode(credentials.seed)) }
+      : {}),
+  }).then(
+    (nc) => (held.connection = nc),
+    (error: unknown) => logger.warn({ err: error }, 'access log: cannot connect to NATS'),
+  );
+  return held;
 }
 
 /** What a worker does with each message of the primary. */
