@@ -12,10 +12,10 @@ describe('resources sharing a domain by path (e2e, started processes)', () => {
   const post = (path: string, body: unknown) => call(base, 'POST', path, { token: admin, body });
 
   beforeAll(async () => {
-    sut = await ConsoleHarness.start();
+    sut = await ConsoleHarness.start({}, { upWithinMs: 150_000 });
     base = sut.url;
     admin = (await login(base, ADMIN.email, ADMIN.password)).access;
-  }, 90_000);
+  }, 200_000);
   afterAll(async () => {
     await sut?.stop();
   });

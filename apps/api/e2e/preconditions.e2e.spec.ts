@@ -40,13 +40,16 @@ describe('preconditions and unique keys (e2e, started processes)', () => {
   };
 
   beforeAll(async () => {
-    sut = await ConsoleHarness.start({ RN_BASE_DOMAIN: 'tunnels.keys.test', RN_TUNNEL_PORTS: '42000-42009' });
+    sut = await ConsoleHarness.start(
+      { RN_BASE_DOMAIN: 'tunnels.keys.test', RN_TUNNEL_PORTS: '42000-42009' },
+      { upWithinMs: 150_000 },
+    );
     base = sut.url;
     admin = (await login(base, ADMIN.email, ADMIN.password)).access;
     siteId = (
       await post('/sites', { name: 'Keys', subnet: '10.77.0.0/24', region: 'eu', connection_type: 'local' })
     ).body.id;
-  }, 90_000);
+  }, 200_000);
   afterAll(async () => {
     await sut?.stop();
   });
