@@ -14,14 +14,15 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** Waits until `check` gives a value (bounded), saying what it waited for. */
 async function eventually<T>(
   check: () => Promise<T | undefined | false>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -51,7 +52,7 @@ const labelled = (label: string) => new RegExp(`^${label.replace(/[.*+?^${}()|[\
 const field = (page: Page, label: string) => page.getByLabel(labelled(label));
 
 async function select(page: Page, label: string, option: string) {
-  await field(page, label).first().click();
+  await field(page, label).first().click({ force: true });
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
@@ -166,12 +167,12 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
     await page.getByRole('button', { name: 'New gateway' }).click();
     await field(page, 'Name').fill('edge-1');
     await field(page, 'Region').fill('eu-west');
-    await field(page, 'Sites it serves').first().click();
+    await field(page, 'Sites it serves').first().click({ force: true });
     await page.getByRole('option', { name: 'HQ' }).click();
     await page.keyboard.press('Escape');
     await field(page, 'Public IP').fill('203.0.113.10');
     await page.getByRole('button', { name: 'Create gateway' }).click();
-    const command = (await field(page, 'Enrolment command').textContent())!;
+    const command = (await page.locator('pre[aria-label="Enrolment command"]').textContent())!;
     expect(command).toMatch(
       /^node dist\/apps\/gateway\/src\/main\.js --console http:\/\/127\.0\.0\.1:\d+ --enroll rng_\S+ --data-dir \S+$/,
     );
@@ -202,8 +203,10 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
     gateway.stderr?.on('data', (c: Buffer) => (gatewayLog += c.toString()));
     // Its status turns healthy on the page by itself (server-sent events, no reload).
     await eventually(
-      async () => (await page.getByTestId('gateway-edge-1').textContent())?.includes('healthy'),
-      `the gateway healthy on the page\n${gatewayLog}`,
+      async () =>
+        (await page.getByTestId('gateway-edge-1').getByText('healthy', { exact: true }).count()) > 0,
+      () => `the gateway healthy on the page\n${gatewayLog}`,
+      120_000,
     );
     await shot('gateways');
     expect(await seriousViolations(page)).toEqual([]);
@@ -228,8 +231,8 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
       await page.getByRole('link', { name: 'Policies' }).click();
       await page.getByRole('link', { name: 'New policy' }).click();
       await field(page, 'Name').fill(name);
-      await page.getByRole('radio', { name: effect }).click({ force: true });
-      await field(page, 'Resources').first().click();
+      await page.locator(`label[for$="-${effect.toLowerCase()}"]`).click();
+      await field(page, 'Resources').first().click({ force: true });
       await page.getByRole('option', { name: 'app' }).click();
       await page.keyboard.press('Escape');
       await page.getByRole('checkbox', { name: 'Admins' }).check();
@@ -245,10 +248,15 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
 
     // The resource through the gateway, in the same browser: in without a password.
     const app = `http://app.localhost:${gatewayHttp}`;
-    await eventually(async () => {
-      const r = await page.goto(`${app}/`);
-      return r?.status() === 200 && (await page.locator('h1').textContent())?.includes('Hello from the app');
-    }, `the app through the gateway\n${gatewayLog}`);
+    await eventually(
+      async () => {
+        const r = await page.goto(`${app}/`);
+        return (
+          r?.status() === 200 && (await page.locator('h1').textContent())?.includes('Hello from the app')
+        );
+      },
+      () => `the app through the gateway\n${gatewayLog}`,
+    );
     expect(page.url()).toBe(`${app}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe(`Hello from the app, ${ADMIN.email}`);
     const refused = await page.goto(`${app}/admin/settings`);

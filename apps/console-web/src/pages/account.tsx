@@ -43,7 +43,7 @@ export function AccountPage() {
         </Title>
         {user?.totp_enabled ? (
           <Group>
-            <Alert color="green">On: sign-in asks for a code from your authenticator app.</Alert>
+            <Alert color="teal">On: sign-in asks for a code from your authenticator app.</Alert>
             <Button variant="subtle" color="red" onClick={() => disable.mutate()}>
               Turn off
             </Button>

@@ -40,11 +40,12 @@ export const useGateways = () =>
 /** Gateways change as they happen (enrolled, healthy, config applied): the live view refreshes the list. */
 export function useLiveGateways() {
   const queries = useQueryClient();
-  useLive(
-    '/api/v1/gateways/live',
-    'gateway',
-    () => void queries.invalidateQueries({ queryKey: ['gateways'] }),
-  );
+  useLive('/api/v1/gateways/live', 'gateway', () => {
+    // The event is stored before the read model shows it: read now, and once more a moment later.
+    const refresh = () => void queries.invalidateQueries({ queryKey: ['gateways'] });
+    refresh();
+    setTimeout(refresh, 1_500);
+  });
   return useGateways();
 }
 

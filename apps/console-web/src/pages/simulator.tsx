@@ -140,7 +140,7 @@ export function SimulatorPage() {
       {result && (
         <Alert
           data-testid="simulation"
-          color={result.allowed ? 'green' : 'red'}
+          color={result.allowed ? 'teal' : 'red'}
           title={
             result.allowed
               ? `Allowed to reach ${resourceName(result.resource_id)}`

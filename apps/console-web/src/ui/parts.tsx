@@ -53,7 +53,7 @@ export function ProblemAlert({
   if (!problem) return null;
   if (problem instanceof ApiProblem && problem.conflict)
     return (
-      <Alert color="orange" title="Changed by someone else" role="alert">
+      <Alert color="grape" title="Changed by someone else" role="alert">
         <Text size="sm">
           This was changed by someone else since you opened it — reload to see their change.
         </Text>
@@ -102,7 +102,7 @@ export function ShownOnce({
   children?: ReactNode;
 }) {
   return (
-    <Alert color="yellow" title={title} role="status">
+    <Alert color="blue" title={title} role="status">
       <Stack gap="xs">
         <Text size="sm">Copy it now: it is shown only once.</Text>
         <Copyable value={value} label={title} />
