@@ -218,7 +218,7 @@ export class IdentityController {
 
   @MessagePattern('identity.idp.forSignIn')
   providersForSignIn(@Payload() p: unknown) {
-    return this.uc.identityProviders.forSignIn(parse('identity.idp.forSignIn', p).orgSlug);
+    return this.uc.identityProviders.forSignIn(parse('identity.idp.forSignIn', p));
   }
 
   @MessagePattern('identity.oidc.start')

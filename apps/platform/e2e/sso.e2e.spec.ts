@@ -277,6 +277,55 @@ describe("sign-in through an organisation's identity provider", () => {
     });
   });
 
+  describe("another organisation's resource", () => {
+    it("offers that organisation's providers on its login page, and only those", async () => {
+      const created = await api('POST', '/orgs', {
+        name: 'Partner',
+        owner: { email: 'owner@partner.example', name: 'Owner', password: 'partner-pass-1' },
+      });
+      expect(created.status).toBe(201);
+      const partner = (await login(platform.url, 'owner@partner.example', 'partner-pass-1')).access;
+      const asPartner = (method: string, path: string, body: unknown) =>
+        call(platform.url, method, path, { token: partner, body });
+      expect(
+        (
+          await asPartner('POST', '/identity-providers', {
+            type: 'oidc',
+            name: 'Partner SSO',
+            issuer: op.issuer,
+            client_id: 'partner',
+            client_secret: 'partner-secret-0123456789',
+          })
+        ).status,
+      ).toBe(201);
+      const site = (
+        await asPartner('POST', '/sites', {
+          name: 'P',
+          subnet: '10.32.0.0/24',
+          region: 'eu',
+          connection_type: 'local',
+        })
+      ).body;
+      await asPartner('POST', '/resources', {
+        site_id: site.id,
+        name: 'portal',
+        protocol: 'http',
+        domains: ['portal.localhost'],
+        targets: [{ address: '127.0.0.1:9', protocol: 'http' }],
+      });
+      const page = async (host: string) =>
+        (await fetch(`${platform.url}/login?return=${encodeURIComponent(`http://${host}:1/x`)}`)).text();
+      const theirs = await page('portal.localhost');
+      expect(theirs).toContain('Sign in with Partner SSO');
+      expect(theirs).not.toContain('Corp SSO');
+      const ours = await page('wiki.localhost');
+      expect(ours).toContain('Sign in with Corp SSO');
+      expect(ours).not.toContain('Partner SSO');
+      // A host nobody serves: the default organisation's, as before.
+      expect(await page('nobody.localhost')).toContain('Sign in with Corp SSO');
+    });
+  });
+
   describe('rustronaut login --sso', () => {
     it('completes through the browser and a loopback redirect', async () => {
       const cli = new RunningRustronaut(

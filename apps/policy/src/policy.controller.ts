@@ -30,6 +30,7 @@ export const PolicyController = messageHandlers(
       resources.list(principal, siteId, cursor, limit),
     'policy.resources.get': ({ principal, id }) => resources.get(principal, id),
     'policy.resources.byHost': ({ principal, host, path }) => resources.byHost(principal, host, path),
+    'policy.resources.orgOfHost': ({ host }) => resources.orgOfHost(host),
     'policy.resources.update': ({ principal, ...change }) => resources.update(principal, change),
     'policy.resources.delete': ({ principal, ...which }) => resources.delete(principal, which),
     'policy.targets.add': ({ principal, resourceId, target }) =>

@@ -11,7 +11,7 @@ import { loginPage, pageHeaders, refusedPage } from '../sign-in/login-page';
 import { consoleCookieHeader, consoleCookieOf, secondsLeft } from '../sign-in/console-cookie';
 import { ResourceSignIn } from '../sign-in/resource-sign-in';
 import { parseReturnUrl } from '../sign-in/return-url';
-import { IDENTITY, PUBLIC_URL, type IdentityClient } from './tokens';
+import { IDENTITY, POLICY, PUBLIC_URL, type IdentityClient, type PolicyClient } from './tokens';
 
 /** Browser sign-in to a resource: the console's login page, and the hand-off to the resource's gateway. */
 @Controller()
@@ -21,6 +21,7 @@ export class SignInController {
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(PUBLIC_URL) private readonly publicUrl: string,
     @Inject(IDENTITY) private readonly identity: IdentityClient,
+    @Inject(POLICY) private readonly policy: PolicyClient,
   ) {}
 
   /** Where a gateway sends a browser without a session: `/login?return=<the resource URL>`. */
@@ -44,10 +45,17 @@ export class SignInController {
     } catch (error) {
       return reply.status(400).send(refusedPage((error as Error).message));
     }
-    // The organisation's identity providers (`?org=<slug>`, else the default organisation's); the
-    // password form stays usable when they cannot be listed.
+    // The identity providers of the organisation whose resource this is (`?org=<slug>` names
+    // another); the password and passkey stay usable when they cannot be listed.
+    const which =
+      org && /^[a-z0-9-]{1,63}$/.test(org)
+        ? { orgSlug: org }
+        : await this.policy
+            .request('policy.resources.orgOfHost', { host: new URL(returnUrl!).hostname })
+            .then(({ orgId }) => ({ orgId }))
+            .catch(() => ({}));
     const providers = await this.identity
-      .request('identity.idp.forSignIn', org && /^[a-z0-9-]{1,63}$/.test(org) ? { orgSlug: org } : {})
+      .request('identity.idp.forSignIn', which)
       .then(({ items }) => items.map((p) => ({ name: p.name, startUrl: p.startPath })))
       .catch(() => []);
     return reply.send(loginPage({ returnUrl: returnUrl!, nonce, providers }));

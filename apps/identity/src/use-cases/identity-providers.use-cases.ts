@@ -101,12 +101,15 @@ export class IdentityProviderUseCases {
     });
   }
 
-  /** What a sign-in page offers: the providers of the organisation with this slug (else the default one). */
-  async forSignIn(
-    orgSlug: string | undefined,
-  ): Promise<{ organization: string; items: SignInProviderView[] }> {
-    const orgId = orgSlug ? await this.deps.signIn.organizationIdBySlug(orgSlug) : DEFAULT_ORG_ID;
-    if (!orgId) throw notFound('organisation', orgSlug ?? '');
+  /** What a sign-in page offers: the providers of the organisation with this slug or id (else the default one). */
+  async forSignIn(which: {
+    orgSlug?: string | undefined;
+    orgId?: string | undefined;
+  }): Promise<{ organization: string; items: SignInProviderView[] }> {
+    const orgId = which.orgSlug
+      ? await this.deps.signIn.organizationIdBySlug(which.orgSlug)
+      : (which.orgId ?? DEFAULT_ORG_ID);
+    if (!orgId) throw notFound('organisation', which.orgSlug ?? '');
     const records = await this.deps.signIn.providers({ orgId });
     return {
       organization: orgId,

@@ -106,6 +106,15 @@ export class PolicyQueries {
   }
 
   /** The resource serving a host and path, as the gateway routes it (`resourceFor`). */
+  /** For sign-in pages only (no caller yet): the organisation of an HTTP resource serving this host. */
+  async orgOfHost(host: string): Promise<string | undefined> {
+    const rows: { org_id: string }[] = await this.db.query(
+      `SELECT org_id FROM ${this.#t('resources')} WHERE NOT deleted AND data->>'protocol' = 'http' AND data->'domains' ?| $1::text[] LIMIT 1`,
+      [domainPatternsFor(host)],
+    );
+    return rows[0]?.org_id;
+  }
+
   async resourceByHost(scope: OrgScope, host: string, path = '/'): Promise<ResourceView | undefined> {
     const rows: ResourceRow[] = await this.db.query(
       `SELECT * FROM ${this.#t('resources')} WHERE org_id = $1 AND NOT deleted AND data->>'protocol' = 'http' AND data->'domains' ?| $2::text[]`,

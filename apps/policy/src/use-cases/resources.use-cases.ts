@@ -88,6 +88,13 @@ export class ResourceUseCases {
     return view;
   }
 
+  /** Which organisation serves this host (a sign-in page offers that organisation's providers). */
+  async orgOfHost(host: string): Promise<{ orgId: string }> {
+    const orgId = await this.deps.queries.orgOfHost(host.toLowerCase());
+    if (!orgId) throw notFound('resource serving', host);
+    return { orgId };
+  }
+
   list(
     principal: Principal,
     siteId: string | undefined,

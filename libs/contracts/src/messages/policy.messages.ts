@@ -51,6 +51,8 @@ export const PolicyRequests = {
     host: z.string().min(1).max(253),
     path: z.string().startsWith('/').max(2000).default('/'),
   }),
+  /** For sign-in pages only (no caller yet): the organisation of the HTTP resource serving a host. */
+  'policy.resources.orgOfHost': z.object({ host: z.string().min(1).max(253) }),
   'policy.resources.setAccessSecret': z.object({
     ...Authed,
     id: Id,
@@ -218,6 +220,7 @@ export interface PolicyResponses {
   'policy.resources.list': Page<ResourceView>;
   'policy.resources.get': ResourceView;
   'policy.resources.byHost': ResourceView;
+  'policy.resources.orgOfHost': { orgId: string };
   'policy.resources.setAccessSecret': ResourceView;
   'policy.shareLinks.create': ShareLinkView & { token: string };
   'policy.shareLinks.list': ShareLinkView[];

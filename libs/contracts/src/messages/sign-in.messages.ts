@@ -65,12 +65,13 @@ export const SignInRequests = {
     changes: z.object(Settings).partial(),
   }),
   'identity.idp.delete': z.object({ ...Authed, id: IdSchema, expectedVersion: Version }),
-  /** The providers a sign-in page offers: of the organisation with this slug, else the default one. */
+  /** The providers a sign-in page offers: of the organisation with this slug or id, else the default one. */
   'identity.idp.forSignIn': z.object({
     orgSlug: z
       .string()
       .regex(/^[a-z0-9-]{1,63}$/)
       .optional(),
+    orgId: IdSchema.optional(),
   }),
   'identity.oidc.start': z.object({
     providerId: IdSchema,
