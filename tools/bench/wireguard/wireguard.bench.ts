@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     peers: { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
+    /** Diagnostic: measure our path with the gateway's nftables table replaced by a bare masquerade. */
+    'filter-off': { type: 'boolean', default: false },
   },
 });
 const REPS = Number(args.reps);
@@ -177,6 +179,12 @@ async function main() {
     );
     lab.sh(client, 'ping -c 3 -W 2 172.31.0.12 >/dev/null');
 
+    if (args['filter-off'])
+      lab.sh(
+        gw,
+        'nft -f -',
+        `delete table inet rustronaut_${gwIf}\ntable ip bench_ours {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n    ip saddr 10.211.0.0/24 masquerade\n  }\n}\n`,
+      );
     const paths = [
       { target: 'rustronaut gateway', address: '172.31.0.10' },
       { target: 'bare wireguard-go pair', address: '172.31.0.12' },
