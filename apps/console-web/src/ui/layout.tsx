@@ -49,6 +49,7 @@ export function Layout() {
               component={Link}
               to={to}
               label={label}
+              variant="filled"
               active={to === '/' ? location.pathname === '/' : location.pathname.startsWith(to)}
             />
           ))}
