@@ -15,10 +15,12 @@ Object.defineProperty(window, 'matchMedia', {
     dispatchEvent: () => false,
   }),
 });
+// happy-dom has no ResizeObserver: one that observes nothing.
+const ignore = () => undefined;
 window.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
+  observe = ignore;
+  unobserve = ignore;
+  disconnect = ignore;
 } as unknown as typeof ResizeObserver;
 
 afterEach(() => {
