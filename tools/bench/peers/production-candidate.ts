@@ -188,7 +188,7 @@ async function main(): Promise<void> {
               resource(
                 edge,
                 'res_bench_tcp',
-                { name: 'bench-tcp', protocol: 'tcp', publicPort: bench.BENCH_TCP_PORT },
+                { name: 'bench-tcp', protocol: 'tcp', publicPort: bench.BENCH_TCP_PORT, authRequired: false },
                 bench.BENCH_UPSTREAM_TCP,
                 'tcp',
               ),
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
               resource(
                 edge,
                 'res_bench_udp',
-                { name: 'bench-udp', protocol: 'udp', publicPort: bench.BENCH_UDP_PORT },
+                { name: 'bench-udp', protocol: 'udp', publicPort: bench.BENCH_UDP_PORT, authRequired: false },
                 bench.BENCH_UPSTREAM_UDP,
                 'udp',
               ),
