@@ -100,7 +100,7 @@ export class ConsoleHarness {
     });
   }
 
-  async waitForApi(timeoutMs = 30_000): Promise<void> {
+  async waitForApi(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {

@@ -7,6 +7,11 @@ export function checkResourceShape(resource: ResourceData): void {
     new PolicyError(PolicyErrorCode.InvalidResource, message, { details: { field } });
   if (resource.protocol === 'http') {
     if (resource.domains.length === 0) throw invalid('an http resource needs at least one domain', 'domains');
+    if (resource.pathPrefix !== null && !isCanonicalPrefix(resource.pathPrefix))
+      throw invalid(
+        'path_prefix must be written in canonical form: "/"-separated segments of letters, digits and -._~!$&\'()*+,=:@, with no empty, "." or ".." segment and no percent-escape',
+        'path_prefix',
+      );
     if (resource.publicPort !== null)
       throw invalid('an http resource is reached by its domains, not a public_port', 'public_port');
   } else if (resource.protocol === 'tcp') {
@@ -27,4 +32,15 @@ export function checkResourceShape(resource: ResourceData): void {
   }
   if (new Set(resource.domains).size !== resource.domains.length)
     throw invalid('a domain is listed twice', 'domains');
+}
+
+/**
+ * A path prefix the gateway matches exactly as written: no escapes, empty segments or dot segments,
+ * nothing it would refuse in a path (`;`, `\\`). Two prefixes that differ in spelling therefore
+ * differ as routes too, so the (domain, prefix) claim sees every true duplicate.
+ */
+const CANONICAL_PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,=:@]+)*\/?$/;
+export function isCanonicalPrefix(prefix: string): boolean {
+  if (!CANONICAL_PREFIX.test(prefix)) return false;
+  return prefix.split('/').every((segment) => segment !== '.' && segment !== '..');
 }
