@@ -86,6 +86,9 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
   constructor(options: EventStoreOptions<D>) {
     this.#js = options.nc.jetstream();
     this.#direct = options.nc.jetstreamManager().then(directGet);
+    // Awaited where it is used; a store whose connection closes before the lookup answers must not
+    // leave an unhandled rejection behind (the one-process console stops on those).
+    this.#direct.catch(() => undefined);
     this.#registry = options.registry;
     this.#stream = eventStreamSettings(options);
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;

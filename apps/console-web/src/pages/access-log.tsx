@@ -12,7 +12,7 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Answer } from '@rustronaut/api-client';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -80,6 +80,7 @@ export function AccessLogPage() {
   const [applied, setApplied] = useState(filters);
   const [live, setLive] = useState(false);
   const [tail, setTail] = useState<Record[]>([]);
+  const queryClient = useQueryClient();
   const query = Object.fromEntries(Object.entries(applied).filter(([, v]) => v !== ''));
   const log = useQuery({
     queryKey: ['access-log', query],
@@ -113,6 +114,8 @@ export function AccessLogPage() {
           e.preventDefault();
           setTail([]);
           setApplied(filters);
+          // Filter again with the same filters reads the log again (same query key: no refetch by itself).
+          void queryClient.invalidateQueries({ queryKey: ['access-log'] });
         }}
       >
         <SimpleGrid cols={{ base: 1, md: 3 }}>

@@ -1,5 +1,5 @@
 import { Button, Code, Group, Paper, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
@@ -10,6 +10,7 @@ export function AuditPage() {
   const [filters, setFilters] = useState({ actor: '', type: '', since: '', until: '' });
   const [applied, setApplied] = useState(filters);
   const [open, setOpen] = useState<string | undefined>();
+  const queryClient = useQueryClient();
   const query = Object.fromEntries(Object.entries(applied).filter(([, v]) => v !== ''));
   const audit = useQuery({
     queryKey: ['audit', query],
@@ -29,6 +30,8 @@ export function AuditPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setApplied(filters);
+          // Filter again with the same filters reads the log again (same query key: no refetch by itself).
+          void queryClient.invalidateQueries({ queryKey: ['audit'] });
         }}
       >
         <SimpleGrid cols={{ base: 1, md: 4 }}>

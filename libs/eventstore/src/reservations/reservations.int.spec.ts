@@ -124,9 +124,10 @@ describe('Reservations (real NATS JetStream)', () => {
 
   it('keeps a key whose process died after its commit, before confirming, and confirms it for the owner', async () => {
     const crashed = await connectTestNats('reservations-crash');
-    const theirs = new Reservations(newStore(crashed), { clock });
+    const theirStore = newStore(crashed); // one store: a second one's JetStream lookup could still be under way at close
+    const theirs = new Reservations(theirStore, { clock });
     await theirs.reserve({ space: handles, key: 'di' }, 'acc_1', meta);
-    await open(newStore(crashed), 'acc_1', 'di');
+    await open(theirStore, 'acc_1', 'di');
     await crashed.close();
 
     now += 60_000;
