@@ -37,8 +37,8 @@ describe('resources sharing a domain by path (e2e, started processes)', () => {
     const adminPages = await resource('admin', { path_prefix: '/admin' });
     expect([front.status, adminPages.status]).toEqual([201, 201]);
 
-    // The same pair again, in any spelling of the prefix, is refused and names the holder.
-    for (const spelling of ['/admin', '/admin/', '/admin//']) {
+    // The same pair again, with or without the trailing slash, is refused and names the holder.
+    for (const spelling of ['/admin', '/admin/']) {
       const twice = await resource('admin again', { path_prefix: spelling });
       expect(twice.body.error).toMatchObject({
         status: 409,
@@ -46,6 +46,16 @@ describe('resources sharing a domain by path (e2e, started processes)', () => {
         details: { domain: 'shop.paths.test', path_prefix: '/admin', resource: adminPages.body.id },
       });
       expect(twice.body.error.message).toContain(adminPages.body.id);
+    }
+    // Another spelling of it is not canonical, so it is refused before any claim: it can never be
+    // claimed as a second route the gateway would read as the same one.
+    for (const spelling of ['/admin//', '/%61dmin', '/x/../admin']) {
+      const spelled = await resource('admin spelled', { path_prefix: spelling });
+      expect(spelled.body.error).toMatchObject({
+        status: 400,
+        code: 'POLICY_INVALID_RESOURCE',
+        details: { field: 'path_prefix' },
+      });
     }
     const root = await resource('root again', {});
     expect(root.body.error).toMatchObject({ status: 409, details: { resource: front.body.id } });
