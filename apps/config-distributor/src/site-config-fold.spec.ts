@@ -1,21 +1,6 @@
-import { platformRegistry, type PlatformEvent } from '@rustronaut/contracts';
+import { ev } from './fold-events.fixture';
 import { SiteConfigFold } from './site-config-fold';
 
-let n = 0;
-const ev = (type: string, aggregateId: string, data: object, orgId = 'org_a'): PlatformEvent =>
-  platformRegistry.read({
-    id: `00000000-0000-5000-8000-${String(++n).padStart(12, '0')}`,
-    type,
-    version: 1,
-    aggregateType: platformRegistry.definition(type).aggregate,
-    aggregateId,
-    orgId,
-    occurredAt: '2026-11-24T00:00:00.000Z',
-    actor: { kind: 'system', id: 'system' },
-    commandId: `c${n}`,
-    trace: {},
-    data,
-  });
 
 describe('SiteConfigFold', () => {
   it("builds a site's snapshot from its resources, governing policies and named groups", () => {

@@ -1,21 +1,7 @@
-import { platformRegistry, type PlatformEvent } from '@rustronaut/contracts';
+import type { PlatformEvent } from '@rustronaut/contracts';
+import { ev } from './fold-events.fixture';
 import { SiteConfigFold, type SiteConfigFoldState } from './site-config-fold';
 
-let n = 0;
-const ev = (type: string, aggregateId: string, data: object, orgId = 'org_a'): PlatformEvent =>
-  platformRegistry.read({
-    id: `00000000-0000-5000-8000-${String(++n).padStart(12, '0')}`,
-    type,
-    version: 1,
-    aggregateType: platformRegistry.definition(type).aggregate,
-    aggregateId,
-    orgId,
-    occurredAt: '2026-11-24T00:00:00.000Z',
-    actor: { kind: 'system', id: 'system' },
-    commandId: `c${n}`,
-    trace: {},
-    data,
-  });
 
 const key = (c: string) => `${c.repeat(42)}A=`;
 /** A history touching every part of the fold's state. */
