@@ -3,11 +3,11 @@ import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
 import { startControlPlane } from './control/control-plane';
-import { startDataPlane } from './data-plane';
-import { registerBalancerMetrics } from './proxy/balancer/balancer-metrics';
-import { SharedBuckets } from './proxy/firewall/shared-buckets';
-import { runPrimary } from './workers/primary';
-import { runWorker } from './workers/worker';
+import { startDataPlane } from './data-path/data-plane';
+import { registerBalancerMetrics } from './data-path/upstream/balancer/balancer-metrics';
+import { SharedBuckets } from './data-path/admission/limits/shared-buckets';
+import { runPrimary } from './cores/primary';
+import { runWorker } from './cores/worker';
 import { startWireGuard } from './wireguard/start-wireguard';
 
 const program = new Command()

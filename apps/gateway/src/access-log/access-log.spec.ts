@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { AccessRecordSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
-import type { RoutedResource } from '../proxy/route-table';
+import type { RoutedResource } from '../data-path/http/route-table';
 import { AccessLog, type AccessBatch, type AccessShipper } from './access-log';
 import { AccessMetrics } from './access-metrics';
 import { traceIdOf } from './access-record';

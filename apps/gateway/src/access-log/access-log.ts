@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AccessRecordWire } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessMetrics } from './access-metrics';
-import type { RoutedResource } from '../proxy/route-table';
+import type { RoutedResource } from '../data-path/http/route-table';
 import { AccessRecord, type CountedSocket, type RecordSink } from './access-record';
 
 /** L4 records are given their bytes when the connection ends. */

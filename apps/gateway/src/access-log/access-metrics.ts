@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
-import type { L4Metrics } from '../proxy/l4/l4-resource';
+import type { L4Metrics } from '../data-path/l4/l4-resource';
 import type { AccessRecord } from './access-record';
 
 /** Requests that matched no resource are counted under this label. */

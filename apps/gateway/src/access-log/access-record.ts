@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { AccessDecider, AccessDecision, AccessRecordWire } from '@rustronaut/contracts';
-import type { RequestFacts } from '../proxy/request-facts';
-import type { RoutedResource } from '../proxy/route-table';
-import type { Caller } from '../proxy/auth/token-verifier';
+import type { RequestFacts } from '../data-path/http/request-facts';
+import type { RoutedResource } from '../data-path/http/route-table';
+import type { Caller } from '../data-path/admission/auth/token-verifier';
 
 /** The policy rule that decided, as the policy engine names it. */
 export interface DecidingRule {
