@@ -1,278 +1,88 @@
-import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { IdentityRequests, type IdentityCommand, type IdentityPattern } from '@rustronaut/contracts';
-import { parseRequest } from '@rustronaut/messaging';
+import { IdentityRequests, type IdentityResponses } from '@rustronaut/contracts';
+import { messageHandlers, type MessageHandlers } from '@rustronaut/messaging';
 import { IdentityUseCases } from './use-cases/identity-use-cases';
 
-const parse = <P extends IdentityPattern>(pattern: P, payload: unknown): IdentityCommand<P> =>
-  parseRequest(IdentityRequests[pattern], payload) as IdentityCommand<P>;
+/**
+ * The identity service's NATS request/reply: each message type, parsed, to its use case. Replies
+ * are shaped by ServiceHandlerInterceptor.
+ */
+export const IdentityController = messageHandlers(
+  'IdentityController',
+  IdentityRequests,
+  [IdentityUseCases],
+  ({
+    auth,
+    organizations,
+    users,
+    totp,
+    groups,
+    apiKeys,
+    identityProviders,
+    externalSignIn,
+    passkeys,
+    setup,
+  }: IdentityUseCases): MessageHandlers<typeof IdentityRequests, IdentityResponses> => ({
+    'identity.login': (request) => auth.login(request),
+    'identity.refresh': (request) => auth.refresh(request),
+    'identity.logout': ({ principal }) => auth.logout(principal),
+    'identity.handoff.issue': (request) => auth.issueHandoff(request),
+    'identity.jwks': () => auth.jwks(),
+    'identity.keys.rotate': ({ principal }) => auth.rotateKeys(principal),
+    'identity.apikey.exchange': ({ principal }) => auth.exchangeApiKey(principal),
+    'identity.apikey.verify': (request) => auth.verifyApiKey(request),
 
-/** NATS request/reply handlers: parse, call one use case. Replies are shaped by ServiceHandlerInterceptor. */
-@Controller()
-export class IdentityController {
-  constructor(@Inject(IdentityUseCases) private readonly uc: IdentityUseCases) {}
+    'identity.setup.status': () => setup.status(),
+    'identity.setup.complete': (request) => setup.complete(request),
 
-  @MessagePattern('identity.login')
-  login(@Payload() p: unknown) {
-    return this.uc.auth.login(parse('identity.login', p));
-  }
+    'identity.orgs.create': ({ principal, ...org }) => organizations.create(principal, org),
+    'identity.orgs.list': ({ principal }) => organizations.list(principal),
+    'identity.orgs.get': ({ principal, id }) => organizations.get(principal, id),
+    'identity.orgs.update': ({ principal, ...change }) => organizations.update(principal, change),
+    'identity.orgs.delete': ({ principal, ...which }) => organizations.delete(principal, which),
 
-  @MessagePattern('identity.refresh')
-  refresh(@Payload() p: unknown) {
-    return this.uc.auth.refresh(parse('identity.refresh', p));
-  }
+    'identity.users.create': ({ principal, ...user }) => users.create(principal, user),
+    'identity.users.list': ({ principal, cursor, limit }) => users.list(principal, cursor, limit),
+    'identity.users.get': ({ principal, id }) => users.get(principal, id),
+    'identity.users.update': ({ principal, ...change }) => users.update(principal, change),
+    'identity.users.delete': ({ principal, ...which }) => users.delete(principal, which),
+    'identity.users.disable': ({ principal, ...which }) => users.disable(principal, which),
+    'identity.users.enable': ({ principal, ...which }) => users.enable(principal, which),
 
-  @MessagePattern('identity.logout')
-  logout(@Payload() p: unknown) {
-    return this.uc.auth.logout(parse('identity.logout', p).principal);
-  }
+    'identity.totp.setup': ({ principal }) => totp.setup(principal),
+    'identity.totp.enable': ({ principal, secret, code }) => totp.enable(principal, secret, code),
+    'identity.totp.disable': ({ principal }) => totp.disable(principal),
 
-  @MessagePattern('identity.handoff.issue')
-  issueHandoff(@Payload() p: unknown) {
-    return this.uc.auth.issueHandoff(parse('identity.handoff.issue', p));
-  }
+    'identity.groups.create': ({ principal, name }) => groups.create(principal, name),
+    'identity.groups.list': ({ principal, cursor, limit }) => groups.list(principal, cursor, limit),
+    'identity.groups.get': ({ principal, id }) => groups.get(principal, id),
+    'identity.groups.update': ({ principal, ...change }) => groups.rename(principal, change),
+    'identity.groups.delete': ({ principal, ...which }) => groups.delete(principal, which),
+    'identity.groups.members.add': ({ principal, id, userId }) => groups.addMember(principal, id, userId),
+    'identity.groups.members.remove': ({ principal, id, userId }) =>
+      groups.removeMember(principal, id, userId),
 
-  @MessagePattern('identity.jwks')
-  jwks() {
-    return this.uc.auth.jwks();
-  }
+    'identity.apikeys.create': ({ principal, ...key }) => apiKeys.create(principal, key),
+    'identity.apikeys.list': ({ principal, cursor, limit }) => apiKeys.list(principal, cursor, limit),
+    'identity.apikeys.revoke': ({ principal, id }) => apiKeys.revoke(principal, id),
 
-  @MessagePattern('identity.keys.rotate')
-  rotateKeys(@Payload() p: unknown) {
-    return this.uc.auth.rotateKeys(parse('identity.keys.rotate', p).principal);
-  }
+    'identity.idp.create': ({ principal, ...provider }) => identityProviders.create(principal, provider),
+    'identity.idp.list': ({ principal }) => identityProviders.list(principal),
+    'identity.idp.get': ({ principal, id }) => identityProviders.get(principal, id),
+    'identity.idp.update': ({ principal, ...change }) => identityProviders.update(principal, change),
+    'identity.idp.delete': ({ principal, ...which }) => identityProviders.delete(principal, which),
+    'identity.idp.forSignIn': (request) => identityProviders.forSignIn(request),
 
-  @MessagePattern('identity.apikey.exchange')
-  exchangeApiKey(@Payload() p: unknown) {
-    return this.uc.auth.exchangeApiKey(parse('identity.apikey.exchange', p).principal);
-  }
+    'identity.oidc.start': (request) => externalSignIn.start(request),
+    'identity.oidc.complete': (request) => externalSignIn.complete(request),
+    'identity.signin.redeem': (request) => externalSignIn.redeem(request),
 
-  @MessagePattern('identity.apikey.verify')
-  verifyApiKey(@Payload() p: unknown) {
-    return this.uc.auth.verifyApiKey(parse('identity.apikey.verify', p));
-  }
-
-  @MessagePattern('identity.orgs.create')
-  createOrg(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.orgs.create', p);
-    return this.uc.organizations.create(principal, request);
-  }
-
-  @MessagePattern('identity.orgs.list')
-  listOrgs(@Payload() p: unknown) {
-    return this.uc.organizations.list(parse('identity.orgs.list', p).principal);
-  }
-
-  @MessagePattern('identity.orgs.get')
-  getOrg(@Payload() p: unknown) {
-    const { principal, id } = parse('identity.orgs.get', p);
-    return this.uc.organizations.get(principal, id);
-  }
-
-  @MessagePattern('identity.orgs.update')
-  updateOrg(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.orgs.update', p);
-    return this.uc.organizations.update(principal, request);
-  }
-
-  @MessagePattern('identity.orgs.delete')
-  deleteOrg(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.orgs.delete', p);
-    return this.uc.organizations.delete(principal, request);
-  }
-
-  @MessagePattern('identity.users.create')
-  createUser(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.users.create', p);
-    return this.uc.users.create(principal, request);
-  }
-
-  @MessagePattern('identity.users.list')
-  listUsers(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('identity.users.list', p);
-    return this.uc.users.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('identity.users.get')
-  getUser(@Payload() p: unknown) {
-    const { principal, id } = parse('identity.users.get', p);
-    return this.uc.users.get(principal, id);
-  }
-
-  @MessagePattern('identity.users.update')
-  updateUser(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.users.update', p);
-    return this.uc.users.update(principal, request);
-  }
-
-  @MessagePattern('identity.users.delete')
-  deleteUser(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.users.delete', p);
-    return this.uc.users.delete(principal, request);
-  }
-
-  @MessagePattern('identity.totp.setup')
-  setupTotp(@Payload() p: unknown) {
-    return this.uc.totp.setup(parse('identity.totp.setup', p).principal);
-  }
-
-  @MessagePattern('identity.totp.enable')
-  enableTotp(@Payload() p: unknown) {
-    const { principal, secret, code } = parse('identity.totp.enable', p);
-    return this.uc.totp.enable(principal, secret, code);
-  }
-
-  @MessagePattern('identity.totp.disable')
-  disableTotp(@Payload() p: unknown) {
-    return this.uc.totp.disable(parse('identity.totp.disable', p).principal);
-  }
-
-  @MessagePattern('identity.groups.create')
-  createGroup(@Payload() p: unknown) {
-    const { principal, name } = parse('identity.groups.create', p);
-    return this.uc.groups.create(principal, name);
-  }
-
-  @MessagePattern('identity.groups.list')
-  listGroups(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('identity.groups.list', p);
-    return this.uc.groups.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('identity.groups.get')
-  getGroup(@Payload() p: unknown) {
-    const { principal, id } = parse('identity.groups.get', p);
-    return this.uc.groups.get(principal, id);
-  }
-
-  @MessagePattern('identity.groups.update')
-  updateGroup(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.groups.update', p);
-    return this.uc.groups.rename(principal, request);
-  }
-
-  @MessagePattern('identity.groups.delete')
-  deleteGroup(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.groups.delete', p);
-    return this.uc.groups.delete(principal, request);
-  }
-
-  @MessagePattern('identity.groups.members.add')
-  addMember(@Payload() p: unknown) {
-    const { principal, id, userId } = parse('identity.groups.members.add', p);
-    return this.uc.groups.addMember(principal, id, userId);
-  }
-
-  @MessagePattern('identity.groups.members.remove')
-  removeMember(@Payload() p: unknown) {
-    const { principal, id, userId } = parse('identity.groups.members.remove', p);
-    return this.uc.groups.removeMember(principal, id, userId);
-  }
-
-  @MessagePattern('identity.apikeys.create')
-  createApiKey(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.apikeys.create', p);
-    return this.uc.apiKeys.create(principal, request);
-  }
-
-  @MessagePattern('identity.apikeys.list')
-  listApiKeys(@Payload() p: unknown) {
-    const { principal, cursor, limit } = parse('identity.apikeys.list', p);
-    return this.uc.apiKeys.list(principal, cursor, limit);
-  }
-
-  @MessagePattern('identity.apikeys.revoke')
-  revokeApiKey(@Payload() p: unknown) {
-    const { principal, id } = parse('identity.apikeys.revoke', p);
-    return this.uc.apiKeys.revoke(principal, id);
-  }
-
-  @MessagePattern('identity.idp.create')
-  createProvider(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.idp.create', p);
-    return this.uc.identityProviders.create(principal, request);
-  }
-
-  @MessagePattern('identity.idp.list')
-  listProviders(@Payload() p: unknown) {
-    return this.uc.identityProviders.list(parse('identity.idp.list', p).principal);
-  }
-
-  @MessagePattern('identity.idp.get')
-  getProvider(@Payload() p: unknown) {
-    const { principal, id } = parse('identity.idp.get', p);
-    return this.uc.identityProviders.get(principal, id);
-  }
-
-  @MessagePattern('identity.idp.update')
-  updateProvider(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.idp.update', p);
-    return this.uc.identityProviders.update(principal, request);
-  }
-
-  @MessagePattern('identity.idp.delete')
-  deleteProvider(@Payload() p: unknown) {
-    const { principal, ...request } = parse('identity.idp.delete', p);
-    return this.uc.identityProviders.delete(principal, request);
-  }
-
-  @MessagePattern('identity.idp.forSignIn')
-  providersForSignIn(@Payload() p: unknown) {
-    return this.uc.identityProviders.forSignIn(parse('identity.idp.forSignIn', p));
-  }
-
-  @MessagePattern('identity.oidc.start')
-  startOidc(@Payload() p: unknown) {
-    return this.uc.externalSignIn.start(parse('identity.oidc.start', p));
-  }
-
-  @MessagePattern('identity.oidc.complete')
-  completeOidc(@Payload() p: unknown) {
-    return this.uc.externalSignIn.complete(parse('identity.oidc.complete', p));
-  }
-
-  @MessagePattern('identity.signin.redeem')
-  redeemSignIn(@Payload() p: unknown) {
-    return this.uc.externalSignIn.redeem(parse('identity.signin.redeem', p));
-  }
-
-  @MessagePattern('identity.passkeys.registrationOptions')
-  passkeyRegistrationOptions(@Payload() p: unknown) {
-    return this.uc.passkeys.registrationOptions(parse('identity.passkeys.registrationOptions', p).principal);
-  }
-
-  @MessagePattern('identity.passkeys.register')
-  registerPasskey(@Payload() p: unknown) {
-    return this.uc.passkeys.register(parse('identity.passkeys.register', p));
-  }
-
-  @MessagePattern('identity.passkeys.list')
-  listPasskeys(@Payload() p: unknown) {
-    return this.uc.passkeys.list(parse('identity.passkeys.list', p).principal);
-  }
-
-  @MessagePattern('identity.passkeys.rename')
-  renamePasskey(@Payload() p: unknown) {
-    return this.uc.passkeys.rename(parse('identity.passkeys.rename', p));
-  }
-
-  @MessagePattern('identity.passkeys.remove')
-  removePasskey(@Payload() p: unknown) {
-    return this.uc.passkeys.remove(parse('identity.passkeys.remove', p));
-  }
-
-  @MessagePattern('identity.passkeys.only')
-  passkeyOnly(@Payload() p: unknown) {
-    return this.uc.passkeys.setPasskeyOnly(parse('identity.passkeys.only', p));
-  }
-
-  @MessagePattern('identity.passkeys.authenticationOptions')
-  passkeyAuthenticationOptions() {
-    return this.uc.passkeys.authenticationOptions();
-  }
-
-  @MessagePattern('identity.passkeys.authenticate')
-  authenticateWithPasskey(@Payload() p: unknown) {
-    return this.uc.passkeys.authenticate(parse('identity.passkeys.authenticate', p));
-  }
-}
+    'identity.passkeys.registrationOptions': ({ principal }) => passkeys.registrationOptions(principal),
+    'identity.passkeys.register': (request) => passkeys.register(request),
+    'identity.passkeys.list': ({ principal }) => passkeys.list(principal),
+    'identity.passkeys.rename': (request) => passkeys.rename(request),
+    'identity.passkeys.remove': (request) => passkeys.remove(request),
+    'identity.passkeys.only': (request) => passkeys.setPasskeyOnly(request),
+    'identity.passkeys.authenticationOptions': () => passkeys.authenticationOptions(),
+    'identity.passkeys.authenticate': (request) => passkeys.authenticate(request),
+  }),
+);
