@@ -10,6 +10,7 @@ import { CreateFoldSnapshots1796800000000 } from './distributor/1796800000000-Cr
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
 import { AddNatsAuthority1764300000001 } from './registry/1764300000001-AddNatsAuthority';
 import { AddGatewayWireGuard1796700000001 } from './registry/1796700000001-AddGatewayWireGuard';
+import { AddGatewayRuntime1796800000000 } from './registry/1796800000000-AddGatewayRuntime';
 import { CreatePolicyReadModel1764100000000 } from './policy/1764100000000-CreatePolicyReadModel';
 import { AddDevices1796700000000 } from './policy/1796700000000-AddDevices';
 
@@ -19,7 +20,12 @@ export const MIGRATIONS = {
   audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
   policy: [CreatePolicyReadModel1764100000000, AddDevices1796700000000],
   distributor: [CreateDistributorKeys1764200000000, CreateFoldSnapshots1796800000000],
-  registry: [CreateGatewayRegistry1764300000000, AddNatsAuthority1764300000001, AddGatewayWireGuard1796700000001],
+  registry: [
+    CreateGatewayRegistry1764300000000,
+    AddNatsAuthority1764300000001,
+    AddGatewayWireGuard1796700000001,
+    AddGatewayRuntime1796800000000,
+  ],
 } as const;
 
 export type ServiceWithSchema = keyof typeof MIGRATIONS;

@@ -1,6 +1,12 @@
 import { createPublicKey, verify } from 'node:crypto';
 import type { NatsConnection } from 'nats';
-import { GatewayReportSchema, SYSTEM_ACTOR, type PlatformEventDefinition } from '@rustronaut/contracts';
+import {
+  GatewayReportSchema,
+  SYSTEM_ACTOR,
+  gatewayRuntimeSubject,
+  type GatewayRuntime,
+  type PlatformEventDefinition,
+} from '@rustronaut/contracts';
 import { retryOnConflict, type EventStore } from '@rustronaut/eventstore';
 import type { Logger } from '@rustronaut/observability';
 import type { GatewayQueries } from './gateway.queries';
@@ -29,13 +35,32 @@ export function listenToReports(nc: NatsConnection, queries: GatewayQueries, log
           logger.warn({ gatewayId: parsed.data.gatewayId }, 'dropped a report with a bad signature');
           continue;
         }
-        await queries.recordReport(parsed.data.gatewayId, parsed.data);
+        const kept = await queries.recordReport(parsed.data.gatewayId, parsed.data);
+        if (kept && parsed.data.runtime && runtimeChanged(kept.previous, parsed.data.runtime))
+          nc.publish(
+            gatewayRuntimeSubject(kept.orgId),
+            JSON.stringify({ gatewayId: parsed.data.gatewayId, at: parsed.data.at }),
+          );
       } catch (error) {
         logger.warn({ err: error }, 'dropped a malformed gateway report');
       }
     }
   })();
   return () => subscription.unsubscribe();
+}
+
+/**
+ * Whether a gateway's runtime changed in a way a person notices: a target's state, a tunnel
+ * connected or gone, a certificate added, renewed or dropped (a health check's time alone is not).
+ */
+export function runtimeChanged(previous: GatewayRuntime | null, next: GatewayRuntime): boolean {
+  const seen = (r: GatewayRuntime) =>
+    JSON.stringify([
+      r.targets.map((t) => [t.resourceId, t.targetId, t.state]),
+      r.tunnels.map((t) => [t.resourceId ?? null, t.siteId ?? null]),
+      r.certificates.map((c) => [c.names, c.source, c.notAfter]),
+    ]);
+  return previous === null || seen(previous) !== seen(next);
 }
 
 /** Marks gateways unhealthy after 3 missed heartbeats, healthy again when one arrives; each change is an event. */

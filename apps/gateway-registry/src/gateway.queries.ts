@@ -1,5 +1,11 @@
 import type { DataSource } from 'typeorm';
-import type { GatewayReport, GatewaySettings, GatewayView, Page } from '@rustronaut/contracts';
+import type {
+  GatewayReport,
+  GatewayRuntime,
+  GatewaySettings,
+  GatewayView,
+  Page,
+} from '@rustronaut/contracts';
 
 interface Row {
   id: string;
@@ -13,6 +19,8 @@ interface Row {
   config_revision: string | null;
   config_applied_at: Date | null;
   last_heartbeat_at: Date | null;
+  runtime: GatewayRuntime | null;
+  runtime_reported_at: Date | null;
   created_at: Date;
   version: string;
   deleted: boolean;
@@ -27,6 +35,10 @@ const toView = (r: Row): GatewayView => ({
   configRevision: r.config_revision === null ? null : Number(r.config_revision),
   configAppliedAt: r.config_applied_at?.toISOString() ?? null,
   lastHeartbeatAt: r.last_heartbeat_at?.toISOString() ?? null,
+  runtime:
+    r.runtime && r.runtime_reported_at
+      ? { ...r.runtime, reportedAt: r.runtime_reported_at.toISOString() }
+      : null,
   createdAt: r.created_at.toISOString(),
   version: Number(r.version),
 });
@@ -98,19 +110,36 @@ export class GatewayQueries {
     );
   }
 
+  /**
+   * Keeps a report: the heartbeat, the revisions applied, the WireGuard interface and the runtime.
+   * Answers the gateway's org and the runtime it had reported before (to tell what changed).
+   */
   async recordReport(
     id: string,
-    report: Pick<GatewayReport, 'at' | 'kind' | 'sites' | 'wireguard'>,
-  ): Promise<void> {
+    report: Pick<GatewayReport, 'at' | 'kind' | 'sites' | 'wireguard' | 'runtime'>,
+  ): Promise<{ orgId: string; previous: GatewayRuntime | null } | undefined> {
     const newest = Math.max(0, ...Object.values(report.sites));
-    await this.db.query(
-      `UPDATE ${this.#table} SET last_heartbeat_at = GREATEST(last_heartbeat_at, $2::timestamptz), site_revisions = $3,
+    const rows: { org_id: string; previous: GatewayRuntime | null }[] = await this.db.query(
+      `WITH before AS (SELECT runtime FROM ${this.#table} WHERE id = $1)
+       UPDATE ${this.#table} SET last_heartbeat_at = GREATEST(last_heartbeat_at, $2::timestamptz), site_revisions = $3,
          wireguard = COALESCE($5::jsonb, wireguard),
+         runtime = COALESCE($6::jsonb, runtime),
+         runtime_reported_at = CASE WHEN $6::jsonb IS NULL THEN runtime_reported_at ELSE GREATEST(runtime_reported_at, $2::timestamptz) END,
          config_revision = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $4 ELSE config_revision END,
          config_applied_at = CASE WHEN $4::bigint > COALESCE(config_revision, 0) THEN $2::timestamptz ELSE config_applied_at END
-       WHERE id = $1`,
-      [id, report.at, report.sites, newest, report.wireguard ? JSON.stringify(report.wireguard) : null],
+       WHERE id = $1
+       RETURNING org_id, (SELECT runtime FROM before) AS previous`,
+      [
+        id,
+        report.at,
+        report.sites,
+        newest,
+        report.wireguard ? JSON.stringify(report.wireguard) : null,
+        report.runtime ? JSON.stringify(report.runtime) : null,
+      ],
     );
+    const row = rows[0];
+    return row && { orgId: row.org_id, previous: row.previous };
   }
 
   /** The site's gateways with the WireGuard interface they last reported. */

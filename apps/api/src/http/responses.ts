@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AccessDeciderSchema,
   AccessDecisionSchema,
+  GatewayReportSchema,
   GatewaySettingsSchema,
   IdSchema,
   PolicyDataSchema,
@@ -160,6 +161,11 @@ export const GatewayJson = describes<GatewayView>()(
     configRevision: z.number().int().nullable(),
     configAppliedAt: Time.nullable(),
     lastHeartbeatAt: Time.nullable(),
+    runtime: GatewayReportSchema.shape.runtime
+      .unwrap()
+      .extend({ reportedAt: Time })
+      .nullable()
+      .describe("what the gateway last reported it serves: targets' health, connected tunnels, certificates"),
     createdAt: Time,
     version: Version,
   }),
@@ -354,7 +360,9 @@ export const StartedSessionJson = z.object({
 });
 export const ConsoleSessionJson = z.object({ user_id: z.string(), org_id: Id, role: RoleSchema });
 export const SignedOutJson = z.object({ signed_out: z.literal(true) });
-export const GatewayChangeJson = z.object({ gateway_id: Id, type: z.string(), at: Time });
+export const GatewayChangeJson = z
+  .object({ gateway_id: Id, type: z.string(), at: Time })
+  .describe('an event of the gateway, or `GatewayRuntimeReported` when what it serves changed');
 export const HealthJson = z.object({ status: z.literal('ok') });
 export const LoginPageHtml = z.string().describe('an HTML page');
 export const DocsPageHtml = LoginPageHtml;

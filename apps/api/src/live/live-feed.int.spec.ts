@@ -40,7 +40,7 @@ describe('the live feed (real NATS)', () => {
   let nats: TestNatsServer;
   let nc: NatsConnection;
   const root = uniqueName('rn_live');
-  const roots = { access: `${root}.access`, events: `${root}.events` };
+  const roots = { access: `${root}.access`, events: `${root}.events`, runtime: `${root}.runtime` };
 
   beforeAll(async () => {
     nats = await TestNatsServer.start();
@@ -90,6 +90,21 @@ describe('the live feed (real NATS)', () => {
       { gatewayId: 'gw_9', type: 'GatewayStatusChanged', at: '2026-12-07T00:00:00Z' },
     ]);
     stop.abort();
+    // What a gateway serves changed (the registry's notice): told as GatewayRuntimeReported, this org's only.
+    const again = new AbortController();
+    const reported = firstOf(sut.gatewayChanges('org_a', again.signal), 1);
+    await nc.flush();
+    const notice = (orgId: string, gatewayId: string) =>
+      nc.publish(
+        `${roots.runtime}.${orgId}`,
+        new TextEncoder().encode(JSON.stringify({ gatewayId, at: '2026-12-07T00:00:01Z' })),
+      );
+    notice('org_b', 'gw_theirs');
+    notice('org_a', 'gw_9');
+    expect(await reported).toEqual([
+      { gatewayId: 'gw_9', type: 'GatewayRuntimeReported', at: '2026-12-07T00:00:01Z' },
+    ]);
+    again.abort();
     expect(() => sut.accessRecords('org.*', new AbortController().signal)).toThrow(/subject token/);
   });
 

@@ -3,6 +3,7 @@ import {
   ACCESS_SUBJECT_ROOT,
   AccessBatchSchema,
   EVENTS_SUBJECT_ROOT,
+  GATEWAY_RUNTIME_SUBJECT_ROOT,
   assertSubjectToken,
   type AccessRecordView,
 } from '@rustronaut/contracts';
@@ -29,7 +30,11 @@ export interface GatewayChange {
 export class LiveFeed {
   constructor(
     private readonly nats: NatsConnection,
-    private readonly roots = { access: ACCESS_SUBJECT_ROOT, events: EVENTS_SUBJECT_ROOT },
+    private readonly roots = {
+      access: ACCESS_SUBJECT_ROOT,
+      events: EVENTS_SUBJECT_ROOT,
+      runtime: GATEWAY_RUNTIME_SUBJECT_ROOT,
+    },
   ) {}
 
   accessRecords(orgId: string, signal: AbortSignal): AsyncIterable<AccessRecordView> {
@@ -41,8 +46,9 @@ export class LiveFeed {
     });
   }
 
+  /** The gateway aggregates' events, and each time a gateway reports that what it serves changed. */
   gatewayChanges(orgId: string, signal: AbortSignal): AsyncIterable<GatewayChange> {
-    return this.#follow(`${this.roots.events}.gateway.*`, signal, (_, payload) => {
+    const events = this.#follow(`${this.roots.events}.gateway.*`, signal, (_, payload) => {
       const events = (payload as { events?: unknown }).events;
       if (!Array.isArray(events)) return [];
       return events.flatMap(
@@ -52,6 +58,17 @@ export class LiveFeed {
             : [],
       );
     });
+    const runtime = this.#follow(
+      `${this.roots.runtime}.${assertSubjectToken(orgId, 'org id')}`,
+      signal,
+      (_, payload) => {
+        const { gatewayId, at } = payload as { gatewayId?: unknown; at?: unknown };
+        return typeof gatewayId === 'string' && typeof at === 'string'
+          ? [{ gatewayId, type: 'GatewayRuntimeReported', at }]
+          : [];
+      },
+    );
+    return merged([events, runtime], signal);
   }
 
   async *#follow<T>(
@@ -78,5 +95,27 @@ export class LiveFeed {
       signal.removeEventListener('abort', stop);
       stop();
     }
+  }
+}
+
+/** The items of several live sources as they come, until the signal ends them all (it must end them). */
+async function* merged<T>(sources: AsyncIterable<T>[], signal: AbortSignal): AsyncIterable<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const next = (i: number) => iterators[i]!.next().then((result) => ({ i, result }));
+  const pending = new Map(iterators.map((_, i) => [i, next(i)]));
+  try {
+    while (pending.size > 0 && !signal.aborted) {
+      const { i, result } = await Promise.race(pending.values());
+      if (result.done) {
+        pending.delete(i);
+        continue;
+      }
+      pending.set(i, next(i));
+      yield result.value;
+    }
+  } finally {
+    // A source waiting for its next message ends with the signal; its return is not awaited here.
+    for (const it of iterators) void it.return?.()?.catch(() => undefined);
+    for (const p of pending.values()) p.catch(() => undefined);
   }
 }

@@ -17,7 +17,19 @@ export class Reports {
     private readonly connection: () => NatsConnection | undefined,
     /** The WireGuard interface's key and peers' counters, when the gateway runs one. */
     private readonly wireguard: () => Promise<GatewayReport['wireguard']> = () => Promise.resolve(undefined),
+    /** What the data path serves now: targets' health, tunnels, certificates. */
+    private readonly runtime: () => Promise<GatewayReport['runtime']> = () => Promise.resolve(undefined),
   ) {}
+
+  #soon: NodeJS.Timeout | undefined;
+
+  /** What the gateway serves changed (a target's health, a tunnel): reported within a moment, not at the next heartbeat. */
+  changed(): void {
+    this.#soon ??= setTimeout(() => {
+      this.#soon = undefined;
+      this.send('heartbeat');
+    }, 200);
+  }
 
   start(): void {
     this.configs.onApplied(() => this.send('applied'));
@@ -27,6 +39,7 @@ export class Reports {
 
   stop(): void {
     clearInterval(this.#timer);
+    clearTimeout(this.#soon);
   }
 
   send(kind: GatewayReport['kind']): void {
@@ -34,7 +47,10 @@ export class Reports {
   }
 
   async #send(kind: GatewayReport['kind']): Promise<void> {
-    const wireguard = await this.wireguard().catch(() => undefined);
+    const [wireguard, runtime] = await Promise.all([
+      this.wireguard().catch(() => undefined),
+      this.runtime().catch(() => undefined),
+    ]);
     const nc = this.connection();
     if (!nc || nc.isClosed()) return;
     const sites = Object.fromEntries(
@@ -46,6 +62,7 @@ export class Reports {
       at: new Date().toISOString(),
       sites,
       ...(wireguard ? { wireguard } : {}),
+      ...(runtime ? { runtime } : {}),
     };
     const signature = sign(
       null,

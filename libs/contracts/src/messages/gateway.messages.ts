@@ -45,6 +45,8 @@ export interface GatewayView extends GatewaySettings {
   configRevision: number | null;
   configAppliedAt: string | null;
   lastHeartbeatAt: string | null;
+  /** What the gateway last reported it serves (null until it reported it). */
+  runtime: (GatewayRuntime & { reportedAt: string }) | null;
   createdAt: string;
   version: number;
 }
@@ -84,7 +86,10 @@ export interface SiteWireGuardView {
     healthy: boolean;
   }[];
   /** Per device public key: the latest handshake any gateway of the site saw, and its byte counts. */
-  peers: Record<string, { gatewayId: string; lastHandshakeAt: string | null; rxBytes: number; txBytes: number }>;
+  peers: Record<
+    string,
+    { gatewayId: string; lastHandshakeAt: string | null; rxBytes: number; txBytes: number }
+  >;
 }
 
 /** What a gateway publishes (signed with its key): a heartbeat, and each snapshot revision it applied. */
@@ -110,8 +115,46 @@ export const GatewayReportSchema = z.object({
         .max(100_000),
     })
     .optional(),
+  /** What the gateway serves right now: its targets' health, the tunnels connected, its certificates. */
+  runtime: z
+    .object({
+      targets: z
+        .array(
+          z.object({
+            resourceId: Id,
+            targetId: z.string().max(200),
+            address: z.string().max(300),
+            state: z.enum(['healthy', 'unhealthy', 'ejected', 'drained']),
+            /** The last active health check, when the target has one. */
+            lastCheck: z
+              .object({ at: z.iso.datetime(), ok: z.boolean(), detail: z.string().max(300) })
+              .nullable(),
+          }),
+        )
+        .max(10_000),
+      /** The tunnels connected to it: an exposed service's (its resource) or a site connector's. */
+      tunnels: z.array(z.object({ resourceId: Id.optional(), siteId: Id.optional() })).max(10_000),
+      /** The certificates it serves from ACME or files (the development CA's are issued on demand). */
+      certificates: z
+        .array(
+          z.object({
+            names: z.array(z.string().max(300)).max(100),
+            source: z.enum(['acme', 'file']),
+            notAfter: z.iso.datetime(),
+          }),
+        )
+        .max(1_000),
+    })
+    .optional(),
 });
 export type GatewayReport = z.infer<typeof GatewayReportSchema>;
+export type GatewayRuntime = NonNullable<GatewayReport['runtime']>;
+/**
+ * Where the registry says a gateway's runtime (target health, tunnels, certificates) changed, per
+ * org: a live notice for the console, not an event of the store.
+ */
+export const GATEWAY_RUNTIME_SUBJECT_ROOT = 'rn.live.gateway-runtime';
+export const gatewayRuntimeSubject = (orgId: string) => `${GATEWAY_RUNTIME_SUBJECT_ROOT}.${orgId}`;
 export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
 
 /** Where the console tells a gateway its settings changed, and where a gateway asks for them. */
