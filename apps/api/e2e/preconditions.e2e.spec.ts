@@ -155,6 +155,95 @@ describe('preconditions and unique keys (e2e, started processes)', () => {
     ).toBe(204);
   });
 
+  it('every answer that is one versioned thing carries its ETag: reads, creates and changes alike', async () => {
+    const created = {
+      site: await post('/sites', {
+        name: 'Tags',
+        subnet: '10.76.0.0/24',
+        region: 'eu',
+        connection_type: 'local',
+      }),
+      resource: await post('/resources', {
+        site_id: siteId,
+        name: 'tagged',
+        protocol: 'http',
+        domains: ['tag.keys.test'],
+      }),
+      policy: await post('/policies', {
+        name: 'tagged',
+        effect: 'allow',
+        subjects: { any_authenticated: true },
+      }),
+      group: await post('/groups', { name: 'tagged' }),
+    };
+    for (const [kind, answer] of Object.entries(created)) {
+      expect({ kind, status: answer.status, etag: answer.headers.get('etag') }).toEqual({
+        kind,
+        status: 201,
+        etag: `"${answer.body.version}"`,
+      });
+      const path = `/${kind === 'policy' ? 'policies' : `${kind}s`}/${answer.body.id}`;
+      const read = await call(base, 'GET', path, { token: admin });
+      expect({ kind, read: read.headers.get('etag') }).toEqual({ kind, read: `"${read.body.version}"` });
+      const changed = await patch(path, { name: `${kind} renamed` }, read.headers.get('etag')!);
+      expect({ kind, status: changed.status, etag: changed.headers.get('etag') }).toEqual({
+        kind,
+        status: 200,
+        etag: `"${changed.body.version}"`,
+      });
+      expect(changed.headers.get('etag')).not.toBe(read.headers.get('etag'));
+      // The ETag a change answered is the one the next change may send.
+      expect((await patch(path, { name: `${kind} again` }, changed.headers.get('etag')!)).status).toBe(200);
+    }
+  });
+
+  it('a stale If-Match on a change that changes nothing answers 412 too (and a current one 200)', async () => {
+    const user = await post('/users', { email: 'nora@keys.test', name: 'Nora', password: 'long-enough-pw' });
+    const group = await post('/groups', { name: 'same' });
+    const resource = await post('/resources', {
+      site_id: siteId,
+      name: 'same',
+      protocol: 'http',
+      domains: ['same.keys.test'],
+    });
+    const site = await post('/sites', {
+      name: 'Same',
+      subnet: '10.75.0.0/24',
+      region: 'eu',
+      connection_type: 'local',
+    });
+    const policy = await post('/policies', {
+      name: 'same',
+      effect: 'allow',
+      subjects: { any_authenticated: true },
+    });
+    const things = [
+      { path: `/users/${user.body.id}`, same: { name: 'Nora' } },
+      { path: `/groups/${group.body.id}`, same: { name: 'same' } },
+      { path: `/resources/${resource.body.id}`, same: { name: 'same' } },
+      { path: `/sites/${site.body.id}`, same: { name: 'Same' } },
+      { path: `/policies/${policy.body.id}`, same: { name: 'same' } },
+    ];
+    for (const { path, same } of things) {
+      const { stale, current } = await staleEtag(path, { name: 'changed' });
+      expect((await patch(path, same, current)).status).toBe(200); // back to the old name: a real change on the current version
+      const now = await etagOf(path);
+      const noOp = await patch(path, same, stale);
+      expect({
+        path,
+        status: noOp.status,
+        code: noOp.body.error?.code,
+        etag: noOp.headers.get('etag'),
+      }).toEqual({
+        path,
+        status: 412,
+        code: 'EVENTSTORE_PRECONDITION_FAILED',
+        etag: now,
+      });
+      expect({ path, status: (await patch(path, same, now)).status }).toEqual({ path, status: 200 });
+    }
+  });
+
   it('a service name is one tunnel on the platform, free again once un-exposed', async () => {
     const expose = () =>
       post('/services', {

@@ -20,6 +20,7 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { acceptJsonBodiesOnly } from './http/json-bodies';
+import { EtagInterceptor } from './http/etag.interceptor';
 import { TracingInterceptor } from './http/tracing.interceptor';
 import { OPENAPI_DOCUMENT, controllersOf, openApiDocument } from './http/openapi';
 import type {
@@ -135,6 +136,7 @@ export class ApiModule {
           inject: [Reflector],
         },
         { provide: APP_INTERCEPTOR, useValue: new TracingInterceptor() },
+        { provide: APP_INTERCEPTOR, useValue: new EtagInterceptor() },
         { provide: APP_FILTER, useValue: new ErrorFilter(parts.logger) },
       ],
     };

@@ -1,4 +1,6 @@
-import { retryOnConflict } from './commit-and-wait';
+import { commitAndWait, retryOnConflict } from './commit-and-wait';
+import type { EventStore } from './event-store';
+import type { ProjectionRunner } from './projection/projection-runner';
 import { ConcurrencyConflictError, EventStoreErrorCode, PreconditionFailedError } from './errors';
 
 const conflict = (expected: number, actual: number) =>
@@ -34,5 +36,30 @@ describe('retryOnConflict', () => {
       }),
     ).rejects.toBeInstanceOf(ConcurrencyConflictError);
     expect(tries).toBe(5);
+  });
+});
+
+describe('commitAndWait with no events (a change that changes nothing)', () => {
+  const resource = { type: 'resource', id: 'res_1' };
+  const meta = { orgId: 'org_1', actor: { kind: 'user', id: 'usr_1' } } as const;
+  // The aggregate is at version 7; nothing may be appended.
+  const target = {
+    store: {
+      load: () => Promise.resolve({ version: 7, events: [] }),
+      append: () => Promise.reject(new Error('a change that changes nothing appended')),
+    } as unknown as EventStore,
+    readModel: { waitFor: () => Promise.resolve() } as unknown as ProjectionRunner,
+  };
+
+  it('given the current version, when nothing is to change, then nothing is written and the version is answered', async () => {
+    await expect(commitAndWait(target, resource, 7, [], meta)).resolves.toBe(7);
+  });
+
+  it('given a version that is no longer current (a stale If-Match), when nothing is to change, then its precondition fails as an append would', async () => {
+    const error = await retryOnConflict(5, () => commitAndWait(target, resource, 5, [], meta)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect(error).toMatchObject({ details: { expectedVersion: 5, currentVersion: 7 } });
   });
 });

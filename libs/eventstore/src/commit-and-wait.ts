@@ -17,6 +17,9 @@ export interface CommitKeys<D extends AnyEventDefinition> {
  * caller reads its own write on its next request. Returns the aggregate's new version. With
  * `keys`, the append is the owner's commit of a reservation (`Reservations.holdWhile`): the keys
  * are reserved before it, confirmed (or released) after it, and given back when it fails.
+ * A command that decided on no events writes nothing, but its precondition holds all the same: an
+ * expected version that is no longer current is the conflict an append would have met (so a stale
+ * If-Match on a change that changes nothing is a 412 too, through `retryOnConflict`).
  */
 export async function commitAndWait<D extends AnyEventDefinition>(
   target: { store: EventStore<D>; readModel: ProjectionRunner<D> },
@@ -25,6 +28,12 @@ export async function commitAndWait<D extends AnyEventDefinition>(
   events: NewEvent<EventOf<D>>[],
   meta: { orgId: string; actor: Actor; commandId?: string; keys?: CommitKeys<D> },
 ): Promise<number> {
+  if (events.length === 0) {
+    const { version } = await target.store.load(aggregate);
+    if (expectedVersion !== 'any' && expectedVersion !== version)
+      throw new ConcurrencyConflictError(`${aggregate.type} ${aggregate.id}`, expectedVersion, version);
+    return version;
+  }
   const append = () =>
     target.store.append(aggregate, expectedVersion, events, {
       commandId: meta.commandId ?? randomUUID(),

@@ -12,7 +12,7 @@ import {
   identityProviderJson,
   providerSettingsOf,
 } from '../http/identity-provider-bodies';
-import { etag, ifMatch } from '../http/request';
+import { ifMatch } from '../http/request';
 import { IDENTITY, type IdentityClient } from './tokens';
 
 /** An organisation's OpenID Connect providers (admins). The client secret goes in and never comes out. */
@@ -42,10 +42,7 @@ export class IdentityProvidersController {
       clientSecret: client_secret,
       ...providerSettingsOf(rest),
     });
-    void reply
-      .status(201)
-      .header('ETag', etag(created.version))
-      .header('Location', `/api/v1/identity-providers/${created.id}`);
+    void reply.status(201).header('Location', `/api/v1/identity-providers/${created.id}`);
     return identityProviderJson(created);
   }
 
@@ -66,14 +63,8 @@ export class IdentityProvidersController {
     tag: 'identity-providers',
     response: IdentityProviderJson,
   })
-  async get(
-    @Caller() principal: Principal,
-    @Param('id') id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const provider = await this.identity.request('identity.idp.get', { principal, id });
-    void reply.header('ETag', etag(provider.version));
-    return identityProviderJson(provider);
+  async get(@Caller() principal: Principal, @Param('id') id: string) {
+    return identityProviderJson(await this.identity.request('identity.idp.get', { principal, id }));
   }
 
   @Patch(':id')
@@ -88,7 +79,6 @@ export class IdentityProvidersController {
     @Caller() principal: Principal,
     @Param('id') id: string,
     @ValidBody() body: z.output<typeof UpdateIdentityProviderBody>,
-    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('if-match') match?: string,
   ) {
     const provider = await this.identity.request('identity.idp.update', {
@@ -97,7 +87,6 @@ export class IdentityProvidersController {
       expectedVersion: ifMatch(match),
       changes: providerSettingsOf(body),
     });
-    void reply.header('ETag', etag(provider.version));
     return identityProviderJson(provider);
   }
 

@@ -6,7 +6,7 @@ import { Caller } from '../auth/auth.guard';
 import { PageQuery } from '../http/bodies';
 import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
 import { PolicyBody, PolicyPatch, SimulateBody } from '../http/policy-bodies';
-import { etag, ifMatch, snakeJson } from '../http/request';
+import { ifMatch, snakeJson } from '../http/request';
 import { PolicyJson, PolicyPageJson, SimulationJson } from '../http/responses';
 import { POLICY, type PolicyClient } from './tokens';
 
@@ -28,10 +28,7 @@ export class PoliciesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const created = await this.policy.request('policy.policies.create', { principal, policy });
-    void reply
-      .status(201)
-      .header('ETag', etag(created.version))
-      .header('Location', `/api/v1/policies/${created.id}`);
+    void reply.status(201).header('Location', `/api/v1/policies/${created.id}`);
     return snakeJson(created);
   }
 

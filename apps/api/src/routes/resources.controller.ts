@@ -11,7 +11,7 @@ import {
   TargetBody,
   TargetPatch,
 } from '../http/policy-bodies';
-import { etag, ifMatch, snakeJson } from '../http/request';
+import { ifMatch, snakeJson } from '../http/request';
 import { ResourceJson, ResourcePageJson, SavedResourceJson, TargetListJson } from '../http/responses';
 import { publicPortWarnings } from '../resources/public-port-warnings';
 import { POLICY, type PolicyClient } from './tokens';
@@ -35,10 +35,7 @@ export class ResourcesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const created = await this.policy.request('policy.resources.create', { principal, resource, targets });
-    void reply
-      .status(201)
-      .header('ETag', etag(created.version))
-      .header('Location', `/api/v1/resources/${created.id}`);
+    void reply.status(201).header('Location', `/api/v1/resources/${created.id}`);
     return snakeJson({ ...created, warnings: await publicPortWarnings(this.policy, principal, created) });
   }
 
@@ -66,13 +63,8 @@ export class ResourcesController {
     response: SavedResourceJson,
     keys: 'camel',
   })
-  async get(
-    @Caller() principal: Principal,
-    @Param('id') id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  async get(@Caller() principal: Principal, @Param('id') id: string) {
     const resource = await this.policy.request('policy.resources.get', { principal, id });
-    void reply.header('ETag', etag(resource.version));
     return snakeJson({ ...resource, warnings: await publicPortWarnings(this.policy, principal, resource) });
   }
 

@@ -6,7 +6,7 @@ import { Caller } from '../auth/auth.guard';
 import { PageQuery } from '../http/bodies';
 import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
 import { SiteBody, SitePatch } from '../http/policy-bodies';
-import { etag, ifMatch, snakeJson } from '../http/request';
+import { ifMatch, snakeJson } from '../http/request';
 import { ConnectorJson, SiteJson, SitePageJson } from '../http/responses';
 import { POLICY, type PolicyClient } from './tokens';
 
@@ -28,7 +28,7 @@ export class SitesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const site = await this.policy.request('policy.sites.create', { principal, site: input });
-    void reply.status(201).header('ETag', etag(site.version)).header('Location', `/api/v1/sites/${site.id}`);
+    void reply.status(201).header('Location', `/api/v1/sites/${site.id}`);
     return snakeJson(site);
   }
 
@@ -40,14 +40,8 @@ export class SitesController {
 
   @Get(':id')
   @Endpoint({ summary: 'One site', tag: 'sites', response: SiteJson, keys: 'camel' })
-  async get(
-    @Caller() principal: Principal,
-    @Param('id') id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const site = await this.policy.request('policy.sites.get', { principal, id });
-    void reply.header('ETag', etag(site.version));
-    return snakeJson(site);
+  async get(@Caller() principal: Principal, @Param('id') id: string) {
+    return snakeJson(await this.policy.request('policy.sites.get', { principal, id }));
   }
 
   @Patch(':id')

@@ -83,12 +83,10 @@ export class GroupUseCases {
       const group = fold(loaded.events, evolveGroup);
       if (!group || group.deleted || group.orgId !== principal.orgId) throw notFound('group', id);
       const events = decide(group);
-      if (events.length) {
-        await commit(this.deps, { type: 'group', id }, expectedVersion ?? loaded.version, events, {
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        });
-      }
+      await commit(this.deps, { type: 'group', id }, expectedVersion ?? loaded.version, events, {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+      });
       return view ? this.get(principal, id) : ({} as GroupView);
     });
   }

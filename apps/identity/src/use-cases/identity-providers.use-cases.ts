@@ -76,11 +76,10 @@ export class IdentityProviderUseCases {
       const events = decideChangeProvider(state, changes, {
         groupIds: await this.deps.signIn.groupIds({ orgId: principal.orgId }),
       });
-      if (events.length)
-        await commit(this.deps, aggregate, request.expectedVersion ?? loaded.version, events, {
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-        });
+      await commit(this.deps, aggregate, request.expectedVersion ?? loaded.version, events, {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+      });
       return this.get(principal, request.id);
     });
   }

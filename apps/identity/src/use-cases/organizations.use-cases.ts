@@ -90,15 +90,13 @@ export class OrganizationUseCases {
       const loaded = await this.deps.store.load({ type: 'organization', id: request.id });
       const org = fold(loaded.events, evolveOrganization);
       if (!org || org.deleted) throw notFound('organisation', request.id);
-      if (org.name !== request.name) {
-        await commit(
-          this.deps,
-          { type: 'organization', id: request.id },
-          request.expectedVersion ?? loaded.version,
-          [{ type: 'OrganizationRenamed', data: { name: request.name } }],
-          { orgId: request.id, actor: actorOf(principal) },
-        );
-      }
+      await commit(
+        this.deps,
+        { type: 'organization', id: request.id },
+        request.expectedVersion ?? loaded.version,
+        org.name === request.name ? [] : [{ type: 'OrganizationRenamed', data: { name: request.name } }],
+        { orgId: request.id, actor: actorOf(principal) },
+      );
       return this.#view(request.id);
     });
   }

@@ -112,7 +112,7 @@ export class UserUseCases {
           data: { passwordHash: await hashPassword(request.password) },
         });
       }
-      if (events.length === 0) return this.#view(principal.orgId, request.id);
+      // Nothing to change writes nothing, but a stale If-Match is still refused (commitAndWait).
       const actor = actorOf(principal);
       await commit(
         this.deps,
@@ -127,7 +127,7 @@ export class UserUseCases {
             : undefined,
         },
       );
-      if (request.password !== undefined || request.role !== undefined) {
+      if (events.some((e) => e.type === 'UserPasswordChanged' || e.type === 'UserRoleChanged')) {
         await this.#revokeSessions(principal, request.id, 'password_changed', principal.sessionId);
       }
       return this.#view(principal.orgId, request.id);
