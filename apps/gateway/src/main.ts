@@ -2,7 +2,9 @@ import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
+import type { Tunnel } from '@rustronaut/tunnel';
 import { startControlPlane } from './control/control-plane';
+import { runtimeReport } from './control/runtime-report';
 import { startDataPlane } from './data-path/data-plane';
 import { registerBalancerMetrics } from './data-path/upstream/balancer/balancer-metrics';
 import { SharedBuckets } from './data-path/admission/limits/shared-buckets';
@@ -76,10 +78,28 @@ async function main(): Promise<void> {
     udp: true,
   });
   registerBalancerMetrics(control.metrics.registry, dataPlane.balancer);
+  // The console is told what this gateway serves: with each heartbeat, and soon after a change.
+  control.reportRuntime(() =>
+    Promise.resolve(
+      runtimeReport(
+        { balancing: dataPlane.balancer.status(), tunnels: dataPlane.tunnels.status() },
+        dataPlane.certificates.store.served(),
+      ),
+    ),
+  );
+  dataPlane.balancer.health.onResult((_, changed) => changed && control.runtimeChanged());
+  dataPlane.balancer.onEjected(() => control.runtimeChanged());
+  dataPlane.tunnels.server.on('tunnel', (tunnel: Tunnel) => {
+    control.runtimeChanged();
+    tunnel.once('close', () => control.runtimeChanged());
+  });
   const acme = control.startAcme(dataPlane.certificates.store);
   if (acme) dataPlane.httpProxy.answerAcmeChallenges((token) => acme.answer(token));
   const server = await control.serveManagement({
-    dataPlane: async () => ({ ...(await dataPlane.status()), wireguard: wireguard?.status() ?? { state: 'disabled' } }),
+    dataPlane: async () => ({
+      ...(await dataPlane.status()),
+      wireguard: wireguard?.status() ?? { state: 'disabled' },
+    }),
   });
   logger.info(
     {

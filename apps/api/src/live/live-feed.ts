@@ -101,16 +101,16 @@ export class LiveFeed {
 /** The items of several live sources as they come, until the signal ends them all (it must end them). */
 async function* merged<T>(sources: AsyncIterable<T>[], signal: AbortSignal): AsyncIterable<T> {
   const iterators = sources.map((s) => s[Symbol.asyncIterator]());
-  const next = (i: number) => iterators[i]!.next().then((result) => ({ i, result }));
-  const pending = new Map(iterators.map((_, i) => [i, next(i)]));
+  const next = (it: AsyncIterator<T>, i: number) => it.next().then((result) => ({ it, i, result }));
+  const pending = new Map(iterators.map((it, i) => [i, next(it, i)]));
   try {
     while (pending.size > 0 && !signal.aborted) {
-      const { i, result } = await Promise.race(pending.values());
+      const { it, i, result } = await Promise.race(pending.values());
       if (result.done) {
         pending.delete(i);
         continue;
       }
-      pending.set(i, next(i));
+      pending.set(i, next(it, i));
       yield result.value;
     }
   } finally {

@@ -50,6 +50,10 @@ export interface ControlPlane {
   ): AcmeCertificates | undefined;
   /** Heartbeats carry the WireGuard interface's key and peer counters from this source. */
   reportWireGuard(report: () => Promise<GatewayReport['wireguard']>): void;
+  /** Reports carry what the data path serves (targets' health, tunnels, certificates) from this source. */
+  reportRuntime(report: () => Promise<GatewayReport['runtime']>): void;
+  /** What the data path serves changed: the console is told within a moment, not at the next heartbeat. */
+  runtimeChanged(): void;
   serveManagement(options: {
     dataPlane: () => Record<string, unknown> | Promise<Record<string, unknown>>;
     metricsText?: () => Promise<string>;
@@ -77,6 +81,8 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
   const metrics = createGatewayMetrics(configs);
   /** What the heartbeats say of the WireGuard interface, once main.ts started one. */
   let wireguardReport: () => Promise<GatewayReport['wireguard']> = () => Promise.resolve(undefined);
+  /** What the heartbeats say the data path serves, once main.ts or the primary set its source. */
+  let runtimeReport: () => Promise<GatewayReport['runtime']> = () => Promise.resolve(undefined);
   for (const siteId of siteIds) await configs.loadFromDisk(siteId);
   /** Following the console: the config watcher, the reports and the assignment, for one identity. */
   const follow = (who: GatewayIdentity | undefined, sites: string[]) => {
@@ -90,7 +96,13 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
       ...(who?.natsJwt && who.natsSeed ? { credentials: { jwt: who.natsJwt, seed: who.natsSeed } } : {}),
     });
     const reports = who
-      ? new Reports(who, configs, () => watcher.connection, () => wireguardReport())
+      ? new Reports(
+          who,
+          configs,
+          () => watcher.connection,
+          () => wireguardReport(),
+          () => runtimeReport(),
+        )
       : undefined;
     const assignment = who
       ? new AssignmentSync(
@@ -107,6 +119,7 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
     watcher.start();
     return {
       watcher,
+      reports,
       async stop() {
         reports?.stop();
         assignment?.stop();
@@ -148,6 +161,12 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
     connected: () => current.watcher.connected,
     reportWireGuard(report) {
       wireguardReport = report;
+    },
+    reportRuntime(report) {
+      runtimeReport = report;
+    },
+    runtimeChanged() {
+      current.reports?.changed();
     },
     startAcme(store, onChallenge) {
       if (!config.tls.acme) return undefined;

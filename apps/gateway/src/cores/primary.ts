@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { ControlPlane } from '../control/control-plane';
 import type { ServedSite } from '../control/management-api';
+import { runtimeReport, type ServedStatus } from '../control/runtime-report';
 import { Balancer, sharedHealthOf, type SharedTargetHealth } from '../data-path/upstream/balancer/balancer';
 import { SharedBuckets } from '../data-path/admission/limits/shared-buckets';
 import { GatewayBuckets } from './gateway-buckets';
@@ -13,6 +14,7 @@ import {
   type CertificateSource,
   type StoredCertificate,
 } from '../data-path/tls/certificate-store';
+import { storedCertificate } from '../data-path/tls/certificates';
 import { Questions, reply, sender } from './ipc';
 import { isOurs, type CertificatePem, type ToPrimary, type ToWorker } from './messages';
 
@@ -77,26 +79,25 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     const shared = sharedHealthOf(state, changed && state.healthy ? 'back' : 'checked');
     health.set(state.id, { ...health.get(state.id), ...shared });
     everyone({ rn: 'health', targetId: state.id, health: shared });
+    if (changed) control.runtimeChanged();
   });
 
   // ACME, once per gateway: challenges known to every worker before the CA validates; certificates to all.
   const acmePems = new Map<string, CertificatePem>();
-  const acme = control.startAcme(
-    new BroadcastingStore((domain, pem) => {
-      if (pem) acmePems.set(domain, pem);
-      else acmePems.delete(domain);
-      everyone({ rn: 'certificate', domain, pem });
-    }),
-    async (token, keyAuthorization) => {
-      if (keyAuthorization === undefined) challenges.delete(token);
-      else challenges.set(token, keyAuthorization);
-      await Promise.all(
-        [...running.values()].map((r) =>
-          r.questions.ask({ ask: 'challenge', token, keyAuthorization }, 5_000).catch(() => undefined),
-        ),
-      );
-    },
-  );
+  const acmeStore = new BroadcastingStore((domain, pem) => {
+    if (pem) acmePems.set(domain, pem);
+    else acmePems.delete(domain);
+    everyone({ rn: 'certificate', domain, pem });
+  });
+  const acme = control.startAcme(acmeStore, async (token, keyAuthorization) => {
+    if (keyAuthorization === undefined) challenges.delete(token);
+    else challenges.set(token, keyAuthorization);
+    await Promise.all(
+      [...running.values()].map((r) =>
+        r.questions.ask({ ask: 'challenge', token, keyAuthorization }, 5_000).catch(() => undefined),
+      ),
+    );
+  });
 
   configs.onApplied((siteId) => everyone({ rn: 'snapshot', siteId }));
   let served = new Set(configs.all().keys());
@@ -115,10 +116,12 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
         if (message.up) owners.set(message.key, r.id);
         else if (owners.get(message.key) === r.id) owners.delete(message.key);
         else return;
+        control.runtimeChanged();
         return void everyone({ rn: 'owners', owners: ownersRecord() });
       case 'ejected':
         health.set(message.targetId, { ...health.get(message.targetId), ...message.health });
         checks.applyHealth(message.targetId, message.health);
+        control.runtimeChanged();
         return void everyone({ rn: 'health', targetId: message.targetId, health: message.health }, r.id);
       case 'report': {
         const owner = running.get(owners.get(`res:${message.resourceId}`) ?? -1);
@@ -247,6 +250,12 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     throw new Error(`the data plane did not start: ${(error as Error).message}`);
   }
 
+  // The console is told what the gateway serves: with each heartbeat, and soon after a change.
+  const fileCertificates = certificatesFromFiles(config.tls.files);
+  control.reportRuntime(async () => {
+    const status = (await gatherStatus(running, checks)) as unknown as ServedStatus;
+    return runtimeReport(status, [...acmeStore.served(), ...fileCertificates]);
+  });
   const server = await control.serveManagement({
     dataPlane: () => gatherStatus(running, checks),
     metricsText: async () => {
@@ -417,5 +426,14 @@ class BroadcastingStore extends CertificateStore {
   override remove(name: string, source: CertificateSource): void {
     super.remove(name, source);
     if (source === 'acme') this.tell(name, undefined);
+  }
+}
+
+/** The certificate of RN_GATEWAY_TLS_CERT/KEY, as the workers serve it (they refuse to start without a valid one). */
+function certificatesFromFiles(files: { cert: string; key: string } | undefined): StoredCertificate[] {
+  try {
+    return files ? [storedCertificate(files.cert, files.key, 'file')] : [];
+  } catch {
+    return [];
   }
 }

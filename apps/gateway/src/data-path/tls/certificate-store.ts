@@ -54,6 +54,11 @@ export class CertificateStore {
     return dot === -1 ? undefined : this.#wildcard.get(name.slice(dot + 1));
   }
 
+  /** Every certificate it holds, once each (one stored under several names is one). */
+  served(): StoredCertificate[] {
+    return [...new Set([...this.#exact.values(), ...this.#wildcard.values()])];
+  }
+
   /** How many names hold a certificate of a source (the local CA's cache is bounded with it). */
   count(source: CertificateSource): number {
     let n = 0;
