@@ -1411,6 +1411,33 @@ export interface components {
             /** @default null */
             public_ip: (string) | null;
             region: string;
+            runtime: {
+                certificates: {
+                    names: string[];
+                    /** Format: date-time */
+                    not_after: string;
+                    /** @enum {string} */
+                    source: "acme" | "file";
+                }[];
+                reported_at: string;
+                targets: {
+                    address: string;
+                    last_check: {
+                        /** Format: date-time */
+                        at: string;
+                        detail: string;
+                        ok: boolean;
+                    } | null;
+                    resource_id: string;
+                    /** @enum {string} */
+                    state: "healthy" | "unhealthy" | "ejected" | "drained";
+                    target_id: string;
+                }[];
+                tunnels: {
+                    resource_id?: string;
+                    site_id?: string;
+                }[];
+            } | null;
             site_ids: string[];
             /** @enum {string} */
             status: "pending" | "healthy" | "unhealthy";
@@ -1507,6 +1534,33 @@ export interface components {
             /** @default null */
             public_ip: (string) | null;
             region: string;
+            runtime: {
+                certificates: {
+                    names: string[];
+                    /** Format: date-time */
+                    not_after: string;
+                    /** @enum {string} */
+                    source: "acme" | "file";
+                }[];
+                reported_at: string;
+                targets: {
+                    address: string;
+                    last_check: {
+                        /** Format: date-time */
+                        at: string;
+                        detail: string;
+                        ok: boolean;
+                    } | null;
+                    resource_id: string;
+                    /** @enum {string} */
+                    state: "healthy" | "unhealthy" | "ejected" | "drained";
+                    target_id: string;
+                }[];
+                tunnels: {
+                    resource_id?: string;
+                    site_id?: string;
+                }[];
+            } | null;
             site_ids: string[];
             /** @enum {string} */
             status: "pending" | "healthy" | "unhealthy";

@@ -22,6 +22,10 @@ export interface FirewallRuleForm {
   cidrs: string;
   countries: string;
   paths: string;
+  /** One `Header-Name: pattern` a line. */
+  headers: string;
+  /** One User-Agent substring (or `/regex/`) a line. */
+  userAgents: string;
 }
 
 /** The resource form's state: what a person types, before it is a request body. */
@@ -55,7 +59,26 @@ export const newFirewallRule = (): FirewallRuleForm => ({
   cidrs: '',
   countries: '',
   paths: '',
+  headers: '',
+  userAgents: '',
 });
+
+/** Lines of text → trimmed, non-empty lines (a pattern may hold commas). */
+const linesOf = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `Name: pattern` lines → header rules (the pattern is what follows the first colon). */
+export function headerRulesOf(text: string): { name: string; pattern: string }[] {
+  return linesOf(text).map((line) => {
+    const colon = line.indexOf(':');
+    return colon === -1
+      ? { name: line, pattern: '' }
+      : { name: line.slice(0, colon).trim(), pattern: line.slice(colon + 1).trim() };
+  });
+}
 
 /** A number field: its number, or the text itself so the API names the field as not a number. */
 const numberOf = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
@@ -85,6 +108,8 @@ export function resourceForm(resource?: Resource, siteId = ''): ResourceForm {
       cidrs: (r.cidrs ?? []).join(', '),
       countries: (r.countries ?? []).join(', '),
       paths: (r.paths ?? []).join(', '),
+      headers: (r.headers ?? []).map((h) => `${h.name}: ${h.pattern}`).join('\n'),
+      userAgents: (r.user_agents ?? []).join('\n'),
     })),
     targets: (resource?.targets ?? []).map((t) => targetForm(t)),
   };
@@ -149,6 +174,8 @@ export function resourceBody(form: ResourceForm): ResourceBody {
       cidrs: listOf(r.cidrs),
       countries: listOf(r.countries).map((c) => c.toUpperCase()),
       paths: listOf(r.paths),
+      headers: headerRulesOf(r.headers),
+      user_agents: linesOf(r.userAgents),
     })),
     targets: form.targets.map(targetBody),
   };

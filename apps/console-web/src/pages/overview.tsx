@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { answer } from '../api/problems';
+import { certificatesNearExpiry, connectedTunnels } from '../gateways/runtime';
 import { EmptyState, PageHeader, when } from '../ui/parts';
 import { statusColor, useLiveGateways } from './gateways';
 
@@ -21,10 +22,13 @@ export function OverviewPage() {
   const healthy = items.filter((g) => g.status === 'healthy').length;
   const latest = Math.max(0, ...items.map((g) => g.config_revision ?? 0));
   const serviceList = services.data ? ('items' in services.data ? services.data.items : services.data) : [];
+  const connected = connectedTunnels(items);
+  const online = serviceList.filter((s) => connected.has(s.id));
+  const expiring = certificatesNearExpiry(items, new Date());
   return (
     <Stack>
       <PageHeader title="Overview" />
-      <SimpleGrid cols={{ base: 1, md: 3 }}>
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
         <Card withBorder>
           <Text size="sm" c="dimmed">
             Gateways healthy
@@ -41,9 +45,19 @@ export function OverviewPage() {
         </Card>
         <Card withBorder>
           <Text size="sm" c="dimmed">
-            Exposed services
+            Exposed services online
           </Text>
-          <Title order={2}>{Array.isArray(serviceList) ? serviceList.length : '—'}</Title>
+          <Title order={2} data-testid="services-online">
+            {services.data ? `${online.length} / ${serviceList.length}` : '—'}
+          </Title>
+        </Card>
+        <Card withBorder>
+          <Text size="sm" c="dimmed">
+            Certificates expiring within 30 days
+          </Text>
+          <Title order={2} data-testid="certificates-expiring">
+            {gateways.data ? expiring.length : '—'}
+          </Title>
         </Card>
       </SimpleGrid>
       <Title order={2} size="h4">
@@ -79,6 +93,49 @@ export function OverviewPage() {
             ))}
           </Table.Tbody>
         </Table>
+      )}
+      <Title order={2} size="h4">
+        Certificates near expiry
+      </Title>
+      {expiring.length ? (
+        <Stack gap={4} aria-label="Certificates near expiry">
+          {expiring.map((c) => (
+            <Text key={`${c.gateway}|${c.names.join()}|${c.notAfter}`} size="sm">
+              <Badge color={c.daysLeft < 7 ? 'red.9' : 'grape.9'} mr="xs">
+                {c.daysLeft < 0 ? 'expired' : `${c.daysLeft} days`}
+              </Badge>
+              {c.names.join(', ')} · {c.source === 'acme' ? 'ACME' : 'file'} · {c.gateway} · until{' '}
+              {when(c.notAfter)}
+            </Text>
+          ))}
+        </Stack>
+      ) : (
+        <Text size="sm" c="dimmed">
+          No certificate the gateways serve from ACME or files expires within 30 days.
+        </Text>
+      )}
+      <Group justify="space-between">
+        <Title order={2} size="h4">
+          Exposed services online
+        </Title>
+        <Anchor component={Link} to="/services">
+          Exposed services
+        </Anchor>
+      </Group>
+      {online.length ? (
+        <Stack gap={4} aria-label="Exposed services online">
+          {online.map((s) => (
+            <Text key={s.id} size="sm">
+              {s.name} · {s.public_url} · from {s.local_address}
+            </Text>
+          ))}
+        </Stack>
+      ) : (
+        <Text size="sm" c="dimmed">
+          {serviceList.length
+            ? 'No exposed service has its tunnel connected now.'
+            : 'Nothing exposed: rustronaut expose localhost:3000 http shares a local service.'}
+        </Text>
       )}
       <Group justify="space-between">
         <Title order={2} size="h4">

@@ -16,6 +16,7 @@ import {
   Table,
   Text,
   TextInput,
+  Textarea,
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -34,7 +35,9 @@ import {
   type ResourceForm,
   type TargetForm,
 } from '../forms/resource-form';
-import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce } from '../ui/parts';
+import { targetHealth, type TargetSeen } from '../gateways/runtime';
+import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
+import { statusColor, useLiveGateways } from './gateways';
 import { useSites } from './sites';
 
 type Resource = Answer<'/api/v1/resources/{id}', 'get'>;
@@ -99,6 +102,10 @@ export function ResourcesPage() {
     </Stack>
   );
 }
+
+/** The first error of a field or of anything under it (`headers` covers `headers.1.pattern`). */
+const firstError = (errors: Record<string, string>, field: string): string | undefined =>
+  Object.entries(errors).find(([f]) => f === field || f.startsWith(`${field}.`))?.[1];
 
 const RESOURCE_FIELDS = [
   'site_id',
@@ -411,20 +418,40 @@ function ResourceEditor({ resource }: { resource?: Resource }) {
                     label="CIDRs"
                     value={rule.cidrs}
                     onChange={(e) => change({ cidrs: e.currentTarget.value })}
-                    error={Object.entries(ruleErrors).find(([f]) => f.startsWith('cidrs'))?.[1]}
+                    error={firstError(ruleErrors, 'cidrs')}
                   />
                   <TextInput
                     label="Countries"
                     w={120}
                     value={rule.countries}
                     onChange={(e) => change({ countries: e.currentTarget.value })}
-                    error={Object.entries(ruleErrors).find(([f]) => f.startsWith('countries'))?.[1]}
+                    error={firstError(ruleErrors, 'countries')}
                   />
                   <TextInput
                     label="Paths"
                     value={rule.paths}
                     onChange={(e) => change({ paths: e.currentTarget.value })}
-                    error={Object.entries(ruleErrors).find(([f]) => f.startsWith('paths'))?.[1]}
+                    error={firstError(ruleErrors, 'paths')}
+                  />
+                  <Textarea
+                    label="Headers"
+                    description="Name: pattern, one a line"
+                    placeholder="X-Api-Client: ^internal-"
+                    autosize
+                    minRows={1}
+                    value={rule.headers}
+                    onChange={(e) => change({ headers: e.currentTarget.value })}
+                    error={firstError(ruleErrors, 'headers')}
+                  />
+                  <Textarea
+                    label="User agents"
+                    description="Substrings or /regex/, one a line"
+                    placeholder="curl"
+                    autosize
+                    minRows={1}
+                    value={rule.userAgents}
+                    onChange={(e) => change({ userAgents: e.currentTarget.value })}
+                    error={firstError(ruleErrors, 'user_agents')}
                   />
                   <ActionIcon
                     mt={26}
@@ -505,6 +532,8 @@ function ResourceExtras({ resource }: { resource: Resource }) {
   const refresh = () => queries.invalidateQueries({ queryKey: ['resource', resource.id] });
   const [target, setTarget] = useState<TargetForm>(newTarget(resource.protocol));
   const [pin, setPin] = useState<string | number>('');
+  // Each target's health as the gateways report it, followed live (server-sent events).
+  const health = targetHealth(useLiveGateways().data?.items ?? [], resource.id);
   const dns = useQuery({
     queryKey: ['dns', resource.id],
     queryFn: () => answer(api.GET('/api/v1/resources/{id}/dns', { params: { path: { id: resource.id } } })),
@@ -564,11 +593,14 @@ function ResourceExtras({ resource }: { resource: Resource }) {
         <Stack gap="xs" mb="md">
           {resource.targets.map((t) => (
             <Group key={t.id} justify="space-between">
-              <Text size="sm">
-                {t.protocol}://{t.address} · weight {t.weight}
-                {t.region ? ` · ${t.region}` : ''}
-                {t.health_check ? ` · ${t.health_check.kind} check` : ''}
-              </Text>
+              <Group gap="xs" data-testid={`target-${t.address}`}>
+                <Text size="sm">
+                  {t.protocol}://{t.address} · weight {t.weight}
+                  {t.region ? ` · ${t.region}` : ''}
+                  {t.health_check ? ` · ${t.health_check.kind} check` : ''}
+                </Text>
+                <TargetHealth seen={health.get(t.id)} />
+              </Group>
               <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(t.id)}>
                 Remove
               </Button>
@@ -651,6 +683,30 @@ function ResourceExtras({ resource }: { resource: Resource }) {
           />
         </Paper>
       )}
+    </>
+  );
+}
+
+/** A target's health as each gateway serving it reports it (live), or that none reported it yet. */
+function TargetHealth({ seen }: { seen: TargetSeen[] | undefined }) {
+  if (!seen?.length)
+    return (
+      <Text size="xs" c="dimmed">
+        no gateway reported it yet
+      </Text>
+    );
+  return (
+    <>
+      {seen.map((s) => (
+        <Badge
+          key={s.gateway}
+          color={statusColor(s.state)}
+          title={s.last_check ? `${s.last_check.detail} at ${when(s.last_check.at)}` : undefined}
+        >
+          {s.gateway}: {s.state}
+          {s.last_check && !s.last_check.ok ? ` (${s.last_check.detail})` : ''}
+        </Badge>
+      ))}
     </>
   );
 }

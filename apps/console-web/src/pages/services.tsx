@@ -2,7 +2,9 @@ import { Anchor, Badge, Button, Stack, Table } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { answer } from '../api/problems';
+import { connectedTunnels } from '../gateways/runtime';
 import { EmptyState, PageHeader, ProblemAlert, when } from '../ui/parts';
+import { useLiveGateways } from './gateways';
 
 /** Services people exposed with `rustronaut expose`. */
 export function ServicesPage() {
@@ -13,6 +15,8 @@ export function ServicesPage() {
     onSuccess: () => queries.invalidateQueries({ queryKey: ['services'] }),
   });
   const items = services.data ? ('items' in services.data ? services.data.items : services.data) : [];
+  // Whether each tunnel is connected: what the gateways report, followed live.
+  const connected = connectedTunnels(useLiveGateways().data?.items ?? []);
   return (
     <Stack>
       <PageHeader title="Exposed services" />
@@ -28,6 +32,7 @@ export function ServicesPage() {
               <Table.Th>Name</Table.Th>
               <Table.Th>Public URL</Table.Th>
               <Table.Th>Local address</Table.Th>
+              <Table.Th>Tunnel</Table.Th>
               <Table.Th>Sign-in</Table.Th>
               <Table.Th>Since</Table.Th>
               <Table.Th>Actions</Table.Th>
@@ -43,6 +48,13 @@ export function ServicesPage() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>{s.local_address}</Table.Td>
+                <Table.Td data-testid={`tunnel-${s.name}`}>
+                  {connected.has(s.id) ? (
+                    <Badge color="teal.9">connected</Badge>
+                  ) : (
+                    <Badge color="gray.7">not connected</Badge>
+                  )}
+                </Table.Td>
                 <Table.Td>
                   {s.auth_required ? <Badge>required</Badge> : <Badge color="gray.7">public</Badge>}
                 </Table.Td>
