@@ -14,7 +14,7 @@ import { createLogger } from '@rustronaut/observability';
 import { AccessLog, type AccessBatch } from '../../../apps/gateway/src/access-log/access-log';
 import { AccessMetrics } from '../../../apps/gateway/src/access-log/access-metrics';
 import type { AccessRecord } from '../../../apps/gateway/src/access-log/access-record';
-import type { RoutedResource } from '../../../apps/gateway/src/data-path/http/route-table';
+import type { RoutedResource } from '../../../apps/gateway/src/data-path/model';
 
 const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '1000000' } } });
 const N = Number(args.iterations);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { FirewallRuleSchema, ResourceDataSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
-import { runStages, type Admission, type AdmissionStage } from '../../../apps/gateway/src/data-path/admission/admission';
+import { runStages } from '../../../apps/gateway/src/data-path/admission/admission';
 import { bodyLimitStage } from '../../../apps/gateway/src/data-path/admission/limits/body-limit';
 import { BotChallenge } from '../../../apps/gateway/src/data-path/admission/firewall/bot-challenge';
 import { FirewallStage } from '../../../apps/gateway/src/data-path/admission/firewall/firewall';
@@ -19,8 +19,9 @@ import { RateLimiter } from '../../../apps/gateway/src/data-path/admission/limit
 import { TokenBuckets } from '../../../apps/gateway/src/data-path/admission/limits/token-buckets';
 import { canonicalPath, factsOf } from '../../../apps/gateway/src/data-path/http/request-facts';
 import { RequestHeadLimits } from '../../../apps/gateway/src/data-path/http/request-head';
-import { RouteTable, type RoutedResource } from '../../../apps/gateway/src/data-path/http/route-table';
+import { RouteTable } from '../../../apps/gateway/src/data-path/http/route-table';
 import { upstreamHeaders } from '../../../apps/gateway/src/data-path/upstream/upstream';
+import type { Admission, AdmissionStage, RoutedResource } from '../../../apps/gateway/src/data-path/model';
 
 const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '1000000' } } });
 const N = Number(args.iterations);

@@ -17,12 +17,11 @@ import autocannon from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
 import { freePort } from '@rustronaut/testing';
-import type { Admission } from '../../../apps/gateway/src/data-path/admission/admission';
 import { EdgeAuthenticator } from '../../../apps/gateway/src/data-path/admission/auth/edge-authenticator';
 import { AssertionKey } from '../../../apps/gateway/src/data-path/admission/auth/identity-assertion';
 import { ConsoleTokenVerifier, SnapshotKeys } from '../../../apps/gateway/src/data-path/admission/auth/token-verifier';
 import type { AppliedSnapshot } from '../../../apps/gateway/src/control/site-configs';
-import type { RoutedResource } from '../../../apps/gateway/src/data-path/http/route-table';
+import type { Admission, RoutedResource } from '../../../apps/gateway/src/data-path/model';
 
 const { values: args } = parseArgs({
   options: {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { AccessRecordSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
-import type { RoutedResource } from '../data-path/http/route-table';
 import { AccessLog, type AccessBatch, type AccessShipper } from './access-log';
 import { AccessMetrics } from './access-metrics';
 import { traceIdOf } from './access-record';
 import { NdjsonAccessShipper } from './shippers';
+import type { RoutedResource } from '../data-path/model';
 
 /** A destination that can be switched off, keeping what it stored. */
 class SwitchableShipper implements AccessShipper {

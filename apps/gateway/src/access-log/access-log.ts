@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { AccessRecordWire } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessMetrics } from './access-metrics';
-import type { RoutedResource } from '../data-path/http/route-table';
 import { AccessRecord, type CountedSocket, type RecordSink } from './access-record';
+import type { RoutedResource } from '../data-path/model';
 
 /** L4 records are given their bytes when the connection ends. */
 const NO_SOCKET: CountedSocket = { bytesRead: 0, bytesWritten: 0 };

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
-import type { L4Metrics } from '../data-path/l4/l4-resource';
 import type { AccessRecord } from './access-record';
+import type { L4Metrics } from '../data-path/model';
 
 /** Requests that matched no resource are counted under this label. */
 export const NO_RESOURCE = '-';

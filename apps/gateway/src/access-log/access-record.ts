@@ -1,14 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AccessDecider, AccessDecision, AccessRecordWire } from '@rustronaut/contracts';
-import type { RequestFacts } from '../data-path/http/request-facts';
-import type { RoutedResource } from '../data-path/http/route-table';
-import type { Caller } from '../data-path/admission/auth/token-verifier';
-
-/** The policy rule that decided, as the policy engine names it. */
-export interface DecidingRule {
-  policyId: string;
-  name: string;
-}
+import type { AdmissionRecord, Caller, DecidingRule, RequestFacts, RoutedResource } from '../data-path/model';
 
 /** Where a finished record goes (the access log); held by the record so a response listener needs no closure. */
 export interface RecordSink {
@@ -36,7 +28,7 @@ const MAX_REASON = 500;
  * when routed, the decision when admitted or refused, status, bytes and duration when the response
  * is done. One object per request; turned into its wire form only when a batch is shipped.
  */
-export class AccessRecord {
+export class AccessRecord implements AdmissionRecord {
   /** Wall-clock start (ms since the epoch). */
   readonly at = Date.now();
   readonly #t0 = performance.now();

@@ -1,9 +1,7 @@
 import { decide } from '@rustronaut/policy-engine';
-import type { AdmissionStage } from './admission';
 import { countryOf, type CountryLookup } from './firewall/geoip';
 import type { EdgeAuthenticator } from './auth/edge-authenticator';
-import type { Refusal } from '../http/pages';
-import type { SnapshotSource } from '../model';
+import type { AdmissionStage, Refusal, SnapshotSource } from '../model';
 
 /**
  * Who is asking: a bearer token or the resource's session cookie, checked locally (synchronous once

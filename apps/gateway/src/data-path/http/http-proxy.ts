@@ -9,7 +9,7 @@ import type { Logger } from '@rustronaut/observability';
 import type { AccessLog } from '../../access-log/access-log';
 import type { AccessRecord } from '../../access-log/access-record';
 import { authenticateStage, policyStage } from '../admission/access-stages';
-import { runStages, type Admission, type AdmissionStage } from '../admission/admission';
+import { runStages } from '../admission/admission';
 import { EdgeAuthenticator } from '../admission/auth/edge-authenticator';
 import { EDGE_PREFIX, EdgeEndpoints } from '../admission/auth/edge-endpoints';
 import type { AssertionKey } from '../admission/auth/identity-assertion';
@@ -21,21 +21,19 @@ import { FirewallStage } from '../admission/firewall/firewall';
 import { RateLimiter } from '../admission/limits/rate-limit';
 import type { BucketStore } from '../admission/limits/shared-buckets';
 import { NO_COUNTRIES, type CountryLookup } from '../admission/firewall/geoip';
-import { sendRefusal, writeRefusalToSocket, type Refusal } from './pages';
+import { sendRefusal, writeRefusalToSocket } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
 import { RequestHeadLimits } from './request-head';
 import type { TunnelRegistry } from '../tunnels/tunnel-registry';
 import { FORWARD_PATH, FORWARD_UPGRADE, type Forwarding } from '../l4/forwarding';
 import { RouteTable } from './route-table';
 import { NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies';
-import type { SnapshotSource } from '../model';
 import { ACME_CHALLENGE_PREFIX } from '../tls/acme-certificates';
 import type { TlsCertificates } from '../tls/certificates';
 import type { UpstreamSettings } from '../upstream/upstream-tls';
 import { Upstream } from '../upstream/upstream';
+import type { Admission, AdmissionStage, Refusal, SnapshotSource } from '../model';
 
-export type { SnapshotSource } from '../model';
-export type { Caller, TokenVerifier } from '../admission/auth/token-verifier';
 
 export interface HttpProxyOptions {
   /** `rustronaut forward`: TCP resources reached through upgraded HTTPS requests. */

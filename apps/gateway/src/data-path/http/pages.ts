@@ -1,16 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { AccessDecider } from '@rustronaut/contracts';
-
-/** What the data path answers instead of proxying: a status, a message, and sometimes headers (Location, Retry-After, Set-Cookie) or an HTML body. */
-export interface Refusal {
-  status: number;
-  message: string;
-  headers?: Record<string, string | string[]>;
-  /** An HTML page (login form, challenge); otherwise a one-line plain-text page is sent. */
-  html?: string;
-  /** What refused, for the access log (firewall, rate_limit, authentication, policy, …). */
-  by?: AccessDecider;
-}
+import type { Refusal } from '../model';
 
 const REASONS: Record<number, string> = {
   301: 'Moved Permanently',

@@ -1,34 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { canonicalise } from './canonical-path';
+import { normaliseIp } from '../client-ip';
 import type { TrustedProxies } from './trusted-proxies';
+import type { RequestFacts } from '../model';
 
 export { canonicalise, canonicalPath } from './canonical-path';
-
-/**
- * What the gateway itself knows about a request, before any rule looks at it: the client address
- * (the socket's, or — behind a trusted proxy only — the right-most untrusted X-Forwarded-For hop),
- * the scheme it arrived on (or a trusted proxy's X-Forwarded-Proto), the host and the path.
- */
-export interface RequestFacts {
-  ip: string;
-  scheme: 'http' | 'https';
-  /** Lower-case host without port or trailing dot. */
-  host: string;
-  /** The raw path as sent (no query). */
-  rawPath: string;
-  /** The canonical path rules and routes are matched against (decoded; see canonical-path.ts). */
-  path: string;
-  method: string;
-  /**
-   * The origin-form request-target the target receives: the canonical path, escaped, and the
-   * query as sent. Decoding its path once gives `path`.
-   */
-  target: string;
-  /** The Host the target receives: the absolute-form target's authority, else Host / :authority. */
-  authority: string;
-  /** Why the request is malformed (answered 400 before routing), or null. */
-  malformed: string | null;
-}
 
 /**
  * The facts of a request. A request-target in absolute form (`GET http://host/path`) is routed by
@@ -107,9 +83,4 @@ export function authorityProblem(authority: string): string | null {
   const port = match[1];
   if (port !== undefined && port !== '' && Number(port) > 65535) return 'The Host names a port above 65535.';
   return null;
-}
-
-/** `::ffff:1.2.3.4` (a v4 client on a dual-stack socket) is `1.2.3.4`. */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Refusal } from './pages';
+import type { Refusal } from '../model';
 
 /**
  * The request head's limits and framing, checked before routing or any credential: too many

@@ -1,8 +1,7 @@
 import type { SiteSnapshot } from '@rustronaut/contracts';
 import { routePrefix } from '@rustronaut/policy-engine';
 import { canonicalise } from './canonical-path';
-
-export type RoutedResource = SiteSnapshot['resources'][number] & { orgId: string; siteId: string };
+import type { RoutedResource } from '../model';
 
 interface Entry {
   resource: RoutedResource;

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import { normaliseIp } from './request-facts';
+import { normaliseIp } from '../client-ip';
 
 /** One CIDR of RN_GATEWAY_TRUSTED_PROXIES. */
 export interface ProxyRange {

@@ -2,12 +2,11 @@ import type { Socket } from 'node:net';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessRecord } from '../../access-log/access-record';
 import type { Balancer } from '../upstream/balancer/balancer';
-import type { RoutedResource } from '../http/route-table';
-import type { SnapshotSource } from '../model';
 import type { L4Options } from './l4-resource';
 import { PortPolicy } from './port-policy';
 import { SourceFirewall } from './source-firewall';
 import { joinTcp } from './tcp-listener';
+import type { RoutedResource, SnapshotSource } from '../model';
 
 export { FORWARD_PATH, FORWARD_UPGRADE } from '@rustronaut/tunnel';
 

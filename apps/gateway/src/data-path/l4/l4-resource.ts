@@ -2,10 +2,10 @@ import type { Logger } from '@rustronaut/observability';
 import type { AccessLog } from '../../access-log/access-log';
 import type { Balancer } from '../upstream/balancer/balancer';
 import type { CountryLookup } from '../admission/firewall/geoip';
-import type { RoutedResource } from '../http/route-table';
 import type { PortPolicy } from './port-policy';
 import type { SourceFirewall } from './source-firewall';
 import type { TunnelRegistry } from '../tunnels/tunnel-registry';
+import type { L4Metrics, RoutedResource } from '../model';
 
 /** What a TCP/UDP listener serves: the resource as of the latest snapshot, its compiled firewall and policies. */
 export interface L4Route {
@@ -31,20 +31,6 @@ export interface L4Options {
   accessLog?: AccessLog;
   /** Exposed TCP/UDP services are reached through their clients' tunnels. */
   tunnels?: TunnelRegistry;
-}
-
-/** What the TCP and UDP listeners count, per resource. */
-export interface L4Metrics {
-  /** A connection (TCP) or flow (UDP) was let in, or refused (firewall, flow limit), or failed (no target). */
-  l4Decided(
-    resourceId: string,
-    protocol: 'tcp' | 'udp',
-    outcome: 'allowed' | 'refused' | 'failed',
-    by: 'public' | 'firewall' | 'policy' | 'flow_limit' | 'target',
-  ): void;
-  /** A connection or flow let in is open now (until `l4Closed`). */
-  l4Opened(resourceId: string, protocol: 'tcp' | 'udp'): void;
-  l4Closed(resourceId: string, protocol: 'tcp' | 'udp', bytesIn: number, bytesOut: number): void;
 }
 
 /** A listener on one public port: opened, pointed at the newest route, closed, drained. */

@@ -1,6 +1,6 @@
 import { decidePublicPort, publicPortPolicies, type PolicyRule } from '@rustronaut/policy-engine';
 import type { CountryLookup } from '../admission/firewall/geoip';
-import type { RoutedResource } from '../http/route-table';
+import type { RoutedResource } from '../model';
 
 /**
  * Who may use a TCP/UDP resource's public port, by policy. A resource that requires sign-in (the

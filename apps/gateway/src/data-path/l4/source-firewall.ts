@@ -1,7 +1,7 @@
 import type { Logger } from '@rustronaut/observability';
 import { compileResourceFirewall, type CompiledFirewall } from '../admission/firewall/firewall';
 import type { CountryLookup } from '../admission/firewall/geoip';
-import type { RoutedResource } from '../http/route-table';
+import type { RoutedResource } from '../model';
 
 /**
  * A TCP/UDP resource's firewall rules as they apply to a connection or flow: the same compiled

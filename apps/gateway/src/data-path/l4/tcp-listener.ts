@@ -2,7 +2,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AccessRecord } from '../../access-log/access-record';
 import type { TargetState } from '../upstream/balancer/balancer';
 import { netAddress } from '../upstream/balancer/target-state';
-import { normaliseIp } from '../http/request-facts';
+import { normaliseIp } from '../client-ip';
 import type { L4Context, L4Listener, L4Route } from './l4-resource';
 
 /**

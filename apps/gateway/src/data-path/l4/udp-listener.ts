@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import type { AccessRecord } from '../../access-log/access-record';
 import type { DatagramFlow } from '@rustronaut/tunnel';
 import type { TargetState } from '../upstream/balancer/balancer';
-import { normaliseIp } from '../http/request-facts';
+import { normaliseIp } from '../client-ip';
 import type { L4Context, L4Listener, L4Route } from './l4-resource';
 
 /** What a flow sends its datagrams through: a UDP socket, or an exposed service's tunnel. */

@@ -13,8 +13,7 @@ import {
   type TunnelAdmission,
 } from '@rustronaut/tunnel';
 import type { TunnelDestination } from '../upstream/balancer/target-state';
-import type { RoutedResource } from '../http/route-table';
-import type { SnapshotSource } from '../model';
+import type { RoutedResource, SnapshotSource } from '../model';
 
 interface Connected {
   tunnel: Tunnel;

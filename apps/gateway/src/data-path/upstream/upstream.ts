@@ -11,7 +11,6 @@ import { request as httpsRequest } from 'node:https';
 import { createConnection, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
-import type { Admission } from '../admission/admission';
 import { withoutSessionCookies } from '../admission/auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer/balancer';
 import type { TunnelRegistry } from '../tunnels/tunnel-registry';
@@ -25,6 +24,7 @@ import {
   isConnectTimeout,
   type UpstreamSettings,
 } from './upstream-tls';
+import type { Admission } from '../model';
 
 /**
  * What the gateway sets itself (or filters) rather than copying from the client; identity and

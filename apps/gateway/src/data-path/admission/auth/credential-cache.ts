@@ -1,5 +1,6 @@
 import type { SignedAssertion } from './identity-assertion';
-import type { Caller, VerifiedIdentity } from './token-verifier';
+import type { VerifiedIdentity } from './token-verifier';
+import type { Caller, CredentialKind } from '../../model';
 
 /** A checked credential, and what was derived from it per resource (groups, the signed assertion). */
 export interface CachedCredential {
@@ -8,8 +9,6 @@ export interface CachedCredential {
   via: CredentialKind;
   byResource: Map<string, { caller: Caller; assertion: SignedAssertion | undefined }>;
 }
-
-export type CredentialKind = 'token' | 'sso' | 'pin' | 'password' | 'share_link';
 
 /**
  * Credentials already checked (bearer tokens and session cookies, keyed by their exact text), so a

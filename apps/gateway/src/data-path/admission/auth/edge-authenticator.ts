@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Admission } from '../admission';
-import type { Refusal } from '../../http/pages';
-import type { SnapshotSource } from '../../model';
-import { CredentialCache, type CachedCredential, type CredentialKind } from './credential-cache';
+import { CredentialCache, type CachedCredential } from './credential-cache';
 import type { AssertionKey } from './identity-assertion';
 import { SessionCookies, cookieValue, sessionCookieName } from './session-cookie';
 import type { TokenVerifier, Verification } from './token-verifier';
+import type { Admission, CredentialKind, Refusal, SnapshotSource } from '../../model';
 
 export interface EdgeAuthenticatorOptions {
   /** Signs `X-Rustronaut-Assertion` for the upstream; none → no assertion header. */

@@ -1,14 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify } from 'jose';
 import { accessSecretMatches, shareTokenSha256 } from '@rustronaut/contracts';
-import type { Admission } from '../admission';
-import type { Refusal } from '../../http/pages';
 import { AttemptLimiter } from './attempt-limiter';
 import { grantOf, type EdgeAuthenticator } from './edge-authenticator';
 import type { AssertionKey } from './identity-assertion';
 import { SessionCookies, sessionCookieName, type ResourceSession } from './session-cookie';
 import { unlockPage } from './unlock-page';
 import { CONSOLE_ISSUER, jwtRefusal, type SnapshotKeys } from './token-verifier';
+import type { Admission, Refusal } from '../../model';
 
 /** Paths under this prefix, on every resource host, are the gateway's own (never proxied). */
 export const EDGE_PREFIX = '/.rustronaut/';

@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Caller } from './token-verifier';
+import type { Caller } from '../../model';
 
 /** How long an assertion is valid, and how long the gateway reuses one it signed. */
 export const ASSERTION_TTL_S = 60;

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Role } from '@rustronaut/contracts';
-import type { CredentialKind } from './credential-cache';
+import type { CredentialKind } from '../../model';
 
 /** Every resource session cookie's name starts with this; the upstream never sees them. */
 export const SESSION_COOKIE_PREFIX = 'rn_sess_';

@@ -1,19 +1,6 @@
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Role } from '@rustronaut/contracts';
 import type { SnapshotSource } from '../../model';
-import type { CredentialKind } from './credential-cache';
-
-/** Who is asking, as the upstream and the policies see them. */
-export interface Caller {
-  id: string;
-  email: string;
-  role: Role;
-  groups: string[];
-  /** The console session the credential belongs to (for revocation), when known. */
-  sessionId?: string;
-  /** How they proved it; a PIN, password or share link admits without a user (no policy names them). */
-  via?: CredentialKind;
-}
 
 /** What a verified credential says, before the resource's site adds the groups. */
 export interface VerifiedIdentity {

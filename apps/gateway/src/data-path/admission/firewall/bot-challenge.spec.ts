@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Admission } from '../admission';
 import {
   BotChallenge,
   CHALLENGE_BITS,
@@ -7,6 +6,7 @@ import {
   looksAutomated,
   passCookieName,
 } from './bot-challenge';
+import type { Admission } from '../../model';
 
 const BROWSER = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0',

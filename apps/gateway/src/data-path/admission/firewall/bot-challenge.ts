@@ -1,9 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Admission, AdmissionStage } from '../admission';
 import { cookieValue, SESSION_COOKIE_PREFIX } from '../auth/session-cookie';
-import type { Refusal } from '../../http/pages';
-import type { RoutedResource } from '../../http/route-table';
+import type { Admission, AdmissionStage, Refusal, RoutedResource } from '../../model';
 
 /** Leading zero bits the pass's SHA-256 must have: ~16k hashes on average, well under a second in a browser. */
 export const CHALLENGE_BITS = 14;

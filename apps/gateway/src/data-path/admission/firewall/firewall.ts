@@ -2,11 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { patternProblem, userAgentPatternOf, type FirewallRule } from '@rustronaut/contracts';
 import { pathMatches } from '@rustronaut/policy-engine';
 import type { Logger } from '@rustronaut/observability';
-import type { AdmissionStage } from '../admission';
-import type { Refusal } from '../../http/pages';
-import type { RoutedResource } from '../../http/route-table';
 import { countryOf, type CountryLookup } from './geoip';
 import { IpSet } from './ip-set';
+import type { AdmissionStage, Refusal, RoutedResource } from '../../model';
 
 /** Header values longer than this are matched on their start only (a pattern's work stays bounded). */
 const MAX_MATCHED_VALUE = 8192;

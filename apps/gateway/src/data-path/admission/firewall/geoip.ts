@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Reader, type CountryResponse } from 'maxmind';
-import type { Admission } from '../admission';
+import type { Admission } from '../../model';
 
 /** Which country an address is in (ISO 3166 code), or null when that is not known. */
 export interface CountryLookup {

@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MAX_BODY_BYTES } from '@rustronaut/contracts';
-import type { AdmissionStage } from '../admission';
-import type { Refusal } from '../../http/pages';
-import type { RoutedResource } from '../../http/route-table';
+import type { AdmissionStage, Refusal, RoutedResource } from '../../model';
 
 /** A resource's body limit (older snapshots have none: the default, 100 MiB). */
 export const maxBodyOf = (resource: RoutedResource): number =>

@@ -1,6 +1,6 @@
 import { createLogger } from '@rustronaut/observability';
-import type { Admission } from '../admission';
 import { RateLimiter } from './rate-limit';
+import type { Admission } from '../../model';
 
 const limited = (per: 'ip' | 'user' | 'resource') => ({
   id: `res_${per}`,

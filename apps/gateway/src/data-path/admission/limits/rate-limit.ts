@@ -1,9 +1,7 @@
 import type { Logger } from '@rustronaut/observability';
-import type { AdmissionStage } from '../admission';
-import type { Refusal } from '../../http/pages';
-import type { RoutedResource } from '../../http/route-table';
 import type { BucketStore } from './shared-buckets';
 import { TokenBuckets } from './token-buckets';
+import type { AdmissionStage, Refusal, RoutedResource } from '../../model';
 
 /**
  * Rate limits per resource (`rateLimit: { requestsPerMinute, burst, per }`), as two admission stages:

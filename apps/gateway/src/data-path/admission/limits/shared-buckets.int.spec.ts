@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { createLogger } from '@rustronaut/observability';
 import { freePort, uniqueName } from '@rustronaut/testing';
-import type { Admission } from '../admission';
 import { RateLimiter } from './rate-limit';
 import { SharedBuckets } from './shared-buckets';
+import type { Admission } from '../../model';
 
 const REDIS = process.env['RN_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const limit = { requestsPerMinute: 60, burst: 5, per: 'resource' as const };

@@ -3,8 +3,7 @@ import type { Logger } from '@rustronaut/observability';
 import { HealthMonitor } from './health-monitor';
 import { TargetPool } from './target-pool';
 import { DEFAULT_EJECTION, TargetState, type EjectionPolicy } from './target-state';
-import type { RoutedResource } from '../../http/route-table';
-import type { SnapshotSource } from '../../model';
+import type { RoutedResource, SnapshotSource } from '../../model';
 
 export { TargetState } from './target-state';
 export type PickedTarget = TargetState;

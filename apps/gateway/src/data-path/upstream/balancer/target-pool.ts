@@ -1,5 +1,5 @@
-import type { RoutedResource } from '../../http/route-table';
 import type { TargetState } from './target-state';
+import type { RoutedResource } from '../../model';
 
 type LoadBalancing = RoutedResource['loadBalancing'];
 

@@ -1,5 +1,5 @@
 import { parseTargetAddress } from '@rustronaut/contracts';
-import type { RoutedResource } from '../../http/route-table';
+import type { RoutedResource } from '../../model';
 
 export type TargetData = RoutedResource['targets'][number];
 export type NetDestination = { host: string; port: number } | { socketPath: string };
