@@ -34,9 +34,11 @@ export class PlatformProcess {
     readonly database: { url: string; name: string },
     readonly dataDir: string,
     env: NodeJS.ProcessEnv,
+    nodeOptions: string[],
   ) {
-    // The Node.js options of package.json's start script.
-    this.#child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', PLATFORM], {
+    // The Node.js options of package.json's start script, and the caller's (e.g. --cpu-prof).
+    const options = ['--enable-source-maps', '--max-semi-space-size=4', ...nodeOptions];
+    this.#child = spawn(process.execPath, [...options, PLATFORM], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -49,6 +51,8 @@ export class PlatformProcess {
   static async start(options: {
     natsUrl: string;
     env?: NodeJS.ProcessEnv;
+    /** More Node.js options for the launcher (with RN_CONSOLE_PROCESSES=one, the console's process). */
+    nodeOptions?: string[];
     timeoutMs?: number;
   }): Promise<PlatformProcess> {
     const name = uniqueName('rn_platform').toLowerCase();
@@ -83,6 +87,7 @@ export class PlatformProcess {
         RN_ADMIN_PASSWORD: ADMIN.password,
         ...options.env,
       },
+      options.nodeOptions ?? [],
     );
     await platform.untilOutput('Rustronaut console is up', options.timeoutMs ?? 180_000);
     return platform;
