@@ -5,6 +5,7 @@ import { CreateAccessLog1764400000000 } from './audit/1764400000000-CreateAccess
 import { CreateIdentityReadModel1764000000000 } from './identity/1764000000000-CreateIdentityReadModel';
 import { AddIdentityProviders1796600000000 } from './identity/1796600000000-AddIdentityProviders';
 import { AddPasskeys1796600000001 } from './identity/1796600000001-AddPasskeys';
+import { AddUserDisabled1796900000000 } from './identity/1796900000000-AddUserDisabled';
 import { CreateDistributorKeys1764200000000 } from './distributor/1764200000000-CreateDistributorKeys';
 import { CreateFoldSnapshots1796800000000 } from './distributor/1796800000000-CreateFoldSnapshots';
 import { CreateGatewayRegistry1764300000000 } from './registry/1764300000000-CreateGatewayRegistry';
@@ -16,7 +17,12 @@ import { AddDevices1796700000000 } from './policy/1796700000000-AddDevices';
 
 /** The migrations of each service, oldest first. */
 export const MIGRATIONS = {
-  identity: [CreateIdentityReadModel1764000000000, AddIdentityProviders1796600000000, AddPasskeys1796600000001],
+  identity: [
+    CreateIdentityReadModel1764000000000,
+    AddIdentityProviders1796600000000,
+    AddPasskeys1796600000001,
+    AddUserDisabled1796900000000,
+  ],
   audit: [CreateAuditLog1764000000000, CreateAccessLog1764400000000],
   policy: [CreatePolicyReadModel1764100000000, AddDevices1796700000000],
   distributor: [CreateDistributorKeys1764200000000, CreateFoldSnapshots1796800000000],

@@ -180,4 +180,24 @@ describe('SiteConfigFold', () => {
     expect(sut.snapshot('st_v', at)?.devices).toEqual([]);
     expect(sut.snapshot('st_v', at)?.revision).toBe(7);
   });
+
+  it("drops a disabled user's devices and refuses their API keys' tokens until they are enabled again", () => {
+    const sut = new SiteConfigFold();
+    const key = (c: string) => `${c.repeat(42)}A=`;
+    const at = new Date('2026-11-24T00:30:00Z');
+    sut.apply(ev('SiteCreated', 'st_v', { name: 'V', subnet: '10.8.0.0/24', region: 'eu', connectionType: 'wireguard' }), 1);
+    sut.apply(ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }), 2);
+    sut.apply(ev('DeviceRegistered', 'dev_1', { siteId: 'st_v', userId: 'usr_d', name: 'laptop', publicKey: key('A'), address: '10.8.0.2' }), 3);
+    sut.apply(ev('ApiKeyCreated', 'key_d', { name: 'ci', role: 'member', ownerUserId: 'usr_d', secretHash: 'h', expiresAt: null }), 4);
+    sut.apply(ev('ApiKeyCreated', 'key_gone', { name: 'old', role: 'member', ownerUserId: 'usr_d', secretHash: 'h', expiresAt: null }), 5);
+    sut.apply(ev('ApiKeyRevoked', 'key_gone', {}), 6);
+    const laptop = { id: 'dev_1', name: 'laptop', publicKey: key('A'), address: '10.8.0.2', userId: 'usr_d', role: 'member' };
+    expect(sut.snapshot('st_v', at)?.devices).toEqual([laptop]);
+
+    expect(sut.apply(ev('UserDisabled', 'usr_d', {}), 7)).toEqual(['st_v']);
+    expect(sut.snapshot('st_v', at)).toMatchObject({ devices: [], revokedSessions: ['key_d', 'key_gone'], revision: 7 });
+
+    expect(sut.apply(ev('UserEnabled', 'usr_d', {}), 8)).toEqual(['st_v']);
+    expect(sut.snapshot('st_v', at)).toMatchObject({ devices: [laptop], revokedSessions: ['key_gone'], revision: 8 });
+  });
 });

@@ -50,11 +50,21 @@ const history: PlatformEvent[] = [
   ev('ResourceTargetUpdated', 'res_1', { targetId: 'tgt_2', weight: 5 }),
   ev('ResourceShareLinkRevoked', 'res_1', { linkId: 'lnk_1' }),
   ev('SessionRevoked', 'ses_1', { reason: 'logout' }),
+  ev('ApiKeyCreated', 'key_1', {
+    name: 'ci',
+    role: 'member',
+    ownerUserId: 'usr_1',
+    secretHash: 'h',
+    expiresAt: null,
+  }),
+  ev('UserDisabled', 'usr_1', {}),
   ev('UserRoleChanged', 'usr_1', { role: 'admin' }),
   ev('GroupMemberAdded', 'grp_1', { userId: 'usr_2' }),
   ev('ResourceTargetRemoved', 'res_1', { targetId: 'tgt_1' }),
   ev('SigningKeyRotated', 'sk_2', { kid: 'k2', publicJwk: { kty: 'OKP', x: 'two' } }),
   ev('PolicyUpdated', 'pol_1', { name: 'engineering' }),
+  ev('UserEnabled', 'usr_1', {}),
+  ev('UserDisabled', 'usr_1', {}),
   ev('SiteDeleted', 'st_b', {}),
 ];
 

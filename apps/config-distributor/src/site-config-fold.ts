@@ -30,7 +30,7 @@ interface ResourceEntry {
  * The version of what `toState` writes: bump it whenever the fold's state or the events it folds
  * change, so a stored state of the old shape is rebuilt from the first event instead of trusted.
  */
-export const SITE_CONFIG_FOLD_FORMAT = 1;
+export const SITE_CONFIG_FOLD_FORMAT = 2;
 
 /** The fold's whole state as JSON (maps as entry lists), for a snapshot that a restart resumes from. */
 export interface SiteConfigFoldState {
@@ -52,6 +52,8 @@ export interface SiteConfigFoldState {
     { orgId: string; siteId: string; userId: string; name: string; publicKey: string; address: string },
   ][];
   roles: [string, Role][];
+  disabledUsers: string[];
+  apiKeys: [string, { orgId: string; ownerUserId: string }][];
 }
 
 /** How many of the newest token-signing keys a snapshot carries (older ones have expired tokens). */
@@ -78,6 +80,10 @@ export class SiteConfigFold {
   >();
   /** Users' roles (what device policies see of their owner); a deleted user is gone. */
   readonly #roles = new Map<string, Role>();
+  /** Users an admin disabled: their devices leave the snapshots, their API keys' tokens are refused. */
+  readonly #disabled = new Set<string>();
+  /** API keys that are not revoked, with their owner (tokens exchanged for a key carry its id as session). */
+  readonly #apiKeys = new Map<string, { orgId: string; ownerUserId: string }>();
 
   toState(): SiteConfigFoldState {
     return {
@@ -93,6 +99,8 @@ export class SiteConfigFold {
       sessions: [...this.#sessions],
       devices: [...this.#devices],
       roles: [...this.#roles],
+      disabledUsers: [...this.#disabled],
+      apiKeys: [...this.#apiKeys],
     };
   }
 
@@ -115,6 +123,9 @@ export class SiteConfigFold {
     for (const [id, session] of entries(state.sessions, 'sessions')) fold.#sessions.set(id, session);
     for (const [id, device] of entries(state.devices, 'devices')) fold.#devices.set(id, device);
     for (const [id, role] of entries(state.roles, 'roles')) fold.#roles.set(id, role);
+    if (!Array.isArray(state.disabledUsers)) throw new Error('the stored fold state has no disabledUsers');
+    for (const id of state.disabledUsers) fold.#disabled.add(id);
+    for (const [id, key] of entries(state.apiKeys, 'apiKeys')) fold.#apiKeys.set(id, key);
     return fold;
   }
 
@@ -166,6 +177,9 @@ export class SiteConfigFold {
         this.#sessions.delete(sessionId); // no token or cookie of it can be live
       else if (session.revoked && session.orgId === site.orgId) revokedSessions.push(sessionId);
     }
+    // A disabled owner's API keys: the tokens exchanged for them are refused while the owner is disabled.
+    for (const [keyId, key] of this.#apiKeys)
+      if (key.orgId === site.orgId && this.#disabled.has(key.ownerUserId)) revokedSessions.push(keyId);
     return {
       format: 1,
       siteId,
@@ -183,12 +197,12 @@ export class SiteConfigFold {
     };
   }
 
-  /** The site's devices whose owner still exists, in a stable order. */
+  /** The site's devices whose owner still exists and is not disabled, in a stable order. */
   #siteDevices(siteId: string): SnapshotDevice[] {
     const devices: SnapshotDevice[] = [];
     for (const [id, d] of this.#devices) {
       const role = this.#roles.get(d.userId);
-      if (d.siteId !== siteId || !role) continue;
+      if (d.siteId !== siteId || !role || this.#disabled.has(d.userId)) continue;
       devices.push({ id, name: d.name, publicKey: d.publicKey, address: d.address, userId: d.userId, role });
     }
     return devices.sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -229,6 +243,8 @@ export class SiteConfigFold {
       case 'GroupMemberRemoved':
       case 'GroupDeleted':
       case 'UserDeleted':
+      case 'UserDisabled':
+      case 'UserEnabled':
         return this.#orgSites(event.orgId);
       case 'SigningKeyRotated':
         return [...this.#sites].filter(([, s]) => !s.deleted).map(([id]) => id);
@@ -348,6 +364,16 @@ export class SiteConfigFold {
       case 'UserDeleted':
         for (const group of this.#groups.values()) group.members.delete(id);
         this.#roles.delete(id);
+        this.#disabled.delete(id);
+        return;
+      case 'UserDisabled':
+        this.#disabled.add(id);
+        return;
+      case 'UserEnabled':
+        this.#disabled.delete(id);
+        return;
+      case 'ApiKeyCreated':
+        this.#apiKeys.set(id, { orgId: event.orgId, ownerUserId: event.data.ownerUserId });
         return;
       case 'UserRegistered':
       case 'UserRoleChanged':
@@ -380,6 +406,7 @@ export class SiteConfigFold {
         return;
       }
       case 'ApiKeyRevoked':
+        this.#apiKeys.delete(id);
         // Tokens exchanged for an API key live 15 minutes at most: an hour covers them, with margin.
         this.#sessions.set(id, {
           orgId: event.orgId,

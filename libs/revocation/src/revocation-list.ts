@@ -15,6 +15,14 @@ export class RevocationList {
     await this.redis.set(this.#key(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
+  /**
+   * Takes a revocation back: only for an id revoked on someone's behalf that holds again (the API
+   * keys of an account enabled again); a session ended by logout or reuse is never restored.
+   */
+  async restoreSession(sessionId: string): Promise<void> {
+    await this.redis.del(this.#key(sessionId));
+  }
+
   async isSessionRevoked(sessionId: string): Promise<boolean> {
     return (await this.redis.exists(this.#key(sessionId))) === 1;
   }

@@ -24,6 +24,7 @@ export const userJson = (u: UserView) => ({
   name: u.name,
   role: u.role,
   totp_enabled: u.totpEnabled,
+  disabled: u.disabled,
   groups: u.groups,
   created_at: u.createdAt,
   updated_at: u.updatedAt,

@@ -217,6 +217,7 @@ export const UserJson = describes<ReturnType<typeof userJson>>()(
     name: z.string(),
     role: RoleSchema,
     totp_enabled: z.boolean(),
+    disabled: z.boolean(),
     groups: z.array(Id),
     created_at: Time,
     updated_at: Time,

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import type { Principal } from '@rustronaut/contracts';
+import type { IdentityRequest, Principal } from '@rustronaut/contracts';
 import { Caller } from '../auth/auth.guard';
 import { CreateUserBody, PageQuery, UpdateUserBody } from '../http/bodies';
 import { Endpoint, ValidBody, ValidQuery } from '../http/endpoint';
@@ -74,6 +74,41 @@ export class UsersController {
     return userJson(user);
   }
 
+  @Post(':id/disable')
+  @HttpCode(200)
+  @Endpoint({
+    summary:
+      'Disable a user (admins): no sign-in of any kind, their sessions and API keys stop, their devices reach nothing',
+    tag: 'users',
+    response: UserJson,
+    ifMatch: true,
+  })
+  disable(
+    @Caller() principal: Principal,
+    @Param('id') id: string,
+    @Headers('if-match') match: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.#access('identity.users.disable', { principal, id, expectedVersion: ifMatch(match) }, reply);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  @Endpoint({
+    summary: 'Enable a disabled user again (admins); they sign in anew',
+    tag: 'users',
+    response: UserJson,
+    ifMatch: true,
+  })
+  enable(
+    @Caller() principal: Principal,
+    @Param('id') id: string,
+    @Headers('if-match') match: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.#access('identity.users.enable', { principal, id, expectedVersion: ifMatch(match) }, reply);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @Endpoint({ summary: 'Delete a user; their sessions end', tag: 'users', ifMatch: true })
@@ -83,5 +118,15 @@ export class UsersController {
     @Headers('if-match') match: string | undefined,
   ) {
     await this.identity.request('identity.users.delete', { principal, id, expectedVersion: ifMatch(match) });
+  }
+
+  async #access(
+    pattern: 'identity.users.disable' | 'identity.users.enable',
+    request: IdentityRequest<'identity.users.disable'>,
+    reply: FastifyReply,
+  ) {
+    const user = await this.identity.request(pattern, request);
+    void reply.header('ETag', etag(user.version));
+    return userJson(user);
   }
 }

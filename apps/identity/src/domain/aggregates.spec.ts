@@ -33,6 +33,7 @@ describe('identity aggregates', () => {
       role: 'admin',
       passwordHash: 'h2',
       totpSecret: 'S'.repeat(32),
+      disabled: false,
       deleted: false,
     });
     expect(

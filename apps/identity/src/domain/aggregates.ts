@@ -18,6 +18,8 @@ export interface UserState {
   role: Role;
   passwordHash: string;
   totpSecret: string | null;
+  /** Turned off by an admin: no sign-in, no device traffic; the account and its data stay. */
+  disabled: boolean;
   deleted: boolean;
 }
 
@@ -79,6 +81,7 @@ export const evolveUser: Evolve<UserState> = (state, event) => {
         role: event.data.role,
         passwordHash: event.data.passwordHash,
         totpSecret: null,
+        disabled: false,
         deleted: false,
       };
     case 'UserProvisioned':
@@ -90,6 +93,7 @@ export const evolveUser: Evolve<UserState> = (state, event) => {
         role: event.data.role,
         passwordHash: '',
         totpSecret: null,
+        disabled: false,
         deleted: false,
       };
     case 'UserProfileUpdated':
@@ -104,6 +108,10 @@ export const evolveUser: Evolve<UserState> = (state, event) => {
       return state && { ...state, totpSecret: event.data.totpSecret };
     case 'UserTotpDisabled':
       return state && { ...state, totpSecret: null };
+    case 'UserDisabled':
+      return state && { ...state, disabled: true };
+    case 'UserEnabled':
+      return state && { ...state, disabled: false };
     case 'UserDeleted':
       return state && { ...state, deleted: true };
     default:

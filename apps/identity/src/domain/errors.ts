@@ -8,6 +8,8 @@ export enum IdentityErrorCode {
   NotFound = 'IDENTITY_NOT_FOUND',
   EmailTaken = 'IDENTITY_EMAIL_TAKEN',
   LastOwner = 'IDENTITY_LAST_OWNER',
+  /** The first run is over: the platform has its first administrator. */
+  SetupDone = 'IDENTITY_SETUP_DONE',
   InvalidTotpCode = 'IDENTITY_INVALID_TOTP_CODE',
   /** An identity provider's settings that cannot work (issuer, mapped groups). */
   InvalidProvider = 'IDENTITY_INVALID_PROVIDER',
@@ -21,6 +23,10 @@ export enum IdentityErrorCode {
   PasswordLoginDisabled = 'AUTH_PASSWORD_LOGIN_DISABLED',
   /** A passkey registration, sign-in or change refused (verification failed, unknown, last one). */
   PasskeyRefused = 'AUTH_PASSKEY_REFUSED',
+  /** The account is disabled: every way in (password, provider, passkey, its API keys) is refused. */
+  AccountDisabled = 'AUTH_ACCOUNT_DISABLED',
+  /** An admin tried to disable their own account (nobody locks themself out). */
+  CannotDisableSelf = 'IDENTITY_CANNOT_DISABLE_SELF',
 }
 
 export class IdentityError extends DomainError<IdentityErrorCode> {}
@@ -31,3 +37,6 @@ export const notFound = (what: string, id: string) =>
   });
 
 export { forbidden } from '@rustronaut/contracts';
+
+export const accountDisabled = () =>
+  new IdentityError(IdentityErrorCode.AccountDisabled, 'this account is disabled: ask an admin to enable it');

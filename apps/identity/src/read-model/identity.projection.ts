@@ -67,6 +67,12 @@ export function identityProjection(schema: string): Projection<PlatformEvent> {
             `UPDATE ${t('users')} SET totp_secret = $2, updated_at = $3, version = $4 WHERE id = $1`,
             [id, event.type === 'UserTotpEnabled' ? event.data.totpSecret : null, at, sequence],
           ));
+        case 'UserDisabled':
+        case 'UserEnabled':
+          return void (await q(
+            `UPDATE ${t('users')} SET disabled = $2, updated_at = $3, version = $4 WHERE id = $1`,
+            [id, event.type === 'UserDisabled', at, sequence],
+          ));
         case 'UserDeleted':
           await q(`DELETE FROM ${t('group_members')} WHERE user_id = $1`, [id]);
           await q(`DELETE FROM ${t('external_identities')} WHERE user_id = $1`, [id]);

@@ -14,6 +14,7 @@ interface UserRow {
   role: Role;
   password_hash: string;
   totp_secret: string | null;
+  disabled: boolean;
   created_at: Date;
   updated_at: Date;
   version: string;
@@ -27,6 +28,7 @@ export interface UserCredentials {
   role: Role;
   passwordHash: string;
   totpSecret: string | null;
+  disabled: boolean;
 }
 
 export interface ApiKeyRecord {
@@ -38,6 +40,7 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   ownerRole: Role | null;
+  ownerDisabled: boolean;
 }
 
 const toUser = (r: UserRow): UserView => ({
@@ -47,6 +50,7 @@ const toUser = (r: UserRow): UserView => ({
   name: r.name,
   role: r.role,
   totpEnabled: r.totp_secret !== null,
+  disabled: r.disabled,
   groups: r.groups ?? [],
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
@@ -120,7 +124,7 @@ export class IdentityQueries {
 
   async countOwners(scope: OrgScope): Promise<number> {
     const rows: { n: string }[] = await this.db.query(
-      `SELECT count(*) AS n FROM ${this.#t('users')} WHERE org_id = $1 AND role = 'owner' AND NOT deleted`,
+      `SELECT count(*) AS n FROM ${this.#t('users')} WHERE org_id = $1 AND role = 'owner' AND NOT deleted AND NOT disabled`,
       [scope.orgId],
     );
     return Number(rows[0]?.n ?? 0);
@@ -142,6 +146,7 @@ export class IdentityQueries {
         role: r.role,
         passwordHash: r.password_hash,
         totpSecret: r.totp_secret,
+        disabled: r.disabled,
       }
     );
   }
@@ -206,8 +211,12 @@ export class IdentityQueries {
 
   /** For API-key authentication only: the key's record with its owner's current role. */
   async apiKeyRecord(id: string): Promise<ApiKeyRecord | undefined> {
-    const rows: (ApiKeyRowView & { secret_hash: string; owner_role: Role | null })[] = await this.db.query(
-      `SELECT k.*, u.role AS owner_role FROM ${this.#t('api_keys')} k
+    const rows: (ApiKeyRowView & {
+      secret_hash: string;
+      owner_role: Role | null;
+      owner_disabled: boolean | null;
+    })[] = await this.db.query(
+      `SELECT k.*, u.role AS owner_role, u.disabled AS owner_disabled FROM ${this.#t('api_keys')} k
        JOIN ${this.#t('organizations')} o ON o.id = k.org_id AND NOT o.deleted
        LEFT JOIN ${this.#t('users')} u ON u.id = k.owner_user_id AND NOT u.deleted
        WHERE k.id = $1`,
@@ -224,8 +233,18 @@ export class IdentityQueries {
         expiresAt: r.expires_at,
         revokedAt: r.revoked_at,
         ownerRole: r.owner_role,
+        ownerDisabled: r.owner_disabled === true,
       }
     );
+  }
+
+  /** The ids of the user's API keys that are not revoked (their exchanged tokens carry them as session). */
+  async liveApiKeyIds(scope: OrgScope, userId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM ${this.#t('api_keys')} WHERE org_id = $1 AND owner_user_id = $2 AND revoked_at IS NULL`,
+      [scope.orgId, userId],
+    );
+    return rows.map((r) => r.id);
   }
 
   async activeSessionIds(scope: OrgScope, userId: string): Promise<string[]> {

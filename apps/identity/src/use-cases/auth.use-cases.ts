@@ -9,7 +9,7 @@ import {
   secretMatches,
 } from '@rustronaut/contracts';
 import { evolveSession, fold } from '../domain/aggregates';
-import { IdentityError, IdentityErrorCode, forbidden } from '../domain/errors';
+import { IdentityError, IdentityErrorCode, accountDisabled, forbidden } from '../domain/errors';
 import { DEFAULT_ORG_ID, newId } from '../domain/ids';
 import { dummyPasswordHash, verifyPassword } from '../domain/passwords';
 import { totpCodeValid } from '../domain/totp';
@@ -58,11 +58,16 @@ export class AuthUseCases {
     return this.startSession(user, request);
   }
 
-  /** A new session for someone whose identity was just proven (password, provider, passkey). */
+  /**
+   * A new session for someone whose identity was just proven (password, provider, passkey): every
+   * way in passes here, so a disabled account is refused here, after its proof (a wrong password
+   * does not learn that the account is disabled).
+   */
   async startSession(
-    user: { id: string; orgId: string; role: Role; email: string },
+    user: { id: string; orgId: string; role: Role; email: string; disabled: boolean },
     client: { ip: string | null; userAgent: string | null },
   ): Promise<TokenPair> {
+    if (user.disabled) throw accountDisabled();
     const sessionId = newId('ses');
     const refresh = issueSecret('rnr', sessionId);
     await commit(
@@ -116,6 +121,7 @@ export class AuthUseCases {
     }
     const user = await this.deps.queries.user({ orgId: session.orgId }, session.userId);
     if (!user) throw invalidToken('the account of this session no longer exists');
+    if (user.disabled) throw accountDisabled();
     const next = issueSecret('rnr', parsed.id);
     await commit(
       this.deps,
@@ -172,6 +178,7 @@ export class AuthUseCases {
     if (!session || session.revoked) throw invalidToken('this session has ended: log in again');
     const user = await this.deps.queries.user({ orgId: principal.orgId }, principal.userId);
     if (!user) throw invalidToken('the account of this session no longer exists');
+    if (user.disabled) throw accountDisabled();
     const token = await this.deps.keys.signHandoffToken(
       {
         sub: user.id,
@@ -222,6 +229,7 @@ export class AuthUseCases {
     if (record.expiresAt && record.expiresAt.getTime() < this.deps.clock().getTime())
       throw invalidToken('this API key expired');
     if (!record.ownerRole) throw invalidToken("this API key's owner no longer exists");
+    if (record.ownerDisabled) throw accountDisabled();
     // A key never carries more power than its owner has now.
     const role: Role = roleAtLeast(record.ownerRole, record.role) ? record.role : record.ownerRole;
     return { kind: 'api_key', id: record.id, orgId: record.orgId, role, userId: record.ownerUserId };
@@ -238,6 +246,7 @@ export class AuthUseCases {
     if (!record || record.revokedAt) throw invalidToken('this API key was revoked');
     const owner = await this.deps.queries.user({ orgId: principal.orgId }, principal.userId);
     if (!owner) throw invalidToken("this API key's owner no longer exists");
+    if (owner.disabled) throw accountDisabled();
     const left = record.expiresAt
       ? Math.floor((record.expiresAt.getTime() - this.deps.clock().getTime()) / 1000)
       : Infinity;

@@ -11,13 +11,18 @@ import { evolveUser, fold } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { hashPassword } from '../domain/passwords';
+import { decideDisableUser, decideEnableUser } from '../domain/user-access';
 import { EmailKeys } from './email-keys';
 import { actorOf, commit, retryOnConflict, requireRole, type IdentityDeps } from './identity-deps';
 
-type Body<P extends 'identity.users.create' | 'identity.users.update' | 'identity.users.delete'> = Omit<
-  IdentityCommand<P>,
-  'principal'
->;
+type Body<
+  P extends
+    | 'identity.users.create'
+    | 'identity.users.update'
+    | 'identity.users.delete'
+    | 'identity.users.disable'
+    | 'identity.users.enable',
+> = Omit<IdentityCommand<P>, 'principal'>;
 
 export class UserUseCases {
   readonly #emails: EmailKeys;
@@ -161,6 +166,61 @@ export class UserUseCases {
     });
   }
 
+  /**
+   * Turns an account off: it cannot sign in any way, its sessions end at once (and the gateways
+   * drop them with the next snapshot), its API keys stop working, and its devices reach nothing.
+   */
+  async disable(principal: Principal, request: Body<'identity.users.disable'>): Promise<UserView> {
+    return this.#decideAccess(principal, request, decideDisableUser, async () => {
+      // Also when it was disabled already: a session started in a race with the first disable ends too.
+      await this.#revokeSessions(principal, request.id, 'user_disabled');
+      for (const keyId of await this.deps.queries.liveApiKeyIds({ orgId: principal.orgId }, request.id))
+        await this.deps.revocations.revokeSession(keyId, this.deps.config.tokens.accessTtlSeconds + 60);
+    });
+  }
+
+  /** Turns a disabled account back on; its API keys work again, sessions need a new sign-in. */
+  async enable(principal: Principal, request: Body<'identity.users.enable'>): Promise<UserView> {
+    return this.#decideAccess(principal, request, decideEnableUser, async (recorded) => {
+      if (!recorded) return;
+      for (const keyId of await this.deps.queries.liveApiKeyIds({ orgId: principal.orgId }, request.id))
+        await this.deps.revocations.restoreSession(keyId);
+    });
+  }
+
+  /** Admins turn accounts off and on; an owner's only by an owner, and never the last owner's off. */
+  async #decideAccess(
+    principal: Principal,
+    request: Body<'identity.users.disable'>,
+    decide: typeof decideDisableUser,
+    then: (recorded: boolean) => Promise<void>,
+  ): Promise<UserView> {
+    return retryOnConflict(request.expectedVersion, async () => {
+      requireRole(principal, 'admin');
+      const loaded = await this.deps.store.load({ type: 'user', id: request.id });
+      const user = fold(loaded.events, evolveUser);
+      const events = decide(user, {
+        userId: request.id,
+        orgId: principal.orgId,
+        callerUserId: principal.userId,
+      });
+      if (user?.role === 'owner' && events.length) {
+        requireRole(principal, 'owner');
+        if (events.some((e) => e.type === 'UserDisabled')) await this.#keepAnOwner(principal.orgId);
+      }
+      if (events.length)
+        await commit(
+          this.deps,
+          { type: 'user', id: request.id },
+          request.expectedVersion ?? loaded.version,
+          events,
+          { orgId: principal.orgId, actor: actorOf(principal) },
+        );
+      await then(events.length > 0);
+      return this.#view(principal.orgId, request.id);
+    });
+  }
+
   async #view(orgId: string, id: string): Promise<UserView> {
     const view = await this.deps.queries.user({ orgId }, id);
     if (!view) throw notFound('user', id);
@@ -184,7 +244,7 @@ export class UserUseCases {
   async #revokeSessions(
     principal: Principal,
     userId: string,
-    reason: 'user_deleted' | 'password_changed',
+    reason: 'user_deleted' | 'user_disabled' | 'password_changed',
     keep?: string,
   ): Promise<void> {
     const sessions = await this.deps.queries.activeSessionIds({ orgId: principal.orgId }, userId);

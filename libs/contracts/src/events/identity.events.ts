@@ -74,6 +74,10 @@ export const UserTotpDisabled = defineEvent({
   schema: z.object({}),
 });
 export const UserDeleted = defineEvent({ type: 'UserDeleted', aggregate: 'user', schema: z.object({}) });
+/** An admin turned the account off: it keeps its data, but cannot sign in and its devices reach nothing. */
+export const UserDisabled = defineEvent({ type: 'UserDisabled', aggregate: 'user', schema: z.object({}) });
+/** A disabled account turned back on. */
+export const UserEnabled = defineEvent({ type: 'UserEnabled', aggregate: 'user', schema: z.object({}) });
 
 // Group
 export const GroupCreated = defineEvent({
@@ -140,7 +144,14 @@ export const SessionRevoked = defineEvent({
   type: 'SessionRevoked',
   aggregate: 'session',
   schema: z.object({
-    reason: z.enum(['logout', 'revoked', 'user_deleted', 'password_changed', 'refresh_reuse']),
+    reason: z.enum([
+      'logout',
+      'revoked',
+      'user_deleted',
+      'user_disabled',
+      'password_changed',
+      'refresh_reuse',
+    ]),
   }),
 });
 
@@ -164,6 +175,8 @@ export const identityEvents = [
   UserTotpEnabled,
   UserTotpDisabled,
   UserDeleted,
+  UserDisabled,
+  UserEnabled,
   GroupCreated,
   GroupRenamed,
   GroupMemberAdded,

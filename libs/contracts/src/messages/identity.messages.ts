@@ -64,6 +64,9 @@ export const IdentityRequests = {
     password: Password.optional(),
   }),
   'identity.users.delete': z.object({ ...Authed, id: Id, expectedVersion: Version }),
+  /** Turns an account off (no sign-in, sessions ended, devices cut) or back on; admins only. */
+  'identity.users.disable': z.object({ ...Authed, id: Id, expectedVersion: Version }),
+  'identity.users.enable': z.object({ ...Authed, id: Id, expectedVersion: Version }),
   'identity.totp.setup': z.object(Authed),
   'identity.totp.enable': z.object({
     ...Authed,
@@ -118,6 +121,8 @@ export interface UserView {
   name: string;
   role: z.infer<typeof RoleSchema>;
   totpEnabled: boolean;
+  /** A disabled account cannot sign in, and its devices reach nothing. */
+  disabled: boolean;
   groups: string[];
   createdAt: string;
   updatedAt: string;
@@ -170,6 +175,8 @@ export interface IdentityResponses extends SignInResponses {
   'identity.users.get': UserView;
   'identity.users.update': UserView;
   'identity.users.delete': { deleted: true };
+  'identity.users.disable': UserView;
+  'identity.users.enable': UserView;
   'identity.totp.setup': { secret: string; otpauthUrl: string };
   'identity.totp.enable': UserView;
   'identity.totp.disable': UserView;
