@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { FirewallRuleSchema, ResourceDataSchema } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
-import { runStages } from '../../../apps/gateway/src/data-path/admission/admission';
+import { runStages } from '../../../apps/gateway/src/data-path/pipeline';
 import { bodyLimitStage } from '../../../apps/gateway/src/data-path/admission/limits/body-limit';
 import { BotChallenge } from '../../../apps/gateway/src/data-path/admission/firewall/bot-challenge';
 import { FirewallStage } from '../../../apps/gateway/src/data-path/admission/firewall/firewall';

@@ -8,19 +8,8 @@ import type { AccessDecider } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import type { AccessLog } from '../../access-log/access-log';
 import type { AccessRecord } from '../../access-log/access-record';
-import { authenticateStage, policyStage } from '../admission/access-stages';
-import { runStages } from '../admission/admission';
-import { EdgeAuthenticator } from '../admission/auth/edge-authenticator';
-import { EDGE_PREFIX, EdgeEndpoints } from '../admission/auth/edge-endpoints';
-import type { AssertionKey } from '../admission/auth/identity-assertion';
-import { ConsoleTokenVerifier, SnapshotKeys, type TokenVerifier } from '../admission/auth/token-verifier';
+import { EDGE_PREFIX } from '../admission/auth/edge-endpoints';
 import { Balancer } from '../upstream/balancer/balancer';
-import { bodyLimitStage } from '../admission/limits/body-limit';
-import { BotChallenge } from '../admission/firewall/bot-challenge';
-import { FirewallStage } from '../admission/firewall/firewall';
-import { RateLimiter } from '../admission/limits/rate-limit';
-import type { BucketStore } from '../admission/limits/shared-buckets';
-import { NO_COUNTRIES, type CountryLookup } from '../admission/firewall/geoip';
 import { sendRefusal, writeRefusalToSocket } from './pages';
 import { factsOf, rawPathOf } from './request-facts';
 import { RequestHeadLimits } from './request-head';
@@ -32,27 +21,18 @@ import { ACME_CHALLENGE_PREFIX } from '../tls/acme-certificates';
 import type { TlsCertificates } from '../tls/certificates';
 import type { UpstreamSettings } from '../upstream/upstream-tls';
 import { Upstream } from '../upstream/upstream';
-import type { Admission, AdmissionStage, Refusal, SnapshotSource } from '../model';
+import type { Admission, Refusal, SnapshotSource } from '../model';
+import { AdmissionPipeline, type PipelineOptions } from '../pipeline';
 
-
-export interface HttpProxyOptions {
+/** The pipeline's options (verifier, assertions, console URL, countries, shared buckets) and the listeners'. */
+export interface HttpProxyOptions extends PipelineOptions {
   /** `rustronaut forward`: TCP resources reached through upgraded HTTPS requests. */
   forwarding?: Forwarding;
   /** Exposed services' tunnels: accepted on the HTTPS port, and the way to their resources. */
   tunnels?: TunnelRegistry;
   /** Where each request's record goes (and the per-resource metrics). */
   accessLog: AccessLog;
-  /** How bearer tokens are checked; by default the console's access tokens, against the snapshots' keys. */
-  verifier?: TokenVerifier;
-  /** The gateway's key for `X-Rustronaut-Assertion` (and `/.rustronaut/jwks.json`). */
-  assertions?: AssertionKey;
-  /** The console's public URL, where browsers sign in. */
-  consoleUrl?: string;
-  /** Where client countries come from (RN_GEOIP_DB); unknown for everyone without one. */
-  countries?: CountryLookup;
   balancer?: Balancer;
-  /** Rate limits counted across gateways (RN_GATEWAY_REDIS_URL) or a gateway's workers; in this process without. */
-  sharedBuckets?: BucketStore;
   /** The largest request head read; a larger one is answered 431 (RN_GATEWAY_MAX_HEADER_BYTES). */
   maxHeaderBytes?: number;
   /** The most header fields a request may carry; more are answered 431 (RN_GATEWAY_MAX_HEADER_COUNT). */
@@ -120,18 +100,15 @@ const DEFAULT_TIMEOUTS: HttpProxyTimeouts = { headersMs: 20_000, idleMs: 65_000 
 
 /**
  * The HTTP data path: route by host and canonical path from the snapshots, run the admission stages
- * (authenticate, decide, …), and forward to a target with the caller's identity in headers; bodies
+ * (the pipeline: firewall, limits, authenticate, decide), and forward to a target with the caller's identity in headers; bodies
  * stream both ways. Everything is decided from the local snapshots.
  */
 export class HttpProxy {
   #routes = new RouteTable([]);
-  readonly #stages: AdmissionStage[];
+  readonly #pipeline: AdmissionPipeline;
   readonly #upstream: Upstream;
   readonly #tunnels: TunnelRegistry | undefined;
   readonly #forwarding: Forwarding | undefined;
-  readonly #firewall: FirewallStage;
-  readonly #endpoints: EdgeEndpoints;
-  readonly #rateLimiter: RateLimiter;
   readonly #maxHeaderBytes: number;
   readonly #head: RequestHeadLimits;
   readonly #trustedProxies: TrustedProxies;
@@ -144,38 +121,10 @@ export class HttpProxy {
     options: HttpProxyOptions,
   ) {
     this.#accessLog = options.accessLog;
-    const keys = new SnapshotKeys(configs);
-    const verifier = options.verifier ?? new ConsoleTokenVerifier(keys);
-    const authenticator = new EdgeAuthenticator(configs, verifier, {
-      ...(options.assertions ? { assertions: options.assertions } : {}),
-      ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
-    });
-    this.#endpoints = new EdgeEndpoints(keys, authenticator, options.assertions);
-    const countries = options.countries ?? NO_COUNTRIES;
-    this.#firewall = new FirewallStage(countries, logger);
-    this.#rateLimiter = new RateLimiter(logger, options.sharedBuckets);
+    this.#pipeline = new AdmissionPipeline(configs, logger, options);
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
     this.#head = new RequestHeadLimits(this.#maxHeaderBytes, options.maxHeaderCount ?? 200);
     this.#trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
-    const challenge = new BotChallenge(
-      (siteId) => authenticator.secretOf(siteId),
-      (token, resource) =>
-        verifier
-          .verify(token)
-          .then(
-            (v) => !('refusal' in v) && v.orgId === resource.orgId && !authenticator.isRevoked(v.sessionId),
-          ),
-    );
-    // Cheap refusals first: the firewall, the body size, a flood from one address, a bot; then who, then may they.
-    this.#stages = [
-      this.#firewall.stage,
-      bodyLimitStage,
-      this.#rateLimiter.beforeAuthentication,
-      challenge.stage,
-      authenticateStage(authenticator),
-      this.#rateLimiter.afterAuthentication,
-      policyStage(configs, countries),
-    ];
     this.#upstream = new Upstream(
       options.balancer ?? new Balancer(configs, { logger }),
       logger,
@@ -284,8 +233,7 @@ export class HttpProxy {
   #rebuild(): void {
     const snapshots = [...this.configs.all().values()].map((a) => a.snapshot);
     this.#routes = new RouteTable(snapshots);
-    this.#firewall.update(this.#routes.resources());
-    this.#rateLimiter.update(this.#routes.resources());
+    this.#pipeline.update(this.#routes.resources());
     this.#accessLog.metrics.forgetAllBut(new Set(snapshots.flatMap((s) => s.resources.map((r) => r.id))));
   }
 
@@ -310,9 +258,9 @@ export class HttpProxy {
     // The gateway's own pages (sign-in callback, JWKS, …) on every resource host: never proxied.
     if (facts.path.startsWith(EDGE_PREFIX)) {
       record.gatewayPage = true;
-      return { admission, outcome: this.#endpoints.handle(admission) };
+      return { admission, outcome: this.#pipeline.endpoints.handle(admission) };
     }
-    return { admission, outcome: runStages(this.#stages, admission) };
+    return { admission, outcome: this.#pipeline.admit(admission) };
   }
 
   #handle(req: IncomingMessage, res: RecordedResponse, scheme: 'http' | 'https'): void {
@@ -423,7 +371,7 @@ export class HttpProxy {
     record.resource = resource;
     this.#accessLog.metrics.started(resource.id);
     const admission: Admission = { req, facts, resource, caller: null, country: undefined, record };
-    return { admission, outcome: runStages(this.#stages, admission) };
+    return { admission, outcome: this.#pipeline.admit(admission) };
   }
 }
 
