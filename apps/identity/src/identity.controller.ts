@@ -47,8 +47,6 @@ export const IdentityController = messageHandlers(
     'identity.users.delete': ({ principal, ...which }) => users.delete(principal, which),
     'identity.users.disable': ({ principal, ...which }) => users.disable(principal, which),
     'identity.users.enable': ({ principal, ...which }) => users.enable(principal, which),
-    'identity.users.disable': ({ principal, ...which }) => users.disable(principal, which),
-    'identity.users.enable': ({ principal, ...which }) => users.enable(principal, which),
 
     'identity.totp.setup': ({ principal }) => totp.setup(principal),
     'identity.totp.enable': ({ principal, secret, code }) => totp.enable(principal, secret, code),
