@@ -6,7 +6,11 @@
  * console needed), and its access records shipped to NATS JetStream (a private nats-server with
  * the console's access stream) — nothing of it is special to the benchmark.
  *
- *   CANDIDATE_CMD="exec npx tsx tools/bench/peers/production-candidate.ts"   (run.sh sets it)
+ *   CANDIDATE_CMD="exec npx tsx tools/bench/peers/production-candidate.ts [gateway main.js]"   (run.sh sets it)
+ *
+ * The gateway is this checkout's dist/apps/gateway/src/main.js unless another build's main.js is
+ * named (run.sh --baseline: an older commit's gateway, started the same way with the same settings).
+ * It runs with the Node options the platform's supervisor gives it under npm start.
  *
  * A production gateway serves HTTP on one port and routes by Host, while the harness puts each
  * candidate on a port of its own (all with Host 127.0.0.1): so one gateway serves the plain port
@@ -28,9 +32,12 @@ import { ResourceDataSchema, issueSecret, signSnapshot, type SiteSnapshot } from
 import { ensureAccessStream } from '@rustronaut/eventstore';
 import { TunnelClient } from '@rustronaut/tunnel';
 import { loadBenchConfig } from '@rustronaut/config';
+import { PLATFORM_NODE_OPTIONS } from '../../../apps/platform/src/node-options';
 
 const ROOT = resolve(__dirname, '../../..');
-const GATEWAY = join(ROOT, 'dist/apps/gateway/src/main.js');
+const GATEWAY = resolve(process.argv[2] ?? join(ROOT, 'dist/apps/gateway/src/main.js'));
+/** As the supervisor starts it under npm start (apps/platform/src/supervisor.ts). */
+const NODE_OPTIONS = ['--enable-source-maps', ...PLATFORM_NODE_OPTIONS];
 const ORG = 'org_bench';
 
 type Resource = SiteSnapshot['resources'][number];
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
     const child = spawn(
       process.execPath,
       [
+        ...NODE_OPTIONS,
         GATEWAY,
         '--sites',
         snapshot.siteId,
