@@ -80,7 +80,7 @@ describe('a service killed between reserving a key and committing (npm start, a 
     key: string,
     change: () => Promise<Answer>,
     ready: () => Promise<Answer>,
-  ): Promise<{ answer: Answer; owner: string; reservedAt: number }> {
+  ): Promise<{ answer: Answer; owner: string; key: string; reservedAt: number }> {
     const trapped = freezer.arm(
       (m) => m.subject.startsWith(RESERVATIONS) && m.body.includes('KeyReserved') && m.body.includes(key),
     );
@@ -99,7 +99,7 @@ describe('a service killed between reserving a key and committing (npm start, a 
       last_by_subj: reservation.subject,
     });
     const event = JSON.parse(stored.string()).events.find(
-      (e: { type: string; data: { key: string } }) => e.type === 'KeyReserved' && e.data.key.includes(key),
+      (e: { type: string }) => e.type === 'KeyReserved' && JSON.stringify(e).includes(key),
     );
     expect(event).toBeDefined();
     const pid = pidOf(service);
@@ -112,7 +112,7 @@ describe('a service killed between reserving a key and committing (npm start, a 
       if (Date.now() > deadline) throw new Error(`${service} did not come back:\n${platform.output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { answer: answered, owner: event.data.owner, reservedAt };
+    return { answer: answered, owner: event.data.owner, key: event.data.key, reservedAt };
   }
 
   /**
@@ -205,6 +205,27 @@ describe('a service killed between reserving a key and committing (npm start, a 
     );
     expect(taken.body).toMatchObject({ name: 'Found', subnet: '10.62.0.0/24' });
     expect(after).toBeLessThan(RESERVATION_TTL_MS + SLACK_MS);
+  });
+
+  it('policy: a VPN address of a device', async () => {
+    const register = (name: string) => api('POST', '/devices', { name, site_id: siteId });
+    // The device's address is the lowest free one of the site's subnet, reserved first.
+    const { owner, key, reservedAt } = await killedAfterReserving(
+      'policy',
+      '"space":"vpn-address"',
+      () => register('lost-device'),
+      () => api('GET', '/devices'),
+    );
+    expect((await api('GET', `/devices/${owner}`)).status).toBe(404);
+    expect((await api('GET', '/devices')).body.items.map((d: { name: string }) => d.name)).not.toContain(
+      'lost-device',
+    );
+    // Once the reservation is past, the next device is given that address again (not one above it).
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, reservedAt + RESERVATION_TTL_MS + 1_000 - Date.now())),
+    );
+    const found = await register('found-device');
+    expect({ status: found.status, address: found.body.address }).toEqual({ status: 201, address: key });
   });
 
   it('identity: an email address', async () => {
