@@ -20,7 +20,7 @@ import { TokenBuckets } from '../../../apps/gateway/src/data-path/admission/limi
 import { canonicalPath, factsOf } from '../../../apps/gateway/src/data-path/http/request-facts';
 import { RequestHeadLimits } from '../../../apps/gateway/src/data-path/http/request-head';
 import { RouteTable } from '../../../apps/gateway/src/data-path/http/route-table';
-import { upstreamHeaders } from '../../../apps/gateway/src/data-path/upstream/upstream';
+import { upstreamHeaders } from '../../../apps/gateway/src/data-path/upstream/header-filter';
 import type { Admission, AdmissionStage, RoutedResource } from '../../../apps/gateway/src/data-path/model';
 
 const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '1000000' } } });

@@ -19,7 +19,10 @@ import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustro
 import { freePort } from '@rustronaut/testing';
 import { EdgeAuthenticator } from '../../../apps/gateway/src/data-path/admission/auth/edge-authenticator';
 import { AssertionKey } from '../../../apps/gateway/src/data-path/admission/auth/identity-assertion';
-import { ConsoleTokenVerifier, SnapshotKeys } from '../../../apps/gateway/src/data-path/admission/auth/token-verifier';
+import {
+  ConsoleTokenVerifier,
+  SnapshotKeys,
+} from '../../../apps/gateway/src/data-path/admission/auth/token-verifier';
 import type { AppliedSnapshot } from '../../../apps/gateway/src/control/site-configs';
 import type { Admission, RoutedResource } from '../../../apps/gateway/src/data-path/model';
 

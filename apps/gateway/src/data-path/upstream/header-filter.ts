@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { withoutSessionCookies } from '../admission/auth/session-cookie';
+import type { Admission } from '../model';
 
 /**
  * Headers that belong to one connection, not to the message (RFC 9110 §7.6.1), and that HTTP/2
@@ -98,4 +100,45 @@ export function endToEndHeaders(
   if (typeof headers.te === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(headers.te))
     out['te'] = 'trailers';
   return out;
+}
+
+/**
+ * What the gateway sets itself (or filters) rather than copying from the client; identity and
+ * forwarding headers in every spelling are dropped by endToEndHeaders (isReservedHeader).
+ */
+const NOT_PASSED = new Set(['host', 'cookie']);
+const NOT_PASSED_WITH_TOKEN = new Set([...NOT_PASSED, 'authorization']);
+
+/**
+ * The request headers the target gets: the client's end-to-end ones (no hop-by-hop or HTTP/2
+ * pseudo-headers; `host` from `:authority` for a request that came over HTTP/2), minus forged
+ * identity, the gateway's own session cookies and the console token it checked, plus what the
+ * gateway saw and who the caller is (with a signed assertion).
+ */
+export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
+  const { req, facts, caller } = admission;
+  // The console token that admitted the caller is not the app's to hold (it could replay it at the
+  // console); the app gets the gateway's assertion instead.
+  const headers = endToEndHeaders(
+    req.headers,
+    caller?.via === 'token' ? NOT_PASSED_WITH_TOKEN : NOT_PASSED,
+    true,
+  );
+  // The absolute-form target's authority when the client sent one (RFC 9112 §3.2.2), else its Host.
+  const authority = facts.authority;
+  headers['host'] = authority;
+  if (req.headers.cookie !== undefined) {
+    const cookie = withoutSessionCookies(req.headers.cookie);
+    if (cookie !== undefined) headers.cookie = cookie;
+  }
+  headers['x-forwarded-for'] = facts.ip;
+  headers['x-forwarded-proto'] = facts.scheme;
+  headers['x-forwarded-host'] = authority;
+  if (caller && caller.id) {
+    headers['x-rustronaut-user'] = caller.id;
+    headers['x-rustronaut-email'] = caller.email;
+    headers['x-rustronaut-groups'] = caller.groups.join(',');
+    if (admission.assertion !== undefined) headers['x-rustronaut-assertion'] = admission.assertion;
+  }
+  return headers;
 }

@@ -1,20 +1,12 @@
-import {
-  Agent,
-  request,
-  type ClientRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { constants as h2, type ClientHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { createConnection, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@rustronaut/observability';
-import { withoutSessionCookies } from '../admission/auth/session-cookie';
 import { isConnectFailure, type Balancer, type TargetState } from './balancer/balancer';
 import type { TunnelRegistry } from '../tunnels/tunnel-registry';
-import { endToEndHeaders } from './header-filter';
+import { endToEndHeaders, upstreamHeaders } from './header-filter';
 import { bodyTooLarge, maxBodyOf, watchBodySize } from '../admission/limits/body-limit';
 import { page, reasonOf, sendRefusal, writeRefusalToSocket } from '../http/pages';
 import {
@@ -25,47 +17,6 @@ import {
   type UpstreamSettings,
 } from './upstream-tls';
 import type { Admission } from '../model';
-
-/**
- * What the gateway sets itself (or filters) rather than copying from the client; identity and
- * forwarding headers in every spelling are dropped by endToEndHeaders (isReservedHeader).
- */
-const NOT_PASSED = new Set(['host', 'cookie']);
-const NOT_PASSED_WITH_TOKEN = new Set([...NOT_PASSED, 'authorization']);
-
-/**
- * The request headers the target gets: the client's end-to-end ones (no hop-by-hop or HTTP/2
- * pseudo-headers; `host` from `:authority` for a request that came over HTTP/2), minus forged
- * identity, the gateway's own session cookies and the console token it checked, plus what the
- * gateway saw and who the caller is (with a signed assertion).
- */
-export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
-  const { req, facts, caller } = admission;
-  // The console token that admitted the caller is not the app's to hold (it could replay it at the
-  // console); the app gets the gateway's assertion instead.
-  const headers = endToEndHeaders(
-    req.headers,
-    caller?.via === 'token' ? NOT_PASSED_WITH_TOKEN : NOT_PASSED,
-    true,
-  );
-  // The absolute-form target's authority when the client sent one (RFC 9112 §3.2.2), else its Host.
-  const authority = facts.authority;
-  headers['host'] = authority;
-  if (req.headers.cookie !== undefined) {
-    const cookie = withoutSessionCookies(req.headers.cookie);
-    if (cookie !== undefined) headers.cookie = cookie;
-  }
-  headers['x-forwarded-for'] = facts.ip;
-  headers['x-forwarded-proto'] = facts.scheme;
-  headers['x-forwarded-host'] = authority;
-  if (caller && caller.id) {
-    headers['x-rustronaut-user'] = caller.id;
-    headers['x-rustronaut-email'] = caller.email;
-    headers['x-rustronaut-groups'] = caller.groups.join(',');
-    if (admission.assertion !== undefined) headers['x-rustronaut-assertion'] = admission.assertion;
-  }
-  return headers;
-}
 
 /**
  * The name a target's certificate is checked against: its configured host — never the client's
