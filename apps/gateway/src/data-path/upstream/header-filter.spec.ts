@@ -1,4 +1,6 @@
-import { endToEndHeaders, isReservedHeader } from './header-filter';
+import type { IncomingMessage } from 'node:http';
+import type { Admission, Caller, RequestFacts } from '../model';
+import { endToEndHeaders, isReservedHeader, upstreamHeaders } from './header-filter';
 
 describe('endToEndHeaders', () => {
   it('drops hop-by-hop headers, what Connection names, and HTTP/2 pseudo-headers', () => {
@@ -66,5 +68,63 @@ describe('identity and forwarding headers from a client', () => {
     expect(endToEndHeaders({ 'x-real-ip': '1.2.3.4' })).toEqual({ 'x-real-ip': '1.2.3.4' });
     expect(isReservedHeader('x-forwardedfor')).toBe(false);
     expect(isReservedHeader('content-type')).toBe(false);
+  });
+});
+
+describe('upstreamHeaders', () => {
+  const facts = {
+    ip: '203.0.113.7',
+    scheme: 'https',
+    host: 'app.example.test',
+    authority: 'app.example.test:8443',
+  } as RequestFacts;
+  const alice: Caller = { id: 'u-1', email: 'alice@example.test', role: 'member', groups: ['ops', 'dev'] };
+
+  function admissionOf(headers: Record<string, string>, caller: Caller | null): Admission {
+    return {
+      req: { headers } as unknown as IncomingMessage,
+      facts,
+      caller,
+      ...(caller ? { assertion: 'signed.assertion' } : {}),
+    } as Admission;
+  }
+
+  it('tells the target who asks and what the gateway saw, never what the client claims', () => {
+    const out = upstreamHeaders(
+      admissionOf(
+        {
+          host: 'forged.example.test',
+          'x-rustronaut-user': 'admin',
+          'x-forwarded-for': '10.0.0.1',
+          accept: 'text/html',
+        },
+        alice,
+      ),
+    );
+    expect(out).toEqual({
+      accept: 'text/html',
+      host: 'app.example.test:8443',
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'app.example.test:8443',
+      'x-rustronaut-user': 'u-1',
+      'x-rustronaut-email': 'alice@example.test',
+      'x-rustronaut-groups': 'ops,dev',
+      'x-rustronaut-assertion': 'signed.assertion',
+    });
+  });
+
+  it("keeps the app's cookies but not the gateway's session cookies", () => {
+    const out = upstreamHeaders(admissionOf({ cookie: 'theme=dark; rn_sess_r1=abc; lang=en' }, null));
+    expect(out.cookie).toBe('theme=dark; lang=en');
+    expect(upstreamHeaders(admissionOf({ cookie: 'rn_sess_r1=abc' }, null)).cookie).toBeUndefined();
+  });
+
+  it('drops the console token that admitted the caller, and keeps an Authorization it did not check', () => {
+    const byToken = admissionOf({ authorization: 'Bearer console-token' }, { ...alice, via: 'token' });
+    expect(upstreamHeaders(byToken).authorization).toBeUndefined();
+    const publicRequest = admissionOf({ authorization: 'Basic YXBwOnBhc3M=' }, null);
+    expect(upstreamHeaders(publicRequest).authorization).toBe('Basic YXBwOnBhc3M=');
+    expect(upstreamHeaders(publicRequest)['x-rustronaut-user']).toBeUndefined();
   });
 });
