@@ -47,7 +47,7 @@ async function main() {
       done++;
     }),
   );
-  // Non-TypeScript assets an app ships (HTML pages, JSON), copied as they are.
+  // Non-TypeScript assets an app ships (HTML pages, JSON, CommonJS preloads), copied as they are.
   for (const dir of ['apps', 'libs']) {
     copyAssets(path.join(root, dir), path.join(out, dir));
   }
@@ -70,7 +70,7 @@ function copyAssets(from, to) {
     if (entry.name === 'node_modules' || entry.name === 'dist' || source === webApp) continue;
     if (entry.isDirectory()) copyAssets(source, target);
     else if (
-      /\.(html|css|json|svg)$/.test(entry.name) &&
+      /\.(html|css|json|svg|cjs)$/.test(entry.name) &&
       !/(package|tsconfig|project)\.json$/.test(entry.name)
     ) {
       fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -65,6 +65,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // The terminal closed: stop everything, as Ctrl-C does. (Left to the default, this process would
+  // die at once, and the gateway, which takes SIGHUP as "reload", would stay behind.)
+  process.once('SIGHUP', () => void shutdown('SIGHUP'));
   // With the services in this process, a fault in one ends them all: say so, and stop the gateway
   // too rather than leave it behind holding its ports (a supervisor such as systemd restarts us).
   const fault = (error: unknown) => {
@@ -125,6 +128,9 @@ async function main(): Promise<void> {
     [
       '',
       `Rustronaut console is up: ${config.api.publicUrl}/api/v1  (docs: ${config.api.publicUrl}/api/docs)`,
+      ...(config.admin.setup === 'console'
+        ? [`First run: open ${config.api.publicUrl}/ to create the administrator (until someone has).`]
+        : []),
       'Log in:',
       `  curl -s ${config.api.publicUrl}/api/v1/auth/login -H 'content-type: application/json' \\`,
       `       -d '{"email":"${email}","password":"${config.admin.password ? '<RN_ADMIN_PASSWORD>' : '<the password printed by identity on first start>'}"}'`,

@@ -33,4 +33,20 @@ describe('Supervisor', () => {
     ]);
     expect(events).toEqual(expect.arrayContaining(['flaky: crashing', 'flaky: up']));
   });
+
+  it('starts nothing once it is stopping: a service added during a stop is not left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rn-supervisor-'));
+    const entry = join(dir, 'late.js');
+    writeFileSync(entry, 'setInterval(() => {}, 1000);');
+    const started: number[] = [];
+    const sut = new Supervisor([], {
+      started: (_name, pid) => started.push(pid),
+      crashed: () => undefined,
+      output: () => undefined,
+    });
+    await sut.stop(1_000);
+    sut.add({ name: 'late', entry }); // e.g. the local gateway, whose enrolment answered meanwhile
+    expect(started).toEqual([]);
+    expect(sut.pids()).toEqual({});
+  });
 });

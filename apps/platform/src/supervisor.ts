@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Preloaded into every child: it stops itself when this process is gone (see the file). */
+const PARENT_WATCH = join(__dirname, 'parent-watch.cjs');
 
 export interface ServiceSpec {
   name: string;
@@ -19,7 +23,10 @@ export interface SupervisorEvents {
 /**
  * Runs each service as its own process and restarts one that exits unexpectedly, with a backoff
  * that grows while it keeps crashing (0.5 s up to 30 s) and resets once it has stayed up 30 s.
- * `stop()` sends SIGTERM to all, and SIGKILL to any still running after the grace period.
+ * `stop()` sends SIGTERM to all, and SIGKILL to any still running after the grace period; once
+ * stopping, nothing more is started (a service added or due for restart meanwhile is not). No child
+ * outlives this process: each (and each process it forks with the same Node.js options, such as the
+ * gateway's workers) stops itself when this one is gone, even by SIGKILL (parent-watch.cjs).
  */
 export class Supervisor {
   readonly #children = new Map<string, ChildProcess>();
@@ -37,6 +44,7 @@ export class Supervisor {
 
   /** Runs one more service under supervision. */
   add(service: ServiceSpec): void {
+    if (this.#stopping) return;
     this.services.push(service);
     this.#spawn(service);
   }
@@ -63,12 +71,25 @@ export class Supervisor {
   }
 
   #spawn(service: ServiceSpec): void {
+    if (this.#stopping) return;
     const startedAt = Date.now();
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', ...(service.nodeOptions ?? []), service.entry, ...(service.args ?? [])],
+      [
+        '--enable-source-maps',
+        '--require',
+        PARENT_WATCH,
+        ...(service.nodeOptions ?? []),
+        service.entry,
+        ...(service.args ?? []),
+      ],
       {
-        env: { ...process.env, ...service.env, RN_SERVICE_NAME: service.name },
+        env: {
+          ...process.env,
+          ...service.env,
+          RN_SERVICE_NAME: service.name,
+          RN_PARENT_PID: String(process.pid),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
