@@ -1,5 +1,12 @@
 export { decide, pathMatches, type AccessRequest, type Decision, type PolicyRule } from './decide';
-export { domainPatternsFor, prefixCovers, resourceFor, routePrefix, type Routable } from './route';
+export {
+  domainPatternsFor,
+  prefixCovers,
+  resourceFor,
+  RouteIndex,
+  routePrefix,
+  type Routable,
+} from './route';
 export {
   closedPublicPort,
   decidePublicPort,
