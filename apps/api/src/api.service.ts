@@ -59,6 +59,7 @@ import { IdentityProvidersController } from './routes/identity-providers.control
 import { ProviderSignInController } from './routes/provider-sign-in.controller';
 import { PasskeysController } from './routes/passkeys.controller';
 import { ProviderSignIn } from './sign-in/provider-sign-in';
+import { SetupController } from './routes/setup.controller';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
 import { connectNats } from '@rustronaut/messaging';
 
@@ -109,6 +110,7 @@ export class ApiModule {
         IdentityProvidersController,
         ProviderSignInController,
         PasskeysController,
+        SetupController,
       ],
       providers: [
         { provide: IDENTITY, useValue: parts.identity },

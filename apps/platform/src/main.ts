@@ -128,6 +128,9 @@ async function main(): Promise<void> {
     [
       '',
       `Rustronaut console is up: ${config.api.publicUrl}/api/v1  (docs: ${config.api.publicUrl}/api/docs)`,
+      ...(config.admin.setup === 'console'
+        ? [`First run: open ${config.api.publicUrl}/ to create the administrator (until someone has).`]
+        : []),
       'Log in:',
       `  curl -s ${config.api.publicUrl}/api/v1/auth/login -H 'content-type: application/json' \\`,
       `       -d '{"email":"${email}","password":"${config.admin.password ? '<RN_ADMIN_PASSWORD>' : '<the password printed by identity on first start>'}"}'`,

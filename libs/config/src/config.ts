@@ -111,6 +111,11 @@ export const ConsoleEnvSchema = z.object({
   RN_PUBLIC_URL: z.url().optional(),
   RN_ADMIN_EMAIL: z.email().optional(),
   RN_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  /**
+   * `seed`: the first start creates the default organisation's owner (RN_ADMIN_EMAIL/PASSWORD, or a
+   * printed password); `console`: nobody is created, the web console's first-run page makes them.
+   */
+  RN_ADMIN_SETUP: z.enum(['seed', 'console']).default('seed'),
   RN_ACCESS_TOKEN_TTL: Seconds.default(900),
   RN_REFRESH_TOKEN_TTL: Seconds.default(30 * 24 * 3600),
   RN_LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(20),
@@ -178,7 +183,7 @@ export const ConsoleEnvSchema = z.object({
 
 export interface ConsoleConfig extends PlatformConfig {
   api: { port: number; host: string; publicUrl: string };
-  admin: { email: string | undefined; password: string | undefined };
+  admin: { email: string | undefined; password: string | undefined; setup: 'seed' | 'console' };
   tokens: { accessTtlSeconds: number; refreshTtlSeconds: number };
   loginLimits: { perIp: number; perAccount: number; windowSeconds: number };
   tracing: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
@@ -215,7 +220,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
         c.RN_PUBLIC_URL ??
         `http://${c.RN_API_HOST === '0.0.0.0' ? '127.0.0.1' : c.RN_API_HOST}:${c.RN_API_PORT}`,
     },
-    admin: { email: c.RN_ADMIN_EMAIL, password: c.RN_ADMIN_PASSWORD },
+    admin: { email: c.RN_ADMIN_EMAIL, password: c.RN_ADMIN_PASSWORD, setup: c.RN_ADMIN_SETUP },
     tokens: { accessTtlSeconds: c.RN_ACCESS_TOKEN_TTL, refreshTtlSeconds: c.RN_REFRESH_TOKEN_TTL },
     loginLimits: {
       perIp: c.RN_LOGIN_LIMIT_PER_IP,

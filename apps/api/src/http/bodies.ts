@@ -57,6 +57,8 @@ export const CreateOrgBody = z.strictObject({
   owner: z.strictObject({ email: Email, name: Name, password: Password }),
 });
 export const UpdateOrgBody = z.strictObject({ name: Name });
+/** The first run: the organisation's name and its first owner (the console's first-run page). */
+export const SetupBody = z.strictObject({ organization: Name, email: Email, name: Name, password: Password });
 export const EnableTotpBody = z.strictObject({
   secret: z.string().min(16).max(128),
   code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),

@@ -269,6 +269,9 @@ export const OrgJson = describes<ReturnType<typeof orgJson>>()(
 );
 export const OrgPageJson = snakePageOf(OrgJson);
 export const CreatedOrgJson = OrgJson.extend({ owner: UserJson });
+export const SetupStatusJson = z.object({
+  needed: z.boolean().describe('true while the platform has no administrator (RN_ADMIN_SETUP=console)'),
+});
 export const AuditEntryJson = describes<ReturnType<typeof auditJson>>()(
   z.object({
     id: z.string(),

@@ -5,8 +5,10 @@ import { AccessError, AccessErrorCode } from '@rustronaut/contracts';
 import { Public } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
 import { LoginRateLimiter } from '../auth/login-rate-limiter';
+import { passkeyLogin } from '../auth/passkey-login';
 import { passwordLogin } from '../auth/password-login';
 import { LoginBody } from '../http/bodies';
+import { PasskeySignInBody } from '../http/passkey-bodies';
 import { Endpoint, ValidBody } from '../http/endpoint';
 import { ConsoleSessionJson, SignedOutJson, StartedSessionJson } from '../http/responses';
 import {
@@ -52,6 +54,26 @@ export class ConsoleSessionController {
   ) {
     const tokens = await passwordLogin(this.identity, this.limiter, { email, password, totp }, request);
     return this.#started(tokens, reply);
+  }
+
+  /** Signing in with a passkey (options from POST /auth/passkey/options): the session in cookies. */
+  @Public()
+  @Post('passkey')
+  @HttpCode(200)
+  @Endpoint({
+    summary:
+      "Sign the web console in with a passkey: the browser's answer to the options; the tokens go into HttpOnly cookies",
+    tag: 'auth',
+    body: PasskeySignInBody,
+    response: StartedSessionJson,
+    errors: [401],
+  })
+  async signInWithPasskey(
+    @ValidBody() { response }: z.output<typeof PasskeySignInBody>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.#started(await passkeyLogin(this.identity, response, request), reply);
   }
 
   /** A new access token for the browser's refresh cookie (the session went on past its access token). */

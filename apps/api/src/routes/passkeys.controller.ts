@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '@rustronaut/contracts';
 import { Caller, Public } from '../auth/auth.guard';
+import { passkeyLogin } from '../auth/passkey-login';
 import { Endpoint, OutsideApi, ValidBody } from '../http/endpoint';
 import { tokensJson } from '../http/mappers';
 import {
@@ -139,13 +140,7 @@ export class PasskeysController {
     @ValidBody() { response }: z.output<typeof PasskeySignInBody>,
     @Req() request: FastifyRequest,
   ) {
-    return tokensJson(
-      await this.identity.request('identity.passkeys.authenticate', {
-        response,
-        ip: request.ip,
-        userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
-      }),
-    );
+    return tokensJson(await passkeyLogin(this.identity, response, request));
   }
 
   @Public()

@@ -6,6 +6,7 @@ import type { IdentityDeps } from './identity-deps';
 import { IdentityProviderUseCases } from './identity-providers.use-cases';
 import { OrganizationUseCases } from './organizations.use-cases';
 import { PasskeyUseCases } from './passkeys.use-cases';
+import { SetupUseCases } from './setup.use-cases';
 import { TotpUseCases } from './totp.use-cases';
 import { UserUseCases } from './users.use-cases';
 
@@ -20,6 +21,7 @@ export class IdentityUseCases {
   readonly identityProviders: IdentityProviderUseCases;
   readonly externalSignIn: ExternalSignInUseCases;
   readonly passkeys: PasskeyUseCases;
+  readonly setup: SetupUseCases;
 
   constructor(deps: IdentityDeps) {
     this.auth = new AuthUseCases(deps);
@@ -31,5 +33,6 @@ export class IdentityUseCases {
     this.identityProviders = new IdentityProviderUseCases(deps);
     this.externalSignIn = new ExternalSignInUseCases(deps, this.auth, this.users);
     this.passkeys = new PasskeyUseCases(deps, this.auth);
+    this.setup = new SetupUseCases(deps, this.organizations);
   }
 }

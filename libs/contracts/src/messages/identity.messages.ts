@@ -40,6 +40,10 @@ export const IdentityRequests = {
     name: Name,
     owner: z.object({ email: Email, name: Name, password: Password }),
   }),
+  /** Whether the platform still waits for its first administrator (the console's first-run page). */
+  'identity.setup.status': z.object({}),
+  /** The first run: the default organisation, named, and its first owner; refused once it exists. */
+  'identity.setup.complete': z.object({ organization: Name, email: Email, name: Name, password: Password }),
   'identity.orgs.list': z.object(Authed),
   'identity.orgs.get': z.object({ ...Authed, id: Id }),
   'identity.orgs.update': z.object({ ...Authed, id: Id, expectedVersion: Version, name: Name }),
@@ -166,6 +170,8 @@ export interface IdentityResponses extends SignInResponses {
   'identity.apikey.exchange': { accessToken: string; expiresIn: number };
   'identity.session.check': { active: boolean };
   'identity.orgs.create': { organization: OrganizationView; owner: UserView };
+  'identity.setup.status': { needed: boolean };
+  'identity.setup.complete': { organization: OrganizationView; owner: UserView };
   'identity.orgs.list': Page<OrganizationView>;
   'identity.orgs.get': OrganizationView;
   'identity.orgs.update': OrganizationView;
