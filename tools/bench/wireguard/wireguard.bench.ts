@@ -10,6 +10,11 @@
  *   to the interface holding them (apply-peers.ts, in a namespace of its own).
  *
  *   npm run bench:wireguard [-- --reps 3 --seconds 10 --peers 1000 --json]
+ *
+ * Diagnostics: --diagnose prints each path's wireguard-go processes (session, cgroup, CPUs, env),
+ * interfaces, routes and nftables, and the CPU each process used during each iperf3 run;
+ * --client-foreground replaces our client's wireguard-go by one run as the bare pair's;
+ * --filter-off replaces the gateway's nftables table by a bare masquerade.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +31,10 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     /** Diagnostic: measure our path with the gateway's nftables table replaced by a bare masquerade. */
     'filter-off': { type: 'boolean', default: false },
+    /** Diagnostic: print how each path's wireguard-go processes and interfaces are set up. */
+    diagnose: { type: 'boolean', default: false },
+    /** Diagnostic: our client's wireguard-go replaced by one run in the foreground, as the bare pair's. */
+    'client-foreground': { type: 'boolean', default: false },
   },
 });
 const REPS = Number(args.reps);
@@ -123,12 +132,14 @@ async function main() {
     // `rustronaut connect`, timed from its start to the first answered request (5 times).
     const env = { XDG_CONFIG_HOME: join(lab.dir, 'cli'), RN_PASSWORD: ADMIN.password };
     const cli = join(DIST, 'cli/src/main.js');
-    await lab.run(
+    const loggedIn = await lab.run(
       client,
       process.execPath,
       [cli, 'login', '--console', 'http://127.0.0.1:7780', '--email', ADMIN.email],
       env,
+      120_000,
     );
+    if (loggedIn.code !== 0) throw new Error(`rustronaut login failed: ${loggedIn.out} ${loggedIn.err}`);
     const connectTimes: number[] = [];
     let ifname = '';
     for (let i = 0; i < 5; i++) {
@@ -185,6 +196,31 @@ async function main() {
         'nft -f -',
         `delete table inet rustronaut_${gwIf}\ntable ip bench_ours {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n    ip saddr 10.211.0.0/24 masquerade\n  }\n}\n`,
       );
+    if (args['client-foreground']) {
+      const conf = join(lab.dir, 'ours-client.conf');
+      const addresses = lab
+        .sh(client, `ip -4 -o addr show dev ${ifname} | awk '{print $4}'`)
+        .trim()
+        .split('\n');
+      const routes = lab.sh(client, `ip -4 route show dev ${ifname} | awk '{print $1}'`).trim().split('\n');
+      writeFileSync(conf, lab.sh(client, `wg showconf ${ifname}`));
+      lab.sh(client, `ip link del ${ifname}`);
+      lab.start(client, 'wireguard-go', ['-f', ifname]);
+      await new Promise((r) => setTimeout(r, 1000));
+      lab.sh(
+        client,
+        [
+          `wg setconf ${ifname} ${conf}`,
+          ...addresses.map((a) => `ip addr add ${a} dev ${ifname}`),
+          `ip link set ${ifname} up`,
+          ...routes.map((r) => `ip route replace ${r} dev ${ifname}`),
+        ].join(' && '),
+      );
+      lab.sh(client, 'ping -c 3 -W 2 172.31.0.10 >/dev/null');
+    }
+    const cpuOf = args.diagnose
+      ? diagnose(lab, { client, gw }, [ifname, gwIf, bareC, bareG], gatewayProcess.pid)
+      : undefined;
     const paths = [
       { target: 'rustronaut gateway', address: '172.31.0.10' },
       { target: 'bare wireguard-go pair', address: '172.31.0.12' },
@@ -194,6 +230,7 @@ async function main() {
     for (let rep = 1; rep <= REPS; rep++) {
       // Alternate which path goes first: on a busy machine the first of a pair is measured differently.
       for (const path of rep % 2 ? paths : [...paths].reverse()) {
+        const cpuBefore = cpuOf?.();
         const r = await lab.run(
           client,
           'iperf3',
@@ -205,6 +242,15 @@ async function main() {
           end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits: number } };
         };
         const g = +(j.end.sum_received.bits_per_second / 1e9).toFixed(3);
+        if (cpuOf && cpuBefore) {
+          const after = cpuOf();
+          report({
+            section: 'diagnose_cpu',
+            rep,
+            target: path.target,
+            cpu_ms: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
+          });
+        }
         (gbps[path.target] ??= []).push(g);
         const p = await lab.run(
           client,
@@ -232,11 +278,18 @@ async function main() {
     }
     const ours = median(gbps['rustronaut gateway'] ?? []);
     const bare = median(gbps['bare wireguard-go pair'] ?? []);
+    // Each rep measures the two paths back to back: their ratio is the least disturbed by a load
+    // that changes over the run.
+    const paired = (gbps['rustronaut gateway'] ?? []).map(
+      (g, i) => g / (gbps['bare wireguard-go pair']?.[i] ?? NaN),
+    );
     report({
       section: 'data_path_summary',
       ours_gbps: ours,
       bare_gbps: bare,
       ratio: +(ours / bare).toFixed(3),
+      paired_ratio_median: +median(paired).toFixed(3),
+      paired_ratios: paired.map((r) => +r.toFixed(3)),
       ours_ping_p50_us: median(rtt['rustronaut gateway'] ?? []),
       bare_ping_p50_us: median(rtt['bare wireguard-go pair'] ?? []),
     });
@@ -260,6 +313,74 @@ async function main() {
     await platform.stop();
   }
   if (args.json) console.log(JSON.stringify(results, null, 2));
+}
+
+/** How each path's wireguard-go processes run and what their interfaces look like, side by side. */
+function diagnose(
+  lab: NetworkLab,
+  ns: { client: string; gw: string },
+  ifnames: string[],
+  gatewayPid: number | undefined,
+): () => Record<string, number> {
+  const pids: Record<string, string> = {};
+  const sh = (n: string, c: string) => {
+    try {
+      return lab.sh(n, c).trim();
+    } catch (error) {
+      return `(${(error as Error).message.split('\n')[0]})`;
+    }
+  };
+  for (const ifname of ifnames) {
+    const pid = sh(ns.client, `pgrep -f 'wireguard-go.* ${ifname}$' | head -1`);
+    const proc = (f: string) => sh(ns.client, `cat /proc/${pid}/${f} 2>/dev/null`);
+    const stat = proc('stat').split(' ');
+    pids[`wg ${ifname}`] = pid;
+    console.log(
+      JSON.stringify({
+        section: 'diagnose',
+        ifname,
+        pid,
+        cmdline: proc('cmdline').replaceAll('\0', ' '),
+        nice: stat[18],
+        threads: stat[19],
+        ppid: stat[3],
+        cgroup: proc('cgroup'),
+        cpus: sh(ns.client, `grep Cpus_allowed_list /proc/${pid}/status`),
+        env: proc('environ')
+          .split('\0')
+          .filter((e) => /^(GO|WG_|LOG_|UV_|NODE_)/.test(e)),
+        link: sh(ns.client, `ip -d link show ${ifname}`) + sh(ns.gw, `ip -d link show ${ifname}`),
+        qdisc: sh(ns.client, `tc qdisc show dev ${ifname}`) + sh(ns.gw, `tc qdisc show dev ${ifname}`),
+      }),
+    );
+  }
+  for (const n of [ns.client, ns.gw])
+    console.log(
+      JSON.stringify({
+        section: 'diagnose',
+        ns: n,
+        routes: sh(n, 'ip route'),
+        nft: sh(n, 'nft list ruleset'),
+        wg: sh(n, 'wg show all'),
+        sysctl: sh(n, 'sysctl net.core.rmem_max net.core.wmem_max net.ipv4.ip_forward'),
+      }),
+    );
+  // The gateway's own process (ip netns exec execs it: same pid) and its children.
+  if (gatewayPid) pids['gateway node'] = String(gatewayPid);
+  const ticks = () => {
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      const stat = sh(ns.client, `cat /proc/${pid}/stat 2>/dev/null`).split(') ')[1]?.split(' ') ?? [];
+      out[name] = (Number(stat[11]) + Number(stat[12])) * 10; // utime + stime, 100 Hz ticks → ms
+    }
+    out['all cpus busy'] =
+      sh(ns.client, "head -1 /proc/stat | awk '{print $2+$3+$4+$7+$8}'").length > 0
+        ? Number(sh(ns.client, "head -1 /proc/stat | awk '{print $2+$3+$4+$7+$8}'")) * 10
+        : NaN;
+    out['softirq'] = Number(sh(ns.client, "head -1 /proc/stat | awk '{print $8}'")) * 10;
+    return out;
+  };
+  return ticks;
 }
 
 main().catch((error: unknown) => {
