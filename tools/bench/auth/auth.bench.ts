@@ -23,8 +23,7 @@ import {
   ConsoleTokenVerifier,
   SnapshotKeys,
 } from '../../../apps/gateway/src/data-path/admission/auth/token-verifier';
-import type { AppliedSnapshot } from '../../../apps/gateway/src/control/site-configs';
-import type { Admission, RoutedResource } from '../../../apps/gateway/src/data-path/model';
+import type { Admission, AppliedSnapshot, RoutedResource } from '../../../apps/gateway/src/data-path/model';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,11 +1,10 @@
 import { verifySnapshot, type SignedSnapshot, type SiteSnapshot } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
+import type { AppliedSnapshot } from '../data-path/model';
 import type { SnapshotFiles } from './snapshot-file';
 
-export interface AppliedSnapshot {
-  snapshot: SiteSnapshot;
-  appliedAt: Date;
-}
+/** Declared with the data path's types; named here too, where the gateway keeps its snapshots. */
+export type { AppliedSnapshot } from '../data-path/model';
 
 export type OfferResult = 'applied' | 'stale' | 'refused';
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { AccessDecider, Role, SiteSnapshot } from '@rustronaut/contracts';
-import type { AppliedSnapshot } from '../control/site-configs';
 
 /**
  * The data path's shared vocabulary: what a request is (its facts), where it is routed, who is
@@ -8,6 +7,12 @@ import type { AppliedSnapshot } from '../control/site-configs';
  * path (http, admission, upstream, l4, tunnels) and the access log speak these types; this module
  * imports nothing of theirs.
  */
+
+/** A site's snapshot as the gateway applied it (verified, and when). */
+export interface AppliedSnapshot {
+  snapshot: SiteSnapshot;
+  appliedAt: Date;
+}
 
 /** Where the data path reads what to serve: the applied site snapshots (SiteConfigs in the gateway). */
 export interface SnapshotSource {

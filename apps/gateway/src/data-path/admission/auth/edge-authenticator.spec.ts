@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PolicyDataSchema, ResourceDataSchema, type SiteSnapshot } from '@rustronaut/contracts';
-import type { AppliedSnapshot } from '../../../control/site-configs';
 import { EdgeAuthenticator, grantOf } from './edge-authenticator';
 import { AssertionKey } from './identity-assertion';
 import { SessionCookies, sessionCookieName } from './session-cookie';
 import type { TokenVerifier, Verification } from './token-verifier';
-import type { Admission, Refusal, RoutedResource, SnapshotSource } from '../../model';
+import type { Admission, AppliedSnapshot, Refusal, RoutedResource, SnapshotSource } from '../../model';
 
 const secret = randomBytes(32);
 
