@@ -228,6 +228,35 @@ describe('a service killed between reserving a key and committing (npm start, a 
     expect({ status: found.status, address: found.body.address }).toEqual({ status: 201, address: key });
   });
 
+  it('policy: the name of an exposed service (its tunnel)', async () => {
+    const expose = () =>
+      api('POST', '/services', {
+        local_address: 'localhost:3000',
+        protocol: 'http',
+        subdomain: 'crash-app',
+        site_id: siteId,
+      });
+    // Its domain is reserved first, then its tunnel name: the process dies after the second.
+    const { owner, reservedAt } = await killedAfterReserving('policy', '"space":"tunnel-name"', expose, () =>
+      api('GET', '/services'),
+    );
+    expect((await api('GET', `/services/${owner}`)).status).toBe(404);
+    expect((await api('GET', `/resources/${owner}`)).status).toBe(404);
+    const { taken, after } = await freeAgain(
+      expose,
+      {
+        status: 409,
+        code: expect.stringMatching(/^POLICY_(DOMAIN|TUNNEL_NAME)_TAKEN$/) as unknown as string,
+      },
+      reservedAt,
+    );
+    expect(taken.body).toMatchObject({
+      name: 'crash-app',
+      public_url: expect.stringContaining('crash-app.'),
+    });
+    expect(after).toBeLessThan(RESERVATION_TTL_MS + SLACK_MS);
+  });
+
   it('identity: an email address', async () => {
     const create = (name: string) =>
       api('POST', '/users', { email: 'crash@example.test', name, password: 'long-enough-pw' });
