@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
@@ -59,6 +59,36 @@ describe('TlsCertificates (SNI selection)', () => {
     expect(leaf.verify(caCert.publicKey)).toBe(true);
     expect(leaf.subjectAltName).toBe('DNS:reopened.company.com');
     expect(createPrivateKey(issued.key).asymmetricKeyType).toBe('ec');
+  });
+
+  it('keeps the default certificate across restarts, and replaces one this CA did not sign or that is due', async () => {
+    const create = (localCa: LocalCa) =>
+      TlsCertificates.create({
+        localCa,
+        baseDomain: 'localhost',
+        serves: () => false,
+        logger: createLogger('test', 'silent'),
+      });
+    const serial = certificates.defaultCertificate.serial;
+    // A restart: the same CA from the data directory serves the same default certificate.
+    expect((await create(await LocalCa.open(dir))).defaultCertificate.serial).toBe(serial);
+    // A leaf file from another CA (a data directory whose CA was replaced) is not served.
+    const otherDir = mkdtempSync(join(tmpdir(), 'rn-certs-other-'));
+    try {
+      const other = await LocalCa.open(otherDir);
+      const foreign = await other.issue('localhost');
+      writeFileSync(join(dir, 'tls', 'leaf-localhost.crt'), foreign.cert);
+      writeFileSync(join(dir, 'tls', 'leaf-localhost.key'), foreign.key);
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+    const replaced = (await create(ca)).defaultCertificate;
+    expect(replaced.serial).not.toBe(serial);
+    expect(new X509Certificate(replaced.pem.cert).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
+    // One past two thirds of its life is issued again (25 of its 30 days from now).
+    const later = await ca.kept('localhost', new Date(Date.now() + 25 * 86400_000));
+    expect(new X509Certificate(later.cert).serialNumber).not.toBe(replaced.serial);
+    expect((await create(ca)).defaultCertificate.serial).toBe(new X509Certificate(later.cert).serialNumber);
   });
 
   it('prefers an ACME certificate, and re-issues a local leaf past its renewal time', async () => {

@@ -76,7 +76,7 @@ export class TlsCertificates {
       certificates.store.put(fromFiles);
       certificates.#default = fromFiles;
     } else {
-      const issued = await options.localCa.issue(options.baseDomain);
+      const issued = await options.localCa.kept(options.baseDomain);
       certificates.#default = storedCertificate(issued.cert, issued.key, 'local-ca', [options.baseDomain]);
       certificates.store.put(certificates.#default);
     }

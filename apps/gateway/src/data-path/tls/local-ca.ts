@@ -1,7 +1,8 @@
-import { randomBytes, webcrypto } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { X509Certificate, randomBytes, webcrypto } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
+import { needsRenewal } from './renewal';
 
 /** The library's own names for WebCrypto types (the DOM lib is not loaded in a Node project). */
 type X509Crypto = Parameters<typeof X509.cryptoProvider.set>[0];
@@ -104,6 +105,36 @@ export class LocalCa {
     const ca = new LocalCa(certPath, certificate.toString('pem'), keys.privateKey);
     ca.#certificate = certificate;
     return ca;
+  }
+
+  /**
+   * The leaf for `host` kept in the data directory (`tls/leaf-<host>.crt` and `.key`): re-used
+   * across restarts while this CA signed it and it is not due for renewal, else issued and kept.
+   * The gateway's default certificate comes from here, so a restart does not load @peculiar/x509.
+   */
+  async kept(host: string, now = new Date()): Promise<IssuedCertificate> {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(host)) return this.issue(host);
+    const base = join(dirname(this.certPath), `leaf-${host}`);
+    const held = await Promise.all([readFile(`${base}.crt`, 'utf8'), readFile(`${base}.key`, 'utf8')]).catch(
+      () => undefined,
+    );
+    if (held) {
+      const [cert, key] = held;
+      const leaf = new X509Certificate(cert);
+      const ca = new X509Certificate(this.certPem);
+      const notBefore = new Date(leaf.validFrom);
+      const notAfter = new Date(leaf.validTo);
+      if (leaf.checkIssued(ca) && leaf.verify(ca.publicKey) && !needsRenewal(notBefore, notAfter, now))
+        return { cert, key, notBefore, notAfter };
+    }
+    const issued = await this.issue(host);
+    // Written aside and renamed, so another process of the gateway never reads half a file.
+    const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(`${base}.key${suffix}`, issued.key, { mode: 0o600 });
+    await writeFile(`${base}.crt${suffix}`, issued.cert);
+    await rename(`${base}.key${suffix}`, `${base}.key`);
+    await rename(`${base}.crt${suffix}`, `${base}.crt`);
+    return issued;
   }
 
   /** A leaf certificate for one host name, signed by this CA. */
