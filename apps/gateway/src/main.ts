@@ -3,9 +3,9 @@ import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
 import { startControlPlane } from './control/control-plane';
-import { runPrimary } from './cores/primary';
-import { runSingleProcess } from './cores/single-process';
-import { runWorker } from './cores/worker';
+import type * as Primary from './cores/primary';
+import type * as SingleProcess from './cores/single-process';
+import type * as Worker from './cores/worker';
 import { startWireGuard } from './wireguard/start-wireguard';
 
 const program = new Command()
@@ -22,8 +22,7 @@ const program = new Command()
   .option('--enroll <token>', 'enrolment token (RN_ENROLLMENT_TOKEN)')
   .option(
     '--wireguard-port <port>',
-    'WireGuard listen port: the gateway’s wireguard_port in the console',
-    '51820',
+    'WireGuard listen port (default: the gateway’s wireguard_port in the console, told at enrolment)',
   )
   .option('--wireguard-interface <name>', 'the WireGuard interface this gateway owns', 'rnwg0')
   .option('--no-wireguard', 'do not run a WireGuard interface')
@@ -46,18 +45,25 @@ async function main(): Promise<void> {
     gatewayId?: string;
     enroll?: string;
     wireguard: boolean;
-    wireguardPort: string;
+    wireguardPort?: string;
     wireguardInterface: string;
   }>();
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });
   const logger = createLogger('gateway', config.logLevel);
-  if (cluster.isWorker) return runWorker(config, logger);
+  // Each way of running loads only its own modules (a single process never loads the primary's).
+  if (cluster.isWorker) return (require('./cores/worker') as typeof Worker).runWorker(config, logger);
   const control = await startControlPlane(config, logger);
   // One interface per gateway, owned by the process that keeps the control plane.
   const wireguard = await startWireGuard(flags, control, logger);
   if (wireguard) control.reportWireGuard(() => wireguard.report());
-  if (config.workers > 1) return runPrimary(control, config.workers);
-  return runSingleProcess(config, logger, control, wireguard);
+  if (config.workers > 1)
+    return (require('./cores/primary') as typeof Primary).runPrimary(control, config.workers);
+  return (require('./cores/single-process') as typeof SingleProcess).runSingleProcess(
+    config,
+    logger,
+    control,
+    wireguard,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Reader, type CountryResponse } from 'maxmind';
+import type * as MaxMind from 'maxmind';
+import type { CountryResponse, Reader } from 'maxmind';
 import type { Admission } from '../../model';
 
 /** Which country an address is in (ISO 3166 code), or null when that is not known. */
@@ -26,6 +27,8 @@ export class MaxMindCountries implements CountryLookup {
       throw new Error(`RN_GEOIP_DB: cannot read ${path}: ${(error as Error).message}`);
     }
     try {
+      // maxmind (about 5 MB resident) loads only in a gateway configured with a database.
+      const { Reader } = require('maxmind') as typeof MaxMind;
       this.#reader = new Reader<CountryResponse>(bytes);
     } catch (error) {
       throw new Error(`RN_GEOIP_DB: ${path} is not a MaxMind database: ${(error as Error).message}`);
