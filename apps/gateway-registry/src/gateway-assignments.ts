@@ -29,6 +29,7 @@ export class GatewayAssignments {
         gateway.siteIds,
         gateway.natsPublicKey,
       ),
+      wireguardPort: gateway.wireguardPort,
     };
   }
 
@@ -50,6 +51,9 @@ export class GatewayAssignments {
     const assignment = await this.current(gatewayId);
     if (!assignment) return;
     this.nc.publish(gatewayControlSubject(gatewayId), JSON.stringify(assignment));
-    this.logger.info({ gatewayId, sites: assignment.siteIds }, 'told the gateway its new sites');
+    this.logger.info(
+      { gatewayId, sites: assignment.siteIds, wireguardPort: assignment.wireguardPort },
+      'told the gateway its new settings',
+    );
   }
 }

@@ -90,6 +90,7 @@ export class GatewayQueries {
         publicKey: string | null;
         natsPublicKey: string | null;
         siteIds: string[];
+        wireguardPort: number;
         deleted: boolean;
       }
     | undefined
@@ -105,6 +106,7 @@ export class GatewayQueries {
         publicKey: r.public_key,
         natsPublicKey: r.nats_public_key,
         siteIds: r.settings.siteIds,
+        wireguardPort: r.settings.wireguardPort,
         deleted: r.deleted,
       }
     );

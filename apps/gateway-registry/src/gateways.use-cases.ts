@@ -1,5 +1,6 @@
 import {
   DomainError,
+  GatewaySettingsSchema,
   actorOf,
   issueSecret,
   newId,
@@ -45,7 +46,7 @@ export interface RegistryDeps {
   resource(principal: Principal, resourceId: string): Promise<ResourceView>;
   /** A NATS user JWT for the gateway's nkey: its sites' config, its own reports, nothing else. */
   natsUserJwt(gatewayId: string, orgId: string, siteIds: string[], natsPublicKey: string): Promise<string>;
-  /** Tells an enrolled gateway that the sites it serves changed. */
+  /** Tells an enrolled gateway that the sites it serves, or its WireGuard port, changed. */
   assignmentChanged(gatewayId: string): Promise<void>;
   /** Re-issues the account with every deleted gateway's NATS user revoked, and pushes it to NATS. */
   revokeDeletedGateways(): Promise<void>;
@@ -139,7 +140,7 @@ export class GatewayUseCases {
           actor: actorOf(principal),
         },
       );
-      if (changes.siteIds) await this.deps.assignmentChanged(id);
+      if (changes.siteIds || changes.wireguardPort !== undefined) await this.deps.assignmentChanged(id);
       return this.get(principal, id);
     });
   }
@@ -198,6 +199,7 @@ export class GatewayUseCases {
       siteIds: view?.siteIds ?? [],
       heartbeatIntervalS: this.deps.heartbeatIntervalSeconds,
       natsJwt: await this.deps.natsUserJwt(parsed.id, state.orgId, view?.siteIds ?? [], natsPublicKey),
+      wireguardPort: view?.wireguardPort ?? GatewaySettingsSchema.shape.wireguardPort.parse(undefined),
     };
   }
 

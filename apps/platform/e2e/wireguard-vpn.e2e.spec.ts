@@ -144,6 +144,8 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
       region: 'eu',
       site_ids: [siteId],
       public_ip: '192.168.201.1',
+      // Not WireGuard's default: the gateway (started without --wireguard-port) takes it from enrolment.
+      wireguard_port: 51830,
     });
     gatewayToken = created.body.enrollment_token;
     gatewayDataDir = mkdtempSync(join(lab.dir, 'gateway-'));
@@ -180,7 +182,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     expect(summary).toMatchObject({
       connected: true,
       address: '10.201.0.2/32',
-      gateway: '192.168.201.1:51820',
+      gateway: '192.168.201.1:51830',
       routes: ['10.201.0.0/24', '172.30.0.10/32', '172.30.0.11/32'],
     });
     expect(

@@ -182,6 +182,7 @@ export const EnrolmentJson = z.object({
   siteIds: z.array(Id),
   heartbeatIntervalS: z.number().int(),
   natsJwt: z.string(),
+  wireguardPort: z.number().int().describe("the UDP port the gateway's WireGuard listens on"),
 });
 const DnsRecordJson = describes<DnsRecord>()(
   z.object({ type: z.enum(['A', 'AAAA', 'CNAME']), name: z.string(), value: z.string(), gatewayId: Id }),

@@ -3,8 +3,23 @@ import { gatewayControlSubject, gatewaySettingsSubject, type GatewayAssignment }
 import type { Logger } from '@rustronaut/observability';
 import type { GatewayIdentity } from './enrollment';
 
+/** What an assignment changes for a gateway: the sites it serves, and the port its WireGuard listens on. */
+export function assignmentChanges(
+  identity: Pick<GatewayIdentity, 'siteIds' | 'wireguardPort'>,
+  assignment: Pick<GatewayAssignment, 'siteIds'> & { wireguardPort?: number },
+): { sites: boolean; wireguardPort: boolean } {
+  const current = [...identity.siteIds].sort().join(',');
+  const next = [...assignment.siteIds].sort().join(',');
+  return {
+    sites: current !== next,
+    // A console that does not say (an older one) changes nothing.
+    wireguardPort:
+      assignment.wireguardPort !== undefined && assignment.wireguardPort !== identity.wireguardPort,
+  };
+}
+
 /**
- * Keeps the gateway's list of sites in line with the console: told at once on
+ * Keeps the gateway's list of sites (and its WireGuard port) in line with the console: told at once on
  * `rn.gateway.<id>.control` when an operator changes it, and asking `rn.gateway.<id>.settings` on
  * connect and every heartbeat interval in case it missed that (it was offline).
  */
@@ -13,7 +28,8 @@ export class AssignmentSync {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly identity: GatewayIdentity,
+    /** The gateway's identity as it is now (an assignment may have changed it since). */
+    private readonly identity: () => GatewayIdentity,
     private readonly connection: () => NatsConnection | undefined,
     private readonly onChange: (assignment: GatewayAssignment) => void,
     private readonly logger: Logger,
@@ -22,12 +38,13 @@ export class AssignmentSync {
   start(): void {
     const nc = this.connection();
     if (!nc) return;
-    this.#subscription = nc.subscribe(gatewayControlSubject(this.identity.gatewayId), {
+    const { gatewayId, heartbeatIntervalS } = this.identity();
+    this.#subscription = nc.subscribe(gatewayControlSubject(gatewayId), {
       callback: (error, message) => {
         if (!error) this.#consider(message.json<GatewayAssignment>());
       },
     });
-    this.#timer = setInterval(() => void this.#ask(), this.identity.heartbeatIntervalS * 1000);
+    this.#timer = setInterval(() => void this.#ask(), heartbeatIntervalS * 1000);
     void this.#ask();
   }
 
@@ -40,7 +57,7 @@ export class AssignmentSync {
     const nc = this.connection();
     if (!nc || nc.isClosed()) return;
     try {
-      const reply = await nc.request(gatewaySettingsSubject(this.identity.gatewayId), undefined, {
+      const reply = await nc.request(gatewaySettingsSubject(this.identity().gatewayId), undefined, {
         timeout: 5_000,
       });
       if (reply.data.length > 0) this.#consider(reply.json<GatewayAssignment>());
@@ -50,8 +67,7 @@ export class AssignmentSync {
   }
 
   #consider(assignment: GatewayAssignment): void {
-    const current = [...this.identity.siteIds].sort().join(',');
-    const next = [...assignment.siteIds].sort().join(',');
-    if (current !== next) this.onChange(assignment);
+    const changes = assignmentChanges(this.identity(), assignment);
+    if (changes.sites || changes.wireguardPort) this.onChange(assignment);
   }
 }

@@ -12,7 +12,7 @@ import { RouteTable } from '../data-path/http/route-table';
 import { AcmeCertificates } from '../data-path/tls/acme-certificates';
 import type { CertificateStore } from '../data-path/tls/certificate-store';
 import { LocalCa } from '../data-path/tls/local-ca';
-import { AssignmentSync } from './assignment-sync';
+import { AssignmentSync, assignmentChanges } from './assignment-sync';
 import { loadConfigKeys } from './config-keys';
 import { ConfigWatcher } from './config-watcher';
 import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './enrollment';
@@ -48,6 +48,10 @@ export interface ControlPlane {
     store: CertificateStore,
     onChallenge?: (token: string, keyAuthorization: string | undefined) => Promise<void>,
   ): AcmeCertificates | undefined;
+  /** The UDP port the console gave this gateway's WireGuard (enrolment, then each assignment). */
+  wireguardPort: () => number | undefined;
+  /** Called when the console changes this gateway's WireGuard port. */
+  onWireGuardPort(listener: (port: number) => void): void;
   /** Heartbeats carry the WireGuard interface's key and peer counters from this source. */
   reportWireGuard(report: () => Promise<GatewayReport['wireguard']>): void;
   /** Reports carry what the data path serves (targets' health, tunnels, certificates) from this source. */
@@ -106,7 +110,7 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
       : undefined;
     const assignment = who
       ? new AssignmentSync(
-          who,
+          () => identity ?? who,
           () => watcher.connection,
           (next) => void reassign(next),
           logger,
@@ -128,11 +132,26 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
     };
   };
   let current = follow(identity, siteIds);
-  /** The console changed this gateway's sites: keep the new identity, drop old sites, follow the new ones. */
+  const portListeners: ((port: number) => void)[] = [];
+  /**
+   * The console changed this gateway's sites or WireGuard port: keep the new identity; for new
+   * sites, drop the old ones and follow the new ones; for a new port, tell the interface.
+   */
   const reassign = async (next: GatewayAssignment) => {
     if (!identity) return;
+    const changes = assignmentChanges(identity, next);
     const previous = identity.siteIds;
-    identity = await saveIdentity(dataDir, { ...identity, siteIds: next.siteIds, natsJwt: next.natsJwt });
+    identity = await saveIdentity(dataDir, {
+      ...identity,
+      siteIds: next.siteIds,
+      natsJwt: next.natsJwt,
+      ...(changes.wireguardPort ? { wireguardPort: next.wireguardPort } : {}),
+    });
+    if (changes.wireguardPort) {
+      logger.warn({ wireguardPort: next.wireguardPort }, 'the console changed this gateway’s WireGuard port');
+      for (const listener of portListeners) listener(next.wireguardPort);
+    }
+    if (!changes.sites) return;
     siteIds = next.siteIds;
     for (const siteId of previous.filter((s) => !next.siteIds.includes(s))) configs.withdraw(siteId);
     for (const siteId of next.siteIds.filter((s) => !previous.includes(s)))
@@ -159,6 +178,10 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
     shipper,
     defaultOrg: () => identity?.orgId ?? soleOrg(configs),
     connected: () => current.watcher.connected,
+    wireguardPort: () => identity?.wireguardPort,
+    onWireGuardPort(listener) {
+      portListeners.push(listener);
+    },
     reportWireGuard(report) {
       wireguardReport = report;
     },

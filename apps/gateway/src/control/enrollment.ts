@@ -9,6 +9,8 @@ export interface GatewayIdentity {
   orgId: string;
   siteIds: string[];
   heartbeatIntervalS: number;
+  /** The UDP port the console says this gateway's WireGuard listens on (its `wireguard_port`). */
+  wireguardPort?: number;
   publicKey: string;
   privateKey: string;
   /** NATS user credentials: a JWT the console signed for the nkey below (its seed never leaves here). */
@@ -48,6 +50,7 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
     site_ids: string[];
     heartbeat_interval_s: number;
     nats_jwt: string;
+    wireguard_port?: number;
     error?: { message: string };
   };
   if (!response.ok) throw new Error(`enrolment refused: ${body.error?.message ?? response.status}`);
@@ -56,6 +59,7 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
     orgId: body.org_id,
     siteIds: body.site_ids,
     heartbeatIntervalS: body.heartbeat_interval_s,
+    ...(body.wireguard_port ? { wireguardPort: body.wireguard_port } : {}),
     publicKey: publicPem,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     natsJwt: body.nats_jwt,

@@ -51,6 +51,8 @@ export class WireGuardGateway {
   #queue: Promise<void> = Promise.resolve();
   #access: DeviceAccess | undefined;
   #applies = 0;
+  /** The listen port changed since the interface was last programmed. */
+  #portChanged = false;
   readonly #metrics: {
     apply: Histogram;
     peers: Gauge;
@@ -152,6 +154,14 @@ export class WireGuardGateway {
     }
   }
 
+  /** Listens on another port from the next pass on (the console changed the gateway's `wireguard_port`). */
+  setListenPort(port: number): void {
+    if (port === this.options.listenPort) return;
+    this.options.listenPort = port;
+    this.#portChanged = true;
+    this.schedule('listen port');
+  }
+
   /** Queues one programming pass (passes never overlap; a burst of snapshots is applied in order). */
   schedule(why: string, full = false): void {
     if (this.#state.state === 'unavailable') return;
@@ -178,6 +188,8 @@ export class WireGuardGateway {
       if (!device) return;
       full = true;
     }
+    if (this.#portChanged && !full) await device.set({ listenPort: this.options.listenPort });
+    this.#portChanged = false;
     if (full) {
       await device.set({ privateKey: this.#privateKey, listenPort: this.options.listenPort });
       await run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);

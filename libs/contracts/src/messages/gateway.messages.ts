@@ -70,6 +70,8 @@ export interface RegistryResponses {
     siteIds: string[];
     heartbeatIntervalS: number;
     natsJwt: string;
+    /** Where the gateway's WireGuard listens: its `wireguard_port`, the port devices dial. */
+    wireguardPort: number;
   };
   'registry.dns': { resourceId: string; records: DnsRecord[]; notes: string[] };
   'registry.wireguard.site': SiteWireGuardView;
@@ -161,8 +163,12 @@ export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gateway
 export const gatewayControlSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.control`;
 export const gatewaySettingsSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.settings`;
 
-/** What a gateway is told (or answered) about itself: the sites it serves and its current NATS JWT. */
+/**
+ * What a gateway is told (or answered) about itself: the sites it serves, its current NATS JWT, and
+ * the UDP port its WireGuard interface listens on (the `wireguard_port` devices are told to dial).
+ */
 export interface GatewayAssignment {
   siteIds: string[];
   natsJwt: string;
+  wireguardPort: number;
 }
