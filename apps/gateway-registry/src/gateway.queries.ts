@@ -121,7 +121,9 @@ export class GatewayQueries {
     report: Pick<GatewayReport, 'at' | 'kind' | 'sites' | 'wireguard' | 'runtime'>,
   ): Promise<{ orgId: string; previous: GatewayRuntime | null } | undefined> {
     const newest = Math.max(0, ...Object.values(report.sites));
-    const rows: { org_id: string; previous: GatewayRuntime | null }[] = await this.db.query(
+    type Kept = { org_id: string; previous: GatewayRuntime | null };
+    // TypeORM answers an UPDATE … RETURNING as [rows, affected count].
+    const [rows]: [Kept[], number] = await this.db.query(
       `WITH before AS (SELECT runtime FROM ${this.#table} WHERE id = $1)
        UPDATE ${this.#table} SET last_heartbeat_at = GREATEST(last_heartbeat_at, $2::timestamptz), site_revisions = $3,
          wireguard = COALESCE($5::jsonb, wireguard),
