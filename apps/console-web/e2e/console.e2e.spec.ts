@@ -1,60 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ADMIN, ConsoleHarness } from '@rustronaut/console-testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  ADMIN,
+  ConsoleHarness,
+  eventually,
+  field,
+  launchChromium,
+  select,
+  seriousViolations,
+} from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 
 const ROOT = join(__dirname, '../../..');
 const SHOTS = join(ROOT, 'docs/console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Waits until `check` gives a value (bounded), saying what it waited for. */
-async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string | (() => string),
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** The serious and critical accessibility violations axe-core finds on the page. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run: (
-            o: unknown,
-          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return axe.run({ resultTypes: ['violations'] });
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** A form field by its label (a required one's label ends with " *"). */
-const labelled = (label: string) => new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`);
-const field = (page: Page, label: string) => page.getByLabel(labelled(label));
-
-async function select(page: Page, label: string, option: string) {
-  await field(page, label).first().click({ force: true });
-  await page.getByRole('option', { name: option, exact: true }).click();
-}
 
 describe('the web console (e2e: console, gateway and Chromium as processes)', () => {
   let platform: ConsoleHarness;
@@ -80,10 +42,7 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     upstreamPort = (upstream.address() as { port: number }).port;
     gatewayHttp = await freePort();
-    browser = await chromium.launch({
-      executablePath: process.env['RN_CHROMIUM'] ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
   }, 240_000);
@@ -139,10 +98,10 @@ describe('the web console (e2e: console, gateway and Chromium as processes)', ()
     expect(await seriousViolations(page)).toEqual([]);
     await field(page, 'Email').fill(ADMIN.email);
     await field(page, 'Password').fill('wrong-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/./);
     await field(page, 'Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${platform.url}/resources`);
     await page.getByText('No resources yet').waitFor();
 

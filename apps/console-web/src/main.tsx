@@ -1,7 +1,7 @@
 import '@mantine/core/styles.css';
 import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode, lazy } from 'react';
+import { StrictMode, Suspense, lazy } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider, createBrowserRouter } from 'react-router';
 import { RequireSession } from './pages/require-session';
@@ -25,9 +25,19 @@ const Audit = page(() => import('./pages/audit'), 'AuditPage');
 const Users = page(() => import('./pages/users'), 'UsersPage');
 const ApiKeys = page(() => import('./pages/api-keys'), 'ApiKeysPage');
 const Account = page(() => import('./pages/account'), 'AccountPage');
+const Devices = page(() => import('./pages/devices'), 'DevicesPage');
+const FirstRun = page(() => import('./pages/first-run'), 'FirstRunPage');
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
+  {
+    path: '/first-run',
+    element: (
+      <Suspense>
+        <FirstRun />
+      </Suspense>
+    ),
+  },
   {
     element: (
       <RequireSession>
@@ -48,6 +58,7 @@ const router = createBrowserRouter([
       { path: '/audit', element: <Audit /> },
       { path: '/users', element: <Users /> },
       { path: '/api-keys', element: <ApiKeys /> },
+      { path: '/devices', element: <Devices /> },
       { path: '/account', element: <Account /> },
     ],
   },

@@ -5,11 +5,18 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
+import {
+  ADMIN,
+  ConsoleHarness,
+  addVirtualAuthenticator,
+  TestOidcProvider,
+  call,
+  login,
+  type ProviderAccount,
+} from '@rustronaut/console-testing';
 import { freePort } from '@rustronaut/testing';
 import { GatewayProcess } from './support/gateway-process';
 import { HostileOidcProvider, type IdTokenRecipe } from './support/hostile-oidc-provider';
-import { TestOidcProvider, type ProviderAccount } from './support/oidc-provider';
 import { RunningRustronaut, personEnv, rustronaut } from './support/rustronaut';
 
 jest.setTimeout(120_000);
@@ -518,17 +525,7 @@ describe("sign-in through an organisation's identity provider", () => {
       context = await browser.newContext();
       page = await context.newPage();
       // Chromium's virtual authenticator (CDP WebAuthn domain): a platform authenticator with user verification.
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-        },
-      });
+      await addVirtualAuthenticator(context, page);
       await page.goto(`${consoleAt()}/login?return=${encodeURIComponent(`${wiki()}/start`)}`);
     });
     afterAll(async () => context?.close());

@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
 import { Copyable, PageHeader, ProblemAlert } from '../ui/parts';
+import { PasskeysCard } from './passkeys';
 
 /** Your account: two-factor sign-in with an authenticator app (scan the QR, confirm a code). */
 export function AccountPage() {
@@ -82,6 +83,7 @@ export function AccountPage() {
         )}
         <ProblemAlert problem={setup.error ?? disable.error} />
       </Paper>
+      <PasskeysCard />
     </Stack>
   );
 }

@@ -12,6 +12,7 @@ const PAGES: [string, string][] = [
   ['/simulator', 'Simulator'],
   ['/gateways', 'Gateways'],
   ['/services', 'Exposed services'],
+  ['/devices', 'Devices'],
   ['/access-log', 'Access log'],
   ['/audit', 'Audit log'],
   ['/users', 'Users & groups'],
