@@ -1,13 +1,24 @@
 import type { EntityManager } from 'typeorm';
 import type { PlatformEvent } from '@rustronaut/contracts';
-import type { Projection } from '@rustronaut/eventstore';
+import { isEventOf, type Projection } from '@rustronaut/eventstore';
+
+/** The events this read model applies (a case of `apply` each; the compiler holds the two together). */
+const GATEWAY_EVENTS = new Set([
+  'GatewayCreated',
+  'GatewayEnrolled',
+  'GatewayConfigUpdated',
+  'GatewayStatusChanged',
+  'GatewayDeleted',
+] as const);
 
 /** The fleet as events describe it. Reports (revisions, heartbeats) are written beside, not by events. */
 export function gatewayProjection(schema: string): Projection<PlatformEvent> {
   const table = `"${schema}"."gateways"`;
   return {
     name: `${schema}_read_model`,
+    eventTypes: GATEWAY_EVENTS,
     async apply(event, { manager, sequence }) {
+      if (!isEventOf(GATEWAY_EVENTS, event)) return; // other services' events
       const id = event.aggregateId;
       const at = event.occurredAt;
       switch (event.type) {
@@ -47,7 +58,7 @@ export function gatewayProjection(schema: string): Projection<PlatformEvent> {
             [id, at, sequence],
           ));
         default:
-          return;
+          return event satisfies never;
       }
     },
     async reset(manager: EntityManager) {

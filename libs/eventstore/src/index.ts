@@ -17,6 +17,7 @@ export { ensureEventStream, eventStreamSettings, type EventStreamOptions } from 
 export { ensureAccessStream, type AccessStreamOptions } from './access-stream';
 export { injectTraceContext, extractTraceContext } from './trace-context';
 export type { Projection, ProjectionContext } from './projection/projection';
+export { isEventOf } from './projection/projection';
 export {
   ProjectionRunner,
   type ProjectionRunnerOptions,

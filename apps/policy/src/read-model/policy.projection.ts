@@ -1,13 +1,39 @@
 import type { EntityManager } from 'typeorm';
 import type { PlatformEvent } from '@rustronaut/contracts';
-import type { Projection } from '@rustronaut/eventstore';
+import { isEventOf, type Projection } from '@rustronaut/eventstore';
+
+/** The events this read model applies (a case of `apply` each; the compiler holds the two together). */
+const POLICY_EVENTS = new Set([
+  'SiteCreated',
+  'SiteUpdated',
+  'SiteDeleted',
+  'SitePortClaimed',
+  'SitePortReleased',
+  'SiteConnectorTokenIssued',
+  'ResourceCreated',
+  'ResourceUpdated',
+  'ResourceDeleted',
+  'ResourceTargetAdded',
+  'ResourceTargetUpdated',
+  'ResourceTargetRemoved',
+  'ResourceAccessSecretSet',
+  'ResourceShareLinkCreated',
+  'ResourceShareLinkRevoked',
+  'PolicyCreated',
+  'PolicyUpdated',
+  'PolicyDeleted',
+  'DeviceRegistered',
+  'DeviceRevoked',
+] as const);
 
 /** Sites, resources (their settings as JSON), targets and policies, one table each. */
 export function policyProjection(schema: string): Projection<PlatformEvent> {
   const t = (table: string) => `"${schema}"."${table}"`;
   return {
     name: `${schema}_read_model`,
+    eventTypes: POLICY_EVENTS,
     async apply(event, { manager, sequence }) {
+      if (!isEventOf(POLICY_EVENTS, event)) return; // other services' events
       const q = (sql: string, params: unknown[]) => manager.query(sql, params);
       const id = event.aggregateId;
       const at = event.occurredAt;
@@ -142,7 +168,7 @@ export function policyProjection(schema: string): Projection<PlatformEvent> {
             sequence,
           ]));
         default:
-          return; // other services' events; domain, subnet and address claims have no read model
+          return event satisfies never;
       }
     },
     async reset(manager: EntityManager) {

@@ -52,13 +52,16 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     await db.drop();
   });
 
-  function runner(hooks: Parameters<typeof ledgerProjection>[1] = {}): ProjectionRunner<LedgerDefinition> {
+  function runner(
+    hooks: Parameters<typeof ledgerProjection>[1] = {},
+    eventTypes?: ReadonlySet<LedgerEvent['type']>,
+  ): ProjectionRunner<LedgerDefinition> {
     const sut = new ProjectionRunner({
       nc,
       dataSource: db.dataSource,
       schema: db.schema,
       registry: ledgerRegistry,
-      projection: ledgerProjection(projectionName, hooks),
+      projection: { ...ledgerProjection(projectionName, hooks), eventTypes },
       name: stream,
       subjectRoot,
     });
@@ -100,6 +103,35 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     );
     return { balances, applied: applied.map((r) => ({ times: r.times, n: Number(r.n) })) };
   }
+
+  it('passes over commits with none of its eventTypes without a transaction, and still reaches them', async () => {
+    const sut = runner({}, new Set(['AccountOpened']));
+    await sut.start();
+    const checkpoint = async () =>
+      Number(
+        (
+          (await db.dataSource.query(`SELECT sequence FROM projection_checkpoints WHERE projection = $1`, [
+            projectionName,
+          ])) as { sequence: string }[]
+        )[0]?.sequence ?? 0,
+      );
+    const last = await seed(1, 3); // opened (applied), then three deposits (passed over)
+    await sut.waitFor(last); // read-your-writes holds for a commit it has nothing to do with
+    expect(await readModel()).toEqual({
+      balances: [{ account_id: 'acc0', owner: 'owner0', cents: 0 }],
+      applied: [{ times: 1, n: 1 }],
+    });
+    expect(await checkpoint()).toBe(last - 3); // no transaction was spent on the deposits
+    const { version } = await store.append(
+      { type: 'account', id: 'acc9' },
+      0,
+      [{ type: 'AccountOpened', data: { owner: 'owner9' } }],
+      { commandId: randomUUID(), orgId: 'org_test', actor: testActor },
+    );
+    await sut.waitFor(version);
+    expect(await checkpoint()).toBe(version);
+    expect((await readModel()).balances).toHaveLength(2);
+  });
 
   it('applies every event exactly once, in order, and rebuild() gives the same read model', async () => {
     const last = await seed(3, 4); // 15 events

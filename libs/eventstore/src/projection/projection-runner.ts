@@ -237,7 +237,7 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
       await this.#options.dataSource.transaction(async (manager) => {
         const checkpoint = await this.#checkpoints.lock(manager, this.name);
         for (const message of batch) {
-          if (message.seq <= checkpoint) continue;
+          if (message.seq <= checkpoint || !this.#takes(message)) continue;
           const span = this.#startSpan(message);
           spans.push(span);
           await context.with(trace.setSpan(context.active(), span), () =>
@@ -262,6 +262,13 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
   async #handleLive(message: JsMsg): Promise<void> {
     if (message.seq <= this.#position) {
       message.ack(); // applied already (in catch-up, or before a restart)
+      return;
+    }
+    if (!this.#takes(message)) {
+      // Nothing in it for this read model: no transaction; the checkpoint moves with the next one.
+      this.#advance(message.seq);
+      await this.#options.onApplied?.(message.seq);
+      message.ack();
       return;
     }
     const span = this.#startSpan(message);
@@ -298,7 +305,22 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     for (const raw of decodeCommit(message.data)) {
       const type = (raw as { type?: unknown }).type;
       if (typeof type !== 'string' || !registry.has(type)) continue; // not an event this service knows
+      if (projection.eventTypes && !projection.eventTypes.has(type)) continue;
       await projection.apply(registry.read(raw), { manager, sequence: message.seq });
+    }
+  }
+
+  /**
+   * Whether the commit holds an event of the projection's `eventTypes` (all do when it names none).
+   * One that cannot be read is taken, so that applying it fails and is retried as before.
+   */
+  #takes(message: JsMsg): boolean {
+    const types = this.#options.projection.eventTypes;
+    if (!types) return true;
+    try {
+      return decodeCommit(message.data).some((raw) => types.has((raw as { type?: unknown }).type as string));
+    } catch {
+      return true;
     }
   }
 

@@ -18,7 +18,21 @@ export interface Projection<E extends EventEnvelope = EventEnvelope> {
   readonly name: string;
   /** Only this aggregate type's events; all events when omitted. */
   readonly aggregateType?: string;
+  /**
+   * The event types `apply` does something with; all when omitted. A commit that holds none of
+   * them (another service's events) is passed over without a transaction: the projection's position
+   * moves past it, and its checkpoint with the next commit it applies.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
   apply(event: E, context: ProjectionContext): Promise<void>;
   /** Empties the read model, before `rebuild()` replays from the start. */
   reset(manager: EntityManager): Promise<void>;
+}
+
+/** Whether `event` is one of `types`, narrowing it to them (for a projection's `eventTypes`). */
+export function isEventOf<E extends EventEnvelope, T extends E['type']>(
+  types: ReadonlySet<T>,
+  event: E,
+): event is Extract<E, { type: T }> {
+  return (types as ReadonlySet<string>).has(event.type);
 }
