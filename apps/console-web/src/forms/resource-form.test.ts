@@ -46,9 +46,8 @@ describe('the resource form’s firewall rules', () => {
       headers: 'X-Api-Client: ^internal-',
       userAgents: 'curl\nwget',
     });
-    expect(resourceBody(form).firewall_rules[0]).toMatchObject({
-      headers: [{ name: 'X-Api-Client', pattern: '^internal-' }],
-      user_agents: ['curl', 'wget'],
-    });
+    expect(resourceBody(form).firewall_rules).toMatchObject([
+      { headers: [{ name: 'X-Api-Client', pattern: '^internal-' }], user_agents: ['curl', 'wget'] },
+    ]);
   });
 });

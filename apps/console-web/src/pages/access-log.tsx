@@ -1,25 +1,13 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Switch,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Anchor, Badge, Select, Stack, Switch, Table, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import type { Answer } from '@rustronaut/api-client';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { useLive } from '../api/live';
 import { answer, fieldErrors } from '../api/problems';
-import { EmptyState, PageHeader, ProblemAlert, when } from '../ui/parts';
+import { FilterForm, TextFilter, TimeRangeFilters, useFilters } from '../ui/filter-form';
+import { EmptyState, PageHeader, when } from '../ui/parts';
 import { simulatorLink } from './simulator';
 
 type Record = Answer<'/api/v1/access-log', 'get'>['items'][number];
@@ -69,7 +57,7 @@ function AccessRow({ r }: { r: Record }) {
 }
 
 export function AccessLogPage() {
-  const [filters, setFilters] = useState({
+  const { filters, setApplied, query, set } = useFilters({
     resource: '',
     user: '',
     decision: '',
@@ -77,11 +65,8 @@ export function AccessLogPage() {
     since: '',
     until: '',
   });
-  const [applied, setApplied] = useState(filters);
   const [live, setLive] = useState(false);
   const [tail, setTail] = useState<Record[]>([]);
-  const queryClient = useQueryClient();
-  const query = Object.fromEntries(Object.entries(applied).filter(([, v]) => v !== ''));
   const log = useQuery({
     queryKey: ['access-log', query],
     queryFn: () =>
@@ -91,7 +76,6 @@ export function AccessLogPage() {
     setTail((t) => [r, ...t].slice(0, TAIL_SIZE)),
   );
   const errors = fieldErrors(log.error);
-  const set = (key: keyof typeof filters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }));
   const items = [...tail, ...(log.data?.items ?? []).filter((r) => !tail.some((t) => t.id === r.id))];
   return (
     <Stack>
@@ -105,65 +89,40 @@ export function AccessLogPage() {
           }}
         />
       </PageHeader>
-      <Paper
-        withBorder
-        p="md"
-        component="form"
-        aria-label="Filter the access log"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FilterForm
+        label="Filter the access log"
+        cols={3}
+        queryKey="access-log"
+        onFilter={() => {
           setTail([]);
           setApplied(filters);
-          // Filter again with the same filters reads the log again (same query key: no refetch by itself).
-          void queryClient.invalidateQueries({ queryKey: ['access-log'] });
         }}
+        problem={log.error}
+        fields={Object.keys(filters)}
       >
-        <SimpleGrid cols={{ base: 1, md: 3 }}>
-          <TextInput
-            label="Resource id"
-            value={filters.resource}
-            onChange={(e) => set('resource')(e.currentTarget.value)}
-            error={errors['resource']}
-          />
-          <TextInput
-            label="User (id or email)"
-            value={filters.user}
-            onChange={(e) => set('user')(e.currentTarget.value)}
-            error={errors['user']}
-          />
-          <Select
-            label="Decision"
-            data={['allowed', 'refused', 'failed']}
-            value={filters.decision || null}
-            onChange={(v) => set('decision')(v ?? '')}
-            clearable
-            error={errors['decision']}
-          />
-          <TextInput
-            label="Status"
-            value={filters.status}
-            onChange={(e) => set('status')(e.currentTarget.value)}
-            error={errors['status']}
-          />
-          <TextInput
-            label="Since"
-            placeholder="2026-12-01T00:00:00Z"
-            value={filters.since}
-            onChange={(e) => set('since')(e.currentTarget.value)}
-            error={errors['since']}
-          />
-          <TextInput
-            label="Until"
-            value={filters.until}
-            onChange={(e) => set('until')(e.currentTarget.value)}
-            error={errors['until']}
-          />
-        </SimpleGrid>
-        <Group mt="sm">
-          <Button type="submit">Filter</Button>
-        </Group>
-        <ProblemAlert problem={log.error} fields={Object.keys(filters)} />
-      </Paper>
+        <TextFilter
+          label="Resource id"
+          value={filters.resource}
+          onChange={set('resource')}
+          error={errors['resource']}
+        />
+        <TextFilter
+          label="User (id or email)"
+          value={filters.user}
+          onChange={set('user')}
+          error={errors['user']}
+        />
+        <Select
+          label="Decision"
+          data={['allowed', 'refused', 'failed']}
+          value={filters.decision || null}
+          onChange={(v) => set('decision')(v ?? '')}
+          clearable
+          error={errors['decision']}
+        />
+        <TextFilter label="Status" value={filters.status} onChange={set('status')} error={errors['status']} />
+        <TimeRangeFilters since={filters.since} until={filters.until} set={set} errors={errors} />
+      </FilterForm>
       {live && (
         <Text size="sm" c="dimmed" aria-live="polite">
           Following new requests as the gateways ship them ({tail.length} so far).

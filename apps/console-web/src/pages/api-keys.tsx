@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
 
 type Role = 'owner' | 'admin' | 'member';
@@ -56,40 +57,32 @@ export function ApiKeysPage() {
         <ProblemAlert problem={create.error ?? revoke.error} fields={['name', 'role']} />
       </Paper>
       {create.data && <ShownOnce title="API key" value={create.data.key} />}
-      {keys.isSuccess && !items.length ? (
-        <EmptyState title="No API keys">
-          Keys let the CLI and automation call the API: `rustronaut login --api-key …`.
-        </EmptyState>
-      ) : (
-        <Table striped aria-label="API keys">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Expires</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((k) => (
-              <Table.Tr key={k.id}>
-                <Table.Td>{k.name}</Table.Td>
-                <Table.Td>{k.role}</Table.Td>
-                <Table.Td>{when(k.created_at)}</Table.Td>
-                <Table.Td>{k.revoked_at ? `revoked ${when(k.revoked_at)}` : when(k.expires_at)}</Table.Td>
-                <Table.Td>
-                  {!k.revoked_at && (
-                    <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(k.id)}>
-                      Revoke
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="API keys"
+        columns={['Name', 'Role', 'Created', 'Expires', 'Actions']}
+        isEmpty={keys.isSuccess && !items.length}
+        empty={
+          <EmptyState title="No API keys">
+            Keys let the CLI and automation call the API: `rustronaut login --api-key …`.
+          </EmptyState>
+        }
+      >
+        {items.map((k) => (
+          <Table.Tr key={k.id}>
+            <Table.Td>{k.name}</Table.Td>
+            <Table.Td>{k.role}</Table.Td>
+            <Table.Td>{when(k.created_at)}</Table.Td>
+            <Table.Td>{k.revoked_at ? `revoked ${when(k.revoked_at)}` : when(k.expires_at)}</Table.Td>
+            <Table.Td>
+              {!k.revoked_at && (
+                <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(k.id)}>
+                  Revoke
+                </Button>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }

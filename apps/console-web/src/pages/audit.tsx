@@ -1,72 +1,42 @@
-import { Button, Code, Group, Paper, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Button, Code, Stack, Table } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
-import { EmptyState, PageHeader, ProblemAlert, when } from '../ui/parts';
+import { FilterForm, TextFilter, TimeRangeFilters, useFilters } from '../ui/filter-form';
+import { EmptyState, PageHeader, when } from '../ui/parts';
 
 /** Every change, by whom and when; filters by actor, type and time; each event's details. */
 export function AuditPage() {
-  const [filters, setFilters] = useState({ actor: '', type: '', since: '', until: '' });
-  const [applied, setApplied] = useState(filters);
+  const { filters, setApplied, query, set } = useFilters({ actor: '', type: '', since: '', until: '' });
   const [open, setOpen] = useState<string | undefined>();
-  const queryClient = useQueryClient();
-  const query = Object.fromEntries(Object.entries(applied).filter(([, v]) => v !== ''));
   const audit = useQuery({
     queryKey: ['audit', query],
     queryFn: () => answer(api.GET('/api/v1/audit', { params: { query: { ...query, limit: 100 } } })),
   });
   const errors = fieldErrors(audit.error);
-  const set = (key: keyof typeof filters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }));
   const items = audit.data?.items ?? [];
   return (
     <Stack>
       <PageHeader title="Audit log" />
-      <Paper
-        withBorder
-        p="md"
-        component="form"
-        aria-label="Filter the audit log"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setApplied(filters);
-          // Filter again with the same filters reads the log again (same query key: no refetch by itself).
-          void queryClient.invalidateQueries({ queryKey: ['audit'] });
-        }}
+      <FilterForm
+        label="Filter the audit log"
+        cols={4}
+        queryKey="audit"
+        onFilter={() => setApplied(filters)}
+        problem={audit.error}
+        fields={Object.keys(filters)}
       >
-        <SimpleGrid cols={{ base: 1, md: 4 }}>
-          <TextInput
-            label="Actor"
-            value={filters.actor}
-            onChange={(e) => set('actor')(e.currentTarget.value)}
-            error={errors['actor']}
-          />
-          <TextInput
-            label="Event type"
-            placeholder="ResourceCreated"
-            value={filters.type}
-            onChange={(e) => set('type')(e.currentTarget.value)}
-            error={errors['type']}
-          />
-          <TextInput
-            label="Since"
-            placeholder="2026-12-01T00:00:00Z"
-            value={filters.since}
-            onChange={(e) => set('since')(e.currentTarget.value)}
-            error={errors['since']}
-          />
-          <TextInput
-            label="Until"
-            value={filters.until}
-            onChange={(e) => set('until')(e.currentTarget.value)}
-            error={errors['until']}
-          />
-        </SimpleGrid>
-        <Group mt="sm">
-          <Button type="submit">Filter</Button>
-        </Group>
-        <ProblemAlert problem={audit.error} fields={Object.keys(filters)} />
-      </Paper>
+        <TextFilter label="Actor" value={filters.actor} onChange={set('actor')} error={errors['actor']} />
+        <TextFilter
+          label="Event type"
+          placeholder="ResourceCreated"
+          value={filters.type}
+          onChange={set('type')}
+          error={errors['type']}
+        />
+        <TimeRangeFilters since={filters.since} until={filters.until} set={set} errors={errors} />
+      </FilterForm>
       {audit.isSuccess && !items.length ? (
         <EmptyState title="No events match">
           Every change to users, sites, resources, policies and gateways is recorded here.

@@ -16,6 +16,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { useLive } from '../api/live';
 import { answer, fieldErrors } from '../api/problems';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
 import { useSites } from './sites';
 
@@ -190,50 +191,41 @@ export function GatewaysPage() {
         </ShownOnce>
       )}
       <ProblemAlert problem={remove.error} />
-      {gateways.isSuccess && !items.length ? (
-        <EmptyState title="No gateways yet">
-          A gateway serves your sites' resources to people. Create one and run the command it shows.
-        </EmptyState>
-      ) : (
-        <Table striped aria-label="Gateways">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Sites</Table.Th>
-              <Table.Th>Config revision</Table.Th>
-              <Table.Th>Last heartbeat</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((g) => (
-              <Table.Tr key={g.id} data-testid={`gateway-${g.name}`}>
-                <Table.Td>{g.name}</Table.Td>
-                <Table.Td>
-                  <Badge color={statusColor(g.status)}>{g.status}</Badge>
-                </Table.Td>
-                <Table.Td>{g.site_ids.map(siteName).join(', ')}</Table.Td>
-                <Table.Td>
-                  {g.config_revision ?? '—'}
-                  {g.config_revision !== null && g.config_revision < latest ? ` (behind ${latest})` : ''}
-                </Table.Td>
-                <Table.Td>{when(g.last_heartbeat_at)}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs">
-                    <Button size="xs" variant="light" onClick={() => setEditing(g)}>
-                      Edit / move
-                    </Button>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(g)}>
-                      Delete
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Gateways"
+        columns={['Name', 'Status', 'Sites', 'Config revision', 'Last heartbeat', 'Actions']}
+        isEmpty={gateways.isSuccess && !items.length}
+        empty={
+          <EmptyState title="No gateways yet">
+            A gateway serves your sites' resources to people. Create one and run the command it shows.
+          </EmptyState>
+        }
+      >
+        {items.map((g) => (
+          <Table.Tr key={g.id} data-testid={`gateway-${g.name}`}>
+            <Table.Td>{g.name}</Table.Td>
+            <Table.Td>
+              <Badge color={statusColor(g.status)}>{g.status}</Badge>
+            </Table.Td>
+            <Table.Td>{g.site_ids.map(siteName).join(', ')}</Table.Td>
+            <Table.Td>
+              {g.config_revision ?? '—'}
+              {g.config_revision !== null && g.config_revision < latest ? ` (behind ${latest})` : ''}
+            </Table.Td>
+            <Table.Td>{when(g.last_heartbeat_at)}</Table.Td>
+            <Table.Td>
+              <Group gap="xs">
+                <Button size="xs" variant="light" onClick={() => setEditing(g)}>
+                  Edit / move
+                </Button>
+                <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(g)}>
+                  Delete
+                </Button>
+              </Group>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }

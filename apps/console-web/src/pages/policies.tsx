@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Anchor,
   Badge,
   Button,
@@ -32,6 +31,7 @@ import {
   type Role,
 } from '../policies/policy-form';
 import { EmptyState, PageHeader, ProblemAlert } from '../ui/parts';
+import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { useGroups, usePolicies, useUsers } from './directory';
 import { useResources } from './resources';
 
@@ -274,10 +274,7 @@ export function PolicyEditor({ policy }: { policy?: Policy }) {
             />
             {form.timeWindows.map((w, i) => {
               const change = (next: Partial<typeof w>) =>
-                set(
-                  'timeWindows',
-                  form.timeWindows.map((x, j) => (j === i ? { ...x, ...next } : x)),
-                );
+                set('timeWindows', replaced(form.timeWindows, i, { ...w, ...next }));
               const windowErrors = errorsUnder(errors, `conditions.time_windows.${i}.`);
               return (
                 <Group key={i} align="flex-start">
@@ -309,32 +306,17 @@ export function PolicyEditor({ policy }: { policy?: Policy }) {
                     onChange={(e) => change({ timeZone: e.currentTarget.value })}
                     error={windowErrors['time_zone']}
                   />
-                  <ActionIcon
-                    mt={26}
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Remove time window ${i + 1}`}
-                    onClick={() =>
-                      set(
-                        'timeWindows',
-                        form.timeWindows.filter((_, j) => j !== i),
-                      )
-                    }
-                  >
-                    ✕
-                  </ActionIcon>
+                  <RemoveRow
+                    label={`Remove time window ${i + 1}`}
+                    onClick={() => set('timeWindows', without(form.timeWindows, i))}
+                  />
                 </Group>
               );
             })}
-            <Group>
-              <Button
-                size="xs"
-                variant="light"
-                onClick={() => set('timeWindows', [...form.timeWindows, newTimeWindow()])}
-              >
-                Add time window
-              </Button>
-            </Group>
+            <AddRow
+              label="Add time window"
+              onClick={() => set('timeWindows', [...form.timeWindows, newTimeWindow()])}
+            />
           </Stack>
         </Fieldset>
         <Text size="sm" data-testid="policy-summary" aria-live="polite">

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Anchor,
   Badge,
   Button,
@@ -37,6 +36,7 @@ import {
 } from '../forms/resource-form';
 import { targetHealth, type TargetSeen } from '../gateways/runtime';
 import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
+import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { statusColor, useLiveGateways } from './gateways';
 import { useSites } from './sites';
 
@@ -208,15 +208,7 @@ function TargetFields({
           error={errors['health_check.path']}
         />
       )}
-      <ActionIcon
-        mt={26}
-        variant="subtle"
-        color="red"
-        onClick={onRemove}
-        aria-label={`Remove target ${index + 1}`}
-      >
-        ✕
-      </ActionIcon>
+      <RemoveRow label={`Remove target ${index + 1}`} onClick={onRemove} />
     </Group>
   );
 }
@@ -369,29 +361,14 @@ function ResourceEditor({ resource }: { resource?: Resource }) {
                   index={i}
                   target={t}
                   errors={errorsUnder(errors, `targets.${i}.`)}
-                  onChange={(next) =>
-                    set(
-                      'targets',
-                      form.targets.map((x, j) => (j === i ? next : x)),
-                    )
-                  }
-                  onRemove={() =>
-                    set(
-                      'targets',
-                      form.targets.filter((_, j) => j !== i),
-                    )
-                  }
+                  onChange={(next) => set('targets', replaced(form.targets, i, next))}
+                  onRemove={() => set('targets', without(form.targets, i))}
                 />
               ))}
-              <Group>
-                <Button
-                  variant="light"
-                  size="xs"
-                  onClick={() => set('targets', [...form.targets, newTarget(form.protocol)])}
-                >
-                  Add target
-                </Button>
-              </Group>
+              <AddRow
+                label="Add target"
+                onClick={() => set('targets', [...form.targets, newTarget(form.protocol)])}
+              />
             </Stack>
           </Fieldset>
         )}
@@ -400,10 +377,7 @@ function ResourceEditor({ resource }: { resource?: Resource }) {
             {form.firewallRules.map((rule, i) => {
               const ruleErrors = errorsUnder(errors, `firewall_rules.${i}.`);
               const change = (next: Partial<typeof rule>) =>
-                set(
-                  'firewallRules',
-                  form.firewallRules.map((x, j) => (j === i ? { ...x, ...next } : x)),
-                );
+                set('firewallRules', replaced(form.firewallRules, i, { ...rule, ...next }));
               return (
                 <Group key={i} align="flex-start">
                   <Select
@@ -453,32 +427,17 @@ function ResourceEditor({ resource }: { resource?: Resource }) {
                     onChange={(e) => change({ userAgents: e.currentTarget.value })}
                     error={firstError(ruleErrors, 'user_agents')}
                   />
-                  <ActionIcon
-                    mt={26}
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Remove rule ${i + 1}`}
-                    onClick={() =>
-                      set(
-                        'firewallRules',
-                        form.firewallRules.filter((_, j) => j !== i),
-                      )
-                    }
-                  >
-                    ✕
-                  </ActionIcon>
+                  <RemoveRow
+                    label={`Remove rule ${i + 1}`}
+                    onClick={() => set('firewallRules', without(form.firewallRules, i))}
+                  />
                 </Group>
               );
             })}
-            <Group>
-              <Button
-                variant="light"
-                size="xs"
-                onClick={() => set('firewallRules', [...form.firewallRules, newFirewallRule()])}
-              >
-                Add firewall rule
-              </Button>
-            </Group>
+            <AddRow
+              label="Add firewall rule"
+              onClick={() => set('firewallRules', [...form.firewallRules, newFirewallRule()])}
+            />
             <Switch
               label="Rate limit"
               checked={form.rateLimit.enabled}

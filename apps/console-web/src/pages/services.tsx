@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { answer } from '../api/problems';
 import { connectedTunnels } from '../gateways/runtime';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert, when } from '../ui/parts';
 import { useLiveGateways } from './gateways';
 
@@ -21,54 +22,44 @@ export function ServicesPage() {
     <Stack>
       <PageHeader title="Exposed services" />
       <ProblemAlert problem={remove.error} />
-      {services.isSuccess && !items.length ? (
-        <EmptyState title="Nothing exposed">
-          Share a local service in one command: <code>rustronaut expose localhost:3000 http</code>
-        </EmptyState>
-      ) : (
-        <Table striped aria-label="Exposed services">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Public URL</Table.Th>
-              <Table.Th>Local address</Table.Th>
-              <Table.Th>Tunnel</Table.Th>
-              <Table.Th>Sign-in</Table.Th>
-              <Table.Th>Since</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((s) => (
-              <Table.Tr key={s.id}>
-                <Table.Td>{s.name}</Table.Td>
-                <Table.Td>
-                  <Anchor href={s.public_url} target="_blank" rel="noreferrer">
-                    {s.public_url}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{s.local_address}</Table.Td>
-                <Table.Td data-testid={`tunnel-${s.name}`}>
-                  {connected.has(s.id) ? (
-                    <Badge color="teal.9">connected</Badge>
-                  ) : (
-                    <Badge color="gray.7">not connected</Badge>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {s.auth_required ? <Badge>required</Badge> : <Badge color="gray.7">public</Badge>}
-                </Table.Td>
-                <Table.Td>{when(s.created_at)}</Table.Td>
-                <Table.Td>
-                  <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(s.id)}>
-                    Stop exposing
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Exposed services"
+        columns={['Name', 'Public URL', 'Local address', 'Tunnel', 'Sign-in', 'Since', 'Actions']}
+        isEmpty={services.isSuccess && !items.length}
+        empty={
+          <EmptyState title="Nothing exposed">
+            Share a local service in one command: <code>rustronaut expose localhost:3000 http</code>
+          </EmptyState>
+        }
+      >
+        {items.map((s) => (
+          <Table.Tr key={s.id}>
+            <Table.Td>{s.name}</Table.Td>
+            <Table.Td>
+              <Anchor href={s.public_url} target="_blank" rel="noreferrer">
+                {s.public_url}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{s.local_address}</Table.Td>
+            <Table.Td data-testid={`tunnel-${s.name}`}>
+              {connected.has(s.id) ? (
+                <Badge color="teal.9">connected</Badge>
+              ) : (
+                <Badge color="gray.7">not connected</Badge>
+              )}
+            </Table.Td>
+            <Table.Td>
+              {s.auth_required ? <Badge>required</Badge> : <Badge color="gray.7">public</Badge>}
+            </Table.Td>
+            <Table.Td>{when(s.created_at)}</Table.Td>
+            <Table.Td>
+              <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(s.id)}>
+                Stop exposing
+              </Button>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }

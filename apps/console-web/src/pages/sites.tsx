@@ -4,6 +4,7 @@ import type { Answer } from '@rustronaut/api-client';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
 
 type Site = Answer<'/api/v1/sites/{id}', 'get'>;
@@ -156,48 +157,40 @@ export function SitesPage() {
         </ShownOnce>
       )}
       <ProblemAlert problem={issue.error ?? remove.error} />
-      {sites.isSuccess && !items.length ? (
-        <EmptyState title="No sites yet">
-          A site is a private network you publish resources from. Create one, then a gateway to serve it.
-        </EmptyState>
-      ) : (
-        <Table striped highlightOnHover aria-label="Sites">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Subnet</Table.Th>
-              <Table.Th>Region</Table.Th>
-              <Table.Th>Connection</Table.Th>
-              <Table.Th>Changed</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((site) => (
-              <Table.Tr key={site.id}>
-                <Table.Td>{site.name}</Table.Td>
-                <Table.Td>{site.subnet}</Table.Td>
-                <Table.Td>{site.region}</Table.Td>
-                <Table.Td>{site.connection_type}</Table.Td>
-                <Table.Td>{when(site.updated_at)}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs">
-                    <Button size="xs" variant="light" onClick={() => setEditing(site)}>
-                      Edit
-                    </Button>
-                    <Button size="xs" variant="light" onClick={() => issue.mutate(site.id)}>
-                      Connector token
-                    </Button>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(site)}>
-                      Delete
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Sites"
+        columns={['Name', 'Subnet', 'Region', 'Connection', 'Changed', 'Actions']}
+        isEmpty={sites.isSuccess && !items.length}
+        highlightOnHover
+        empty={
+          <EmptyState title="No sites yet">
+            A site is a private network you publish resources from. Create one, then a gateway to serve it.
+          </EmptyState>
+        }
+      >
+        {items.map((site) => (
+          <Table.Tr key={site.id}>
+            <Table.Td>{site.name}</Table.Td>
+            <Table.Td>{site.subnet}</Table.Td>
+            <Table.Td>{site.region}</Table.Td>
+            <Table.Td>{site.connection_type}</Table.Td>
+            <Table.Td>{when(site.updated_at)}</Table.Td>
+            <Table.Td>
+              <Group gap="xs">
+                <Button size="xs" variant="light" onClick={() => setEditing(site)}>
+                  Edit
+                </Button>
+                <Button size="xs" variant="light" onClick={() => issue.mutate(site.id)}>
+                  Connector token
+                </Button>
+                <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(site)}>
+                  Delete
+                </Button>
+              </Group>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }
