@@ -40,7 +40,7 @@ describe('a service killed between reserving a key and committing (npm start, a 
     nc = await connect({ servers: nats.url });
     platform = await PlatformProcess.start({
       natsUrl: freezer.url,
-      env: { RN_CONSOLE_PROCESSES: 'per-service', RN_LOG_LEVEL: 'warn' },
+      env: { RN_CONSOLE_PROCESSES: 'per-service', RN_LOG_LEVEL: process.env['RN_LOG_LEVEL'] ?? 'warn' },
     });
     admin = (await login(platform.apiUrl, ADMIN.email, ADMIN.password)).access;
     const site = await api('POST', '/sites', {
