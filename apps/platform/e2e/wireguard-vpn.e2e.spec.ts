@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
-import { NetworkLab } from './support/network-lab';
+import { ADMIN, ConsoleHarness, NetworkLab, call, login } from '@rustronaut/console-testing';
 
 const DIST = join(__dirname, '../../../dist/apps');
 const GATEWAY = join(DIST, 'gateway/src/main.js');
@@ -38,6 +37,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   let carol: { id: string; token: string };
   let siteId: string;
   let gatewayToken: string;
+  let gatewayId: string;
   const ns = { client: '', second: '', gateway: '', site: '' };
   const ports = { api: 7780, nats: 7722 };
   let gatewayDataDir: string;
@@ -148,6 +148,7 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
       wireguard_port: 51830,
     });
     gatewayToken = created.body.enrollment_token;
+    gatewayId = created.body.id;
     gatewayDataDir = mkdtempSync(join(lab.dir, 'gateway-'));
     gateway = startGateway();
     await within(
@@ -309,6 +310,20 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
     );
     expect(new Set(listed).size).toBe(listed.length);
     for (const a of answers) await api('DELETE', `/devices/${a.body.id}`, undefined, bob.token);
+  }, 120_000);
+
+  it("moves the gateway's WireGuard to the port the console gives it; connecting again follows", async () => {
+    const changed = await api('PUT', `/gateways/${gatewayId}/config`, { wireguard_port: 51831 });
+    expect(changed.body.wireguard_port).toBe(51831);
+    await within(10_000, 'the gateway listening on 51831', async () =>
+      lab.sh(ns.gateway, `wg show ${gatewayInterface} listen-port`).trim() === '51831' ? true : undefined,
+    );
+    const again = await within(20_000, 'connect again', async () => {
+      const r = await lab.run(ns.client, process.execPath, [CLI, 'connect', 'VPN', '--json'], cliEnv());
+      return r.code === 0 ? r : undefined;
+    });
+    expect(JSON.parse(again.out)).toMatchObject({ gateway: '192.168.201.1:51831' });
+    expect(await within(10_000, 'the allowed target over the new port', reaches(ns.client))).toBe(true);
   }, 120_000);
 
   it('keeps carrying the VPN when the gateway restarts with NATS and the console stopped', async () => {
