@@ -35,15 +35,30 @@ export class CheckpointStore {
 
   /** Locks the projection's row for the rest of the transaction and returns its position. */
   async lock(manager: EntityManager, projection: string): Promise<number> {
-    await manager.query(
-      `INSERT INTO ${this.#table} (projection, sequence) VALUES ($1, 0) ON CONFLICT (projection) DO NOTHING`,
-      [projection],
-    );
+    // One round trip: a missing row is created, an existing one is locked by the no-op update.
     const rows: { sequence: string }[] = await manager.query(
-      `SELECT sequence FROM ${this.#table} WHERE projection = $1 FOR UPDATE`,
+      `INSERT INTO ${this.#table} AS c (projection, sequence) VALUES ($1, 0)
+       ON CONFLICT (projection) DO UPDATE SET projection = c.projection
+       RETURNING sequence`,
       [projection],
     );
     return Number(rows[0]?.sequence ?? 0);
+  }
+
+  /**
+   * Locks the projection's row for the rest of the transaction and moves it to `sequence`, in one
+   * round trip. False, and nothing written, when the projection is already there or past it (the
+   * row stays locked either way).
+   */
+  async claim(manager: EntityManager, projection: string, sequence: number): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO ${this.#table} AS c (projection, sequence) VALUES ($1, $2)
+       ON CONFLICT (projection) DO UPDATE SET sequence = EXCLUDED.sequence, updated_at = now()
+       WHERE c.sequence < EXCLUDED.sequence
+       RETURNING 1`,
+      [projection, sequence],
+    );
+    return rows.length > 0;
   }
 
   async write(manager: EntityManager, projection: string, sequence: number): Promise<void> {

@@ -20,6 +20,7 @@ import {
 import { createLedgerTables, ledgerProjection } from '../__fixtures__/ledger-projection';
 import { EventStore } from '../event-store';
 import { ensureEventStream } from '../stream';
+import { CheckpointStore } from './checkpoint-store';
 import { ProjectionRunner } from './projection-runner';
 
 describe('ProjectionRunner (real NATS and Postgres)', () => {
@@ -131,6 +132,26 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     await sut.waitFor(version);
     expect(await checkpoint()).toBe(version);
     expect((await readModel()).balances).toHaveLength(2);
+  });
+
+  it('claims a commit once: the checkpoint moves forward only, in the claiming transaction', async () => {
+    const checkpoints = new CheckpointStore(db.dataSource, db.schema);
+    await checkpoints.ensureTable();
+    const claim = (sequence: number, fail = false) =>
+      db.dataSource
+        .transaction(async (manager) => {
+          const claimed = await checkpoints.claim(manager, projectionName, sequence);
+          if (fail) throw new Error('apply failed');
+          return claimed;
+        })
+        .catch(() => 'rolled back');
+    expect(await claim(5)).toBe(true); // no row yet: created at 5
+    expect(await claim(5)).toBe(false); // a redelivery
+    expect(await claim(3)).toBe(false); // behind
+    expect(await claim(9, true)).toBe('rolled back');
+    expect(await checkpoints.read(projectionName)).toBe(5);
+    expect(await claim(9)).toBe(true);
+    expect(await db.dataSource.transaction((m) => checkpoints.lock(m, projectionName))).toBe(9);
   });
 
   it('applies every event exactly once, in order, and rebuild() gives the same read model', async () => {

@@ -276,10 +276,9 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     try {
       await context.with(trace.setSpan(context.active(), span), () =>
         this.#options.dataSource.transaction(async (manager) => {
-          const checkpoint = await this.#checkpoints.lock(manager, this.name);
-          if (message.seq <= checkpoint) return; // another replica got there first
+          // The checkpoint moves first, in the same transaction: a failed apply rolls both back.
+          if (!(await this.#checkpoints.claim(manager, this.name, message.seq))) return; // another replica got there first
           await this.#applyEvents(message, manager);
-          await this.#checkpoints.write(manager, this.name, message.seq);
         }),
       );
       this.#advance(message.seq);
