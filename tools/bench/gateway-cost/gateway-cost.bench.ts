@@ -37,7 +37,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     requests: { type: 'string', default: '2000' },
     connections: { type: 'string', default: '8' },
-    idle: { type: 'string', default: '3' },
+    // Longer than the periodic work with no requests (a config watcher's 30 s resync), so it is subtracted.
+    idle: { type: 'string', default: '35' },
     settle: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
     rss: { type: 'boolean', default: false },
@@ -235,8 +236,8 @@ function callgrind(pid: number, ...options: string[]): void {
   if (result.status !== 0) throw new Error(`callgrind_control ${options.join(' ')}: ${result.stderr}`);
 }
 
-/** Dumps the counters since the last dump and returns the instructions they hold. */
-function dump(dir: string, pid: number): number {
+/** Dumps the counters since the last dump: the instructions they hold, and the dump's path. */
+function dump(dir: string, pid: number): { total: number; file: string } {
   const before = new Set(readdirSync(dir));
   callgrind(pid, '--dump');
   const file = readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`callgrind.out.${pid}`));
@@ -244,7 +245,39 @@ function dump(dir: string, pid: number): number {
   const text = readFileSync(join(dir, file), 'utf8');
   const total = /^(?:summary|totals): (\d+)/m.exec(text);
   if (!total) throw new Error(`no totals in ${file}`);
-  return Number(total[1]);
+  return { total: Number(total[1]), file: join(dir, file) };
+}
+
+/**
+ * What of a dump is not the request path itself, by the inclusive cost of V8's and Node's entry
+ * points: TurboFan compiling (its background jobs), garbage collection on the main thread, and
+ * error stacks captured and formatted (with --enable-source-maps, formatting maps every frame).
+ * Each entry point counts once (its largest line: overloads call each other).
+ */
+const OVERHEADS: Record<string, RegExp[]> = {
+  turbofan: [/OptimizingCompileDispatcher::CompileTask::RunInternal\(\)/],
+  gc: [/v8::internal::Heap::CollectGarbage\(/],
+  errorStacks: [/ErrorUtils::Construct\(/, /Accessors::ErrorStackGetter\(/],
+};
+
+function overheads(file: string): Record<string, number> {
+  const lines = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  }).stdout.split('\n');
+  const largest = (pattern: RegExp) =>
+    Math.max(
+      0,
+      ...lines
+        .filter((line) => pattern.test(line))
+        .map((line) => Number(/^\s*([\d,]+) \(/.exec(line)?.[1]?.replace(/,/g, '') ?? 0)),
+    );
+  return Object.fromEntries(
+    Object.entries(OVERHEADS).map(([name, patterns]) => [
+      name,
+      patterns.reduce((sum, pattern) => sum + largest(pattern), 0),
+    ]),
+  );
 }
 
 interface Cost {
@@ -253,6 +286,8 @@ interface Cost {
   perRequestRaw: number;
   idlePerSecond: number;
   windowSeconds: number;
+  /** Per request, of the raw figure: TurboFan compiling, GC and error stacks that fell in the window. */
+  overheads: Record<string, number>;
 }
 
 async function measureCost(name: string, work: string, upstream: string, natsUrl: string): Promise<Cost> {
@@ -276,25 +311,33 @@ async function measureCost(name: string, work: string, upstream: string, natsUrl
     dump(dir, pid); // drop what the switch itself counted
     const idleStart = Date.now();
     await pause(IDLE_S * 1000);
-    const idle = dump(dir, pid);
+    const idle = dump(dir, pid).total;
     const idlePerSecond = idle / ((Date.now() - idleStart) / 1000);
     log(`${name}: ${REQUESTS} requests under instrumentation…`);
     const start = Date.now();
     await load(target.port, REQUESTS);
-    await pause(IDLE_S * 1000);
-    const busy = dump(dir, pid);
+    await pause(SETTLE_S * 1000);
+    const { total: busy, file } = dump(dir, pid);
     const windowSeconds = (Date.now() - start) / 1000;
     callgrind(pid, '--instr=off');
+    const perRequest = Object.fromEntries(
+      Object.entries(overheads(file)).map(([k, v]) => [k, Math.round(v / REQUESTS)]),
+    );
     const cost = {
       target: name,
       perRequest: Math.round((busy - idlePerSecond * windowSeconds) / REQUESTS),
       perRequestRaw: Math.round(busy / REQUESTS),
       idlePerSecond: Math.round(idlePerSecond),
       windowSeconds: Math.round(windowSeconds),
+      overheads: perRequest,
     };
+    const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
     log(
-      `${name}: ${(cost.perRequest / 1000).toFixed(0)}k instructions per request ` +
-        `(raw ${(cost.perRequestRaw / 1000).toFixed(0)}k; idle ${(cost.idlePerSecond / 1e6).toFixed(2)}M/s over ${cost.windowSeconds} s)`,
+      `${name}: ${k(cost.perRequest)} instructions per request ` +
+        `(raw ${k(cost.perRequestRaw)}; idle ${(cost.idlePerSecond / 1e6).toFixed(2)}M/s over ${cost.windowSeconds} s; ` +
+        `of the raw: ${Object.entries(perRequest)
+          .map(([what, n]) => `${what} ${k(n)}`)
+          .join(', ')})`,
     );
     return cost;
   } finally {
