@@ -1,11 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   ADMIN,
   addVirtualAuthenticator,
   ConsoleHarness,
+  NetworkLab,
   TestOidcProvider,
+  gatewayInNamespaceArgs,
   call,
   eventually,
   field,
@@ -18,6 +21,7 @@ import {
 import { freePort } from '@rustronaut/testing';
 
 const SHOTS = join(__dirname, '../../../docs/console');
+const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
 
 // A browser against processes on a loaded machine: each step may take seconds.
 jest.setTimeout(120_000);
@@ -58,6 +62,8 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
         RN_SECRETS_KEY: randomBytes(32).toString('base64'),
         // One admin signs in many times a minute here.
         RN_LOGIN_LIMIT_PER_ACCOUNT: '100',
+        // The WireGuard gateway's state reaches the console within seconds.
+        RN_GATEWAY_HEARTBEAT_INTERVAL: '2',
       },
       { upWithinMs: 150_000 },
     );
@@ -255,6 +261,84 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
     expect((await api('GET', `/devices/${laptop.id}`)).body.revoked_at).not.toBeNull();
   });
 
+  it('devices: in a site with a WireGuard gateway, the config and its QR code (with the key made, once)', async () => {
+    // A real gateway with WireGuard, in a network namespace of its own that reaches the console's ports.
+    const lab = new NetworkLab();
+    try {
+      const ns = lab.namespace('g');
+      const inside = { api: 7780, nats: 7722 };
+      await lab.bridge(ns, inside.api, Number(new URL(platform.url).port));
+      await lab.bridge(ns, inside.nats, Number(new URL(platform.nats.url).port));
+      const site = (
+        await api('POST', '/sites', {
+          name: 'Lab',
+          subnet: '10.78.0.0/24',
+          region: 'eu',
+          connection_type: 'wireguard',
+        })
+      ).body;
+      const created = (
+        await api('POST', '/gateways', {
+          name: 'edge-lab',
+          region: 'eu',
+          site_ids: [site.id],
+          public_ip: '192.0.2.10',
+        })
+      ).body;
+      const gateway = lab.start(
+        ns,
+        process.execPath,
+        gatewayInNamespaceArgs({
+          gateway: GATEWAY,
+          ports: inside,
+          dataDir: mkdtempSync(join(lab.dir, 'gateway-')),
+          wireguardInterface: lab.wireguardName('rnh16'),
+          enrollmentToken: created.enrollment_token,
+        }),
+      );
+      // Ready when the console can make a device's config: the gateway reported its WireGuard key.
+      const probe = (
+        await api('POST', '/devices', { name: 'probe', site_id: site.id, public_key: wireGuardPublicKey() })
+      ).body;
+      await eventually(
+        async () => (await api('GET', `/devices/${probe.id}/config`)).status === 200,
+        () => `the WireGuard gateway to report\n${gateway.log()}`,
+        90_000,
+      );
+      await api('DELETE', `/devices/${probe.id}`);
+
+      await page.goto(`${consoleAt()}/devices`);
+      const form = page.getByRole('form', { name: 'New device' });
+      await field(form, 'Name').fill('tablet');
+      await select(page, 'Site', 'Lab', form);
+      await form.getByRole('button', { name: 'Create device' }).click();
+      const shown = page.getByRole('status').filter({ hasText: 'Private key of tablet' });
+      await shown.getByRole('img', { name: "QR code of tablet's WireGuard config" }).waitFor();
+      const privateKey = await shown.getByLabel('Private key of tablet', { exact: true }).textContent();
+      const config = await shown.getByLabel('WireGuard config of tablet', { exact: true }).textContent();
+      expect(config).toContain(`PrivateKey = ${privateKey}`);
+      expect(config).toMatch(/Endpoint = 192\.0\.2\.10:\d+/);
+      expect(config).toMatch(/Address = 10\.78\.0\.\d+/);
+      expect(await seriousViolations(page)).toEqual([]);
+      await shot(page, 'devices-created');
+
+      // Later, from the list: the same config and QR, without the private key (never stored).
+      await page.reload();
+      await page
+        .getByRole('row', { name: /^tablet/ })
+        .getByRole('button', { name: 'Config' })
+        .click();
+      const panel = page.getByRole('region', { name: 'Device config' });
+      await panel.getByRole('img', { name: "QR code of tablet's WireGuard config" }).waitFor();
+      const later = await panel.getByLabel('WireGuard config of tablet', { exact: true }).textContent();
+      expect(later).not.toContain(privateKey!);
+      expect(later).toMatch(/Endpoint = 192\.0\.2\.10:\d+/);
+      await shot(page, 'devices-config');
+    } finally {
+      lab.cleanup();
+    }
+  }, 240_000);
+
   it('sign-in: the API validation error beside the field; an expired session comes back where it was; sign-out', async () => {
     const own = await browser.newContext();
     try {
@@ -266,6 +350,9 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
       await signIn(p);
       await p.waitForURL(`${consoleAt()}/devices`);
 
+      // The page has what it asked for (else a request still to be sent finds the cookies gone).
+      await p.getByRole('table', { name: 'Devices' }).waitFor();
+      await p.waitForLoadState('networkidle');
       // The session's cookies are gone (expired): the next page asks to sign in, then comes back.
       await own.clearCookies();
       await p.getByRole('link', { name: 'Users & groups' }).click();

@@ -9,5 +9,6 @@ export {
   select,
   seriousViolations,
 } from './console-page';
+export { NetworkLab, gatewayInNamespaceArgs } from './network-lab';
 export { TestOidcProvider, type ProviderAccount } from './oidc-provider';
 export { PlatformProcess, type ProcessMemory } from './platform-process';

@@ -227,7 +227,7 @@ export function DevicesPage() {
         </Table>
       )}
       {shownDevice && (
-        <Paper withBorder p="md" aria-label="Device config">
+        <Paper component="section" withBorder p="md" aria-label="Device config">
           <Title order={2} size="h4" mb="sm">
             Config of {shownDevice.name}
           </Title>

@@ -161,3 +161,34 @@ export class NetworkLab {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The built gateway's arguments inside a namespace of a NetworkLab: the console and NATS through
+ * the lab's bridges, its own ports (a namespace has them all), WireGuard on `wireguardInterface`.
+ */
+export function gatewayInNamespaceArgs(options: {
+  gateway: string;
+  ports: { api: number; nats: number };
+  dataDir: string;
+  wireguardInterface: string;
+  enrollmentToken?: string | undefined;
+}): string[] {
+  return [
+    options.gateway,
+    '--console',
+    `http://127.0.0.1:${options.ports.api}`,
+    '--nats',
+    `nats://127.0.0.1:${options.ports.nats}`,
+    '--data-dir',
+    options.dataDir,
+    '--management-port',
+    '9090',
+    '--http-port',
+    '8080',
+    '--https-port',
+    '8443',
+    '--wireguard-interface',
+    options.wireguardInterface,
+    ...(options.enrollmentToken ? ['--enroll', options.enrollmentToken] : []),
+  ];
+}
