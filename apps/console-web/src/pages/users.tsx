@@ -18,6 +18,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
 import { ConfirmButton } from '../ui/confirm-button';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert } from '../ui/parts';
 import { useGroups, useUsers } from './directory';
 
@@ -397,43 +398,33 @@ export function UsersPage() {
     <Stack>
       <PageHeader title="Users & groups" />
       <NewUser />
-      {users.isSuccess && !items.length ? (
-        <EmptyState title="No users">Create the people who will reach your resources.</EmptyState>
-      ) : (
-        <Table striped aria-label="Users">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Two-factor</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((u) => (
-              <Table.Tr key={u.id}>
-                <Table.Td>{u.email}</Table.Td>
-                <Table.Td>{u.name}</Table.Td>
-                <Table.Td>
-                  {u.role}
-                  {u.disabled && (
-                    <Badge ml="xs" color="red.9">
-                      disabled
-                    </Badge>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {u.totp_enabled ? <Badge color="teal.9">on</Badge> : <Badge color="gray.7">off</Badge>}
-                </Table.Td>
-                <Table.Td>
-                  <UserActions user={u} onEdit={() => setEditing(u.id)} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Users"
+        columns={['Email', 'Name', 'Role', 'Two-factor', 'Actions']}
+        isEmpty={users.isSuccess && !items.length}
+        empty={<EmptyState title="No users">Create the people who will reach your resources.</EmptyState>}
+      >
+        {items.map((u) => (
+          <Table.Tr key={u.id}>
+            <Table.Td>{u.email}</Table.Td>
+            <Table.Td>{u.name}</Table.Td>
+            <Table.Td>
+              {u.role}
+              {u.disabled && (
+                <Badge ml="xs" color="red.9">
+                  disabled
+                </Badge>
+              )}
+            </Table.Td>
+            <Table.Td>
+              {u.totp_enabled ? <Badge color="teal.9">on</Badge> : <Badge color="gray.7">off</Badge>}
+            </Table.Td>
+            <Table.Td>
+              <UserActions user={u} onEdit={() => setEditing(u.id)} />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
       {edited && <EditUser key={edited.id} user={edited} onDone={() => setEditing(undefined)} />}
       <Groups />
     </Stack>
