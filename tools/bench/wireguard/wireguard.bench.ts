@@ -19,9 +19,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ADMIN, ConsoleHarness, call, login } from '@rustronaut/console-testing';
+import { ADMIN, ConsoleHarness, NetworkLab, call, login } from '@rustronaut/console-testing';
 import { generateKeyPair } from '@rustronaut/wireguard';
-import { NetworkLab } from '../../../apps/platform/e2e/support/network-lab';
 
 const { values: args } = parseArgs({
   options: {
