@@ -30,6 +30,7 @@ import {
   type PolicyForm,
   type Role,
 } from '../policies/policy-form';
+import { ListTable } from '../ui/list-table';
 import { EmptyState, PageHeader, ProblemAlert } from '../ui/parts';
 import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { useGroups, usePolicies, useUsers } from './directory';
@@ -71,37 +72,32 @@ export function PoliciesPage() {
       <Text size="sm" c="dimmed">
         Deny wins over allow; with no matching allow, nobody gets in.
       </Text>
-      {policies.isSuccess && !items.length ? (
-        <EmptyState title="No policies yet">
-          Resources that require sign-in let nobody in until a policy allows it. Create one that names who may
-          reach which resources.
-        </EmptyState>
-      ) : (
-        <Table striped highlightOnHover aria-label="Policies">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Effect</Table.Th>
-              <Table.Th>In words</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((p) => (
-              <Table.Tr key={p.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/policies/${p.id}`}>
-                    {p.name}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>
-                  <Badge color={p.effect === 'allow' ? 'teal.9' : 'red.9'}>{p.effect}</Badge>
-                </Table.Td>
-                <Table.Td>{describePolicy(policyForm(p), name)}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Policies"
+        columns={['Name', 'Effect', 'In words']}
+        isEmpty={policies.isSuccess && !items.length}
+        highlightOnHover
+        empty={
+          <EmptyState title="No policies yet">
+            Resources that require sign-in let nobody in until a policy allows it. Create one that names who
+            may reach which resources.
+          </EmptyState>
+        }
+      >
+        {items.map((p) => (
+          <Table.Tr key={p.id}>
+            <Table.Td>
+              <Anchor component={Link} to={`/policies/${p.id}`}>
+                {p.name}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <Badge color={p.effect === 'allow' ? 'teal.9' : 'red.9'}>{p.effect}</Badge>
+            </Table.Td>
+            <Table.Td>{describePolicy(policyForm(p), name)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }

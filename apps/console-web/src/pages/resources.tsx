@@ -35,6 +35,7 @@ import {
   type TargetForm,
 } from '../forms/resource-form';
 import { targetHealth, type TargetSeen } from '../gateways/runtime';
+import { ListTable } from '../ui/list-table';
 import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
 import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { statusColor, useLiveGateways } from './gateways';
@@ -60,45 +61,37 @@ export function ResourcesPage() {
           New resource
         </Button>
       </PageHeader>
-      {resources.isSuccess && !items.length ? (
-        <EmptyState title="No resources yet">
-          A resource is a service of a site that people reach through the gateways: a web app by its domain,
-          or a TCP/UDP port. Create one with its targets, then a policy that lets people in.
-        </EmptyState>
-      ) : (
-        <Table striped highlightOnHover aria-label="Resources">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Protocol</Table.Th>
-              <Table.Th>Reached at</Table.Th>
-              <Table.Th>Site</Table.Th>
-              <Table.Th>Targets</Table.Th>
-              <Table.Th>Sign-in</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/resources/${r.id}`}>
-                    {r.name}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{r.protocol.toUpperCase()}</Table.Td>
-                <Table.Td>
-                  {r.protocol === 'http' ? r.domains.join(', ') : `port ${r.public_port ?? '—'}`}
-                </Table.Td>
-                <Table.Td>{siteName(r.site_id)}</Table.Td>
-                <Table.Td>{r.targets.length}</Table.Td>
-                <Table.Td>
-                  {r.auth_required ? r.auth_methods.join(', ') : <Badge color="gray.7">public</Badge>}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Resources"
+        columns={['Name', 'Protocol', 'Reached at', 'Site', 'Targets', 'Sign-in']}
+        isEmpty={resources.isSuccess && !items.length}
+        highlightOnHover
+        empty={
+          <EmptyState title="No resources yet">
+            A resource is a service of a site that people reach through the gateways: a web app by its domain,
+            or a TCP/UDP port. Create one with its targets, then a policy that lets people in.
+          </EmptyState>
+        }
+      >
+        {items.map((r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td>
+              <Anchor component={Link} to={`/resources/${r.id}`}>
+                {r.name}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{r.protocol.toUpperCase()}</Table.Td>
+            <Table.Td>
+              {r.protocol === 'http' ? r.domains.join(', ') : `port ${r.public_port ?? '—'}`}
+            </Table.Td>
+            <Table.Td>{siteName(r.site_id)}</Table.Td>
+            <Table.Td>{r.targets.length}</Table.Td>
+            <Table.Td>
+              {r.auth_required ? r.auth_methods.join(', ') : <Badge color="gray.7">public</Badge>}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
     </Stack>
   );
 }
