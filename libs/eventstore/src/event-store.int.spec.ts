@@ -86,6 +86,26 @@ describe('EventStore (real NATS JetStream)', () => {
     expect(reloaded.events.map((e) => e.type)).toEqual(['AccountOpened', 'AmountDeposited']);
   });
 
+  it('loads what it has just written exactly as a fresh reader does, missing no other writer in between', async () => {
+    const account = { type: 'account', id: 'own-writes' };
+    const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const deposit = (cents: number) => [{ type: 'AmountDeposited' as const, data: { cents } }];
+    const v1 = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
+    const v2 = await other.append(account, v1.version, deposit(1), opts()); // not through sut
+    const v3 = await sut.append(account, v2.version, deposit(2), opts());
+    const v4 = await sut.append(account, v3.version, deposit(3), opts());
+    const fresh = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const loaded = await sut.load(account);
+    expect(loaded).toEqual(await fresh.load(account));
+    expect(loaded.version).toBe(v4.version);
+    expect(loaded.events.map((e) => e.data)).toEqual([
+      { owner: 'ada' },
+      { cents: 1 },
+      { cents: 2 },
+      { cents: 3 },
+    ]);
+  });
+
   it('lets exactly one of 20 concurrent appends expecting the same version win', async () => {
     const account = { type: 'account', id: 'contended' };
     const results = await Promise.allSettled(

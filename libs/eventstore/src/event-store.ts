@@ -169,8 +169,9 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
         data: this.#registry.validateData(event.type, event.data),
       };
     });
+    const data = encodeCommit(envelopes);
     try {
-      const ack = await this.#js.publish(subject, encodeCommit(envelopes), {
+      const ack = await this.#js.publish(subject, data, {
         msgID: options.commandId,
         headers,
         timeout: this.#publishTimeoutMs,
@@ -179,6 +180,8 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
       if (ack.duplicate) {
         return this.#storedCommit(aggregate, options.commandId, ack.seq);
       }
+      if (expectedVersion !== 'any')
+        this.#rememberAppended(subject, expectedVersion, ack.seq, options.commandId, data);
       // Built from validated data at the current versions: already what a read would give.
       return { version: ack.seq, duplicate: false, events: envelopes as EventOf<D>[] };
     } catch (error) {
@@ -274,6 +277,24 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     }
     this.#remember(subject, commits);
     return { version: commits.at(-1)?.seq ?? 0, commits };
+  }
+
+  /**
+   * A commit just stored right after `previous` joins the aggregate's remembered commits, read back
+   * from its stored bytes, when they end at `previous` (nothing between them): the next load of the
+   * aggregate then fetches nothing it has just written.
+   */
+  #rememberAppended(
+    subject: string,
+    previous: number,
+    seq: number,
+    commandId: string,
+    data: Uint8Array,
+  ): void {
+    const known = this.#cache.get(subject)?.commits ?? [];
+    if ((known.at(-1)?.seq ?? 0) !== previous) return;
+    const events = decodeCommit(data).map((e) => this.#registry.read(e));
+    this.#remember(subject, [...known, { seq, commandId, events }]);
   }
 
   #remember(subject: string, commits: Commit<EventOf<D>>[]): void {
