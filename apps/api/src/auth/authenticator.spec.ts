@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { IdentityClient } from '@rustronaut/messaging';
 import type { RevocationList } from '@rustronaut/revocation';
@@ -5,7 +6,7 @@ import { Authenticator } from './authenticator';
 
 interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: webcrypto.CryptoKey;
   publicJwk: JWK;
 }
 

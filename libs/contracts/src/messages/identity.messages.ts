@@ -33,7 +33,6 @@ export const IdentityRequests = {
   'identity.apikey.verify': z.object({ key: z.string().min(1).max(500) }),
   /** An API key's caller gets a short access token (for gateways, which check tokens locally). */
   'identity.apikey.exchange': z.object(Authed),
-  'identity.session.check': z.object({ sessionId: Id }),
 
   'identity.orgs.create': z.object({
     ...Authed,
@@ -168,7 +167,6 @@ export interface IdentityResponses extends SignInResponses {
   'identity.keys.rotate': { kid: string };
   'identity.apikey.verify': z.infer<typeof PrincipalSchema>;
   'identity.apikey.exchange': { accessToken: string; expiresIn: number };
-  'identity.session.check': { active: boolean };
   'identity.orgs.create': { organization: OrganizationView; owner: UserView };
   'identity.setup.status': { needed: boolean };
   'identity.setup.complete': { organization: OrganizationView; owner: UserView };
