@@ -3,6 +3,7 @@ import { EVENTS_SUBJECT_ROOT } from '@rustronaut/contracts';
 import { ADMIN, PlatformProcess, call, login } from '@rustronaut/console-testing';
 import { TestNatsServer } from '@rustronaut/testing';
 import { NatsFreezer, type Published } from './support/nats-freezer';
+import { stuckStartReport } from './support/stuck-start-report';
 
 /**
  * Issue 13: a service that dies between reserving a unique key and committing the change that uses
@@ -109,7 +110,10 @@ describe('a service killed between reserving a key and committing (npm start, a 
     expect(answered.status).toBeGreaterThanOrEqual(500);
     const deadline = Date.now() + 120_000;
     while (pidOf(service) === pid || (await ready()).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`${service} did not come back:\n${platform.output}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${service} did not come back:\n${platform.output}\n${await stuckStartReport(platform, nc)}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
     return { answer: answered, owner: event.data.owner, key: event.data.key, reservedAt };

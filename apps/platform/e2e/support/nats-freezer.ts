@@ -3,6 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 /** A message a client published (PUB or HPUB), as it went to the server. */
 export interface Published {
   subject: string;
+  /** The inbox the publisher expects its reply on (JetStream's acknowledgement), if any. */
+  reply?: string;
   /** Headers (HPUB) and payload, as sent. */
   body: Buffer;
 }
@@ -12,10 +14,19 @@ interface Trap {
   sprung: (message: Published) => void;
 }
 
+/** Whether a connection's publish awaits its reply (JetStream's acknowledgement), and then what. */
+interface AwaitedReply {
+  /** `MSG <inbox> ` / `HMSG <inbox> `, as the server would start the reply. */
+  heads: string[];
+  seen: string;
+  then: () => void;
+}
+
 /**
  * A TCP proxy in front of a NATS server that can stop one client connection dead in the middle of
  * its work. Armed with a test on what clients publish, it lets the first matching publish through
- * (the server stores and acknowledges it, the client hears the acknowledgement) and from then on
+ * (the server stores and acknowledges it, the client hears the acknowledgement: only then is the
+ * trap sprung) and from then on
  * holds everything that connection sends: the process behind it carries on as far as it can without
  * being heard, as if it had died right after that publish. Every other connection, and every later
  * one, passes untouched. Loopback only; the NATS client protocol is plain text, so the proxy reads
@@ -60,7 +71,20 @@ export class NatsFreezer {
     }
     client.on('close', () => server.destroy());
     server.on('close', () => client.destroy());
-    server.on('data', (chunk) => client.write(chunk)); // the server is always heard
+    let awaited: AwaitedReply | undefined;
+    server.on('data', (chunk: Buffer) => {
+      client.write(chunk); // the server is always heard
+      if (!awaited) return;
+      // A reply may be split over chunks: keep a tail long enough to hold its head.
+      const seen = awaited.seen + chunk.toString('latin1');
+      if (awaited.heads.some((head) => seen.includes(head))) {
+        const then = awaited.then;
+        awaited = undefined;
+        then();
+      } else {
+        awaited.seen = seen.slice(-512);
+      }
+    });
     let pending = Buffer.alloc(0);
     let held = false;
     client.on('data', (chunk) => {
@@ -77,8 +101,15 @@ export class NatsFreezer {
           this.#trap = undefined;
           held = true;
           pending = Buffer.alloc(0);
-          // Sprung once the server has the message: what the client sends next is never delivered.
-          server.write('', () => trap.sprung(published));
+          // What the client sends next is never delivered. Sprung once the server has stored the
+          // message: when its acknowledgement goes back to the client (at once for a plain publish).
+          if (published.reply)
+            awaited = {
+              heads: [`MSG ${published.reply} `, `HMSG ${published.reply} `],
+              seen: '',
+              then: () => trap.sprung(published),
+            };
+          else server.write('', () => trap.sprung(published));
           return;
         }
       }
@@ -102,9 +133,15 @@ function nextUnit(buffer: Buffer): { length: number; bytes: Buffer; published?: 
   const size = Number(args.at(-1));
   const length = eol + 2 + size + 2;
   if (buffer.length < length) return undefined;
+  // PUB <subject> [reply] <size>; HPUB <subject> [reply] <header size> <total size>
+  const reply = args.length === (verb === 'PUB' ? 3 : 4) ? args[1] : undefined;
   return {
     length,
     bytes: buffer.subarray(0, length),
-    published: { subject: args[0] ?? '', body: buffer.subarray(eol + 2, eol + 2 + size) },
+    published: {
+      subject: args[0] ?? '',
+      ...(reply ? { reply } : {}),
+      body: buffer.subarray(eol + 2, eol + 2 + size),
+    },
   };
 }
