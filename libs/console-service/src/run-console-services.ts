@@ -45,6 +45,13 @@ export async function startConsoleServices(
   for (const definition of services) {
     options.starting?.(definition.name);
     const logger = createLogger(definition.name, config.logLevel, destination);
+    // A start that hangs (a lock, a server that does not answer) is said, not waited out in silence.
+    const startedAt = Date.now();
+    const slow = setInterval(
+      () => logger.warn({ waitedMs: Date.now() - startedAt }, `${definition.name} is still starting`),
+      30_000,
+    );
+    slow.unref();
     try {
       const service = await definition.start(config, logger);
       running.push({ name: definition.name, logger, close: () => service.close() });
@@ -52,6 +59,8 @@ export async function startConsoleServices(
       logger.fatal({ err: error }, `${definition.name} could not start: ${(error as Error).message}`);
       await close();
       throw new Error(`${definition.name} could not start: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearInterval(slow);
     }
     answerHealth(health, definition.name);
   }

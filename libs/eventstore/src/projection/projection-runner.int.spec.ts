@@ -192,6 +192,20 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     expect((await readModel()).applied).toEqual([{ times: 1, n: 40 }]);
   });
 
+  it('catches up to the last commit its filter takes, then leaves only its durable consumer', async () => {
+    const last = await seed(2, 4); // 10 events
+    // Commits of another aggregate type after them: the backlog ends before the stream does.
+    const js = nc.jetstream();
+    for (let i = 0; i < 3; i++) await js.publish(`${subjectRoot}.other.o${i}`, '{}');
+    const sut = runner();
+    await sut.start(); // caught up before it resolves
+    expect(sut.position).toBe(last);
+    expect((await readModel()).applied).toEqual([{ times: 1, n: 10 }]);
+    const consumers: string[] = [];
+    for await (const c of (await nc.jetstreamManager()).consumers.list(stream)) consumers.push(c.name);
+    expect(consumers).toEqual([projectionName]);
+  });
+
   async function childEnv(stopAt: number): Promise<NodeJS.ProcessEnv> {
     return {
       ...process.env,

@@ -20,7 +20,7 @@ import {
 } from '@rustronaut/contracts';
 import { decodeCommit } from '../commit';
 import { EventStoreError, EventStoreErrorCode } from '../errors';
-import { natsApiErrorCode } from '../nats-errors';
+import { isNotFound, natsApiErrorCode } from '../nats-errors';
 import { eventStreamSettings, type EventStreamOptions, type EventStreamSettings } from '../stream';
 import { extractTraceContext } from '../trace-context';
 import { CheckpointStore } from './checkpoint-store';
@@ -83,6 +83,8 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
   #loop: Promise<void> | undefined;
   #position = 0;
   #waiters: { sequence: number; resolve: () => void }[] = [];
+  /** What start() is doing, for its slow-start warning. */
+  #startStep = '';
 
   constructor(options: ProjectionRunnerOptions<D>) {
     assertSubjectToken(options.projection.name, 'projection name');
@@ -113,10 +115,27 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
   async start(): Promise<void> {
     if (this.#loop) return;
     let messages: ConsumerMessages;
+    // A start that takes long says where it is, every 10 s, instead of waiting in silence.
+    const startedAt = Date.now();
+    this.#startStep = 'reading its checkpoint';
+    const slow = setInterval(() => {
+      const waited = Math.round((Date.now() - startedAt) / 1000);
+      this.#logger.warn(
+        {
+          projection: this.name,
+          step: this.#startStep,
+          position: this.#position,
+          waitedMs: Date.now() - startedAt,
+        },
+        `projection ${this.name} start is slow: ${this.#startStep} (at ${this.#position}) for ${waited} s`,
+      );
+    }, 10_000);
+    slow.unref();
     try {
       await this.#checkpoints.ensureTable();
       this.#advance(await this.#checkpoints.read(this.name));
       const caughtUp = await this.#catchUp();
+      this.#startStep = 'setting up its consumer';
       await this.#ensureConsumer();
       const consumer = await this.#js.consumers.get(this.#stream.name, this.name);
       messages = await consumer.consume({ max_messages: 16 });
@@ -127,6 +146,8 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
         `projection ${this.name} could not start: ${(error as Error).message}`,
         { cause: error },
       );
+    } finally {
+      clearInterval(slow);
     }
     this.#messages = messages;
     this.#loop = (async () => {
@@ -191,29 +212,32 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     });
   }
 
-  /** Applies the backlog after the checkpoint in batches; returns how many commits it applied. */
+  /**
+   * Applies the backlog after the checkpoint in batches; returns how many commits it applied.
+   * The backlog ends at the last commit the filter takes, looked up before reading: the catch-up
+   * stops on that one. (Not on the `pending` count JetStream sends with each message: it can be
+   * off by one when a commit is stored while the consumer is created, and then no message ever
+   * says 0 — a restarted service waited for it forever.) Later commits are the live phase's.
+   */
   async #catchUp(): Promise<number> {
-    const jsm = await this.#manager();
-    const stream = await jsm.streams.info(this.#stream.name);
-    if (stream.state.last_seq <= this.#position) return 0;
+    this.#startStep = 'reading the stream';
+    const last = await this.#lastSequence();
+    if (last <= this.#position) return 0;
+    this.#startStep = `catching up from ${this.#position} to ${last}`;
     const consumer = await this.#js.consumers.get(this.#stream.name, {
       filterSubjects: this.#filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.#position + 1,
     });
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) {
-      await consumer.delete().catch(() => undefined);
-      return 0;
-    }
     let applied = 0;
     let batch: JsMsg[] = [];
     const messages = await consumer.consume({ max_messages: this.#catchUpBatch });
     try {
       for await (const message of messages) {
         batch.push(message);
-        const caughtUp = message.info.pending === 0;
+        const caughtUp = message.seq >= last;
         if (batch.length >= this.#catchUpBatch || caughtUp) {
+          this.#startStep = `catching up from ${this.#position} to ${last} (applying up to ${message.seq})`;
           await this.#applyBatch(batch);
           applied += batch.length;
           batch = [];
@@ -228,7 +252,19 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
         'catch-up stopped on a commit that could not be applied; continuing one commit at a time',
       );
     }
+    await consumer.delete().catch(() => undefined); // an ephemeral consumer would linger for 5 min
     return applied;
+  }
+
+  /** The stream sequence of the last commit this projection's filter takes (0 when there is none). */
+  async #lastSequence(): Promise<number> {
+    const jsm = await this.#manager();
+    try {
+      return (await jsm.streams.getMessage(this.#stream.name, { last_by_subj: this.#filter })).seq;
+    } catch (error) {
+      if (isNotFound(error)) return 0;
+      throw error;
+    }
   }
 
   async #applyBatch(batch: JsMsg[]): Promise<void> {
