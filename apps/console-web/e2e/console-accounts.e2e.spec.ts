@@ -26,6 +26,23 @@ const GATEWAY = join(__dirname, '../../../dist/apps/gateway/src/main.js');
 // A browser against processes on a loaded machine: each step may take seconds.
 jest.setTimeout(120_000);
 
+/**
+ * Closes a test's own browser context once its assertions are done. Chromium has been seen to
+ * leave `BrowserContext.close()` unanswered for minutes when it comes while a redirect to sign-in
+ * is still committing (every assertion of the test had passed); the context is abandoned after
+ * 10 s instead, and the browser, closed after all tests, takes it with it.
+ */
+async function closeOwn(context: BrowserContext): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    context.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 10_000);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** A WireGuard public key made here (the device keeps its private key). */
 function wireGuardPublicKey(): string {
   const { publicKey } = generateKeyPairSync('x25519');
@@ -376,7 +393,7 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
       await p.goto(`${consoleAt()}/account`);
       await p.waitForURL(/\/sign-in\?return=%2Faccount$/);
     } finally {
-      await own.close();
+      await closeOwn(own);
     }
   });
 
@@ -409,7 +426,7 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
       expect(session.role).toBe('owner');
       expect((await api('GET', '/me/passkeys')).body.items[0].last_used_at).not.toBeNull();
     } finally {
-      await own.close();
+      await closeOwn(own);
     }
   });
 
@@ -425,7 +442,7 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
       await alert.waitFor({ timeout: 60_000 });
       expect(p.url()).toBe(`${consoleAt()}/sign-in`);
     } finally {
-      await own.close();
+      await closeOwn(own);
     }
   }, 90_000);
 
@@ -476,7 +493,7 @@ describe('the web console: first run, sign-in, users and groups, devices (e2e)',
       };
       expect(session.user_id).toBe(ada!.id);
     } finally {
-      await own.close();
+      await closeOwn(own);
       await op.stop();
     }
   }, 90_000);
