@@ -26,7 +26,10 @@ export function quickstartSteps(markdown = readFileSync(README, 'utf8')): Quicks
   if (marker < 0) throw new Error(`README.md has no ${MARKER} block`);
   const open = lines.findIndex((l, i) => i > marker && l.startsWith('```'));
   const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
-  if (open !== marker + 1 || close < 0) throw new Error(`${MARKER} must be followed by a fenced block`);
+  // Blank lines may stand between the marker and the block (Prettier writes one there).
+  const between = lines.slice(marker + 1, open);
+  if (open < 0 || close < 0 || between.some((l) => l.trim() !== ''))
+    throw new Error(`${MARKER} must be followed by a fenced block`);
   const steps: QuickstartStep[] = [];
   let pending: { text: string[]; line: number } | undefined;
   for (let i = open + 1; i < close; i++) {
