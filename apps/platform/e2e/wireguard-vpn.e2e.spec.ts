@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { ADMIN, ConsoleHarness, NetworkLab, call, login } from '@rustronaut/console-testing';
+import {
+  ADMIN,
+  ConsoleHarness,
+  NetworkLab,
+  call,
+  gatewayInNamespaceArgs,
+  login,
+} from '@rustronaut/console-testing';
 
 const DIST = join(__dirname, '../../../dist/apps');
 const GATEWAY = join(DIST, 'gateway/src/main.js');
@@ -47,24 +54,17 @@ describe('WireGuard VPN into a site (e2e, network namespaces)', () => {
   const api = (method: string, path: string, body?: unknown, token = admin) =>
     call(platform.url, method, path, { token, body });
   const startGateway = () =>
-    lab.start(ns.gateway, process.execPath, [
-      GATEWAY,
-      '--console',
-      `http://127.0.0.1:${ports.api}`,
-      '--nats',
-      `nats://127.0.0.1:${ports.nats}`,
-      '--data-dir',
-      gatewayDataDir,
-      '--management-port',
-      '9090',
-      '--http-port',
-      '8080',
-      '--https-port',
-      '8443',
-      '--wireguard-interface',
-      gatewayInterface,
-      ...(gatewayToken ? ['--enroll', gatewayToken] : []),
-    ]);
+    lab.start(
+      ns.gateway,
+      process.execPath,
+      gatewayInNamespaceArgs({
+        gateway: GATEWAY,
+        ports,
+        dataDir: gatewayDataDir,
+        wireguardInterface: gatewayInterface,
+        enrollmentToken: gatewayToken,
+      }),
+    );
   const allowed = 'http://172.30.0.10:8080/';
   const other = 'http://172.30.0.11:8080/';
 

@@ -19,7 +19,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ADMIN, ConsoleHarness, NetworkLab, call, login } from '@rustronaut/console-testing';
+import {
+  ADMIN,
+  ConsoleHarness,
+  NetworkLab,
+  call,
+  gatewayInNamespaceArgs,
+  login,
+} from '@rustronaut/console-testing';
 import { generateKeyPair } from '@rustronaut/wireguard';
 
 const { values: args } = parseArgs({
@@ -104,25 +111,17 @@ async function main() {
       public_ip: '192.168.211.1',
     });
     const gwIf = lab.wireguardName('rnbg');
-    const gatewayProcess = lab.start(gw, process.execPath, [
-      join(DIST, 'gateway/src/main.js'),
-      '--enroll',
-      gateway.body.enrollment_token,
-      '--console',
-      'http://127.0.0.1:7780',
-      '--nats',
-      'nats://127.0.0.1:7722',
-      '--data-dir',
-      join(lab.dir, 'gw'),
-      '--management-port',
-      '9090',
-      '--http-port',
-      '8080',
-      '--https-port',
-      '8443',
-      '--wireguard-interface',
-      gwIf,
-    ]);
+    const gatewayProcess = lab.start(
+      gw,
+      process.execPath,
+      gatewayInNamespaceArgs({
+        gateway: join(DIST, 'gateway/src/main.js'),
+        ports: { api: 7780, nats: 7722 },
+        dataDir: join(lab.dir, 'gw'),
+        wireguardInterface: gwIf,
+        enrollmentToken: gateway.body.enrollment_token,
+      }),
+    );
     for (let i = 0; (await api('GET', `/gateways/${gateway.body.id}`)).body.status !== 'healthy'; i++) {
       if (i > 300) throw new Error(`the gateway did not come up:\n${gatewayProcess.log()}`);
       await new Promise((r) => setTimeout(r, 100));
