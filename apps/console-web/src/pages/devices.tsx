@@ -18,6 +18,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { answer, fieldErrors } from '../api/problems';
 import { ConfirmButton } from '../ui/confirm-button';
+import { ListTable } from '../ui/list-table';
 import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from '../ui/parts';
 import { useUsers } from './directory';
 import { useSites } from './sites';
@@ -176,56 +177,47 @@ export function DevicesPage() {
         </ShownOnce>
       )}
       <ProblemAlert problem={revoke.error} />
-      {devices.isSuccess && !items.length ? (
-        <EmptyState title="No devices">
-          Create a device for each laptop or phone that joins a site&apos;s VPN: it gets an address and a
-          WireGuard config to scan.
-        </EmptyState>
-      ) : (
-        <Table striped aria-label="Devices">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>User</Table.Th>
-              <Table.Th>Site</Table.Th>
-              <Table.Th>Address</Table.Th>
-              <Table.Th>Last seen</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((d) => (
-              <Table.Tr key={d.id}>
-                <Table.Td>{d.name}</Table.Td>
-                <Table.Td>{userEmail(d.user_id)}</Table.Td>
-                <Table.Td>{siteName(d.site_id)}</Table.Td>
-                <Table.Td>
-                  <Code>{d.address}</Code>
-                </Table.Td>
-                <Table.Td>{d.last_seen_at ? when(d.last_seen_at) : 'never'}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant="light"
-                      aria-expanded={open === d.id}
-                      onClick={() => setOpen(open === d.id ? undefined : d.id)}
-                    >
-                      {open === d.id ? 'Hide config' : 'Config'}
-                    </Button>
-                    <ConfirmButton
-                      label="Revoke"
-                      subject={d.name}
-                      loading={revoke.isPending && revoke.variables?.id === d.id}
-                      onConfirm={() => revoke.mutate(d)}
-                    />
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <ListTable
+        label="Devices"
+        columns={['Name', 'User', 'Site', 'Address', 'Last seen', 'Actions']}
+        isEmpty={devices.isSuccess && !items.length}
+        empty={
+          <EmptyState title="No devices">
+            Create a device for each laptop or phone that joins a site&apos;s VPN: it gets an address and a
+            WireGuard config to scan.
+          </EmptyState>
+        }
+      >
+        {items.map((d) => (
+          <Table.Tr key={d.id}>
+            <Table.Td>{d.name}</Table.Td>
+            <Table.Td>{userEmail(d.user_id)}</Table.Td>
+            <Table.Td>{siteName(d.site_id)}</Table.Td>
+            <Table.Td>
+              <Code>{d.address}</Code>
+            </Table.Td>
+            <Table.Td>{d.last_seen_at ? when(d.last_seen_at) : 'never'}</Table.Td>
+            <Table.Td>
+              <Group gap="xs" wrap="nowrap">
+                <Button
+                  size="xs"
+                  variant="light"
+                  aria-expanded={open === d.id}
+                  onClick={() => setOpen(open === d.id ? undefined : d.id)}
+                >
+                  {open === d.id ? 'Hide config' : 'Config'}
+                </Button>
+                <ConfirmButton
+                  label="Revoke"
+                  subject={d.name}
+                  loading={revoke.isPending && revoke.variables?.id === d.id}
+                  onConfirm={() => revoke.mutate(d)}
+                />
+              </Group>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ListTable>
       {shownDevice && (
         <Paper component="section" withBorder p="md" aria-label="Device config">
           <Title order={2} size="h4" mb="sm">
