@@ -1,9 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   ADMIN,
@@ -22,19 +22,8 @@ import { TunnelClient } from '@rustronaut/tunnel';
 const ROOT = join(__dirname, '../../..');
 const DOCS = join(ROOT, 'docs/console');
 
-/** The 6-digit code an authenticator app shows now for a base32 secret (RFC 6238, SHA-1, 30 s). */
-function totpCode(secret: string, at = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '').toUpperCase())
-    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
+/** The 6-digit code an authenticator app shows now for a base32 secret. */
+const totpCode = (secret: string): string => new TOTP({ secret: Secret.fromBase32(secret) }).generate();
 
 /**
  * A test per page for its main action and the API's error shown beside the field, against one
