@@ -3,7 +3,9 @@ import type { Ask, Reply } from './messages';
 
 /**
  * Questions over an IPC channel and their answers: `ask` sends `{ rn: 'ask', id, … }` and resolves
- * with the `reply` of the same id, or rejects after `timeoutMs` or when the channel closes.
+ * with the `reply` of the same id, or rejects after `timeoutMs` or when the channel closes. An
+ * answer that arrives after the question timed out goes to `late`, if given (e.g. to undo what the
+ * other end did for it).
  */
 export class Questions {
   #next = 1;
@@ -11,14 +13,20 @@ export class Questions {
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
+  readonly #late = new Map<number, (value: unknown) => void>();
 
   constructor(private readonly send: (message: unknown) => boolean) {}
 
-  ask<T>(question: Omit<Ask<string>, 'rn' | 'id'> & Record<string, unknown>, timeoutMs: number): Promise<T> {
+  ask<T>(
+    question: Omit<Ask<string>, 'rn' | 'id'> & Record<string, unknown>,
+    timeoutMs: number,
+    late?: (value: T) => void,
+  ): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        if (late) this.#late.set(id, late as (value: unknown) => void);
         reject(new Error(`no answer to ${String(question.ask)} within ${timeoutMs} ms`));
       }, timeoutMs);
       timer.unref();
@@ -33,7 +41,12 @@ export class Questions {
 
   settle(reply: Reply): void {
     const pending = this.#pending.get(reply.id);
-    if (!pending) return;
+    if (!pending) {
+      const late = this.#late.get(reply.id);
+      this.#late.delete(reply.id);
+      if (late && reply.ok) late(reply.value);
+      return;
+    }
     this.#pending.delete(reply.id);
     clearTimeout(pending.timer);
     if (reply.ok) pending.resolve(reply.value);
@@ -42,6 +55,7 @@ export class Questions {
 
   /** The other end is gone: every question still open fails. */
   failAll(reason: string): void {
+    this.#late.clear();
     for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(new Error(reason));

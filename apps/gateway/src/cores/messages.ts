@@ -55,6 +55,8 @@ export type ToPrimary =
   | { rn: 'report'; resourceId: string; report: Omit<RequestReport, 'service'> }
   | (Ask<'ship'> & { batch: AccessBatch })
   | (Ask<'take'> & { key: string; limit: BucketLimit })
+  | (Ask<'pick'> & { resourceId: string; excludeId: string | undefined })
+  | { rn: 'inflight'; targetId: string; delta: 1 | -1 }
   | (Ask<'claim'> & { key: string })
   | Reply;
 

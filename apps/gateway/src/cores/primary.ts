@@ -7,6 +7,7 @@ import type { ControlPlane } from '../control/control-plane';
 import type { ServedSite } from '../control/management-api';
 import { runtimeReport, type ServedStatus } from '../control/runtime-report';
 import { Balancer, sharedHealthOf, type SharedTargetHealth } from '../data-path/upstream/balancer/balancer';
+import { GatewayConnections } from '../data-path/upstream/balancer/gateway-connections';
 import { SharedBuckets } from '../data-path/admission/limits/shared-buckets';
 import { GatewayBuckets } from './gateway-buckets';
 import {
@@ -39,7 +40,8 @@ interface Running {
  * The primary process of a gateway with several data-plane workers (RN_GATEWAY_WORKERS > 1). It
  * keeps the control plane (NATS, snapshots on disk, management API, ACME, the access log's
  * destination) and what must be one per gateway: the tunnel directory, the rate-limit buckets, the
- * active health checks, and the development CA (made before any worker starts). Workers share its
+ * active health checks, least connections' counts (it picks those targets for every worker), and
+ * the development CA (made before any worker starts). Workers share its
  * listening sockets (node:cluster).
  *
  * SIGHUP reloads without refusing anything: a new generation of workers starts on the same
@@ -81,6 +83,8 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     everyone({ rn: 'health', targetId: state.id, health: shared });
     if (changed) control.runtimeChanged();
   });
+  // Least connections counts the requests in flight on every worker: the primary picks for them.
+  const connections = new GatewayConnections(checks);
 
   // ACME, once per gateway: challenges known to every worker before the CA validates; certificates to all.
   const acmePems = new Map<string, CertificatePem>();
@@ -127,10 +131,14 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
         const owner = running.get(owners.get(`res:${message.resourceId}`) ?? -1);
         return void owner?.send(message);
       }
+      case 'inflight':
+        return connections.count(r.id, message.targetId, message.delta);
       case 'reply':
         return r.questions.settle(message);
       case 'ask': {
         const send = r.send as (m: unknown) => boolean;
+        if (message.ask === 'pick')
+          return reply(send, message.id, () => connections.pick(r.id, message.resourceId, message.excludeId));
         if (message.ask === 'take')
           return reply(send, message.id, () => buckets.take(message.key, message.limit));
         if (message.ask === 'claim')
@@ -190,6 +198,7 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     worker.once('exit', (code, signal) => {
       running.delete(r.id);
       r.questions.failAll('the worker stopped');
+      connections.forget(r.id);
       let changed = false;
       for (const [key, owner] of owners)
         if (owner === r.id) {

@@ -26,6 +26,8 @@ import { TunnelRelay } from './tunnel-relay';
 
 /** How long a worker waits for the primary to take a token (Redis may take 2 s to first answer); then it counts alone, and says so. */
 const TAKE_TIMEOUT_MS = 3_000;
+/** How long a worker waits for the primary to pick a least-connections target; then it picks on its own count. */
+const PICK_TIMEOUT_MS = 1_000;
 /** How long a new tunnel's welcome waits for every worker to know where it is. */
 const CLAIM_TIMEOUT_MS = 3_000;
 /** How long a batch of access records may wait for the primary to store it (then it is retried). */
@@ -35,8 +37,9 @@ const SHIP_TIMEOUT_MS = 10_000;
  * A data-plane worker of a gateway with several (RN_GATEWAY_WORKERS): the same data path as a
  * one-process gateway, on the listening sockets the primary shares, from the snapshots on disk the
  * primary verified and wrote (it says when one changes). What must be one per gateway goes through
- * the primary: access records (shipped once, by it), rate-limit tokens (one bucket per key), the
- * tunnel directory, health check results and ejections, ACME challenges and certificates.
+ * the primary: access records (shipped once, by it), rate-limit tokens (one bucket per key),
+ * least-connections picks (by the gateway-wide count), the tunnel directory, health check results
+ * and ejections, ACME challenges and certificates.
  */
 export async function runWorker(config: GatewayConfig, logger: Logger): Promise<void> {
   const send = sender(process.send?.bind(process), () => process.connected) as (
@@ -110,6 +113,18 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
     udp: init.udp,
   });
   registerBalancerMetrics(registry, dataPlane.balancer);
+  // Least connections counts every worker's requests: the primary picks, each end is reported.
+  const inflight = (targetId: string, delta: 1 | -1) => void send({ rn: 'inflight', targetId, delta });
+  dataPlane.balancer.countLeastConnectionsWith({
+    pick: (resourceId, excludeId) =>
+      questions.ask<string | null | undefined>(
+        { ask: 'pick', resourceId, excludeId },
+        PICK_TIMEOUT_MS,
+        // Counted by a primary that answered too late: this worker picked on its own meanwhile.
+        (id) => typeof id === 'string' && inflight(id, -1),
+      ),
+    count: inflight,
+  });
   await relay.listen(dataPlane.tunnels);
   const challenges = new Map(init.challenges);
   if (config.tls.acme) dataPlane.httpProxy.answerAcmeChallenges((token) => challenges.get(token));

@@ -1,12 +1,32 @@
 import type { SiteSnapshot } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import { HealthMonitor } from './health-monitor';
-import { TargetPool } from './target-pool';
+import { TargetPool, type InFlight } from './target-pool';
 import { DEFAULT_EJECTION, TargetState, type EjectionPolicy } from './target-state';
 import type { RoutedResource, SnapshotSource } from '../../model';
 
 export { TargetState } from './target-state';
 export type PickedTarget = TargetState;
+/** A target now, or once the primary has picked it (least connections in a gateway with several workers). */
+export type Choice = TargetState | undefined | Promise<TargetState | undefined>;
+
+/**
+ * How a worker's balancer reaches the gateway-wide count of least connections: its primary, which
+ * picks by the requests in flight on every worker and counts the pick as one of them.
+ */
+export interface ConnectionCounter {
+  /**
+   * The primary's pick for a least-connections resource, counted there as in flight for this
+   * worker: a target id, null when none is usable, undefined when the primary does not know the
+   * resource. Rejects when the primary does not answer in time.
+   */
+  pick(resourceId: string, excludeId: string | undefined): Promise<string | null | undefined>;
+  /** A request started that no pick counted (+1), or a counted one ended, or a pick went unused (-1). */
+  count(targetId: string, delta: 1 | -1): void;
+}
+
+/** How long a pick the primary counted may wait for its request to start before it is given back. */
+export const LEASE_MS = 2_000;
 
 /** Which resource a pick is for: an HTTP route or an L4 listener's resource. */
 export type BalancedResource = Pick<RoutedResource, 'id' | 'name' | 'loadBalancing' | 'targets'>;
@@ -77,6 +97,7 @@ export class Balancer {
   readonly #logger: Logger | undefined;
   readonly health: HealthMonitor;
   readonly #ejectionListeners: ((target: TargetState) => void)[] = [];
+  #counter: ConnectionCounter | undefined;
 
   constructor(source?: SnapshotSource, options: BalancerOptions = {}) {
     this.#region = options.region;
@@ -122,6 +143,7 @@ export class Balancer {
         state = TargetState.of(data, connector);
       }
       if (!state) continue;
+      state.leastConnections = resource.loadBalancing === 'least_connections';
       into.set(data.id, state);
       targets.push(state);
     }
@@ -145,6 +167,83 @@ export class Balancer {
   /** The next target, or undefined when none is usable; `exclude` is one that just failed. */
   pick(resource: BalancedResource, exclude?: TargetState): TargetState | undefined {
     return this.poolOf(resource).pick(Date.now(), exclude);
+  }
+
+  /**
+   * The next target, as `pick`; but in a worker of a gateway with several (a counter is set), a
+   * least-connections resource's target is picked by the primary from the gateway-wide count, and
+   * the promise resolves with it. If the primary does not answer in time, this worker picks on its
+   * own count (it never waits longer than the counter's timeout).
+   */
+  choose(resource: BalancedResource, exclude?: TargetState): Choice {
+    const counter = this.#counter;
+    if (!counter || resource.loadBalancing !== 'least_connections' || !this.#pools.has(resource.id))
+      return this.pick(resource, exclude);
+    return counter.pick(resource.id, exclude?.id).then(
+      (id) => {
+        const target = typeof id === 'string' ? this.#states.get(id) : undefined;
+        if (target) {
+          this.#lease(target, counter);
+          return target;
+        }
+        // A target this worker does not serve (a snapshot in between): given back, picked here.
+        if (typeof id === 'string') counter.count(id, -1);
+        return this.pick(resource, exclude);
+      },
+      () => this.pick(resource, exclude),
+    );
+  }
+
+  /** The primary counted this pick: the next request started on the target is that one. */
+  #lease(target: TargetState, counter: ConnectionCounter): void {
+    target.leases++;
+    // Unused (the client left, the tunnel is offline, a TLS route failed): given back.
+    setTimeout(() => {
+      if (target.leases === 0) return;
+      target.leases--;
+      counter.count(target.id, -1);
+    }, LEASE_MS).unref();
+  }
+
+  /** A request or connection starts on the target (counted gateway-wide for least connections). */
+  started(target: TargetState): void {
+    target.inFlight++;
+    if (target.leases > 0) {
+      target.leases--;
+      target.counted++;
+    } else if (this.#counter && target.leastConnections) {
+      target.counted++;
+      this.#counter.count(target.id, 1);
+    }
+  }
+
+  /** A request or connection on the target ended. */
+  ended(target: TargetState): void {
+    target.inFlight--;
+    if (target.counted > 0) {
+      target.counted--;
+      this.#counter?.count(target.id, -1);
+    }
+  }
+
+  /** In a worker of several: least connections counts gateway-wide, through this counter. */
+  countLeastConnectionsWith(counter: ConnectionCounter): void {
+    this.#counter = counter;
+  }
+
+  /**
+   * The primary's pick for a worker: among a served resource's usable targets by `inFlight` (the
+   * gateway-wide count); null when none is usable, undefined when the resource is not served.
+   */
+  pickServed(
+    resourceId: string,
+    excludeId: string | undefined,
+    inFlight: InFlight,
+  ): TargetState | null | undefined {
+    const pool = this.#pools.get(resourceId);
+    if (!pool) return undefined;
+    const exclude = excludeId === undefined ? undefined : this.#states.get(excludeId);
+    return pool.pick(Date.now(), exclude, inFlight) ?? null;
   }
 
   /** Why there is no target: none configured, or all of them down. */

@@ -3,6 +3,10 @@ import type { RoutedResource } from '../../model';
 
 type LoadBalancing = RoutedResource['loadBalancing'];
 
+/** A target's requests and connections in flight: this process's own, or (the primary's) the gateway's. */
+export type InFlight = (target: TargetState) => number;
+const ownInFlight: InFlight = (target) => target.inFlight;
+
 /**
  * The targets of one resource and how the next one is chosen among those usable now:
  * - `round_robin`: each usable target in turn (weight only tells a drained target, weight 0, apart);
@@ -11,7 +15,9 @@ type LoadBalancing = RoutedResource['loadBalancing'];
  * - `region_aware`: smooth weighted round robin among the usable targets of the preferred region
  *   (the gateway's, else the site's), the other regions only when none of those is usable.
  * Unusable targets (failing their checks, ejected, weight 0) are skipped; `exclude` is a target
- * that just failed this request. Allocates nothing per pick.
+ * that just failed this request. `inFlight` is what least connections counts (this process's own
+ * by default; the primary of a gateway with several workers passes the gateway-wide count).
+ * Allocates nothing per pick.
  */
 export class TargetPool {
   #next = 0;
@@ -27,12 +33,12 @@ export class TargetPool {
     if (carriedOver) this.#next = carriedOver.#next;
   }
 
-  pick(now: number, exclude?: TargetState): TargetState | undefined {
+  pick(now: number, exclude?: TargetState, inFlight: InFlight = ownInFlight): TargetState | undefined {
     switch (this.strategy) {
       case 'weighted':
         return this.#smoothWeighted(now, exclude, null);
       case 'least_connections':
-        return this.#leastConnections(now, exclude);
+        return this.#leastConnections(now, exclude, inFlight);
       case 'region_aware':
         return (
           (this.preferredRegion !== null && this.#smoothWeighted(now, exclude, this.preferredRegion)) ||
@@ -81,20 +87,23 @@ export class TargetPool {
     return best;
   }
 
-  #leastConnections(now: number, exclude: TargetState | undefined): TargetState | undefined {
+  #leastConnections(
+    now: number,
+    exclude: TargetState | undefined,
+    inFlight: InFlight,
+  ): TargetState | undefined {
     const n = this.targets.length;
     let best: TargetState | undefined;
+    let bestCount = 0;
     let bestIndex = 0;
     for (let i = 0; i < n; i++) {
       const index = (this.#next + i) % n;
       const target = this.targets[index]!;
       if (target === exclude || !target.usable(now)) continue;
-      if (
-        !best ||
-        target.inFlight < best.inFlight ||
-        (target.inFlight === best.inFlight && target.weight > best.weight)
-      ) {
+      const count = inFlight(target);
+      if (!best || count < bestCount || (count === bestCount && target.weight > best.weight)) {
         best = target;
+        bestCount = count;
         bestIndex = index;
       }
     }

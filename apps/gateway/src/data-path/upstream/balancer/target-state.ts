@@ -52,8 +52,14 @@ export class TargetState {
   ejections = 0;
   ejectedUntil = 0;
 
-  /** Requests and L4 connections in flight. */
+  /** Requests and L4 connections in flight (in this process). */
   inFlight = 0;
+  /** Its resource balances by least connections (counted gateway-wide when there are several workers). */
+  leastConnections = false;
+  /** Of those, the ones the primary counts in the gateway-wide count (a worker's, see Balancer.started). */
+  counted = 0;
+  /** Picks the primary made (and counted) for this worker that no request has started on yet. */
+  leases = 0;
   /** Smooth weighted round robin's current weight. */
   currentWeight = 0;
 
