@@ -47,7 +47,7 @@ export class AssertionKey {
     return AssertionKey.#of(gatewayId, createPrivateKey(pem));
   }
 
-  /** A key that lives as long as the process (the benchmark mode). */
+  /** A key that lives as long as the process, never written to disk (tests, tools/bench). */
   static ephemeral(gatewayId: string): AssertionKey {
     return AssertionKey.#of(gatewayId, generateKeyPairSync('ed25519').privateKey);
   }
