@@ -113,8 +113,22 @@ export function joinTcp(
   failed: TargetState | undefined,
   record: AccessRecord | undefined,
 ): void {
+  const picked = context.balancer.choose(route.resource, failed);
+  // Least connections with several workers: the primary picks (see Balancer.choose).
+  if (picked instanceof Promise)
+    return void picked.then((target) => joinTarget(context, client, route, failed, record, target));
+  joinTarget(context, client, route, failed, record, picked);
+}
+
+function joinTarget(
+  context: L4Context,
+  client: Socket,
+  route: L4Route,
+  failed: TargetState | undefined,
+  record: AccessRecord | undefined,
+  target: TargetState | undefined,
+): void {
   const { balancer, options, logger } = context;
-  const target = balancer.pick(route.resource, failed);
   if (!target) {
     options.metrics?.l4Decided(route.resource.id, 'tcp', 'failed', 'target');
     record?.fail('target', balancer.noTargetMessage(route.resource));
@@ -128,7 +142,7 @@ export function joinTcp(
   if (client.destroyed) return;
   const destination = target.destination;
   if ('tunnel' in destination) return joinTunnel(context, client, route, target);
-  target.inFlight++;
+  balancer.started(target);
   const upstream = connect({ ...netAddress(destination), allowHalfOpen: true, noDelay: true });
   let connected = false;
   // A plain timer, not socket.setTimeout: a socket timeout set back to 0 stays attached and is
@@ -170,7 +184,7 @@ export function joinTcp(
   });
   upstream.once('close', (hadError) => {
     clearTimeout(connectTimer);
-    target.inFlight--;
+    balancer.ended(target);
     if (hadError && connected) client.destroy();
   });
   // The client left (reset, or an error): the target's side goes too. A clean close has
@@ -193,7 +207,7 @@ function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: 
     client.destroy();
     return;
   }
-  target.inFlight++;
+  context.balancer.started(target);
   options.metrics?.l4Decided(
     route.resource.id,
     'tcp',
@@ -203,7 +217,7 @@ function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: 
   stream.on('error', () => client.destroy());
   client.on('error', () => stream.destroy());
   stream.once('close', () => {
-    target.inFlight--;
+    context.balancer.ended(target);
     client.destroy();
   });
   client.once('close', () => stream.destroy());

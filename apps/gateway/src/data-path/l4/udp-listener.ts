@@ -154,6 +154,8 @@ export class UdpListener implements L4Listener {
         );
       return undefined;
     }
+    // Picked here, also for least connections: one worker of a gateway serves the UDP ports, so its
+    // own count of flows is the gateway's (Balancer.choose would wait for the primary per flow).
     const target = balancer.pick(resource);
     const destination = target?.destination;
     const tunnelFlow =
@@ -188,7 +190,7 @@ export class UdpListener implements L4Listener {
       bytesOut: 0,
       record,
     };
-    target.inFlight++;
+    balancer.started(target);
     this.#flows.set(key, flow);
     upstream.on('message', (reply) => {
       flow.lastSeen = Date.now();
@@ -211,7 +213,7 @@ export class UdpListener implements L4Listener {
   #end(flow: Flow): void {
     if (this.#flows.get(flow.key) !== flow) return;
     this.#flows.delete(flow.key);
-    flow.target.inFlight--;
+    this.context.balancer.ended(flow.target);
     const { metrics, accessLog } = this.context.options;
     metrics?.l4Closed(flow.resourceId, 'udp', flow.bytesIn, flow.bytesOut);
     if (flow.record && accessLog) {

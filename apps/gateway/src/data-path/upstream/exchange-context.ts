@@ -32,6 +32,8 @@ export interface UpstreamContext {
     retriable: boolean,
     error: NodeJS.ErrnoException,
   ): void;
+  /** Sent once more, to another target than `failed` (which could not be connected to); a 502 when there is none. */
+  retry(admission: Admission, res: ServerResponse, failed: TargetState, error: NodeJS.ErrnoException): void;
   /** The gateway answers for a target that could not: the page, and the reason in the access log. */
   fail(admission: Admission, res: ServerResponse, status: number, message: string): void;
   notAnswering(admission: Admission, picked: TargetState, error: NodeJS.ErrnoException): string;

@@ -92,7 +92,7 @@ export function sendHttp1(
   const { req, resource } = admission;
   const route = owner.route(admission, picked);
   if (!route) return owner.fail(admission, res, 502, owner.tunnelOffline(resource));
-  picked.inFlight++;
+  owner.balancer.started(picked);
   if ('tunnel' in picked.destination) reportToTunnel(owner, admission, res);
   const { agent, ...where } = route;
   const options = {
@@ -170,8 +170,8 @@ function onTlsSocket(this: ExchangeRequest, socket: Socket): void {
 }
 
 function onUpstreamClose(this: ExchangeRequest): void {
-  const { picked, answer, res } = this[EXCHANGE];
-  picked.inFlight--;
+  const { owner, picked, answer, res } = this[EXCHANGE];
+  owner.balancer.ended(picked);
   // The target's answer broke off midway: so does the client's, rather than looking complete.
   if (answer && !answer.complete && !res.writableEnded) res.destroy();
 }
@@ -210,9 +210,7 @@ function onError(this: ExchangeRequest, error: NodeJS.ErrnoException): void {
     admission.record.fail('target', `the target ${picked.target} failed mid-response`);
     return void res.destroy();
   }
-  if (failedToConnect && exchange.retriable && !res.destroyed) {
-    const next = owner.balancer.pick(resource, picked);
-    if (next) return owner.send(admission, res, next, false);
-  }
+  if (failedToConnect && exchange.retriable && !res.destroyed)
+    return owner.retry(admission, res, picked, error);
   owner.fail(admission, res, 502, owner.notAnswering(admission, picked, error));
 }

@@ -36,7 +36,7 @@ export function sendHttp2(
     // The session went away between routing and now: like a failed connection.
     return owner.unreachable(admission, res, picked, retriable, error as Error);
   }
-  picked.inFlight++;
+  owner.balancer.started(picked);
   let settled = false;
   let answered = false;
   stream.setTimeout(owner.settings.responseTimeoutMs, () => {
@@ -59,7 +59,7 @@ export function sendHttp2(
     stream.pipe(res);
   });
   stream.once('close', () => {
-    picked.inFlight--;
+    owner.balancer.ended(picked);
     if (answered && stream.rstCode !== h2.NGHTTP2_NO_ERROR && !res.writableEnded) res.destroy();
     if (!answered && !settled && !res.headersSent) {
       settled = true;

@@ -1,7 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { isConnectFailure } from './balancer/balancer';
+import { isConnectFailure, type TargetState } from './balancer/balancer';
 import { upstreamHeaders } from './header-filter';
 import { reasonOf, writeRefusalToSocket } from '../http/pages';
 import { tlsServerName, type UpstreamContext } from './exchange-context';
@@ -14,20 +14,33 @@ export function joinUpgrade(
   socket: Duplex,
   head: Buffer,
 ): void {
+  const picked = owner.balancer.choose(admission.resource);
+  // Least connections with several workers: the primary picks (see Balancer.choose).
+  if (picked instanceof Promise)
+    return void picked.then((target) => joinTarget(owner, admission, socket, head, target));
+  joinTarget(owner, admission, socket, head, picked);
+}
+
+function joinTarget(
+  owner: UpstreamContext,
+  admission: Admission,
+  socket: Duplex,
+  head: Buffer,
+  picked: TargetState | undefined,
+): void {
   const { req, resource } = admission;
-  const picked = owner.balancer.pick(resource);
   if (!picked) {
     const message = owner.balancer.noTargetMessage(resource);
     admission.record.fail('target', message);
     admission.record.status = 503;
     return writeRefusalToSocket(socket, { status: 503, message });
   }
-  picked.inFlight++;
+  owner.balancer.started(picked);
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    picked.inFlight--;
+    owner.balancer.ended(picked);
   };
   socket.once('close', release);
   const headers = upstreamHeaders(admission);

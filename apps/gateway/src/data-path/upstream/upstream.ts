@@ -67,7 +67,14 @@ export class Upstream implements UpstreamContext {
   }
 
   forward(admission: Admission, res: ServerResponse): void {
-    const picked = this.balancer.pick(admission.resource);
+    const picked = this.balancer.choose(admission.resource);
+    // Least connections with several workers: the primary picks (see Balancer.choose).
+    if (picked instanceof Promise)
+      return void picked.then((target) => this.#forwardTo(admission, res, target));
+    this.#forwardTo(admission, res, picked);
+  }
+
+  #forwardTo(admission: Admission, res: ServerResponse, picked: TargetState | undefined): void {
     if (!picked) return this.fail(admission, res, 503, this.balancer.noTargetMessage(admission.resource));
     const retriable = IDEMPOTENT.has(admission.req.method ?? '') && bodiless(admission.req);
     this.send(admission, res, picked, retriable);
@@ -104,11 +111,27 @@ export class Upstream implements UpstreamContext {
       'could not connect to a target',
     );
     if (res.headersSent || res.destroyed) return void res.destroy();
-    if (retriable) {
-      const next = this.balancer.pick(resource, picked);
-      if (next) return this.send(admission, res, next, false);
-    }
+    if (retriable) return this.retry(admission, res, picked, error);
     this.fail(admission, res, 502, this.notAnswering(admission, picked, error));
+  }
+
+  /** Sent once more, to another target than `failed`; a 502 when there is none. */
+  retry(admission: Admission, res: ServerResponse, failed: TargetState, error: NodeJS.ErrnoException): void {
+    const next = this.balancer.choose(admission.resource, failed);
+    if (next instanceof Promise)
+      return void next.then((target) => this.#resend(admission, res, failed, error, target));
+    this.#resend(admission, res, failed, error, next);
+  }
+
+  #resend(
+    admission: Admission,
+    res: ServerResponse,
+    failed: TargetState,
+    error: NodeJS.ErrnoException,
+    next: TargetState | undefined,
+  ): void {
+    if (next) return this.send(admission, res, next, false);
+    this.fail(admission, res, 502, this.notAnswering(admission, failed, error));
   }
 
   notAnswering(admission: Admission, picked: TargetState, error: NodeJS.ErrnoException): string {
