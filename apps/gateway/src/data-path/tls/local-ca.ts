@@ -1,30 +1,33 @@
-import { X509Certificate, randomBytes, webcrypto } from 'node:crypto';
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type * as X509 from '@peculiar/x509';
+import { promisify } from 'node:util';
+import {
+  bitString,
+  boolean,
+  children,
+  directoryString,
+  explicit,
+  objectIdentifier,
+  octetString,
+  readElement,
+  sequence,
+  set,
+  smallInteger,
+  time,
+  tlv,
+  unsignedInteger,
+} from './der';
 import { needsRenewal } from './renewal';
 
-/** The library's own names for WebCrypto types (the DOM lib is not loaded in a Node project). */
-type X509Crypto = Parameters<typeof X509.cryptoProvider.set>[0];
-type X509Keys = X509.X509CertificateCreateSelfSignedParams['keys'];
-type X509Key = X509.X509CertificateCreateWithKeyParams['signingKey'];
-
-let x509Library: typeof X509 | undefined;
-/**
- * @peculiar/x509 (about 16 MB resident with reflect-metadata and its ASN.1 schemas) is loaded when a
- * certificate is first made — the CA on a first start, a leaf on the first handshake for a host —
- * not by a gateway at rest that reopens its CA.
- */
-function lib(): typeof X509 {
-  if (!x509Library) {
-    require('reflect-metadata'); // @peculiar/x509 needs it (tsyringe)
-    x509Library = require('@peculiar/x509') as typeof X509;
-    x509Library.cryptoProvider.set(webcrypto as unknown as X509Crypto);
-  }
-  return x509Library;
-}
-
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 3600 * 1000;
 /** Leaf certificates live 30 days (re-issued once two thirds have passed, see renewal.ts). */
 export const LOCAL_LEAF_LIFETIME_MS = 30 * DAY;
@@ -38,16 +41,86 @@ export interface IssuedCertificate {
   notAfter: Date;
 }
 
-function keyToPem(pkcs8: ArrayBuffer): string {
-  const lines =
-    Buffer.from(pkcs8)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+const OID = {
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+};
+
+const newKeyPair = async () =>
+  promisify(generateKeyPair)('ec', { namedCurve: 'P-256' }) as Promise<{
+    publicKey: KeyObject;
+    privateKey: KeyObject;
+  }>;
+
+const privateKeyPem = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+function certificatePem(der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----`;
 }
 
-function pemToDer(pem: string): Buffer {
-  return Buffer.from(pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+/** A Name (RDNSequence) of one attribute per RDN, in this order. */
+const distinguishedName = (...attributes: [oid: string, value: string][]) =>
+  sequence(...attributes.map(([oid, value]) => set(sequence(objectIdentifier(oid), directoryString(value)))));
+
+const extension = (oid: string, critical: boolean, value: Buffer) =>
+  sequence(objectIdentifier(oid), ...(critical ? [boolean(true)] : []), octetString(value));
+
+/** RFC 5280 §4.2.1.2 (1): the SHA-1 of the subjectPublicKey bits (as the CAs made before did). */
+function keyIdentifier(publicKey: KeyObject): Buffer {
+  const spki = readElement(publicKey.export({ type: 'spki', format: 'der' }));
+  const bits = children(spki)[1];
+  if (!bits) throw new Error('a public key without its bits');
+  return createHash('sha1').update(bits.contents.subarray(1)).digest();
+}
+
+/** The subject Name of a certificate, as its own bytes (a leaf's issuer must be exactly these). */
+function subjectOf(certificate: X509Certificate): Buffer {
+  const tbs = children(readElement(certificate.raw))[0];
+  const fields = tbs ? children(tbs) : [];
+  const subject = fields[fields[0]?.tag === 0xa0 ? 5 : 4];
+  if (!subject) throw new Error('a certificate without a subject');
+  return subject.bytes;
+}
+
+/** A random positive serial number of 16 bytes. */
+function serialNumber(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = serial.readUInt8(0) & 0x7f || 1;
+  return serial;
+}
+
+/** An X.509 v3 certificate signed with ECDSA P-256 / SHA-256, as PEM. */
+function signedCertificate(fields: {
+  issuer: Buffer;
+  subject: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  publicKey: KeyObject;
+  extensions: Buffer[];
+  signingKey: KeyObject;
+}): string {
+  const algorithm = sequence(objectIdentifier(OID.ecdsaWithSha256));
+  const tbs = sequence(
+    explicit(0, smallInteger(2)),
+    unsignedInteger(serialNumber()),
+    algorithm,
+    fields.issuer,
+    sequence(time(fields.notBefore), time(fields.notAfter)),
+    fields.subject,
+    fields.publicKey.export({ type: 'spki', format: 'der' }),
+    explicit(3, sequence(...fields.extensions)),
+  );
+  const signature = sign('sha256', tbs, { key: fields.signingKey, dsaEncoding: 'der' });
+  return certificatePem(sequence(tbs, algorithm, bitString(signature)));
 }
 
 /**
@@ -56,12 +129,12 @@ function pemToDer(pem: string): Buffer {
  * host on demand. A developer who trusts `tls/ca.crt` gets valid HTTPS for `app.localhost`.
  */
 export class LocalCa {
-  #certificate: X509.X509Certificate | undefined;
+  #certificate: X509Certificate | undefined;
 
   private constructor(
     readonly certPath: string,
     readonly certPem: string,
-    private readonly privateKey: webcrypto.CryptoKey,
+    private readonly privateKey: KeyObject,
   ) {}
 
   /** Loads the CA from `<dataDir>/tls`, creating it on first use. */
@@ -77,40 +150,37 @@ export class LocalCa {
     );
     if (existing) {
       const [certPem, keyPem] = existing;
-      const key = await webcrypto.subtle.importKey('pkcs8', pemToDer(keyPem), ALGORITHM, false, ['sign']);
-      return new LocalCa(certPath, certPem, key);
+      return new LocalCa(certPath, certPem, createPrivateKey(keyPem));
     }
-    const x509 = lib();
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const keys = await newKeyPair();
     const now = Date.now();
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomBytes(16)
-        .toString('hex')
-        .replace(/^[89a-f]/, '1'),
-      name: `CN=Rustronaut development CA ${randomBytes(3).toString('hex')}, O=Rustronaut`,
+    const name = distinguishedName(
+      [OID.commonName, `Rustronaut development CA ${randomBytes(3).toString('hex')}`],
+      [OID.organization, 'Rustronaut'],
+    );
+    const certPem = signedCertificate({
+      issuer: name,
+      subject: name,
       notBefore: new Date(now - DAY),
       notAfter: new Date(now + 10 * 365 * DAY),
-      signingAlgorithm: ALGORITHM,
-      keys: keys as unknown as X509Keys,
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
       extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as X509Key),
+        extension(OID.basicConstraints, true, sequence(boolean(true), smallInteger(0))),
+        extension(OID.keyUsage, true, bitString(Buffer.from([0x06]), 1)), // keyCertSign, cRLSign
+        extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(keys.publicKey))),
       ],
     });
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-    await writeFile(keyPath, keyToPem(pkcs8), { mode: 0o600, flag: 'wx' });
-    await writeFile(certPath, certificate.toString('pem'), { flag: 'wx' });
-    const ca = new LocalCa(certPath, certificate.toString('pem'), keys.privateKey);
-    ca.#certificate = certificate;
-    return ca;
+    await writeFile(keyPath, privateKeyPem(keys.privateKey), { mode: 0o600, flag: 'wx' });
+    await writeFile(certPath, certPem, { flag: 'wx' });
+    return new LocalCa(certPath, certPem, keys.privateKey);
   }
 
   /**
    * The leaf for `host` kept in the data directory (`tls/leaf-<host>.crt` and `.key`): re-used
    * across restarts while this CA signed it and it is not due for renewal, else issued and kept.
-   * The gateway's default certificate comes from here, so a restart does not load @peculiar/x509.
+   * The gateway's default certificate comes from here, so a restart signs nothing.
    */
   async kept(host: string, now = new Date()): Promise<IssuedCertificate> {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(host)) return this.issue(host);
@@ -139,32 +209,26 @@ export class LocalCa {
 
   /** A leaf certificate for one host name, signed by this CA. */
   async issue(host: string): Promise<IssuedCertificate> {
-    const x509 = lib();
-    const certificate = (this.#certificate ??= new x509.X509Certificate(this.certPem));
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const ca = (this.#certificate ??= new X509Certificate(this.certPem));
+    const keys = await newKeyPair();
     const now = Date.now();
     const notBefore = new Date(now - 3600_000);
     const notAfter = new Date(now + LOCAL_LEAF_LIFETIME_MS);
-    const leaf = await x509.X509CertificateGenerator.create({
-      serialNumber: randomBytes(16)
-        .toString('hex')
-        .replace(/^[89a-f]/, '1'),
-      subject: `CN=${host}`,
-      issuer: certificate.subject,
+    const leaf = signedCertificate({
+      issuer: subjectOf(ca),
+      subject: distinguishedName([OID.commonName, host]),
       notBefore,
       notAfter,
-      signingAlgorithm: ALGORITHM,
-      publicKey: keys.publicKey as unknown as X509Key,
-      signingKey: this.privateKey as unknown as X509Key,
+      publicKey: keys.publicKey,
+      signingKey: this.privateKey,
       extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }]),
-        await x509.AuthorityKeyIdentifierExtension.create(certificate),
+        extension(OID.basicConstraints, true, sequence()),
+        extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)), // digitalSignature
+        extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.serverAuth))),
+        extension(OID.subjectAltName, false, sequence(tlv(0x82, Buffer.from(host, 'ascii')))), // dNSName
+        extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, keyIdentifier(ca.publicKey)))),
       ],
     });
-    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-    return { cert: `${leaf.toString('pem')}\n${this.certPem}\n`, key: keyToPem(pkcs8), notBefore, notAfter };
+    return { cert: `${leaf}\n${this.certPem}\n`, key: privateKeyPem(keys.privateKey), notBefore, notAfter };
   }
 }
