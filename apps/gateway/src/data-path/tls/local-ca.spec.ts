@@ -68,7 +68,10 @@ describe('LocalCa', () => {
   it('keeps issuing leaves clients accept from a CA an earlier gateway made with @peculiar/x509', async () => {
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
     const made = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '0bc0fa236709835f',
       name: 'CN=Rustronaut development CA 985014, O=Rustronaut',
