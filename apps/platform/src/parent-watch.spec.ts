@@ -20,6 +20,12 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return check();
 }
 
+/** Orphans started by a test: one still running afterwards (a failed test) is ended. */
+const orphans: number[] = [];
+afterEach(() => {
+  for (const pid of orphans.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
 /**
  * A parent that starts a child with parent-watch preloaded (naming itself in RN_PARENT_PID, as the
  * supervisor does) and prints its pid; the parent is then killed with SIGKILL (nothing of it runs
@@ -42,7 +48,7 @@ async function orphan(childScript: string, env: NodeJS.ProcessEnv = {}) {
     parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
   );
   parent.kill('SIGKILL'); // at once: on a loaded machine, perhaps before the child has even started
-
+  orphans.push(childPid);
   return childPid;
 }
 
@@ -64,6 +70,16 @@ describe('parent-watch (preloaded into every supervised process)', () => {
     await new Promise((r) => setTimeout(r, 700));
     expect(alive(child)).toBe(true); // asked to stop, still in its grace period
     expect(await until(() => !alive(child), 5_000)).toBe(true);
+  });
+
+  it('ends one whose main thread never comes back (stuck in a futex wait) once asked to stop', async () => {
+    // As pino's flush at exit retried a write to the gone launcher: no timer, no signal handler runs.
+    const child = await orphan(
+      `process.on('SIGTERM', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));
+       setInterval(() => {}, 1000);`,
+      { RN_ORPHAN_GRACE_MS: '1000' },
+    );
+    expect(await until(() => !alive(child), 8_000)).toBe(true);
   });
 
   it('leaves a process alone while its parent lives, and lets it end by itself', async () => {
