@@ -8,11 +8,10 @@ import {
   NestFactory,
   Reflector,
 } from '@nestjs/core';
-import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type { ConsoleConfig } from '@rustronaut/config';
-import { ServiceClient, natsTransportOptions } from '@rustronaut/messaging';
+import { ServiceClient, connectNats } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
 import { AuthGuard } from './auth/auth.guard';
@@ -61,7 +60,6 @@ import { PasskeysController } from './routes/passkeys.controller';
 import { ProviderSignIn } from './sign-in/provider-sign-in';
 import { SetupController } from './routes/setup.controller';
 import { CONSOLE_SESSION, type ConsoleSessionSettings } from './routes/tokens';
-import { connectNats } from '@rustronaut/messaging';
 
 export interface ApiParts {
   identity: IdentityClient;
@@ -147,11 +145,7 @@ export class ApiModule {
 
 /** The REST API: HTTP in, NATS requests to the services out. */
 export async function startApiService(config: ConsoleConfig, logger: Logger) {
-  const nats: ClientProxy = ClientProxyFactory.create({
-    transport: Transport.NATS,
-    options: natsTransportOptions(config, 'api'),
-  });
-  await nats.connect();
+  const nats = await connectNats(config, 'api');
   const liveNats = await connectNats(config, 'api-live');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   const identity: IdentityClient = new ServiceClient(nats, 'identity');

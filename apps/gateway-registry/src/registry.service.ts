@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { connect, credsAuthenticator } from 'nats';
 
 import type { ConsoleConfig } from '@rustronaut/config';
@@ -10,6 +10,7 @@ import {
   RemoteError,
   ServiceClient,
   ServiceHandlerInterceptor,
+  connectNats,
   natsTransportOptions,
   type PolicyClient,
 } from '@rustronaut/messaging';
@@ -53,11 +54,7 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const systemCreds = new TextEncoder().encode(await authority.systemCreds());
   const assignments = new GatewayAssignments(nc, queries, authority, logger);
   const stopAnswering = assignments.answer();
-  const rpc = ClientProxyFactory.create({
-    transport: Transport.NATS,
-    options: natsTransportOptions(config, 'registry-client'),
-  });
-  await rpc.connect();
+  const rpc = await connectNats(config, 'registry-client');
   const policy: PolicyClient = new ServiceClient(rpc, 'policy');
   const useCases = new GatewayUseCases({
     store,
@@ -106,11 +103,14 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   });
   const stopReports = listenToReports(nc, queries, logger);
   const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RegistryModule.register(useCases, queries), {
-    transport: Transport.NATS,
-    options: natsTransportOptions(config, 'registry-rpc', 'gateway-registry'),
-    logger: ['error', 'warn'],
-  });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    RegistryModule.register(useCases, queries),
+    {
+      transport: Transport.NATS,
+      options: natsTransportOptions(config, 'registry-rpc', 'gateway-registry'),
+      logger: ['error', 'warn'],
+    },
+  );
   app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema }, 'gateway registry ready');

@@ -1,14 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { loadGatewayConfig, type ConsoleConfig } from '@rustronaut/config';
 import type { Principal } from '@rustronaut/contracts';
-import {
-  ServiceClient,
-  natsTransportOptions,
-  type PolicyClient,
-  type RegistryClient,
-} from '@rustronaut/messaging';
+import { ServiceClient, connectNats, type PolicyClient, type RegistryClient } from '@rustronaut/messaging';
 import type { Reporter } from './infrastructure';
 import { PLATFORM_NODE_OPTIONS } from './node-options';
 import { whenAnswered } from './readiness';
@@ -47,14 +41,10 @@ export async function localGateway(
   natsUrl: string | undefined,
   report: Reporter,
 ): Promise<{ spec: ServiceSpec; siteId: string; listening: string; healthUrl: string }> {
-  const rpc = ClientProxyFactory.create({
-    transport: Transport.NATS,
-    options: natsTransportOptions(
-      natsUrl ? { ...config, natsServers: [natsUrl] } : config,
-      'platform-launcher',
-    ),
-  });
-  await rpc.connect();
+  const rpc = await connectNats(
+    natsUrl ? { ...config, natsServers: [natsUrl] } : config,
+    'platform-launcher',
+  );
   try {
     const policy: PolicyClient = new ServiceClient(rpc, 'policy', 15_000);
     const registry: RegistryClient = new ServiceClient(rpc, 'gateway-registry', 15_000);

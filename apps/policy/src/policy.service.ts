@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 
 import type { ConsoleConfig } from '@rustronaut/config';
 
 import {
   ServiceClient,
   ServiceHandlerInterceptor,
+  connectNats,
   natsTransportOptions,
   type IdentityClient,
 } from '@rustronaut/messaging';
@@ -59,11 +60,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     poolSize: 10,
   });
   const { dataSource, store, readModel } = state;
-  const rpc = ClientProxyFactory.create({
-    transport: Transport.NATS,
-    options: natsTransportOptions(config, 'policy-client'),
-  });
-  await rpc.connect();
+  const rpc = await connectNats(config, 'policy-client');
   const identity: IdentityClient = new ServiceClient(rpc, 'identity');
   const deps: PolicyDeps = {
     store,
@@ -74,6 +71,7 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
       return { role: user.role, groups: user.groups };
     },
     clock: () => new Date(),
+    secretsKey: config.secretsKey,
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     PolicyModule.register(deps, config.exposure, new DeviceQueries(dataSource, schema)),

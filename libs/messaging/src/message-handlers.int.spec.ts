@@ -1,12 +1,8 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  ClientProxyFactory,
-  Transport,
-  type ClientProxy,
-  type MicroserviceOptions,
-} from '@nestjs/microservices';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { connect, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { TestNatsServer } from '@rustronaut/testing';
 import { messageHandlers, type MessageHandlers } from './message-handlers';
@@ -27,7 +23,7 @@ interface Responses {
 describe('messageHandlers', () => {
   let nats: TestNatsServer;
   let server: Awaited<ReturnType<typeof NestFactory.createMicroservice>>;
-  let proxy: ClientProxy;
+  let client: NatsConnection;
   let sut: ServiceClient<{ [P in keyof typeof Requests]: z.input<(typeof Requests)[P]> }, Responses>;
   const created: string[] = [];
   const errors: object[] = [];
@@ -55,12 +51,11 @@ describe('messageHandlers', () => {
     });
     server.useGlobalInterceptors(new ServiceHandlerInterceptor({ error: (o) => errors.push(o) }));
     await server.listen();
-    proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [nats.url] } });
-    await proxy.connect();
-    sut = new ServiceClient(proxy, 'things');
+    client = await connect({ servers: [nats.url] });
+    sut = new ServiceClient(client, 'things');
   });
   afterAll(async () => {
-    await proxy?.close();
+    await client?.close();
     await server?.close();
     await nats?.dispose();
   });
@@ -84,5 +79,25 @@ describe('messageHandlers', () => {
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^size: /) });
     expect(created).toEqual(['lamp']);
     expect(errors).toEqual([]);
+  });
+
+  it('answers many requests in flight at once, each with its own reply', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    const replies = await Promise.all(names.map((name) => sut.request('things.create', { name, size: 2 })));
+    expect(replies.map((r) => r.name)).toEqual(names);
+  });
+
+  it('says a service is unavailable at once when no instance of it is listening', async () => {
+    const nobody = new ServiceClient<{ 'nobody.here': object }, { 'nobody.here': unknown }>(
+      client,
+      'nobody',
+      10_000,
+    );
+    const started = Date.now();
+    await expect(nobody.request('nobody.here', {})).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      message: expect.stringMatching(/^the nobody service is unavailable \(no subscribers/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
