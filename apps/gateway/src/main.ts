@@ -2,11 +2,11 @@ import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
-import { startControlPlane } from './control/control-plane';
+import type * as ControlPlane from './control/control-plane';
 import type * as Primary from './cores/primary';
 import type * as SingleProcess from './cores/single-process';
 import type * as Worker from './cores/worker';
-import { startWireGuard } from './wireguard/start-wireguard';
+import type * as WireGuard from './wireguard/start-wireguard';
 
 const program = new Command()
   .name('rustronaut-gateway')
@@ -50,10 +50,13 @@ async function main(): Promise<void> {
   }>();
   const config = loadGatewayConfig(process.env, { ...flags, managementPort: flags.managementPort });
   const logger = createLogger('gateway', config.logLevel);
-  // Each way of running loads only its own modules (a single process never loads the primary's).
+  // Each way of running loads only its own modules: a single process never loads the primary's, and
+  // a data-plane worker neither the control plane (NATS watchers, management API) nor WireGuard.
   if (cluster.isWorker) return (require('./cores/worker') as typeof Worker).runWorker(config, logger);
+  const { startControlPlane } = require('./control/control-plane') as typeof ControlPlane;
   const control = await startControlPlane(config, logger);
   // One interface per gateway, owned by the process that keeps the control plane.
+  const { startWireGuard } = require('./wireguard/start-wireguard') as typeof WireGuard;
   const wireguard = await startWireGuard(flags, control, logger);
   if (wireguard) control.reportWireGuard(() => wireguard.report());
   if (config.workers > 1)

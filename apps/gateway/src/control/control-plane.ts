@@ -18,7 +18,7 @@ import { ConfigWatcher } from './config-watcher';
 import { enroll, readIdentity, saveIdentity, type GatewayIdentity } from './enrollment';
 import { createGatewayMetrics, startManagementApi, type GatewayMetrics } from './management-api';
 import { Reports } from './reports';
-import { SiteConfigs } from './site-configs';
+import { SiteConfigs, soleOrg } from './site-configs';
 import { SnapshotFiles } from './snapshot-file';
 
 /**
@@ -228,10 +228,4 @@ export async function startControlPlane(config: GatewayConfig, logger: Logger): 
       ]);
     },
   };
-}
-
-/** The org of the sites served, when they all belong to one. */
-export function soleOrg(configs: Pick<SiteConfigs, 'all'>): string | undefined {
-  const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
-  return orgs.size === 1 ? [...orgs][0] : undefined;
 }

@@ -4,7 +4,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@rustronaut/observability';
 import { AccessMetrics } from '../access-log/access-metrics';
 import { decideLocally } from './decisions';
-import type { SiteConfigs } from './site-configs';
+import { servedSites, type SiteConfigs } from './site-configs';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -40,32 +40,6 @@ export function createGatewayMetrics(configs: SiteConfigs): GatewayMetrics {
     applied.inc({ site });
   });
   return { registry, refused, access: new AccessMetrics(registry) };
-}
-
-export interface ServedSite {
-  site_id: string;
-  revision: number;
-  applied_at: string;
-  resources: string[];
-}
-
-/** The snapshots served, for /status: each site's revision and resources, and the newest revision. */
-export function servedSites(configs: Pick<SiteConfigs, 'all'>): {
-  sites: ServedSite[];
-  snapshot_revision: number;
-  applied_at: string | null;
-} {
-  const sites = [...configs.all()].map(([siteId, { snapshot, appliedAt }]) => ({
-    site_id: siteId,
-    revision: snapshot.revision,
-    applied_at: appliedAt.toISOString(),
-    resources: snapshot.resources.map((r) => r.id),
-  }));
-  const newest = sites.reduce<ServedSite | undefined>(
-    (a, b) => (!a || b.revision > a.revision ? b : a),
-    undefined,
-  );
-  return { sites, snapshot_revision: newest?.revision ?? 0, applied_at: newest?.applied_at ?? null };
 }
 
 /**

@@ -108,3 +108,35 @@ export class SiteConfigs {
     for (const listener of this.#changeListeners) listener();
   }
 }
+
+export interface ServedSite {
+  site_id: string;
+  revision: number;
+  applied_at: string;
+  resources: string[];
+}
+
+/** The snapshots served, for /status: each site's revision and resources, and the newest revision. */
+export function servedSites(configs: Pick<SiteConfigs, 'all'>): {
+  sites: ServedSite[];
+  snapshot_revision: number;
+  applied_at: string | null;
+} {
+  const sites = [...configs.all()].map(([siteId, { snapshot, appliedAt }]) => ({
+    site_id: siteId,
+    revision: snapshot.revision,
+    applied_at: appliedAt.toISOString(),
+    resources: snapshot.resources.map((r) => r.id),
+  }));
+  const newest = sites.reduce<ServedSite | undefined>(
+    (a, b) => (!a || b.revision > a.revision ? b : a),
+    undefined,
+  );
+  return { sites, snapshot_revision: newest?.revision ?? 0, applied_at: newest?.applied_at ?? null };
+}
+
+/** The org of the sites served, when they all belong to one. */
+export function soleOrg(configs: Pick<SiteConfigs, 'all'>): string | undefined {
+  const orgs = new Set([...configs.all().values()].map((a) => a.snapshot.orgId));
+  return orgs.size === 1 ? [...orgs][0] : undefined;
+}

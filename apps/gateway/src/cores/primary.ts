@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { ControlPlane } from '../control/control-plane';
-import type { ServedSite } from '../control/management-api';
+import type { ServedSite } from '../control/site-configs';
 import { runtimeReport, type ServedStatus } from '../control/runtime-report';
 import { Balancer, sharedHealthOf, type SharedTargetHealth } from '../data-path/upstream/balancer/balancer';
 import { GatewayConnections } from '../data-path/upstream/balancer/gateway-connections';
