@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {
   eventsFilter,
+  openSecret,
   platformRegistry,
   signSnapshot,
   SITE_CONFIG_BUCKET,
@@ -88,7 +89,8 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
   let caughtUp = lastAtStart <= resumedAt;
   const dirty = new Set<string>();
   const publish = async (siteIds: Iterable<string>) => {
-    for (const siteId of siteIds) await publishSite(nc, kv, fold, siteId, active, published, logger);
+    for (const siteId of siteIds)
+      await publishSite(nc, kv, fold, siteId, active, published, logger, config.secretsKey);
   };
   // Gateways ask for their sites' current snapshot (on start and after every reconnect).
   const answers = nc.subscribe('rn.config.get.*', { queue: 'config-distributor' });
@@ -207,8 +209,17 @@ async function publishSite(
   key: ConfigSigningKey,
   published: Map<string, number>,
   logger: Logger,
+  secretsKey: Buffer | undefined,
 ): Promise<void> {
-  const snapshot = fold.snapshot(siteId, new Date());
+  const snapshot = fold.snapshot(siteId, new Date(), (sealed, boundTo) => {
+    const opened = secretsKey && openSecret(secretsKey, sealed, boundTo);
+    if (opened === undefined || opened === '')
+      logger.warn(
+        { siteId, issuer: boundTo },
+        "a token issuer's HMAC key does not open with RN_SECRETS_KEY: its tokens are refused until the issuer is declared again",
+      );
+    return opened || undefined;
+  });
   if (!snapshot) {
     if (published.has(siteId)) {
       await kv.delete(siteId);

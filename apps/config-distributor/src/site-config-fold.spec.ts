@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { issuerKeyBinding, openSecret, sealSecret } from '@rustronaut/contracts';
 import { ev } from './fold-events.fixture';
 import { SiteConfigFold } from './site-config-fold';
-
 
 describe('SiteConfigFold', () => {
   it("builds a site's snapshot from its resources, governing policies and named groups", () => {
@@ -162,19 +163,71 @@ describe('SiteConfigFold', () => {
   it("carries a site's WireGuard devices with their owner's role, and drops revoked ones and deleted owners' at once", () => {
     const sut = new SiteConfigFold();
     const key = (c: string) => `${c.repeat(42)}A=`;
-    sut.apply(ev('SiteCreated', 'st_v', { name: 'V', subnet: '10.8.0.0/24', region: 'eu', connectionType: 'wireguard' }), 1);
-    sut.apply(ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }), 2);
-    expect(sut.apply(ev('DeviceRegistered', 'dev_1', { siteId: 'st_v', userId: 'usr_d', name: 'laptop', publicKey: key('A'), address: '10.8.0.2' }), 3)).toEqual(['st_v']);
-    sut.apply(ev('DeviceRegistered', 'dev_2', { siteId: 'st_v', userId: 'usr_d', name: 'phone', publicKey: key('B'), address: '10.8.0.3' }), 4);
+    sut.apply(
+      ev('SiteCreated', 'st_v', {
+        name: 'V',
+        subnet: '10.8.0.0/24',
+        region: 'eu',
+        connectionType: 'wireguard',
+      }),
+      1,
+    );
+    sut.apply(
+      ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }),
+      2,
+    );
+    expect(
+      sut.apply(
+        ev('DeviceRegistered', 'dev_1', {
+          siteId: 'st_v',
+          userId: 'usr_d',
+          name: 'laptop',
+          publicKey: key('A'),
+          address: '10.8.0.2',
+        }),
+        3,
+      ),
+    ).toEqual(['st_v']);
+    sut.apply(
+      ev('DeviceRegistered', 'dev_2', {
+        siteId: 'st_v',
+        userId: 'usr_d',
+        name: 'phone',
+        publicKey: key('B'),
+        address: '10.8.0.3',
+      }),
+      4,
+    );
     const at = new Date('2026-11-24T00:00:00Z');
     expect(sut.snapshot('st_v', at)?.devices).toEqual([
-      { id: 'dev_1', name: 'laptop', publicKey: key('A'), address: '10.8.0.2', userId: 'usr_d', role: 'member' },
-      { id: 'dev_2', name: 'phone', publicKey: key('B'), address: '10.8.0.3', userId: 'usr_d', role: 'member' },
+      {
+        id: 'dev_1',
+        name: 'laptop',
+        publicKey: key('A'),
+        address: '10.8.0.2',
+        userId: 'usr_d',
+        role: 'member',
+      },
+      {
+        id: 'dev_2',
+        name: 'phone',
+        publicKey: key('B'),
+        address: '10.8.0.3',
+        userId: 'usr_d',
+        role: 'member',
+      },
     ]);
     expect(sut.apply(ev('UserRoleChanged', 'usr_d', { role: 'admin' }), 5)).toEqual(['st_v']);
     expect(sut.apply(ev('DeviceRevoked', 'dev_1', {}), 6)).toEqual(['st_v']);
     expect(sut.snapshot('st_v', at)?.devices).toEqual([
-      { id: 'dev_2', name: 'phone', publicKey: key('B'), address: '10.8.0.3', userId: 'usr_d', role: 'admin' },
+      {
+        id: 'dev_2',
+        name: 'phone',
+        publicKey: key('B'),
+        address: '10.8.0.3',
+        userId: 'usr_d',
+        role: 'admin',
+      },
     ]);
     expect(sut.apply(ev('UserDeleted', 'usr_d', {}), 7)).toEqual(['st_v']);
     expect(sut.snapshot('st_v', at)?.devices).toEqual([]);
@@ -185,19 +238,121 @@ describe('SiteConfigFold', () => {
     const sut = new SiteConfigFold();
     const key = (c: string) => `${c.repeat(42)}A=`;
     const at = new Date('2026-11-24T00:30:00Z');
-    sut.apply(ev('SiteCreated', 'st_v', { name: 'V', subnet: '10.8.0.0/24', region: 'eu', connectionType: 'wireguard' }), 1);
-    sut.apply(ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }), 2);
-    sut.apply(ev('DeviceRegistered', 'dev_1', { siteId: 'st_v', userId: 'usr_d', name: 'laptop', publicKey: key('A'), address: '10.8.0.2' }), 3);
-    sut.apply(ev('ApiKeyCreated', 'key_d', { name: 'ci', role: 'member', ownerUserId: 'usr_d', secretHash: 'h', expiresAt: null }), 4);
-    sut.apply(ev('ApiKeyCreated', 'key_gone', { name: 'old', role: 'member', ownerUserId: 'usr_d', secretHash: 'h', expiresAt: null }), 5);
+    sut.apply(
+      ev('SiteCreated', 'st_v', {
+        name: 'V',
+        subnet: '10.8.0.0/24',
+        region: 'eu',
+        connectionType: 'wireguard',
+      }),
+      1,
+    );
+    sut.apply(
+      ev('UserRegistered', 'usr_d', { email: 'd@example.com', name: 'D', role: 'member', passwordHash: 'x' }),
+      2,
+    );
+    sut.apply(
+      ev('DeviceRegistered', 'dev_1', {
+        siteId: 'st_v',
+        userId: 'usr_d',
+        name: 'laptop',
+        publicKey: key('A'),
+        address: '10.8.0.2',
+      }),
+      3,
+    );
+    sut.apply(
+      ev('ApiKeyCreated', 'key_d', {
+        name: 'ci',
+        role: 'member',
+        ownerUserId: 'usr_d',
+        secretHash: 'h',
+        expiresAt: null,
+      }),
+      4,
+    );
+    sut.apply(
+      ev('ApiKeyCreated', 'key_gone', {
+        name: 'old',
+        role: 'member',
+        ownerUserId: 'usr_d',
+        secretHash: 'h',
+        expiresAt: null,
+      }),
+      5,
+    );
     sut.apply(ev('ApiKeyRevoked', 'key_gone', {}), 6);
-    const laptop = { id: 'dev_1', name: 'laptop', publicKey: key('A'), address: '10.8.0.2', userId: 'usr_d', role: 'member' };
+    const laptop = {
+      id: 'dev_1',
+      name: 'laptop',
+      publicKey: key('A'),
+      address: '10.8.0.2',
+      userId: 'usr_d',
+      role: 'member',
+    };
     expect(sut.snapshot('st_v', at)?.devices).toEqual([laptop]);
 
     expect(sut.apply(ev('UserDisabled', 'usr_d', {}), 7)).toEqual(['st_v']);
-    expect(sut.snapshot('st_v', at)).toMatchObject({ devices: [], revokedSessions: ['key_d', 'key_gone'], revision: 7 });
+    expect(sut.snapshot('st_v', at)).toMatchObject({
+      devices: [],
+      revokedSessions: ['key_d', 'key_gone'],
+      revision: 7,
+    });
 
     expect(sut.apply(ev('UserEnabled', 'usr_d', {}), 8)).toEqual(['st_v']);
-    expect(sut.snapshot('st_v', at)).toMatchObject({ devices: [laptop], revokedSessions: ['key_gone'], revision: 8 });
+    expect(sut.snapshot('st_v', at)).toMatchObject({
+      devices: [laptop],
+      revokedSessions: ['key_gone'],
+      revision: 8,
+    });
+  });
+
+  it("carries a resource's trusted issuers with their HMAC keys opened, and none that does not open", () => {
+    const secretsKey = randomBytes(32);
+    const k = randomBytes(32).toString('base64url');
+    const sut = new SiteConfigFold();
+    sut.apply(
+      ev('SiteCreated', 'st_a', { name: 'A', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' }),
+      1,
+    );
+    sut.apply(
+      ev('ResourceCreated', 'res_1', {
+        siteId: 'st_a',
+        name: 'api',
+        protocol: 'http',
+        domains: ['api.example.com'],
+      }),
+      2,
+    );
+    const added = (issuerId: string, sealed: string) =>
+      ev('ResourceTokenIssuerAdded', 'res_1', {
+        issuerId,
+        name: 'ci',
+        issuer: `https://ci.example.com/${issuerId}`,
+        audience: 'api',
+        algorithms: ['HS256'],
+        publicKeys: [],
+        secretKeys: [{ kid: 'k1', alg: null, fingerprint: 'f', sealed }],
+      });
+    expect(
+      sut.apply(added('tis_1', sealSecret(secretsKey, k, issuerKeyBinding('res_1', 'tis_1'))), 3),
+    ).toEqual(['st_a']);
+    // Sealed for another issuer: does not open here (a copied ciphertext is no key).
+    sut.apply(added('tis_2', sealSecret(secretsKey, k, issuerKeyBinding('res_1', 'tis_other'))), 4);
+    const open = (sealed: string, boundTo: string) => openSecret(secretsKey, sealed, boundTo);
+    const issuers = sut.snapshot('st_a', new Date(), open)?.resources[0]?.tokenIssuers;
+    expect(issuers).toEqual([
+      expect.objectContaining({ id: 'tis_1', audience: 'api', keys: [{ kty: 'oct', k, kid: 'k1' }] }),
+      expect.objectContaining({ id: 'tis_2', keys: [] }),
+    ]);
+    // Without the secrets key no HMAC key leaves the console; the fold's stored state keeps it sealed.
+    expect(sut.snapshot('st_a', new Date())?.resources[0]?.tokenIssuers?.[0]?.keys).toEqual([]);
+    expect(JSON.stringify(sut.toState())).not.toContain(k);
+    const resumed = SiteConfigFold.fromState(JSON.parse(JSON.stringify(sut.toState())));
+    expect(resumed.snapshot('st_a', new Date(), open)?.resources[0]?.tokenIssuers).toEqual(issuers);
+    expect(sut.apply(ev('ResourceTokenIssuerRemoved', 'res_1', { issuerId: 'tis_1' }), 5)).toEqual(['st_a']);
+    expect(sut.snapshot('st_a', new Date(), open)?.resources[0]?.tokenIssuers?.map((i) => i.id)).toEqual([
+      'tis_2',
+    ]);
   });
 });

@@ -1,13 +1,17 @@
-import type {
-  PlatformEvent,
-  PolicyData,
-  ResourceAccess,
-  ResourceData,
-  Role,
-  SiteData,
-  SiteSnapshot,
-  SnapshotDevice,
-  TargetData,
+import {
+  issuerKeyBinding,
+  type IssuerJwk,
+  type PlatformEvent,
+  type PolicyData,
+  type ResourceAccess,
+  type ResourceData,
+  type Role,
+  type SiteData,
+  type SiteSnapshot,
+  type SnapshotDevice,
+  type SnapshotTokenIssuer,
+  type StoredTokenIssuer,
+  type TargetData,
 } from '@rustronaut/contracts';
 
 interface SiteEntry {
@@ -24,22 +28,29 @@ interface ResourceEntry {
   pinHash?: string | undefined;
   passwordHash?: string | undefined;
   shareLinks: Map<string, { tokenSha256: string; expiresAt: string; revoked: boolean }>;
+  /** Trusted token issuers by id (HMAC keys sealed, as the events keep them). Absent in states of format 2. */
+  tokenIssuers?: Map<string, IssuerEntry>;
 }
+type IssuerEntry = StoredTokenIssuer;
+
+/** Opens an issuer's sealed HMAC key (RN_SECRETS_KEY); undefined when it does not open. */
+export type OpenIssuerKey = (sealed: string, boundTo: string) => string | undefined;
 
 /**
  * The version of what `toState` writes: bump it whenever the fold's state or the events it folds
  * change, so a stored state of the old shape is rebuilt from the first event instead of trusted.
  */
-export const SITE_CONFIG_FOLD_FORMAT = 2;
+export const SITE_CONFIG_FOLD_FORMAT = 3;
 
 /** The fold's whole state as JSON (maps as entry lists), for a snapshot that a restart resumes from. */
 export interface SiteConfigFoldState {
   sites: [string, SiteEntry][];
   resources: [
     string,
-    Omit<ResourceEntry, 'targets' | 'shareLinks'> & {
+    Omit<ResourceEntry, 'targets' | 'shareLinks' | 'tokenIssuers'> & {
       targets: [string, TargetData][];
       shareLinks: [string, { tokenSha256: string; expiresAt: string; revoked: boolean }][];
+      tokenIssuers: [string, IssuerEntry][];
     },
   ][];
   policies: [string, { orgId: string; data: PolicyData; deleted: boolean }][];
@@ -90,7 +101,12 @@ export class SiteConfigFold {
       sites: [...this.#sites],
       resources: [...this.#resources].map(([id, r]) => [
         id,
-        { ...r, targets: [...r.targets], shareLinks: [...r.shareLinks] },
+        {
+          ...r,
+          targets: [...r.targets],
+          shareLinks: [...r.shareLinks],
+          tokenIssuers: [...(r.tokenIssuers ?? [])],
+        },
       ]),
       policies: [...this.#policies],
       groups: [...this.#groups].map(([id, g]) => [id, { orgId: g.orgId, members: [...g.members] }]),
@@ -113,7 +129,12 @@ export class SiteConfigFold {
     };
     for (const [id, site] of entries(state.sites, 'sites')) fold.#sites.set(id, site);
     for (const [id, r] of entries(state.resources, 'resources'))
-      fold.#resources.set(id, { ...r, targets: new Map(r.targets), shareLinks: new Map(r.shareLinks) });
+      fold.#resources.set(id, {
+        ...r,
+        targets: new Map(r.targets),
+        shareLinks: new Map(r.shareLinks),
+        tokenIssuers: new Map(r.tokenIssuers ?? []),
+      });
     for (const [id, policy] of entries(state.policies, 'policies')) fold.#policies.set(id, policy);
     for (const [id, g] of entries(state.groups, 'groups'))
       fold.#groups.set(id, { orgId: g.orgId, members: new Set(g.members) });
@@ -146,7 +167,11 @@ export class SiteConfigFold {
     return !!site && !site.deleted;
   }
 
-  snapshot(siteId: string, issuedAt: Date): SiteSnapshot | undefined {
+  /**
+   * The site's snapshot. `openKey` opens the trusted issuers' sealed HMAC keys for the gateways; a
+   * key it cannot open (or without it) is left out, so its tokens are refused (fail closed).
+   */
+  snapshot(siteId: string, issuedAt: Date, openKey?: OpenIssuerKey): SiteSnapshot | undefined {
     const site = this.#sites.get(siteId);
     if (!site || site.deleted) return undefined;
     const resources = [...this.#resources]
@@ -156,6 +181,7 @@ export class SiteConfigFold {
         id,
         targets: [...r.targets].map(([targetId, t]) => ({ ...t, id: targetId })),
         ...accessOf(r, issuedAt),
+        ...issuersOf(id, r, openKey),
       }));
     const resourceIds = new Set(resources.map((r) => r.id));
     const policies = [...this.#policies]
@@ -230,6 +256,8 @@ export class SiteConfigFold {
       case 'ResourceAccessSecretSet':
       case 'ResourceShareLinkCreated':
       case 'ResourceShareLinkRevoked':
+      case 'ResourceTokenIssuerAdded':
+      case 'ResourceTokenIssuerRemoved':
       case 'ResourceTargetAdded':
       case 'ResourceTargetUpdated':
       case 'ResourceTargetRemoved': {
@@ -294,6 +322,7 @@ export class SiteConfigFold {
           targets: new Map(),
           deleted: false,
           shareLinks: new Map(),
+          tokenIssuers: new Map(),
         });
         return;
       case 'ResourceUpdated': {
@@ -336,6 +365,15 @@ export class SiteConfigFold {
         if (link) link.revoked = true;
         return;
       }
+      case 'ResourceTokenIssuerAdded': {
+        const resource = this.#resources.get(id);
+        const { issuerId, ...issuer } = event.data;
+        if (resource) (resource.tokenIssuers ??= new Map()).set(issuerId, issuer);
+        return;
+      }
+      case 'ResourceTokenIssuerRemoved':
+        this.#resources.get(id)?.tokenIssuers?.delete(event.data.issuerId);
+        return;
       case 'PolicyCreated':
         this.#policies.set(id, { orgId: event.orgId, data: event.data, deleted: false });
         return;
@@ -433,6 +471,37 @@ function accessOf(resource: ResourceEntry, at: Date): { access?: ResourceAccess 
       shareLinks,
     },
   };
+}
+
+/** The resource's trusted issuers with the keys gateways verify with (HMAC keys opened, or left out). */
+function issuersOf(
+  resourceId: string,
+  resource: ResourceEntry,
+  openKey: OpenIssuerKey | undefined,
+): { tokenIssuers?: SnapshotTokenIssuer[] } {
+  if (!resource.tokenIssuers?.size) return {};
+  const tokenIssuers = [...resource.tokenIssuers].map(([id, issuer]) => {
+    const secrets: IssuerJwk[] = [];
+    for (const key of issuer.secretKeys) {
+      const k = openKey?.(key.sealed, issuerKeyBinding(resourceId, id));
+      if (k === undefined) continue;
+      secrets.push({
+        kty: 'oct',
+        k,
+        ...(key.kid !== null ? { kid: key.kid } : {}),
+        ...(key.alg !== null ? { alg: key.alg } : {}),
+      });
+    }
+    return {
+      id,
+      name: issuer.name,
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: issuer.algorithms,
+      keys: [...issuer.publicKeys, ...secrets],
+    };
+  });
+  return { tokenIssuers };
 }
 
 function defined<T extends object>(value: T): Partial<T> {

@@ -45,6 +45,11 @@ export const PolicyController = messageHandlers(
     'policy.shareLinks.create': ({ principal, ...link }) => access.createShareLink(principal, link),
     'policy.shareLinks.list': ({ principal, resourceId }) => access.list(principal, resourceId),
     'policy.shareLinks.revoke': ({ principal, ...which }) => access.revoke(principal, which),
+    'policy.tokenIssuers.add': ({ principal, resourceId, issuer }) =>
+      access.addTokenIssuer(principal, resourceId, issuer),
+    'policy.tokenIssuers.list': ({ principal, resourceId }) => access.tokenIssuers(principal, resourceId),
+    'policy.tokenIssuers.remove': ({ principal, resourceId, issuerId }) =>
+      access.removeTokenIssuer(principal, resourceId, issuerId),
 
     'policy.services.expose': ({ principal, ...service }) => services.expose(principal, service),
     'policy.services.list': ({ principal, cursor, limit }) => services.list(principal, cursor, limit),

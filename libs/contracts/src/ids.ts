@@ -4,7 +4,21 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The prefixes of the platform's ids, one per kind of thing. */
 export type IdPrefix =
-  'org' | 'usr' | 'grp' | 'key' | 'ses' | 'st' | 'res' | 'tgt' | 'pol' | 'gw' | 'lnk' | 'dev' | 'idp' | 'xsi';
+  | 'org'
+  | 'usr'
+  | 'grp'
+  | 'key'
+  | 'ses'
+  | 'st'
+  | 'res'
+  | 'tgt'
+  | 'pol'
+  | 'gw'
+  | 'lnk'
+  | 'dev'
+  | 'idp'
+  | 'xsi'
+  | 'tis';
 
 /** A readable, URL- and subject-safe id: `usr_k3x9…` (16 random characters, about 82 bits). */
 export function newId(prefix: IdPrefix): string {

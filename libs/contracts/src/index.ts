@@ -35,5 +35,7 @@ export * from './patterns';
 export { newId, type IdPrefix } from './ids';
 export * from './config/site-snapshot';
 export { accessSecretMatches, hashAccessSecret, shareTokenSha256 } from './access-secrets';
+export { openSecret, sealSecret } from './sealed-secrets';
+export * from './token-issuers';
 export { hashSecret, issueSecret, parseSecret, secretMatches, type SecretPrefix } from './secrets';
 export { EmailSchema, IdSchema, NameSchema, PasswordSchema } from './fields';

@@ -113,4 +113,43 @@ describe('decide', () => {
     expect(pathMatches('/admin', '/adminx')).toBe(false);
     expect(pathMatches('/api/*', '/api/v1')).toBe(true);
   });
+
+  describe("callers with a trusted issuer's token", () => {
+    const ci = { id: 'deploy-bot', role: 'member' as const, groups: [], issuerId: 'tis_ci' };
+    const ciDeploys = rule('pol_ci', {
+      name: 'ci deploys',
+      effect: 'allow',
+      subjects: { tokens: [{ issuerId: 'tis_ci', subs: ['deploy-bot'] }] },
+    });
+
+    it('are admitted by a policy naming their issuer and sub, and by nothing else that names someone', () => {
+      expect(decide([ciDeploys], 'r', request({ user: ci })).allowed).toBe(true);
+      expect(decide([ciDeploys], 'r', request({ user: { ...ci, id: 'other-bot' } })).allowed).toBe(false);
+      expect(decide([ciDeploys], 'r', request({ user: { ...ci, issuerId: 'tis_other' } })).allowed).toBe(
+        false,
+      );
+      // A sub equal to a user's id, groups or role do not make the token that user.
+      const asUser = { ...ci, id: 'usr_ada', groups: ['grp_eng'] };
+      expect(decide([engineers, office], 'r', request({ user: asUser })).allowed).toBe(false);
+      const adaById = rule('pol_ada', { name: 'ada', effect: 'allow', subjects: { users: ['usr_ada'] } });
+      expect(decide([adaById], 'r', request({ user: asUser })).allowed).toBe(false);
+    });
+
+    it('an issuer listed without subs admits any of its tokens; a deny naming nobody still applies', () => {
+      const anyCi = rule('pol_anyci', {
+        name: 'any ci',
+        effect: 'allow',
+        subjects: { tokens: [{ issuerId: 'tis_ci' }] },
+      });
+      expect(decide([anyCi], 'r', request({ user: { ...ci, id: 'x' } })).allowed).toBe(true);
+      expect(decide([anyCi, noAdminFromOutside], 'r', request({ user: ci, path: '/admin' })).allowed).toBe(
+        false,
+      );
+    });
+
+    it('a policy naming only token subjects does not apply to anonymous requests or users', () => {
+      expect(decide([ciDeploys], 'r', request({ user: null })).allowed).toBe(false);
+      expect(decide([ciDeploys], 'r', request()).allowed).toBe(false);
+    });
+  });
 });

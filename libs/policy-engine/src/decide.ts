@@ -6,8 +6,11 @@ export interface PolicyRule extends PolicyData {
 
 /** Everything a decision looks at; the gateway fills it from the request, simulate from its input. */
 export interface AccessRequest {
-  /** The authenticated user, or null for an anonymous request. */
-  user: { id: string; role: Role; groups: readonly string[] } | null;
+  /**
+   * The authenticated user, or null for an anonymous request. With `issuerId`, a caller holding a
+   * token of that trusted issuer, `id` being its `sub`: only policies naming the issuer match it.
+   */
+  user: { id: string; role: Role; groups: readonly string[]; issuerId?: string | undefined } | null;
   ip: string;
   /** ISO 3166 code from the GeoIP database, or null when unknown. */
   country: string | null;
@@ -49,17 +52,25 @@ export function decide(
 const ruleOf = (p: PolicyRule) => ({ policyId: p.id, name: p.name, effect: p.effect });
 
 /**
- * A policy naming nobody (no users, groups, roles, and not "any authenticated user") applies to
- * everyone, anonymous requests included: that is how a deny-by-country or a public allow is said.
+ * A policy naming nobody (no users, groups, roles, token issuers, and not "any authenticated user")
+ * applies to everyone, anonymous requests included: that is how a deny-by-country or a public allow
+ * is said. A caller with an issuer's token is matched by the policy's token subjects alone.
  */
 function subjectsMatch({ subjects }: PolicyRule, { user }: AccessRequest): boolean {
+  // (`tokens` is absent from policies of snapshots that predate trusted issuers.)
+  const tokens = subjects.tokens ?? [];
   const namesNobody =
     subjects.users.length === 0 &&
     subjects.groups.length === 0 &&
     subjects.roles.length === 0 &&
+    tokens.length === 0 &&
     !subjects.anyAuthenticated;
   if (namesNobody) return true;
   if (!user) return false;
+  if (user.issuerId !== undefined)
+    return tokens.some(
+      (t) => t.issuerId === user.issuerId && (t.subs.length === 0 || t.subs.includes(user.id)),
+    );
   return (
     subjects.anyAuthenticated ||
     subjects.users.includes(user.id) ||

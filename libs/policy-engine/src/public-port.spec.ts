@@ -22,6 +22,9 @@ describe('public ports of TCP/UDP resources', () => {
   it('given no policy that names nobody, the port of an auth-required resource is closed, and says why', () => {
     expect(closedPublicPort(db, [])).toMatch(/public port 5432 admits no connection/);
     expect(closedPublicPort(db, [engineers, withPaths])).toMatch(/source address or country/);
+    // A policy naming only a token issuer's callers names someone: it never opens the port.
+    const ci = policy('pol_ci', { effect: 'allow', subjects: { tokens: [{ issuerId: 'tis_ci' }] } });
+    expect(publicPortPolicies([ci], db.id)).toEqual([]);
     expect(
       decidePublicPort(publicPortPolicies([engineers, withPaths], db.id), db.id, '10.1.2.3', null, at)
         .allowed,

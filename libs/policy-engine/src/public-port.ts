@@ -22,6 +22,7 @@ export function publicPortPolicies(policies: readonly PolicyRule[], resourceId: 
       p.subjects.groups.length === 0 &&
       p.subjects.roles.length === 0 &&
       !p.subjects.anyAuthenticated &&
+      !p.subjects.tokens?.length &&
       p.conditions.paths.length === 0 &&
       p.conditions.methods.length === 0,
   );

@@ -6,6 +6,7 @@ import {
   ResourceDataSchema,
   SiteDataSchema,
   TargetDataSchema,
+  TokenIssuerSettingsSchema,
   patchOf,
 } from '@rustronaut/contracts';
 
@@ -21,6 +22,8 @@ export const ResourceBody = ResourceDataSchema.omit({ tunnel: true }).extend({
 export const ResourcePatch = patchOf(ResourceDataSchema.omit({ siteId: true, protocol: true, tunnel: true }));
 export const TargetBody = TargetDataSchema;
 export const TargetPatch = patchOf(TargetDataSchema);
+/** A trusted token issuer of a resource: name, iss, aud, algorithms and its keys as JWKs. */
+export const TokenIssuerBody = TokenIssuerSettingsSchema;
 export const PolicyBody = PolicyDataSchema;
 export const PolicyPatch = patchOf(PolicyDataSchema);
 export const SimulateBody = PolicyRequests['policy.simulate']

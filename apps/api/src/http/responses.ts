@@ -10,6 +10,7 @@ import {
   RoleSchema,
   SiteDataSchema,
   TargetDataSchema,
+  TokenAlgorithmSchema,
   type DnsRecord,
   type GatewayView,
   type Page,
@@ -20,6 +21,7 @@ import {
   type SimulationView,
   type SiteView,
   type TargetView,
+  type TokenIssuerView,
 } from '@rustronaut/contracts';
 import type { DeviceWithActivity } from '../devices/devices';
 import type {
@@ -333,6 +335,22 @@ export const ShareLinkJson = describes<{
   true,
 );
 export const ShareLinkListJson = z.object({ items: z.array(ShareLinkJson) });
+export const TokenIssuerJson = describes<TokenIssuerView>()(
+  z.object({
+    id: Id,
+    resourceId: Id,
+    name: z.string(),
+    issuer: z.string().describe('the iss its tokens carry'),
+    audience: z.string().describe('the aud its tokens must name'),
+    algorithms: z.array(TokenAlgorithmSchema),
+    keys: z
+      .array(z.object({ fingerprint: z.string() }).catchall(z.string()))
+      .describe('public keys as JWKs; HMAC (oct) keys by kty, kid, alg and fingerprint only, never k'),
+    createdAt: Time,
+  }),
+  true,
+);
+export const TokenIssuerListJson = z.object({ items: z.array(TokenIssuerJson) });
 export const CreatedShareLinkJson = ShareLinkJson.extend({
   path: z.string().describe('/.rustronaut/share/<token>, on any host of the resource'),
   url: z.string().nullable().describe('the link on the first exact domain of the resource'),

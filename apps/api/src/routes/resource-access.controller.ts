@@ -4,9 +4,17 @@ import type { Principal, ShareLinkView } from '@rustronaut/contracts';
 import type { z } from 'zod';
 import { Caller } from '../auth/auth.guard';
 import { PasswordBody, PinBody, ShareLinkBody } from '../http/bodies';
+import { TokenIssuerBody } from '../http/policy-bodies';
 import { Endpoint, ValidBody } from '../http/endpoint';
 import { snakeJson } from '../http/request';
-import { CreatedShareLinkJson, ResourceJson, ShareLinkJson, ShareLinkListJson } from '../http/responses';
+import {
+  CreatedShareLinkJson,
+  ResourceJson,
+  ShareLinkJson,
+  ShareLinkListJson,
+  TokenIssuerJson,
+  TokenIssuerListJson,
+} from '../http/responses';
 import { POLICY, type PolicyClient } from './tokens';
 
 /** Where a share link's token is taken, on any of the resource's hosts. */
@@ -121,6 +129,57 @@ export class ResourceAccessController {
     return shareLinkJson(
       await this.policy.request('policy.shareLinks.revoke', { principal, resourceId, linkId }),
     );
+  }
+
+  /**
+   * Machine / service access: the resource admits bearer JWTs this issuer signed. Policies name its
+   * callers by issuer id and `sub` (`subjects.tokens`).
+   */
+  @Post(':id/token-issuers')
+  @Endpoint({
+    summary:
+      'Trust a token issuer (iss, aud, algorithms, verification keys as JWKs; an HMAC key is sealed and never shown again, only its fingerprint)',
+    tag: 'resources',
+    body: TokenIssuerBody,
+    response: TokenIssuerJson,
+    keys: 'camel',
+  })
+  async addTokenIssuer(
+    @Caller() principal: Principal,
+    @Param('id') resourceId: string,
+    @ValidBody() issuer: z.output<typeof TokenIssuerBody>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const added = await this.policy.request('policy.tokenIssuers.add', { principal, resourceId, issuer });
+    void reply.status(201);
+    return snakeJson(added);
+  }
+
+  @Get(':id/token-issuers')
+  @Endpoint({
+    summary: 'List the token issuers it trusts',
+    tag: 'resources',
+    response: TokenIssuerListJson,
+    keys: 'camel',
+  })
+  async listTokenIssuers(@Caller() principal: Principal, @Param('id') resourceId: string) {
+    return snakeJson({
+      items: await this.policy.request('policy.tokenIssuers.list', { principal, resourceId }),
+    });
+  }
+
+  @Delete(':id/token-issuers/:issuerId')
+  @HttpCode(204)
+  @Endpoint({
+    summary: 'Stop trusting a token issuer (gateways refuse its tokens within seconds)',
+    tag: 'resources',
+  })
+  async removeTokenIssuer(
+    @Caller() principal: Principal,
+    @Param('id') resourceId: string,
+    @Param('issuerId') issuerId: string,
+  ) {
+    await this.policy.request('policy.tokenIssuers.remove', { principal, resourceId, issuerId });
   }
 
   #set(principal: Principal, id: string, method: 'pin' | 'password', secret: string | null) {

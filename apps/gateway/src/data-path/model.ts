@@ -95,6 +95,11 @@ export interface Caller {
   sessionId?: string;
   /** How they proved it; a PIN, password or share link admits without a user (no policy names them). */
   via?: CredentialKind;
+  /**
+   * A machine or service with a token of the resource's trusted issuer: `id` is its `sub`, and only
+   * policies naming this issuer decide on it (never as a user, a group member or a role).
+   */
+  issuerId?: string;
 }
 
 export type CredentialKind = 'token' | 'sso' | 'pin' | 'password' | 'share_link';

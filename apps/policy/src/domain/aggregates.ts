@@ -1,4 +1,10 @@
-import type { PlatformEvent, ResourceData, SiteData, TargetData } from '@rustronaut/contracts';
+import type {
+  PlatformEvent,
+  ResourceData,
+  SiteData,
+  StoredTokenIssuer,
+  TargetData,
+} from '@rustronaut/contracts';
 
 /** State folded from events, for deciding. Pure: `evolve(state, event) → state`. */
 export interface SiteState extends SiteData {
@@ -15,6 +21,12 @@ export interface ResourceState extends ResourceData {
   /** Which of its PIN / password are set. */
   secrets: { pin: boolean; password: boolean };
   shareLinks: Map<string, ShareLinkState>;
+  /** Its trusted token issuers, by id. */
+  tokenIssuers: Map<string, TokenIssuerState>;
+}
+
+export interface TokenIssuerState extends StoredTokenIssuer {
+  createdAt: string;
 }
 
 export interface ShareLinkState {
@@ -86,6 +98,7 @@ export const evolveResource: Evolve<ResourceState> = (state, event) => {
         targets: new Map(),
         secrets: { pin: false, password: false },
         shareLinks: new Map(),
+        tokenIssuers: new Map(),
       };
     case 'ResourceUpdated':
       return state && { ...state, ...definedOnly(event.data) };
@@ -136,6 +149,20 @@ export const evolveResource: Evolve<ResourceState> = (state, event) => {
           revokedAt: event.occurredAt,
         }),
       };
+    }
+    case 'ResourceTokenIssuerAdded': {
+      if (!state) return state;
+      const { issuerId, ...issuer } = event.data;
+      return {
+        ...state,
+        tokenIssuers: new Map(state.tokenIssuers).set(issuerId, { ...issuer, createdAt: event.occurredAt }),
+      };
+    }
+    case 'ResourceTokenIssuerRemoved': {
+      if (!state) return state;
+      const tokenIssuers = new Map(state.tokenIssuers);
+      tokenIssuers.delete(event.data.issuerId);
+      return { ...state, tokenIssuers };
     }
     default:
       return state;

@@ -11,6 +11,8 @@ export enum PolicyErrorCode {
   NoSiteForService = 'POLICY_NO_SITE_FOR_SERVICE',
   NoFreePort = 'POLICY_NO_FREE_PORT',
   TunnelNameTaken = 'POLICY_TUNNEL_NAME_TAKEN',
+  /** An HMAC key of a token issuer needs RN_SECRETS_KEY to be sealed. */
+  SecretsKeyMissing = 'POLICY_SECRETS_KEY_MISSING',
 }
 
 export class PolicyError extends DomainError<PolicyErrorCode> {}

@@ -19,6 +19,8 @@ const POLICY_EVENTS = new Set([
   'ResourceAccessSecretSet',
   'ResourceShareLinkCreated',
   'ResourceShareLinkRevoked',
+  'ResourceTokenIssuerAdded',
+  'ResourceTokenIssuerRemoved',
   'PolicyCreated',
   'PolicyUpdated',
   'PolicyDeleted',
@@ -132,8 +134,11 @@ export function policyProjection(schema: string): Projection<PlatformEvent> {
             `UPDATE ${t('resources')} SET data = jsonb_set(data, '{access}', coalesce(data->'access', '{"pin": false, "password": false}'::jsonb) || jsonb_build_object($2::text, $3::boolean)), updated_at = $4, version = $5 WHERE id = $1`,
             [id, event.data.method, event.data.hash !== null, at, sequence],
           ));
+        // Token issuers stay in the events (listed from the aggregate) and the snapshots.
         case 'ResourceShareLinkCreated':
         case 'ResourceShareLinkRevoked':
+        case 'ResourceTokenIssuerAdded':
+        case 'ResourceTokenIssuerRemoved':
           return void (await q(`UPDATE ${t('resources')} SET updated_at = $2, version = $3 WHERE id = $1`, [
             id,
             at,

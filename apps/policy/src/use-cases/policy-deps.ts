@@ -10,4 +10,6 @@ export interface PolicyDeps {
   /** The role and groups of a user of the caller's organisation (for simulate). */
   userAccess(principal: Principal, userId: string): Promise<{ role: Role; groups: string[] }>;
   clock: () => Date;
+  /** RN_SECRETS_KEY: seals the HMAC keys of trusted token issuers; undefined when not configured. */
+  secretsKey?: Buffer | undefined;
 }

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { PolicyData, ResourceData, SiteData, TargetData } from '../events/policy.events';
 import type { Role } from '../events/identity.events';
+import type { SnapshotTokenIssuer } from '../token-issuers';
 
 /**
  * Everything a gateway needs to serve one site alone: its resources and targets, the policies
@@ -19,6 +20,8 @@ export interface SiteSnapshot {
     targets: (TargetData & { id: string })[];
     /** The resource's own ways in without an account, when it has any. */
     access?: ResourceAccess;
+    /** The issuers whose bearer tokens it admits (machine / service access), when it trusts any. */
+    tokenIssuers?: SnapshotTokenIssuer[];
   })[];
   policies: (PolicyData & { id: string })[];
   /** group id → user ids, for the groups the policies name. */

@@ -5,6 +5,7 @@ import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
 import { MAX_PATTERN_LENGTH, patternProblem, userAgentPatternOf } from '../patterns';
 import { defineEvent } from '../event-definition';
 import { deviceEvents } from './device.events';
+import { SealedIssuerKeySchema, TokenAlgorithmSchema, TokenSubjectsSchema } from '../token-issuers';
 
 export * from './device.events';
 
@@ -179,6 +180,11 @@ export const PolicySubjectsSchema = z.strictObject({
   groups: z.array(Id).max(1000).default([]),
   roles: z.array(RoleSchema).max(3).default([]),
   anyAuthenticated: z.boolean().default(false),
+  /**
+   * Callers with a token of one of the resource's trusted issuers (machines, services). They match
+   * only these entries: never users, groups, roles or "any authenticated user". Absent: none.
+   */
+  tokens: z.array(TokenSubjectsSchema).max(100).optional(),
 });
 export const PolicyConditionsSchema = z.strictObject({
   sourceCidrs: z.array(CidrSchema).max(500).default([]),
@@ -323,6 +329,28 @@ export const ResourceShareLinkRevoked = defineEvent({
   schema: z.strictObject({ linkId: Id }),
 });
 
+// A resource's trusted token issuers (machine / service access): public keys as JWKs, HMAC keys
+// sealed under RN_SECRETS_KEY (never in the clear in the events).
+export const ResourceTokenIssuerAdded = defineEvent({
+  type: 'ResourceTokenIssuerAdded',
+  aggregate: 'resource',
+  schema: z.strictObject({
+    issuerId: Id,
+    name: Name,
+    issuer: z.string().min(1).max(500),
+    audience: z.string().min(1).max(500),
+    algorithms: z.array(TokenAlgorithmSchema).min(1).max(6),
+    publicKeys: z.array(z.record(z.string(), z.string())).max(10),
+    secretKeys: z.array(SealedIssuerKeySchema).max(10),
+  }),
+  sensitive: ['secretKeys'],
+});
+export const ResourceTokenIssuerRemoved = defineEvent({
+  type: 'ResourceTokenIssuerRemoved',
+  aggregate: 'resource',
+  schema: z.strictObject({ issuerId: Id }),
+});
+
 // Policy
 export const PolicyCreated = defineEvent({
   type: 'PolicyCreated',
@@ -360,6 +388,8 @@ export const policyEvents = [
   ResourceAccessSecretSet,
   ResourceShareLinkCreated,
   ResourceShareLinkRevoked,
+  ResourceTokenIssuerAdded,
+  ResourceTokenIssuerRemoved,
   PolicyCreated,
   PolicyUpdated,
   PolicyDeleted,

@@ -11,6 +11,7 @@ import {
   type SiteData,
   type TargetData,
 } from '../events/policy.events';
+import { TokenIssuerSettingsSchema, type TokenIssuerView } from '../token-issuers';
 import { PrincipalSchema } from './principal';
 import type { Page } from './identity.messages';
 
@@ -71,6 +72,9 @@ export const PolicyRequests = {
   }),
   'policy.shareLinks.list': z.object({ ...Authed, resourceId: Id }),
   'policy.shareLinks.revoke': z.object({ ...Authed, resourceId: Id, linkId: Id }),
+  'policy.tokenIssuers.add': z.object({ ...Authed, resourceId: Id, issuer: TokenIssuerSettingsSchema }),
+  'policy.tokenIssuers.list': z.object({ ...Authed, resourceId: Id }),
+  'policy.tokenIssuers.remove': z.object({ ...Authed, resourceId: Id, issuerId: Id }),
   'policy.resources.update': z.object({
     ...Authed,
     id: Id,
@@ -225,6 +229,9 @@ export interface PolicyResponses {
   'policy.shareLinks.create': ShareLinkView & { token: string };
   'policy.shareLinks.list': ShareLinkView[];
   'policy.shareLinks.revoke': ShareLinkView;
+  'policy.tokenIssuers.add': TokenIssuerView;
+  'policy.tokenIssuers.list': TokenIssuerView[];
+  'policy.tokenIssuers.remove': { deleted: true };
   'policy.resources.update': ResourceView;
   'policy.resources.delete': { deleted: true };
   'policy.targets.add': ResourceView;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CredentialCache, type CachedCredential } from './credential-cache';
 import type { AssertionKey } from './identity-assertion';
+import { IssuerTokens, MAX_BEARER_LENGTH } from './issuer-tokens';
 import { SessionCookies, cookieValue, sessionCookieName } from './session-cookie';
 import type { TokenVerifier, Verification } from './token-verifier';
 import type { Admission, CredentialKind, Refusal, SnapshotSource } from '../../model';
@@ -14,13 +15,14 @@ export interface EdgeAuthenticatorOptions {
 
 /**
  * Who is asking, decided from the local snapshots alone: a bearer token (the console's access
- * tokens) or the resource's session cookie (set after console sign-in, a PIN, a password or a share
+ * tokens, or a token of one of the resource's trusted issuers) or the resource's session cookie (set after console sign-in, a PIN, a password or a share
  * link). A credential is checked once and then cached until it expires, so a signed-in caller's
  * requests stay synchronous; the cache is emptied on every snapshot change, and a session the
  * console revoked (pushed with the snapshot) is refused even while cached.
  */
 export class EdgeAuthenticator {
   readonly #cache = new CredentialCache();
+  readonly #issuers = new IssuerTokens();
   #revoked = new Set<string>();
   /** The grants that still open a resource without an account: live share links, current PIN / password. */
   #grants = new Set<string>();
@@ -52,11 +54,21 @@ export class EdgeAuthenticator {
   authenticate(admission: Admission): Refusal | undefined | Promise<Refusal | undefined> {
     const { req, resource } = admission;
     if (!resource.authRequired) return undefined;
-    const bearer = bearerOf(req.headers.authorization);
+    const authorization = req.headers.authorization;
+    const bearer = bearerOf(authorization);
+    if (authorization !== undefined) {
+      const problem = authorizationProblem(req.rawHeaders, authorization, bearer);
+      if (problem !== undefined) return { status: 401, message: problem };
+    }
     const credential = bearer ?? cookieValue(req.headers.cookie, sessionCookieName(resource.id));
     if (credential === undefined) return this.signInRefusal(admission, undefined);
     const cached = this.#cache.get(credential);
-    if (cached !== undefined) return this.#admit(admission, credential, cached);
+    // A trusted issuer's token is cached for the resource whose issuer checked it; elsewhere it is checked again.
+    if (
+      cached !== undefined &&
+      (cached.identity.issuerId === undefined || trusts(resource, cached.identity.issuerId))
+    )
+      return this.#admit(admission, credential, cached);
     if (bearer === undefined) {
       const secret = this.#secrets.get(resource.siteId);
       const session =
@@ -67,13 +79,12 @@ export class EdgeAuthenticator {
       const entry = this.#cache.set(credential, { ...identity, expiresAt: expiresAt * 1000 }, via);
       return this.#admit(admission, credential, entry);
     }
-    return this.verifier
-      .verify(bearer)
-      .then((verified: Verification) =>
+    return (this.#issuers.verify(resource, bearer) ?? this.verifier.verify(bearer)).then(
+      (verified: Verification) =>
         'refusal' in verified
           ? { status: 401, message: verified.refusal }
           : this.#admit(admission, bearer, this.#cache.set(bearer, verified, 'token')),
-      );
+    );
   }
 
   /**
@@ -132,6 +143,8 @@ export class EdgeAuthenticator {
       );
     if (identity.orgId !== resource.orgId)
       return { status: 401, message: 'Your token is for another organisation.' };
+    if (identity.issuerId !== undefined && !trusts(resource, identity.issuerId))
+      return { status: 401, message: `Token refused: ${resource.name} does not trust its issuer.` };
     let view = entry.byResource.get(resource.id);
     if (view === undefined) {
       view = {
@@ -139,9 +152,11 @@ export class EdgeAuthenticator {
           id: identity.userId,
           email: identity.email,
           role: identity.role,
-          groups: this.#groupsOf(resource.siteId, identity.userId),
+          // A trusted issuer's sub is not a user of ours: it is in no group.
+          groups: identity.issuerId === undefined ? this.#groupsOf(resource.siteId, identity.userId) : [],
           via: entry.via,
           ...(identity.sessionId !== undefined ? { sessionId: identity.sessionId } : {}),
+          ...(identity.issuerId !== undefined ? { issuerId: identity.issuerId } : {}),
         },
         assertion: undefined,
       };
@@ -197,7 +212,39 @@ export function grantOf(method: 'pin' | 'password', resourceId: string, hash: st
   return `${method}:${createHash('sha256').update(`${resourceId}:${hash}`).digest('base64url').slice(0, 22)}`;
 }
 
+/** The token of `Authorization: Bearer <token>` (the scheme in any case, RFC 9110 §11.1). */
 function bearerOf(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
-  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  return /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization)?.[1];
+}
+
+/**
+ * Why an Authorization header is refused before any check: sent twice (which one counts would be
+ * a guess), a bearer token too large to be one, or a Bearer scheme whose token is malformed
+ * (tabs, a second word, characters no token68 has).
+ */
+function authorizationProblem(
+  rawHeaders: readonly string[],
+  authorization: string,
+  bearer: string | undefined,
+): string | undefined {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name?.length === 13 && name.toLowerCase() === 'authorization') seen++;
+  }
+  if (seen > 1) return 'Authorization was sent more than once: send one.';
+  if (bearer !== undefined && bearer.length > MAX_BEARER_LENGTH)
+    return `The bearer token is larger than ${MAX_BEARER_LENGTH} bytes.`;
+  if (bearer === undefined && /^bearer(\s|$)/i.test(authorization))
+    return 'The Authorization header is not "Bearer <token>".';
+  return undefined;
+}
+
+/** Whether the resource trusts this token issuer (it is one of its own). */
+function trusts(
+  resource: { tokenIssuers?: readonly { id: string }[] | undefined },
+  issuerId: string,
+): boolean {
+  return resource.tokenIssuers?.some((issuer) => issuer.id === issuerId) === true;
 }

@@ -12,6 +12,8 @@ export interface VerifiedIdentity {
   sessionId?: string;
   /** When it stops being valid (epoch ms). */
   expiresAt: number;
+  /** A trusted issuer's token: the issuer (of the resource it was checked for); userId is its `sub`. */
+  issuerId?: string;
 }
 
 export type Verification = VerifiedIdentity | { refusal: string };
