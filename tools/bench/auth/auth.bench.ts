@@ -115,7 +115,11 @@ async function inProcess(): Promise<void> {
   // The access record is not touched by authentication: left out, as in the admission bench.
   const admission = (): Admission =>
     ({
-      req: { headers: { authorization: `Bearer ${token}` }, method: 'GET' } as IncomingMessage,
+      req: {
+        headers: { authorization: `Bearer ${token}` },
+        rawHeaders: ['Authorization', `Bearer ${token}`],
+        method: 'GET',
+      } as IncomingMessage,
       facts: { ip: '127.0.0.1', scheme: 'http', host: 'b.localhost', rawPath: '/', path: '/', method: 'GET' },
       resource: routed,
       caller: null,
