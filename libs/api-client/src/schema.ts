@@ -1,7 +1,7 @@
 /**
  * Generated from the API's OpenAPI document (apps/api: each route's @Endpoint) by
  * `npm run build` (apps/api/src/openapi-main.ts). Do not edit: change the route and build.
- * document sha256: 5107b83f381dc3e2acebd7ae0ca9133aef2d1b214f096955f79f9fe64b0f6f65
+ * document sha256: 24d48a11c3d66d834b3d9521fa7ad780a41a95c7133ea25d417d121212103b31
  */
 /* eslint-disable */
 export interface paths {
@@ -1139,6 +1139,41 @@ export interface paths {
         patch: operations["resources_updateTarget"];
         trace?: never;
     };
+    "/api/v1/resources/{id}/token-issuers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the token issuers it trusts */
+        get: operations["resourceAccess_listTokenIssuers"];
+        put?: never;
+        /** Trust a token issuer (iss, aud, algorithms, verification keys as JWKs; an HMAC key is sealed and never shown again, only its fingerprint) */
+        post: operations["resourceAccess_addTokenIssuer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/token-issuers/{issuerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop trusting a token issuer (gateways refuse its tokens within seconds) */
+        delete: operations["resourceAccess_removeTokenIssuer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services": {
         parameters: {
             query?: never;
@@ -1739,6 +1774,11 @@ export interface components {
                 groups: string[];
                 /** @default [] */
                 roles: ("owner" | "admin" | "member")[];
+                tokens?: {
+                    issuer_id: string;
+                    /** @default [] */
+                    subs: string[];
+                }[];
                 /** @default [] */
                 users: string[];
             };
@@ -2024,6 +2064,23 @@ export interface components {
         };
         TargetList: {
             items: components["schemas"]["Target"][];
+        };
+        TokenIssuer: {
+            algorithms: ("EdDSA" | "ES256" | "RS256" | "HS256" | "HS384" | "HS512")[];
+            audience: string;
+            created_at: string;
+            id: string;
+            issuer: string;
+            keys: ({
+                fingerprint: string;
+            } & {
+                [key: string]: string;
+            })[];
+            name: string;
+            resource_id: string;
+        };
+        TokenIssuerList: {
+            items: components["schemas"]["TokenIssuer"][];
         };
         Tokens: {
             access_token: string;
@@ -6739,6 +6796,11 @@ export interface operations {
                         groups?: string[];
                         /** @default [] */
                         roles?: ("owner" | "admin" | "member")[];
+                        tokens?: {
+                            issuer_id: string;
+                            /** @default [] */
+                            subs?: string[];
+                        }[];
                         /** @default [] */
                         users?: string[];
                     };
@@ -6999,6 +7061,11 @@ export interface operations {
                         groups?: string[];
                         /** @default [] */
                         roles?: ("owner" | "admin" | "member")[];
+                        tokens?: {
+                            issuer_id: string;
+                            /** @default [] */
+                            subs?: string[];
+                        }[];
                         /** @default [] */
                         users?: string[];
                     };
@@ -8565,6 +8632,236 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Resource"];
                 };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resourceAccess_listTokenIssuers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenIssuerList"];
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resourceAccess_addTokenIssuer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    algorithms: ("EdDSA" | "ES256" | "RS256" | "HS256" | "HS384" | "HS512")[];
+                    audience: string;
+                    issuer: string;
+                    keys: {
+                        [key: string]: unknown;
+                    }[];
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenIssuer"];
+                };
+            };
+            /** @description The request is not valid (each bad field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in the caller’s organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a concurrent change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (503 when a service does not answer) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resourceAccess_removeTokenIssuer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                issuerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is not valid (each bad field is named) */
             400: {
