@@ -5,6 +5,14 @@ interface NatsSettings {
   natsCredentials?: string | undefined;
 }
 
+/**
+ * nats.js records the caller's stack for every request and JetStream publish (an Error built up
+ * front, another for its timer) to append to an error that may come; the console's requests are
+ * wrapped in errors that name what they were for, so that bookkeeping is not worth its cost on
+ * every append and every service request.
+ */
+const NO_ASYNC_TRACES = { noAsyncTraces: true } as const;
+
 const authOf = (settings: NatsSettings) =>
   settings.natsCredentials
     ? { authenticator: credsAuthenticator(new TextEncoder().encode(settings.natsCredentials)) }
@@ -21,6 +29,7 @@ export function natsTransportOptions(settings: NatsSettings, name: string, queue
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    ...NO_ASYNC_TRACES,
     ...authOf(settings),
     ...(queue ? { queue } : {}),
   };
@@ -33,6 +42,7 @@ export function connectNats(settings: NatsSettings, name: string): Promise<NatsC
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    ...NO_ASYNC_TRACES,
     ...authOf(settings),
   });
 }
