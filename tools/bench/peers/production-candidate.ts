@@ -14,11 +14,13 @@
  *
  * A production gateway serves HTTP on one port and routes by Host, while the harness puts each
  * candidate on a port of its own (all with Host 127.0.0.1): so one gateway serves the plain port
- * (18020) with the TCP (18105) and UDP (18205) ports, and another the exposed services of a tunnel
- * (18022, 18108), whose client (a child process) dials it as `rustronaut expose` does. The
- * authenticated port (18021) is not served: the harness signs HS256 tokens with a shared secret,
- * which a production gateway refuses by design (console EdDSA tokens only); the authenticated
- * path's cost is measured with console tokens under callgrind instead (see the results notes).
+ * (18020) with the TCP (18105) and UDP (18205) ports, another the authenticated port (18021), and a
+ * third the exposed services of a tunnel (18022, 18108), whose client (a child process) dials it as
+ * `rustronaut expose` does. The authenticated port is a resource that requires authentication and
+ * trusts the harness's token issuer as an admin declares one (POST /resources/{id}/token-issuers:
+ * iss BENCH_JWT_ISS, aud BENCH_JWT_AUD, HS256 with BENCH_JWT_SECRET as its `oct` key, checked by
+ * the same schema the API uses), with a policy admitting the sub `bench-user`: the gateway verifies
+ * the bearer JWT in-process and caches it, as it does for any machine token.
  * Every setting of the gateways comes from the environment as for `npm start` (RN_GATEWAY_WORKERS…).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,7 +30,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'nats';
-import { ResourceDataSchema, issueSecret, signSnapshot, type SiteSnapshot } from '@rustronaut/contracts';
+import {
+  PolicyDataSchema,
+  ResourceDataSchema,
+  TokenIssuerSettingsSchema,
+  checkIssuerKey,
+  issueSecret,
+  signSnapshot,
+  type SiteSnapshot,
+  type SnapshotTokenIssuer,
+} from '@rustronaut/contracts';
 import { ensureAccessStream } from '@rustronaut/eventstore';
 import { TunnelClient } from '@rustronaut/tunnel';
 import { loadBenchConfig } from '@rustronaut/config';
@@ -72,7 +83,29 @@ function resource(
   } as Resource;
 }
 
-function snapshotOf(siteId: string, resources: Resource[], connectionType: 'local' | 'tunnel'): SiteSnapshot {
+/**
+ * A trusted token issuer as the console puts it in a snapshot after POST /resources/{id}/token-issuers:
+ * the settings checked by the API's schema, the keys as the API keeps them.
+ */
+function trustedIssuer(id: string, settings: unknown): SnapshotTokenIssuer {
+  const { keys, ...checked } = TokenIssuerSettingsSchema.parse(settings);
+  return {
+    id,
+    ...checked,
+    keys: keys.map((jwk) => {
+      const key = checkIssuerKey(jwk, checked.algorithms);
+      if ('problem' in key) throw new Error(key.problem);
+      return key.key;
+    }),
+  };
+}
+
+function snapshotOf(
+  siteId: string,
+  resources: Resource[],
+  connectionType: 'local' | 'tunnel',
+  policies: SiteSnapshot['policies'] = [],
+): SiteSnapshot {
   return {
     format: 1,
     siteId,
@@ -81,7 +114,7 @@ function snapshotOf(siteId: string, resources: Resource[], connectionType: 'loca
     issuedAt: new Date().toISOString(),
     site: { name: siteId, subnet: '127.0.0.0/8', region: 'local', connectionType },
     resources,
-    policies: [],
+    policies,
     groups: {},
     jwks: [],
   };
@@ -217,6 +250,48 @@ async function main(): Promise<void> {
       'local',
     ),
     bench.BENCH_HTTP_PORT,
+  );
+
+  // The authenticated port: a resource that requires authentication and trusts the harness's token
+  // issuer, and a policy that lets its sub in.
+  const authSite = 'st_benchauth';
+  const issuer = trustedIssuer('tis_bench', {
+    name: 'bench',
+    issuer: bench.BENCH_JWT_ISS,
+    audience: bench.BENCH_JWT_AUD,
+    algorithms: ['HS256'],
+    keys: [{ kty: 'oct', k: Buffer.from(bench.BENCH_JWT_SECRET).toString('base64url') }],
+  });
+  await start(
+    'auth',
+    snapshotOf(
+      authSite,
+      [
+        {
+          ...resource(
+            authSite,
+            'res_benchauth',
+            { name: 'bench-auth', protocol: 'http', domains: ['127.0.0.1', 'localhost'], authRequired: true },
+            bench.BENCH_UPSTREAM_HTTP,
+            'http',
+          ),
+          tokenIssuers: [issuer],
+        },
+      ],
+      'local',
+      [
+        {
+          ...PolicyDataSchema.parse({
+            name: 'the bench service',
+            effect: 'allow',
+            resourceIds: ['res_benchauth'],
+            subjects: { tokens: [{ issuerId: issuer.id, subs: ['bench-user'] }] },
+          }),
+          id: 'pol_benchauth',
+        },
+      ],
+    ),
+    bench.BENCH_HTTP_AUTH_PORT,
   );
 
   // Exposed services, as the services API makes them, reached through a tunnel client.
