@@ -1,4 +1,4 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
 import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkTraceNode from '@opentelemetry/sdk-trace-node';
@@ -44,12 +44,16 @@ export function startTracing(
   return { shutdown: () => provider.shutdown() };
 }
 
-export function tracer(): Tracer {
-  return trace.getTracer('rustronaut');
+let otelApi: typeof OtelApi | undefined;
+/** The OpenTelemetry API, loaded on first use: a gateway that never traces does without it. */
+const api = () => (otelApi ??= require('@opentelemetry/api') as typeof OtelApi);
+
+export function tracer(): OtelApi.Tracer {
+  return api().trace.getTracer('rustronaut');
 }
 
 /** The current trace id, for logs and error replies. */
 export function currentTraceId(): string | undefined {
-  const id = trace.getActiveSpan()?.spanContext().traceId;
+  const id = api().trace.getActiveSpan()?.spanContext().traceId;
   return id && id !== '00000000000000000000000000000000' ? id : undefined;
 }
