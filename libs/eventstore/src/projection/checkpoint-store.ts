@@ -1,5 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** node-postgres' client under a TypeORM query runner: a simple query of several statements. */
+interface SimpleQueryClient {
+  query(text: string): Promise<{ rowCount: number | null }[]>;
+}
+
 /**
  * Where each projection remembers the last stream sequence it applied: a row in its own
  * service's schema, written in the same transaction as the read model.
@@ -46,19 +51,47 @@ export class CheckpointStore {
   }
 
   /**
-   * Locks the projection's row for the rest of the transaction and moves it to `sequence`, in one
-   * round trip. False, and nothing written, when the projection is already there or past it (the
-   * row stays locked either way).
+   * In a transaction of its own: claims `sequence` for the projection first (locks its row and moves
+   * it there in one statement; nothing written when the projection is already there or past it: a
+   * redelivery, or another replica got there first), runs `apply` with the transaction's manager
+   * when the claim holds, and commits. False, with nothing applied, when the claim does not hold.
+   *
+   * START TRANSACTION travels with the claim as one simple query (so its two values are written out:
+   * the projection name is a subject token, the sequence a whole number): the transaction costs one
+   * round trip less than TypeORM's transaction(), which sends START TRANSACTION alone. `apply` writes
+   * through `manager.query`, as every projection does.
    */
-  async claim(manager: EntityManager, projection: string, sequence: number): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO ${this.#table} AS c (projection, sequence) VALUES ($1, $2)
+  async claimAndApply(
+    projection: string,
+    sequence: number,
+    apply: (manager: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
+    if (!Number.isSafeInteger(sequence) || sequence < 1)
+      throw new Error(`not a stream sequence: ${sequence}`);
+    const claimSql = `INSERT INTO ${this.#table} AS c (projection, sequence)
+       VALUES ('${projection.replaceAll("'", "''")}', ${sequence})
        ON CONFLICT (projection) DO UPDATE SET sequence = EXCLUDED.sequence, updated_at = now()
        WHERE c.sequence < EXCLUDED.sequence
-       RETURNING 1`,
-      [projection, sequence],
-    );
-    return rows.length > 0;
+       RETURNING 1`;
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as SimpleQueryClient;
+      let open = true;
+      try {
+        const [, claim] = await client.query(`START TRANSACTION; ${claimSql}`);
+        const claimed = Boolean(claim?.rowCount);
+        if (claimed) await apply(runner.manager);
+        open = false;
+        await client.query('COMMIT');
+        return claimed;
+      } catch (error) {
+        // A failed claim, apply or commit leaves nothing: the whole transaction is rolled back.
+        if (open) await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   async write(manager: EntityManager, projection: string, sequence: number): Promise<void> {

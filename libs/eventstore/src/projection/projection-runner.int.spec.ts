@@ -134,15 +134,16 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     expect((await readModel()).balances).toHaveLength(2);
   });
 
-  it('claims a commit once: the checkpoint moves forward only, in the claiming transaction', async () => {
+  it('claims a commit once: the checkpoint moves forward only, with what is applied in its transaction', async () => {
     const checkpoints = new CheckpointStore(db.dataSource, db.schema);
     await checkpoints.ensureTable();
     const claim = (sequence: number, fail = false) =>
-      db.dataSource
-        .transaction(async (manager) => {
-          const claimed = await checkpoints.claim(manager, projectionName, sequence);
+      checkpoints
+        .claimAndApply(projectionName, sequence, async (manager) => {
+          await manager.query(`INSERT INTO balances (account_id, owner, cents) VALUES ($1, 'claims', 0)`, [
+            `seq${sequence}`,
+          ]);
           if (fail) throw new Error('apply failed');
-          return claimed;
         })
         .catch(() => 'rolled back');
     expect(await claim(5)).toBe(true); // no row yet: created at 5
@@ -152,6 +153,11 @@ describe('ProjectionRunner (real NATS and Postgres)', () => {
     expect(await checkpoints.read(projectionName)).toBe(5);
     expect(await claim(9)).toBe(true);
     expect(await db.dataSource.transaction((m) => checkpoints.lock(m, projectionName))).toBe(9);
+    // Applied once for each claim that held; the failed apply left nothing behind.
+    const applied: { account_id: string }[] = await db.dataSource.query(
+      `SELECT account_id FROM balances WHERE owner = 'claims' ORDER BY account_id`,
+    );
+    expect(applied.map((r) => r.account_id)).toEqual(['seq5', 'seq9']);
   });
 
   it('applies every event exactly once, in order, and rebuild() gives the same read model', async () => {

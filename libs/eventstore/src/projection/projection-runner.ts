@@ -318,12 +318,12 @@ export class ProjectionRunner<D extends AnyEventDefinition = AnyEventDefinition>
     const span = this.#startSpan(message);
     const keepClaim = setInterval(() => message.working(), Math.max(100, this.#ackWaitMs / 3));
     try {
+      // The checkpoint moves first, in the same transaction: a failed apply rolls both back. A
+      // claim that does not hold (another replica got there first) applies nothing.
       await context.with(trace.setSpan(context.active(), span), () =>
-        this.#options.dataSource.transaction(async (manager) => {
-          // The checkpoint moves first, in the same transaction: a failed apply rolls both back.
-          if (!(await this.#checkpoints.claim(manager, this.name, message.seq))) return; // another replica got there first
-          await this.#applyEvents(message, manager);
-        }),
+        this.#checkpoints.claimAndApply(this.name, message.seq, (manager) =>
+          this.#applyEvents(message, manager),
+        ),
       );
       this.#advance(message.seq);
       await this.#options.onApplied?.(message.seq);
