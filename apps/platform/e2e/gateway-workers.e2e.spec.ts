@@ -51,6 +51,8 @@ describe('gateway workers (e2e, started processes)', () => {
   const ids: Record<string, string> = {};
   const api = (method: string, path: string, body?: unknown) =>
     call(platform!.url, method, path, { token: admin, body });
+  // Two whatever the machine's cores (the default, auto, is one process on a single core): what
+  // this suite checks is what holds across workers.
   const WORKERS = { RN_GATEWAY_WORKERS: '2' };
 
   beforeAll(async () => {

@@ -82,8 +82,9 @@ describe('loadGatewayConfig: the data path settings', () => {
     );
   });
 
-  it('runs the gateway data plane in RN_GATEWAY_WORKERS processes: auto is one per core, nonsense stops it', () => {
-    expect(loadGatewayConfig({}).workers).toBe(1);
+  it('runs the gateway data plane on every core by default, or in RN_GATEWAY_WORKERS processes; nonsense stops it', () => {
+    expect(loadGatewayConfig({}).workers).toBe(availableParallelism());
+    expect(loadGatewayConfig({ RN_GATEWAY_WORKERS: '1' }).workers).toBe(1);
     expect(loadGatewayConfig({ RN_GATEWAY_WORKERS: '3' }).workers).toBe(3);
     expect(loadGatewayConfig({ RN_GATEWAY_WORKERS: 'auto' }).workers).toBe(availableParallelism());
     for (const bad of ['0', '65', 'all', '2.5', '-1'])

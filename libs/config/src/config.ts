@@ -337,14 +337,15 @@ export const GatewayEnvSchema = z.object({
   /** Records kept in memory while the destination is away; beyond it they are dropped and counted. */
   RN_GATEWAY_ACCESS_LOG_QUEUE: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   /**
-   * Data-plane processes: `auto` (one per core) or a number; 1 serves everything from one process.
-   * Several share the listening sockets; one primary keeps the control plane (see docs/gateway-workers.md).
+   * Data-plane processes: `auto` (one per core, the default) or a number; 1 serves everything from
+   * one process (as `auto` does on one core). Several share the listening sockets; one primary keeps
+   * the control plane (see docs/gateway-workers.md).
    */
   RN_GATEWAY_WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
       error: 'must be auto or a number of processes from 1 to 64',
     })
-    .default(1),
+    .default('auto'),
 });
 
 export interface GatewayConfig {
