@@ -7,7 +7,15 @@
  * writes: each hash holds a core for tens of milliseconds); p50, p99 and max latency and the request
  * rate, with the targets checked: p99 of reads < 20 ms, of ordinary writes < 50 ms.
  *
+ * Those clients are a closed loop: each sends its next request when the last one is answered, so
+ * the platform is kept saturated and latency is mostly the queue in front of it (8 clients and
+ * 5 ms of CPU per write make a 40 ms wait). With --rate N each route is also loaded in an open loop
+ * at N requests per second (--password-rate for the password writes): requests start on a fixed
+ * schedule whether or not earlier ones have answered, and each one's latency counts from its
+ * scheduled start (a stalled platform or client is not hidden). Both are reported, side by side.
+ *
  *   npm run bench:api [-- --modes one,per-service --duration 10 --connections 8 --password-connections 2 --json]
+ *   npm run bench:api -- --rate 100 --password-rate 2   (also open-loop rows at those rates)
  *   npm run bench:api -- --classes read,write   (route classes: read, write, password write)
  *   npm run bench:api -- --cpu-prof <dir>   (the launcher, with --modes one the console's process, writes
  *                                            a .cpuprofile into <dir>/<mode> when it stops)
@@ -17,6 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -29,6 +38,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
     'password-connections': { type: 'string', default: '2' },
+    rate: { type: 'string' },
+    'password-rate': { type: 'string', default: '2' },
     classes: { type: 'string', default: 'read,write,password write' },
     'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -38,6 +49,9 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 /** Password hashing takes a core for tens of milliseconds by design: loaded by fewer clients. */
 const PASSWORD_CONNECTIONS = Number(args['password-connections']);
+/** Requests per second of the open-loop rows (none without --rate). */
+const RATE = args.rate === undefined ? undefined : Number(args.rate);
+const PASSWORD_RATE = Number(args['password-rate']);
 const log = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 type RouteClass = 'read' | 'write' | 'password write';
@@ -46,6 +60,8 @@ const P99_TARGET_MS: Partial<Record<RouteClass, number>> = { read: 20, write: 50
 
 interface Row {
   mode: string;
+  /** `closed, 8 connections` (saturation: each client waits for its answer) or `open, 100/s`. */
+  load: string;
   class: RouteClass;
   route: string;
   requests: number;
@@ -55,6 +71,7 @@ interface Row {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Connections used: the clients of a closed loop, the most open at once in an open loop. */
   connections: number;
   /** CPU time (user + system) of every process of the platform per request: what the box pays. */
   cpu_ms_per_request: number | null;
@@ -144,6 +161,7 @@ async function load(mode: string, platform: PlatformProcess, token: string, rout
   const cpu = cpuMs(platform) - cpuBefore;
   return {
     mode,
+    load: `closed, ${connections} connections`,
     class: route.class,
     route: route.route,
     requests: result.requests.total,
@@ -155,6 +173,86 @@ async function load(mode: string, platform: PlatformProcess, token: string, rout
     max_ms: result.latency.max,
     connections,
     cpu_ms_per_request: result.requests.total ? Math.round((cpu / result.requests.total) * 100) / 100 : null,
+  };
+}
+
+/**
+ * Open loop: request i starts at i/rate seconds whether or not earlier ones have answered (on a free
+ * keep-alive connection, a new one when none is free), and its latency counts from that scheduled
+ * start, so time a request waited behind a stalled client or platform is counted, not hidden.
+ */
+async function openLoad(mode: string, platform: PlatformProcess, token: string, route: Route): Promise<Row> {
+  const rate = route.class === 'password write' ? PASSWORD_RATE : (RATE as number);
+  log(`  ${route.route}: ${DURATION} s, open loop at ${rate}/s…`);
+  const agent = new Agent({ keepAlive: true });
+  const url = `${platform.apiUrl}/api/v1${route.path}`;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let inFlight = 0;
+  let connections = 0;
+  const send = (scheduled: number) =>
+    new Promise<void>((done) => {
+      inFlight++;
+      connections = Math.max(connections, inFlight);
+      const finish = (ok: boolean, status = 0) => {
+        inFlight--;
+        if (!ok) errors++;
+        else if (status < 200 || status > 299) non2xx++;
+        latencies.push(performance.now() - scheduled);
+        done();
+      };
+      const body = route.body ? JSON.stringify(route.body()) : undefined;
+      const req = request(
+        url,
+        {
+          method: route.method,
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            ...(route.anonymous ? {} : { authorization: `Bearer ${token}` }),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => finish(true, res.statusCode ?? 0));
+          res.on('error', () => finish(false));
+        },
+      );
+      req.on('error', () => finish(false));
+      req.end(body);
+    });
+  const cpuBefore = cpuMs(platform);
+  const started = performance.now();
+  const total = Math.round(rate * DURATION);
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send(scheduled));
+  }
+  await Promise.all(pending);
+  const elapsedS = (performance.now() - started) / 1000;
+  const cpu = cpuMs(platform) - cpuBefore;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    mode,
+    load: `open, ${rate}/s`,
+    class: route.class,
+    route: route.route,
+    requests: latencies.length,
+    non2xx,
+    errors,
+    rps: Math.round(latencies.length / elapsedS),
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+    max_ms: Math.round(latencies.at(-1) ?? 0),
+    connections,
+    cpu_ms_per_request: latencies.length ? Math.round((cpu / latencies.length) * 100) / 100 : null,
   };
 }
 
@@ -183,8 +281,10 @@ async function measure(mode: string): Promise<Row[]> {
     if (user.status !== 201) throw new Error(`a user to rename: ${user.status} ${JSON.stringify(user.body)}`);
     const rows: Row[] = [];
     const classes = args.classes.split(',');
-    for (const route of routes(user.body.id as string).filter((r) => classes.includes(r.class)))
+    for (const route of routes(user.body.id as string).filter((r) => classes.includes(r.class))) {
       rows.push(await load(mode, platform, token, route));
+      if (RATE !== undefined) rows.push(await openLoad(mode, platform, token, route));
+    }
     return rows;
   } finally {
     await platform?.stop();
@@ -197,11 +297,14 @@ async function measure(mode: string): Promise<Row[]> {
 function byClass(rows: Row[]) {
   const classes = new Map<
     string,
-    { mode: string; class: RouteClass; p50: number; p99: number; max: number; rps: number }
+    { mode: string; load: string; class: RouteClass; p50: number; p99: number; max: number; rps: number }
   >();
   for (const r of rows) {
-    const key = `${r.mode}/${r.class}`;
-    const c = classes.get(key) ?? { mode: r.mode, class: r.class, p50: 0, p99: 0, max: 0, rps: 0 };
+    const load = r.load.startsWith('open')
+      ? `open, ${r.class === 'password write' ? PASSWORD_RATE : RATE}/s`
+      : 'closed';
+    const key = `${r.mode}/${load}/${r.class}`;
+    const c = classes.get(key) ?? { mode: r.mode, load, class: r.class, p50: 0, p99: 0, max: 0, rps: 0 };
     c.p50 = Math.max(c.p50, r.p50_ms);
     c.p99 = Math.max(c.p99, r.p99_ms);
     c.max = Math.max(c.max, r.max_ms);
@@ -219,25 +322,30 @@ async function main(): Promise<void> {
   for (const mode of args.modes.split(',')) rows.push(...(await measure(mode)));
   const classes = byClass(rows);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ duration_s: DURATION, rows, classes }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ duration_s: DURATION, rate: RATE ?? null, password_rate: RATE === undefined ? null : PASSWORD_RATE, rows, classes }, null, 2)}\n`,
+    );
     return;
   }
   log('');
-  log(`${DURATION} s per route; ${CONNECTIONS} connections, ${PASSWORD_CONNECTIONS} for the password writes`);
   log(
-    '| mode | class | route | requests | non-2xx | errors | req/s | p50 ms | p99 ms | max ms | platform CPU ms/req |',
+    `${DURATION} s per route; closed loop: ${CONNECTIONS} connections, ${PASSWORD_CONNECTIONS} for the password writes` +
+      (RATE === undefined ? '' : `; open loop: ${RATE}/s, ${PASSWORD_RATE}/s for the password writes`),
   );
-  log('|---|---|---|---|---|---|---|---|---|---|---|');
+  log(
+    '| mode | load | class | route | requests | non-2xx | errors | req/s | p50 ms | p99 ms | max ms | connections | platform CPU ms/req |',
+  );
+  log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     log(
-      `| ${r.mode} | ${r.class} | ${r.route} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.cpu_ms_per_request ?? '-'} |`,
+      `| ${r.mode} | ${r.load} | ${r.class} | ${r.route} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.connections} | ${r.cpu_ms_per_request ?? '-'} |`,
     );
   log('');
-  log('| mode | class | worst p50 ms | worst p99 ms | worst max ms | req/s (sum) | p99 target |');
-  log('|---|---|---|---|---|---|---|');
+  log('| mode | load | class | worst p50 ms | worst p99 ms | worst max ms | req/s (sum) | p99 target |');
+  log('|---|---|---|---|---|---|---|---|');
   for (const c of classes)
     log(
-      `| ${c.mode} | ${c.class} | ${c.p50} | ${c.p99} | ${c.max} | ${c.rps} | ${c.target_p99_ms === null ? '-' : `< ${c.target_p99_ms} ms: ${c.met ? 'met' : 'MISSED'}`} |`,
+      `| ${c.mode} | ${c.load} | ${c.class} | ${c.p50} | ${c.p99} | ${c.max} | ${c.rps} | ${c.target_p99_ms === null ? '-' : `< ${c.target_p99_ms} ms: ${c.met ? 'met' : 'MISSED'}`} |`,
     );
 }
 
