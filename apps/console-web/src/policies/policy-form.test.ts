@@ -72,4 +72,29 @@ describe('the structured policy editor', () => {
       'Allow anyone signed in to reach every resource with GET.',
     );
   });
+
+  it('keeps the token subjects of a stored policy when it is saved again, and says them', () => {
+    const tokens = [{ issuer_id: 'tis_1', subs: ['deploy-bot'] }];
+    const stored = {
+      id: 'pol_2',
+      org_id: 'org_1',
+      version: 1,
+      created_at: '',
+      updated_at: '',
+      ...policyBody(form({ resourceIds: ['res_1'] })),
+    };
+    stored.subjects = { ...stored.subjects, tokens };
+    const edited = { ...policyForm(stored as never), name: 'renamed' };
+    // Dropping them would leave a policy naming nobody: one that applies to everyone.
+    expect(policyBody(edited).subjects).toEqual({
+      users: [],
+      groups: [],
+      roles: [],
+      any_authenticated: false,
+      tokens,
+    });
+    expect(describePolicy(edited, (id) => ({ tis_1: 'CI', res_1: 'App' })[id] ?? id)).toBe(
+      'Allow deploy-bot with a token of the issuer CI to reach App.',
+    );
+  });
 });

@@ -27,6 +27,11 @@ export interface PolicyForm {
   groups: string[];
   roles: Role[];
   anyAuthenticated: boolean;
+  /**
+   * Callers with a trusted issuer's token (set through the API): kept as they are, so saving the
+   * form never drops them (a policy left naming nobody would apply to everyone).
+   */
+  tokens: { issuer_id: string; subs?: string[] }[];
   sourceCidrs: string;
   countries: string;
   paths: string;
@@ -50,6 +55,7 @@ export function policyForm(policy?: Policy): PolicyForm {
     groups: policy?.subjects.groups ?? [],
     roles: policy?.subjects.roles ?? [],
     anyAuthenticated: policy?.subjects.any_authenticated ?? false,
+    tokens: policy?.subjects.tokens ?? [],
     sourceCidrs: (policy?.conditions.source_cidrs ?? []).join(', '),
     countries: (policy?.conditions.countries ?? []).join(', '),
     paths: (policy?.conditions.paths ?? []).join(', '),
@@ -74,6 +80,7 @@ export function policyBody(form: PolicyForm): PolicyBody {
       groups: form.groups,
       roles: form.roles,
       any_authenticated: form.anyAuthenticated,
+      ...(form.tokens.length ? { tokens: form.tokens } : {}),
     },
     conditions: {
       source_cidrs: listOf(form.sourceCidrs),
@@ -102,6 +109,10 @@ export function describePolicy(form: PolicyForm, names: (id: string) => string =
   if (form.groups.length)
     who.push(`${form.groups.length === 1 ? 'the group' : 'the groups'} ${form.groups.map(names).join(', ')}`);
   if (form.roles.length) who.push(`every ${form.roles.join(' or ')}`);
+  for (const t of form.tokens)
+    who.push(
+      `${t.subs?.length ? t.subs.join(', ') : 'any caller'} with a token of the issuer ${names(t.issuer_id)}`,
+    );
   const subjects = who.length ? who.join(' and ') : 'everyone';
   const what = form.resourceIds.length ? form.resourceIds.map(names).join(', ') : 'every resource';
   const conditions: string[] = [];
