@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { issuerKeyBinding, openSecret, sealSecret } from '@rustronaut/contracts';
+import { decide } from '@rustronaut/policy-engine';
 import { ev } from './fold-events.fixture';
-import { SiteConfigFold } from './site-config-fold';
+import { SiteConfigFold, TOKEN_SUBJECTS_GUARD } from './site-config-fold';
 
 describe('SiteConfigFold', () => {
   it("builds a site's snapshot from its resources, governing policies and named groups", () => {
@@ -354,5 +355,44 @@ describe('SiteConfigFold', () => {
     expect(sut.snapshot('st_a', new Date(), open)?.resources[0]?.tokenIssuers?.map((i) => i.id)).toEqual([
       'tis_2',
     ]);
+  });
+
+  it('ships a policy naming only token subjects so that a gateway without them lets nobody in by it', () => {
+    const sut = new SiteConfigFold();
+    sut.apply(
+      ev('SiteCreated', 'st_a', { name: 'A', subnet: '10.1.0.0/24', region: 'eu', connectionType: 'local' }),
+      1,
+    );
+    sut.apply(
+      ev('ResourceCreated', 'res_1', {
+        siteId: 'st_a',
+        name: 'api',
+        protocol: 'http',
+        domains: ['api.example.com'],
+      }),
+      2,
+    );
+    sut.apply(
+      ev('PolicyCreated', 'pol_1', {
+        name: 'ci',
+        effect: 'allow',
+        subjects: { tokens: [{ issuerId: 'tis_1', subs: ['deploy-bot'] }] },
+      }),
+      3,
+    );
+    const [policy] = sut.snapshot('st_a', new Date())!.policies;
+    const request = { ip: '10.0.0.1', country: null, path: '/', method: 'GET', at: new Date() };
+    // An older gateway's engine does not know `tokens`: it sees only the guard user, who never exists.
+    const { tokens: _unknown, ...older } = policy!.subjects;
+    const asOlder = { ...policy!, subjects: older };
+    expect(asOlder.subjects.users).toEqual([TOKEN_SUBJECTS_GUARD]);
+    expect(decide([asOlder], 'res_1', { ...request, user: null }).allowed).toBe(false);
+    expect(
+      decide([asOlder], 'res_1', { ...request, user: { id: 'usr_1', role: 'owner', groups: [] } }).allowed,
+    ).toBe(false);
+    // A current one admits the token's sub, and still no one else.
+    const ci = { id: 'deploy-bot', role: 'member' as const, groups: [], issuerId: 'tis_1' };
+    expect(decide([policy!], 'res_1', { ...request, user: ci }).allowed).toBe(true);
+    expect(decide([policy!], 'res_1', { ...request, user: null }).allowed).toBe(false);
   });
 });

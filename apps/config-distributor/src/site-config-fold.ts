@@ -189,7 +189,7 @@ export class SiteConfigFold {
       .filter(
         ([, p]) => p.data.resourceIds.length === 0 || p.data.resourceIds.some((id) => resourceIds.has(id)),
       )
-      .map(([id, p]) => ({ ...p.data, id }))
+      .map(([id, p]) => ({ ...guardedForOlderGateways(p.data), id }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const groups: Record<string, string[]> = {};
     for (const groupId of new Set(policies.flatMap((p) => p.subjects.groups))) {
@@ -470,6 +470,22 @@ function accessOf(resource: ResourceEntry, at: Date): { access?: ResourceAccess 
       ...(resource.passwordHash ? { passwordHash: resource.passwordHash } : {}),
       shareLinks,
     },
+  };
+}
+
+/**
+ * A gateway older than trusted issuers reads a policy naming only token subjects as one naming
+ * nobody, which applies to everyone, anonymous requests included. The snapshot adds to it a user
+ * id no account can have (ids never hold ':'), so such a gateway lets nobody in by it (fail closed)
+ * while a current one matches the token subjects as before.
+ */
+export const TOKEN_SUBJECTS_GUARD = 'token-subjects:no-user';
+
+function guardedForOlderGateways(policy: PolicyData): PolicyData {
+  if (!policy.subjects.tokens?.length) return policy;
+  return {
+    ...policy,
+    subjects: { ...policy.subjects, users: [...policy.subjects.users, TOKEN_SUBJECTS_GUARD] },
   };
 }
 
