@@ -4,6 +4,7 @@
  * counts do not depend on the load of the machine, so figures from a busy box compare.
  *
  *   npm run bench:gateway-cost [-- --targets gateway,bare --warmup 3000 --requests 2000 --json]
+ *   npm run bench:gateway-cost -- --targets gateway,gateway-auth    # the authenticated path beside the plain one
  *   npm run bench:gateway-cost -- --targets gateway --cpu-prof 10   # attribution: self time by file
  *   npm run bench:gateway-cost -- --rss [--settle 10] [--restart]     # RSS at rest only (of a second start)
  *   … --node-options "--max-semi-space-size=4"                         # other Node options than npm start's
@@ -14,19 +15,21 @@
  * Run under `valgrind --tool=callgrind` with instrumentation off; after `--warmup` keep-alive 1 KiB
  * requests over `--connections` connections, instrumentation is switched on for an idle window (what
  * the process spends with no requests: timers, NATS pings) and then for `--requests` requests plus
- * the same idle window (the last batch of access records ships). Per request = (requests window −
+ * the same idle window (the last batch of access records ships). `gateway-auth` is the same gateway
+ * with the resource requiring authentication: it trusts a token issuer (HS256, as the peer harness's
+ * tokens) with a policy admitting its sub, and every request carries `Authorization: Bearer <JWT>`. Per request = (requests window −
  * idle rate × its duration) / requests; the raw figure is printed too. JIT compiling and GC that fall
  * in the window are counted (a longer warm-up lowers them). Needs valgrind and nats-server; build first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from 'nats';
-import { ResourceDataSchema, signSnapshot, type SiteSnapshot } from '@rustronaut/contracts';
+import { PolicyDataSchema, ResourceDataSchema, signSnapshot, type SiteSnapshot } from '@rustronaut/contracts';
 import { ensureAccessStream } from '@rustronaut/eventstore';
 import { TestNatsServer, freePort } from '@rustronaut/testing';
 import { PLATFORM_NODE_OPTIONS } from '../../../apps/platform/src/node-options';
@@ -80,6 +83,18 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
+/** `gateway-auth`: the HS256 key of the trusted issuer, and the bearer token every request carries. */
+const ISSUER_KEY = randomBytes(32);
+const AUTH_HEADERS = (() => {
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: 'bench', aud: 'gateway', sub: 'bench-user', iat: now, exp: now + 86_400 })}`;
+  return {
+    authorization: `Bearer ${input}.${createHmac('sha256', ISSUER_KEY).update(input).digest('base64url')}`,
+  };
+})();
+const headersOf = (name: string) => (name === 'gateway-auth' ? AUTH_HEADERS : {});
+
 /** A NATS JetStream server of its own, with the console's access stream the gateway ships to. */
 async function startNats(): Promise<TestNatsServer> {
   const nats = await TestNatsServer.start();
@@ -89,8 +104,11 @@ async function startNats(): Promise<TestNatsServer> {
   return nats;
 }
 
-/** A gateway data directory after its first start: the console's key and one signed snapshot. */
-function gatewayDataDir(dir: string, upstream: string): string {
+/**
+ * A gateway data directory after its first start: the console's key and one signed snapshot; with
+ * `authenticated`, its resource requires authentication and trusts the issuer of AUTH_HEADERS.
+ */
+function gatewayDataDir(dir: string, upstream: string, authenticated = false): string {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = {
     id: 'ck_cost',
@@ -112,15 +130,40 @@ function gatewayDataDir(dir: string, upstream: string): string {
           name: 'cost',
           protocol: 'http',
           domains: ['127.0.0.1', 'localhost'],
-          authRequired: false,
+          authRequired: authenticated,
         }),
         id: 'res_cost',
         targets: [
           { id: 'tgt_cost', address: upstream, protocol: 'http', weight: 1, region: null, healthCheck: null },
         ],
+        ...(authenticated
+          ? {
+              tokenIssuers: [
+                {
+                  id: 'tis_cost',
+                  name: 'bench',
+                  issuer: 'bench',
+                  audience: 'gateway',
+                  algorithms: ['HS256'],
+                  keys: [{ kty: 'oct', k: ISSUER_KEY.toString('base64url') }],
+                },
+              ],
+            }
+          : {}),
       } as SiteSnapshot['resources'][number],
     ],
-    policies: [],
+    policies: authenticated
+      ? [
+          {
+            ...PolicyDataSchema.parse({
+              name: 'bench service',
+              effect: 'allow',
+              subjects: { tokens: [{ issuerId: 'tis_cost', subs: ['bench-user'] }] },
+            }),
+            id: 'pol_cost',
+          },
+        ]
+      : [],
     groups: {},
     jwks: [],
   };
@@ -154,7 +197,7 @@ async function startTarget(
           '--sites',
           'st_cost',
           '--data-dir',
-          gatewayDataDir(join(work, 'gateway'), upstream),
+          gatewayDataDir(join(work, name), upstream, name === 'gateway-auth'),
           '--nats',
           natsUrl,
           '--gateway-id',
@@ -184,7 +227,7 @@ async function startTarget(
     if (child.exitCode !== null) throw new Error(`${name} exited before answering: ${stderr}`);
     try {
       const status = await new Promise<number>((done, fail) =>
-        request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        request({ host: '127.0.0.1', port, path: '/', headers: headersOf(name) }, (res) => {
           res.resume();
           done(res.statusCode ?? 0);
         })
@@ -202,13 +245,13 @@ async function startTarget(
 }
 
 /** `count` keep-alive GETs of 1 KiB over `connections` connections; returns how many were not 200. */
-async function load(port: number, count: number): Promise<number> {
+async function load(port: number, count: number, headers: Record<string, string> = {}): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   let next = 0;
   let failed = 0;
   const one = () =>
     new Promise<void>((done) =>
-      request({ host: '127.0.0.1', port, path: '/bench', agent }, (res) => {
+      request({ host: '127.0.0.1', port, path: '/bench', agent, headers }, (res) => {
         res.resume();
         res.once('end', () => {
           if (res.statusCode !== 200) failed++;
@@ -305,7 +348,7 @@ async function measureCost(name: string, work: string, upstream: string, natsUrl
   const pid = target.child.pid!;
   try {
     log(`${name}: warming up with ${WARMUP} requests…`);
-    await load(target.port, WARMUP);
+    await load(target.port, WARMUP, headersOf(name));
     await pause(SETTLE_S * 1000);
     callgrind(pid, '--instr=on');
     dump(dir, pid); // drop what the switch itself counted
@@ -315,7 +358,7 @@ async function measureCost(name: string, work: string, upstream: string, natsUrl
     const idlePerSecond = idle / ((Date.now() - idleStart) / 1000);
     log(`${name}: ${REQUESTS} requests under instrumentation…`);
     const start = Date.now();
-    await load(target.port, REQUESTS);
+    await load(target.port, REQUESTS, headersOf(name));
     await pause(SETTLE_S * 1000);
     const { total: busy, file } = dump(dir, pid);
     const windowSeconds = (Date.now() - start) / 1000;
@@ -366,7 +409,7 @@ async function profile(name: string, work: string, upstream: string, natsUrl: st
   const until = Date.now() + seconds * 1000;
   let requests = 0;
   while (Date.now() < until) {
-    await load(target.port, 1000);
+    await load(target.port, 1000, headersOf(name));
     requests += 1000;
   }
   log(`${name}: ${requests} requests; RSS after ${rssMb(target.child.pid!)} MB`);
@@ -439,7 +482,8 @@ async function main(): Promise<void> {
   const results: unknown[] = [];
   try {
     for (const name of args.targets.split(',')) {
-      if (name !== 'gateway' && name !== 'bare') throw new Error(`unknown target ${name}`);
+      if (name !== 'gateway' && name !== 'gateway-auth' && name !== 'bare')
+        throw new Error(`unknown target ${name}`);
       results.push(
         args.rss
           ? await rssAtRest(name, work, upstream, nats.url)
