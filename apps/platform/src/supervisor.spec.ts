@@ -49,4 +49,28 @@ describe('Supervisor', () => {
     expect(started).toEqual([]);
     expect(sut.pids()).toEqual({});
   });
+
+  it('maps stack traces to the sources unless a service asks for no source maps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rn-supervisor-'));
+    const entry = join(dir, 'stack.js');
+    writeFileSync(entry, 'console.log(process.execArgv.join(" ")); setInterval(() => {}, 1000);');
+    const lines: string[] = [];
+    const sut = new Supervisor(
+      [
+        { name: 'mapped', entry },
+        { name: 'plain', entry, sourceMaps: false },
+      ],
+      {
+        started: () => undefined,
+        crashed: () => undefined,
+        output: (name, line) => lines.push(`${name}: ${line}`),
+      },
+    );
+    sut.start();
+    const deadline = Date.now() + 10_000;
+    while (lines.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sut.stop(2_000);
+    expect(lines.find((l) => l.startsWith('mapped:'))).toContain('--enable-source-maps');
+    expect(lines.find((l) => l.startsWith('plain:'))).not.toContain('--enable-source-maps');
+  });
 });
