@@ -212,6 +212,9 @@ async function startTarget(
       ...process.env,
       PORT: String(port),
       TARGET: upstream,
+      // One process: callgrind counts the process it runs (its children, the data-plane workers of
+      // the default, would go uncounted), and the cost per request is one process's either way.
+      RN_GATEWAY_WORKERS: '1',
       RN_GATEWAY_HTTP_HOST: '127.0.0.1',
       RN_GATEWAY_HTTP_PORT: String(port),
       RN_GATEWAY_HTTPS_PORT: String(await freePort()),
