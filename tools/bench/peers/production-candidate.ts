@@ -47,8 +47,8 @@ import { PLATFORM_NODE_OPTIONS } from '../../../apps/platform/src/node-options';
 
 const ROOT = resolve(__dirname, '../../..');
 const GATEWAY = resolve(process.argv[2] ?? join(ROOT, 'dist/apps/gateway/src/main.js'));
-/** As the supervisor starts it under npm start (apps/platform/src/supervisor.ts). */
-const NODE_OPTIONS = ['--enable-source-maps', ...PLATFORM_NODE_OPTIONS];
+/** As the supervisor starts it under npm start (apps/platform/src/supervisor.ts: no source maps). */
+const NODE_OPTIONS = PLATFORM_NODE_OPTIONS;
 const ORG = 'org_bench';
 
 type Resource = SiteSnapshot['resources'][number];
