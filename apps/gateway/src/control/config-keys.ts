@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { consoleRequest } from './console-request';
 
 /**
  * The console's public keys for site snapshots. Kept in the data dir; fetched from the console on
@@ -12,9 +13,9 @@ export async function loadConfigKeys(dataDir: string, consoleUrl: string): Promi
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  let response: Response;
+  let response: Awaited<ReturnType<typeof consoleRequest>>;
   try {
-    response = await fetch(`${consoleUrl}/api/v1/config/keys`);
+    response = await consoleRequest(`${consoleUrl}/api/v1/config/keys`);
   } catch (error) {
     throw new Error(
       `console unreachable at ${consoleUrl} (${(error as Error).message}): the first start needs it to learn the config signing keys`,
@@ -22,7 +23,8 @@ export async function loadConfigKeys(dataDir: string, consoleUrl: string): Promi
   }
   if (!response.ok)
     throw new Error(`the console at ${consoleUrl} answered ${response.status} for its config keys`);
-  const body = (await response.json()) as { keys: { id: string; public_key: string }[] };
+  const body = response.body as { keys?: { id: string; public_key: string }[] } | undefined;
+  if (!body?.keys) throw new Error(`the console at ${consoleUrl} sent no config keys`);
   const keys = Object.fromEntries(body.keys.map((k) => [k.id, k.public_key]));
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(keys), { mode: 0o600 });

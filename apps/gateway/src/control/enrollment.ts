@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createUser } from '@nats-io/nkeys';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { consoleRequest } from './console-request';
 
 /** Who this gateway is, once enrolled: kept in its data dir (mode 0600), never sent anywhere but its public key. */
 export interface GatewayIdentity {
@@ -32,28 +33,29 @@ export async function enroll(dataDir: string, consoleUrl: string, token: string)
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const natsUser = createUser();
-  let response: Response;
+  let response: Awaited<ReturnType<typeof consoleRequest>>;
   try {
-    response = await fetch(`${consoleUrl}/api/v1/gateways/enroll`, {
+    response = await consoleRequest(`${consoleUrl}/api/v1/gateways/enroll`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, public_key: publicPem, nats_public_key: natsUser.getPublicKey() }),
+      json: { token, public_key: publicPem, nats_public_key: natsUser.getPublicKey() },
     });
   } catch (error) {
     throw new Error(
       `console unreachable at ${consoleUrl} (${(error as Error).message}): enrolment needs it once`,
     );
   }
-  const body = (await response.json()) as {
-    gateway_id: string;
-    org_id: string;
-    site_ids: string[];
-    heartbeat_interval_s: number;
-    nats_jwt: string;
-    wireguard_port?: number;
-    error?: { message: string };
-  };
-  if (!response.ok) throw new Error(`enrolment refused: ${body.error?.message ?? response.status}`);
+  const body = response.body as
+    | {
+        gateway_id: string;
+        org_id: string;
+        site_ids: string[];
+        heartbeat_interval_s: number;
+        nats_jwt: string;
+        wireguard_port?: number;
+        error?: { message: string };
+      }
+    | undefined;
+  if (!response.ok || !body) throw new Error(`enrolment refused: ${body?.error?.message ?? response.status}`);
   const identity: GatewayIdentity = {
     gatewayId: body.gateway_id,
     orgId: body.org_id,
