@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseSecret, secretMatches } from '@rustronaut/contracts';
+import { parseSecret, secretMatches } from '@rustronaut/contracts/edge';
 import type { Logger } from '@rustronaut/observability';
 import {
   TunnelServer,
@@ -54,6 +54,9 @@ export function tunnelKeyOf(resourceId: string, destination: TunnelDestination):
   return destination.connector ? `site:${destination.connector}` : `res:${resourceId}`;
 }
 
+/** How long a tunnel whose token names a service unknown here waits for newer snapshots before its refusal. */
+const UNKNOWN_SERVICE_WAIT_MS = 3_000;
+
 /**
  * The tunnels of exposed services, by resource id. A `rustronaut expose` client proves which
  * service it serves with the token the services API gave it (checked against the hash in the
@@ -65,6 +68,8 @@ export class TunnelRegistry {
   readonly server: TunnelServer;
   readonly #connected = new Map<string, Connected>();
   readonly #connectors = new Map<string, Connector>();
+  /** Tunnels waiting for the next snapshot (their service is not known here yet). */
+  readonly #awaitingSnapshot = new Set<() => void>();
 
   constructor(
     private readonly configs: SnapshotSource,
@@ -77,7 +82,11 @@ export class TunnelRegistry {
       this.logger.info({ code: r.code, reason: r.reason }, 'tunnel refused'),
     );
     this.server.on('tunnel', (tunnel: Tunnel) => this.#register(tunnel));
-    configs.onChanged(() => this.#closeUnexposed());
+    configs.onChanged(() => {
+      this.#closeUnexposed();
+      for (const wake of this.#awaitingSnapshot) wake();
+      this.#awaitingSnapshot.clear();
+    });
   }
 
   /** An HTTP upgrade to the tunnel protocol on the gateway's HTTPS port. */
@@ -190,7 +199,15 @@ export class TunnelRegistry {
    * welcomed: once it is told it is connected, a request on any worker finds its tunnel.
    */
   async #admitEverywhere(hello: Hello): Promise<TunnelAdmission> {
-    const admission = this.#admit(hello);
+    let admission = this.#admit(hello);
+    // A service exposed a moment ago: the snapshot that has it may still be on its way (from the
+    // console, or from the primary to this worker). It is given a little time before the refusal.
+    const deadline = Date.now() + UNKNOWN_SERVICE_WAIT_MS;
+    while (!admission.ok && admission.code === 'TUNNEL_TOKEN_INVALID' && admission.retryAfterS) {
+      const left = deadline - Date.now();
+      if (left <= 0 || !(await this.#nextSnapshot(left))) break;
+      admission = this.#admit(hello);
+    }
     if (!admission.ok || !this.remote) return admission;
     const [owner] = admission.tunnelId.split(':');
     const key = admission.tunnelId.startsWith(CONNECTOR_PREFIX)
@@ -198,6 +215,21 @@ export class TunnelRegistry {
       : `res:${owner ?? ''}`;
     await this.remote.claim(key);
     return admission;
+  }
+
+  /** Resolves true when a new snapshot applies within `ms`, else false. */
+  #nextSnapshot(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#awaitingSnapshot.delete(wake);
+        resolve(false);
+      }, ms);
+      this.#awaitingSnapshot.add(wake);
+    });
   }
 
   #admit(hello: Hello): TunnelAdmission {
