@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { headers, type NatsConnection } from 'nats';
 import { ContractsErrorCode } from '@rustronaut/contracts';
 import { connectTestNats, deleteStream, uniqueName } from '@rustronaut/testing';
-import { ledgerRegistry, testActor, type LedgerDefinition } from './__fixtures__/ledger-events';
+import {
+  ledgerRegistry,
+  testActor,
+  type LedgerDefinition,
+  type LedgerEvent,
+} from './__fixtures__/ledger-events';
 import { ConcurrencyConflictError, EventStoreErrorCode } from './errors';
 import { EventStore } from './event-store';
 import { ensureEventStream } from './stream';
@@ -104,6 +109,33 @@ describe('EventStore (real NATS JetStream)', () => {
       { cents: 2 },
       { cents: 3 },
     ]);
+  });
+
+  it('folds only the commits stored since its last load of a state, to what a fresh fold gives', async () => {
+    const account = { type: 'account', id: 'folded' };
+    const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    const deposit = (cents: number) => [{ type: 'AmountDeposited' as const, data: { cents } }];
+    let folded = 0;
+    const balance = (cents: number | undefined, event: LedgerEvent) => {
+      folded++;
+      return event.type === 'AmountDeposited' ? (cents ?? 0) + event.data.cents : (cents ?? 0);
+    };
+    const v1 = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
+    const v2 = await sut.append(account, v1.version, deposit(5), opts());
+    expect(await sut.loadState(account, balance)).toEqual({ version: v2.version, state: 5 });
+    expect(folded).toBe(2);
+    folded = 0;
+    const v3 = await other.append(account, v2.version, deposit(7), opts()); // not through sut
+    const v4 = await sut.append(account, v3.version, deposit(11), opts());
+    expect(await sut.loadState(account, balance)).toEqual({ version: v4.version, state: 23 });
+    expect(folded).toBe(2); // the two new deposits, not the history again
+    const fresh = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
+    expect(await fresh.loadState(account, balance)).toEqual({ version: v4.version, state: 23 });
+    folded = 0;
+    const deposits = (n: number | undefined, event: LedgerEvent) =>
+      event.type === 'AmountDeposited' ? (n ?? 0) + 1 : (n ?? 0);
+    expect((await sut.loadState(account, deposits)).state).toBe(3); // another fold starts from the first event
+    expect(await sut.loadState(account, balance)).toEqual({ version: v4.version, state: 23 });
   });
 
   it('lets exactly one of 20 concurrent appends expecting the same version win', async () => {

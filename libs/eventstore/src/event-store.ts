@@ -65,6 +65,19 @@ interface Commit<E> {
   events: E[];
 }
 
+/** An aggregate's state as `evolve` folded its commits up to `seq` (see `loadState`). */
+interface Folded {
+  evolve: unknown;
+  seq: number;
+  state: unknown;
+}
+
+/** What the store remembers of one aggregate: its commits, and the state folded from them last. */
+interface Remembered<E> {
+  commits: Commit<E>[];
+  folded?: Folded;
+}
+
 const WRONG_LAST_SEQUENCE = 10071;
 
 /**
@@ -80,7 +93,7 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly #publishTimeoutMs: number;
   readonly #clock: () => Date;
   readonly #tracer: Tracer;
-  readonly #cache = new Map<string, { commits: Commit<EventOf<D>>[] }>();
+  readonly #cache = new Map<string, Remembered<EventOf<D>>>();
   readonly #cacheSize: number;
 
   constructor(options: EventStoreOptions<D>) {
@@ -217,6 +230,30 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     return { version: loaded.version, events: loaded.commits.flatMap((c) => c.events) };
   }
 
+  /**
+   * An aggregate's version and state: its events, oldest first, folded by `evolve` (pure: a state
+   * and an event in, a new state out, neither changed; the state returned is shared, its caller
+   * does not change it either). The state folded last is remembered with the aggregate's commits,
+   * for the same `evolve`, so a load folds only the commits stored since: a command on an aggregate
+   * with a long history costs its new events, not its whole history.
+   */
+  async loadState<S>(
+    aggregate: AggregateRef,
+    evolve: (state: S | undefined, event: EventOf<D>) => S | undefined,
+  ): Promise<{ version: number; state: S | undefined }> {
+    const { version, commits } = await this.#loadCommits(aggregate);
+    const remembered = this.#cache.get(this.#subjectOf(aggregate));
+    const current = remembered?.commits === commits ? remembered : undefined; // not evicted meanwhile
+    const folded =
+      current?.folded?.evolve === evolve && current.folded.seq <= version ? current.folded : undefined;
+    let state = folded?.state as S | undefined;
+    let next = commits.length;
+    while (next > 0 && (commits[next - 1] as Commit<EventOf<D>>).seq > (folded?.seq ?? 0)) next--;
+    for (const commit of commits.slice(next)) for (const event of commit.events) state = evolve(state, event);
+    if (current) current.folded = { evolve, seq: version, state };
+    return { version, state };
+  }
+
   async #storedCommit(
     aggregate: AggregateRef,
     commandId: string,
@@ -297,10 +334,17 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     this.#remember(subject, [...known, { seq, commandId, events }]);
   }
 
+  /**
+   * Remembers `commits`, which extend what was remembered for the subject (a load or an append
+   * only adds commits after them), so the state folded from the earlier ones stays valid.
+   */
   #remember(subject: string, commits: Commit<EventOf<D>>[]): void {
     if (commits.length === 0) return;
+    // A state folded past these commits (a slower load finishing after a newer one) is dropped.
+    const folded = this.#cache.get(subject)?.folded;
+    const valid = folded && folded.seq <= (commits.at(-1)?.seq ?? 0) ? folded : undefined;
     this.#cache.delete(subject);
-    this.#cache.set(subject, { commits });
+    this.#cache.set(subject, valid ? { commits, folded: valid } : { commits });
     if (this.#cache.size > this.#cacheSize) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);

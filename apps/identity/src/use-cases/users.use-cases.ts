@@ -7,7 +7,7 @@ import {
   type Role,
   type UserView,
 } from '@rustronaut/contracts';
-import { evolveUser, fold } from '../domain/aggregates';
+import { evolveUser } from '../domain/aggregates';
 import { IdentityError, IdentityErrorCode, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { hashPassword } from '../domain/passwords';
@@ -92,8 +92,8 @@ export class UserUseCases {
   async update(principal: Principal, request: Body<'identity.users.update'>): Promise<UserView> {
     return retryOnConflict(request.expectedVersion, async () => {
       const { store } = this.deps;
-      const loaded = await store.load({ type: 'user', id: request.id });
-      const user = fold(loaded.events, evolveUser);
+      const loaded = await store.loadState({ type: 'user', id: request.id }, evolveUser);
+      const user = loaded.state;
       if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
       const self = principal.userId === request.id;
       if (!self) {
@@ -142,8 +142,8 @@ export class UserUseCases {
   async delete(principal: Principal, request: Body<'identity.users.delete'>): Promise<{ deleted: true }> {
     return retryOnConflict(request.expectedVersion, async () => {
       requireRole(principal, 'admin');
-      const loaded = await this.deps.store.load({ type: 'user', id: request.id });
-      const user = fold(loaded.events, evolveUser);
+      const loaded = await this.deps.store.loadState({ type: 'user', id: request.id }, evolveUser);
+      const user = loaded.state;
       if (!user || user.deleted || user.orgId !== principal.orgId) throw notFound('user', request.id);
       if (user.role === 'owner') {
         requireRole(principal, 'owner');
@@ -197,8 +197,8 @@ export class UserUseCases {
   ): Promise<UserView> {
     return retryOnConflict(request.expectedVersion, async () => {
       requireRole(principal, 'admin');
-      const loaded = await this.deps.store.load({ type: 'user', id: request.id });
-      const user = fold(loaded.events, evolveUser);
+      const loaded = await this.deps.store.loadState({ type: 'user', id: request.id }, evolveUser);
+      const user = loaded.state;
       const events = decide(user, {
         userId: request.id,
         orgId: principal.orgId,
