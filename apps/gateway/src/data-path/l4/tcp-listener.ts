@@ -4,10 +4,12 @@ import type { TargetState } from '../upstream/balancer/balancer';
 import { netAddress } from '../upstream/balancer/target-state';
 import { normaliseIp } from '../client-ip';
 import type { L4Context, L4Listener, L4Route } from './l4-resource';
+import { Relay } from './relay';
 
 /**
  * A TCP resource's public port: each admitted connection is joined to a connection to a balanced,
- * healthy target. Bytes are piped both ways with backpressure; a half-close (FIN) is passed on and
+ * healthy target. Bytes are relayed both ways with backpressure (relay.ts: read into reused
+ * memory, not a new buffer per read); a half-close (FIN) is passed on and
  * the other direction keeps flowing; an error on either side closes both. A connect that fails or
  * times out counts against the target and is tried once more on another one (nothing was sent yet:
  * the client is not read until the target is connected).
@@ -103,7 +105,7 @@ export class TcpListener implements L4Listener {
 
 /**
  * Joins an admitted TCP connection (a public port's, or one forwarded by `rustronaut forward`) to a
- * balanced, healthy target: piped both ways with backpressure once the target is connected; a
+ * balanced, healthy target: relayed both ways with backpressure once the target is connected; a
  * connect that fails is tried once more on another target.
  */
 export function joinTcp(
@@ -143,7 +145,16 @@ function joinTarget(
   const destination = target.destination;
   if ('tunnel' in destination) return joinTunnel(context, client, route, target);
   balancer.started(target);
-  const upstream = connect({ ...netAddress(destination), allowHalfOpen: true, noDelay: true });
+  // The target's bytes reach the client through a relay from the start; the client's are read
+  // (relayed, or piped when it is not a fresh accepted socket) once the target is connected.
+  const back = new Relay(client);
+  const upstream = connect({
+    ...netAddress(destination),
+    allowHalfOpen: true,
+    noDelay: true,
+    onread: back.onread,
+  });
+  back.from(upstream);
   let connected = false;
   // A plain timer, not socket.setTimeout: a socket timeout set back to 0 stays attached and is
   // re-armed on every read and write of the connection's life.
@@ -162,8 +173,7 @@ function joinTarget(
       route.policy.isPublic ? 'public' : 'policy',
     );
     record?.admit(null);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (!Relay.accepted(client, upstream)) client.pipe(upstream);
   });
   upstream.on('error', (error) => {
     if (connected || client.destroyed) return void client.destroy();
@@ -188,7 +198,7 @@ function joinTarget(
     if (hadError && connected) client.destroy();
   });
   // The client left (reset, or an error): the target's side goes too. A clean close has
-  // already passed its FIN on through the pipe.
+  // already passed its FIN on.
   client.once('close', (hadError) => {
     if (hadError || !connected) upstream.destroy();
   });
@@ -221,5 +231,6 @@ function joinTunnel(context: L4Context, client: Socket, route: L4Route, target: 
     client.destroy();
   });
   client.once('close', () => stream.destroy());
-  client.pipe(stream).pipe(client);
+  if (!Relay.accepted(client, stream)) client.pipe(stream);
+  stream.pipe(client);
 }
