@@ -52,3 +52,20 @@ export function eventsFilter(aggregateType?: string, root = EVENTS_SUBJECT_ROOT)
     ? `${root}.>`
     : `${root}.${assertSubjectToken(aggregateType, 'aggregate type')}.*`;
 }
+
+/** Where a gateway reports to the registry. */
+export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
+
+/** Where the console tells a gateway its settings changed, and where a gateway asks for them. */
+export const gatewayControlSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.control`;
+export const gatewaySettingsSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.settings`;
+
+/** The JetStream stream that carries the gateways' access records to the console (limits-based). */
+export const ACCESS_STREAM_NAME = 'RN_ACCESS';
+/** Root of the access-log subjects: `rn.access.<orgId>.<gatewayId>`. */
+export const ACCESS_SUBJECT_ROOT = 'rn.access';
+
+/** Where a gateway publishes its access records: its org and its own id, nothing else (NATS permissions). */
+export function accessLogSubject(orgId: string, gatewayId: string, root = ACCESS_SUBJECT_ROOT): string {
+  return `${root}.${assertSubjectToken(orgId, 'org id')}.${assertSubjectToken(gatewayId, 'gateway id')}`;
+}

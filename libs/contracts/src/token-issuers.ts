@@ -1,6 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { IdSchema, NameSchema } from './fields';
+import { TOKEN_ALGORITHMS, keyKindOf } from './token-keys';
 
 /**
  * Trusted token issuers: a resource's way in for machines and services. An admin declares an
@@ -11,7 +12,7 @@ import { IdSchema, NameSchema } from './fields';
  * fingerprint, and carried in the site snapshot to the gateways like the site's cookie secret.
  */
 
-export const TOKEN_ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'HS256', 'HS384', 'HS512'] as const;
+export { TOKEN_ALGORITHMS, keyKindOf } from './token-keys';
 export const TokenAlgorithmSchema = z.enum(TOKEN_ALGORITHMS);
 export type TokenAlgorithm = z.infer<typeof TokenAlgorithmSchema>;
 
@@ -19,20 +20,6 @@ export type TokenAlgorithm = z.infer<typeof TokenAlgorithmSchema>;
 const HMAC_MIN_BYTES: Partial<Record<TokenAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 /** The smallest RSA modulus accepted. */
 const RSA_MIN_BITS = 2048;
-
-/** The key type (and curve) an algorithm needs: a token's `alg` only ever picks a key of its kind. */
-export function keyKindOf(alg: TokenAlgorithm): { kty: string; crv?: string } {
-  switch (alg) {
-    case 'EdDSA':
-      return { kty: 'OKP', crv: 'Ed25519' };
-    case 'ES256':
-      return { kty: 'EC', crv: 'P-256' };
-    case 'RS256':
-      return { kty: 'RSA' };
-    default:
-      return { kty: 'oct' };
-  }
-}
 
 export const isHmac = (alg: TokenAlgorithm) => alg.startsWith('HS');
 

@@ -1,4 +1,4 @@
-import { ipInCidr, type PolicyData, type Role } from '@rustronaut/contracts';
+import { ipInCidr, type PolicyData, type Role } from '@rustronaut/contracts/edge';
 
 export interface PolicyRule extends PolicyData {
   id: string;

@@ -1,4 +1,4 @@
-import { DomainError } from '@rustronaut/contracts';
+import { DomainError } from '@rustronaut/contracts/edge';
 
 /** What can go wrong managing WireGuard: each code is listed in docs/errors.md. */
 export enum WireGuardErrorCode {

@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { parseCidr } from '@rustronaut/contracts';
+import { parseCidr } from '@rustronaut/contracts/edge';
 import { WireGuardError, WireGuardErrorCode } from './errors';
 
 // A site's subnet is its VPN address space: the gateways take its first host, devices the others.

@@ -1,6 +1,6 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { NatsConnection } from 'nats';
-import { accessLogSubject } from '@rustronaut/contracts';
+import { accessLogSubject } from '@rustronaut/contracts/edge';
 import type { AccessBatch, AccessShipper } from './access-log';
 
 /**

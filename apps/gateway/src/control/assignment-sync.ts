@@ -1,5 +1,9 @@
 import type { NatsConnection, Subscription } from 'nats';
-import { gatewayControlSubject, gatewaySettingsSubject, type GatewayAssignment } from '@rustronaut/contracts';
+import {
+  gatewayControlSubject,
+  gatewaySettingsSubject,
+  type GatewayAssignment,
+} from '@rustronaut/contracts/edge';
 import type { Logger } from '@rustronaut/observability';
 import type { GatewayIdentity } from './enrollment';
 

@@ -1,5 +1,5 @@
 import { connect, jwtAuthenticator, type NatsConnection, type Subscription } from 'nats';
-import { siteConfigRequestSubject, siteConfigSubject } from '@rustronaut/contracts';
+import { siteConfigRequestSubject, siteConfigSubject } from '@rustronaut/contracts/edge';
 import type { Logger } from '@rustronaut/observability';
 import type { SiteConfigs } from './site-configs';
 

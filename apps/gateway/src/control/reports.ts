@@ -1,6 +1,6 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import type { NatsConnection } from 'nats';
-import { gatewayReportSubject, type GatewayReport } from '@rustronaut/contracts';
+import { gatewayReportSubject, type GatewayReport } from '@rustronaut/contracts/edge';
 import type { GatewayIdentity } from './enrollment';
 import type { SiteConfigs } from './site-configs';
 

@@ -1,4 +1,4 @@
-import { verifySnapshot, type SignedSnapshot, type SiteSnapshot } from '@rustronaut/contracts';
+import { verifySnapshot, type SignedSnapshot, type SiteSnapshot } from '@rustronaut/contracts/edge';
 import type { Logger } from '@rustronaut/observability';
 import type { AppliedSnapshot } from '../data-path/model';
 import type { SnapshotFiles } from './snapshot-file';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseTargetAddress, type SiteSnapshot, type SnapshotDevice } from '@rustronaut/contracts';
+import { parseTargetAddress, type SiteSnapshot, type SnapshotDevice } from '@rustronaut/contracts/edge';
 import { decide, type PolicyRule } from '@rustronaut/policy-engine';
 import type { DesiredPeer } from '@rustronaut/wireguard';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_BODY_BYTES } from '../defaults';
 import { IdSchema, NameSchema } from '../fields';
 import { RoleSchema } from './identity.events';
 import { isCidr, isDomainPattern, parseTargetAddress } from '../net';
@@ -124,8 +125,7 @@ export const RateLimitSchema = z.strictObject({
   per: z.enum(['ip', 'user', 'resource']).default('ip'),
 });
 
-/** A resource's body limit unless it sets one: 100 MiB. */
-export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES } from '../defaults';
 /**
  * A resource that is an exposed service: its one target is the tunnel of a `rustronaut expose`
  * client, which authenticates with a token whose SHA-256 is kept here. Set by the services API only.

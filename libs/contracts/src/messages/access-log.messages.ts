@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import { assertSubjectToken } from '../subjects';
-
-/** The JetStream stream that carries the gateways' access records to the console (limits-based). */
-export const ACCESS_STREAM_NAME = 'RN_ACCESS';
-/** Root of the access-log subjects: `rn.access.<orgId>.<gatewayId>`. */
-export const ACCESS_SUBJECT_ROOT = 'rn.access';
-
-/** Where a gateway publishes its access records: its org and its own id, nothing else (NATS permissions). */
-export function accessLogSubject(orgId: string, gatewayId: string, root = ACCESS_SUBJECT_ROOT): string {
-  return `${root}.${assertSubjectToken(orgId, 'org id')}.${assertSubjectToken(gatewayId, 'gateway id')}`;
-}
+export { ACCESS_STREAM_NAME, ACCESS_SUBJECT_ROOT, accessLogSubject } from '../subjects';
 
 /** What a gateway decided on a request. `failed`: admitted, but the target or the gateway could not answer. */
 export const AccessDecisionSchema = z.enum(['allowed', 'refused', 'failed']);

@@ -157,11 +157,7 @@ export type GatewayRuntime = NonNullable<GatewayReport['runtime']>;
  */
 export const GATEWAY_RUNTIME_SUBJECT_ROOT = 'rn.live.gateway-runtime';
 export const gatewayRuntimeSubject = (orgId: string) => `${GATEWAY_RUNTIME_SUBJECT_ROOT}.${orgId}`;
-export const gatewayReportSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.report`;
-
-/** Where the console tells a gateway its settings changed, and where a gateway asks for them. */
-export const gatewayControlSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.control`;
-export const gatewaySettingsSubject = (gatewayId: string) => `rn.gateway.${gatewayId}.settings`;
+export { gatewayControlSubject, gatewayReportSubject, gatewaySettingsSubject } from '../subjects';
 
 /**
  * What a gateway is told (or answered) about itself: the sites it serves, its current NATS JWT, and

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify } from 'jose';
-import { accessSecretMatches, shareTokenSha256 } from '@rustronaut/contracts';
+import { accessSecretMatches, shareTokenSha256 } from '@rustronaut/contracts/edge';
 import { AttemptLimiter } from './attempt-limiter';
 import { grantOf, type EdgeAuthenticator } from './edge-authenticator';
 import type { AssertionKey } from './identity-assertion';

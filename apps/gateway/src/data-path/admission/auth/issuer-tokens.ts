@@ -4,7 +4,7 @@ import {
   type IssuerJwk,
   type SnapshotTokenIssuer,
   type TokenAlgorithm,
-} from '@rustronaut/contracts';
+} from '@rustronaut/contracts/edge';
 import type { RoutedResource } from '../../model';
 import { CONSOLE_ISSUER, type Verification } from './token-verifier';
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { patternProblem, userAgentPatternOf, type FirewallRule } from '@rustronaut/contracts';
+import { patternProblem, userAgentPatternOf, type FirewallRule } from '@rustronaut/contracts/edge';
 import { pathMatches } from '@rustronaut/policy-engine';
 import type { Logger } from '@rustronaut/observability';
 import { countryOf, type CountryLookup } from './geoip';

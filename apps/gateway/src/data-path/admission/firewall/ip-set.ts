@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { parseCidr } from '@rustronaut/contracts';
+import { parseCidr } from '@rustronaut/contracts/edge';
 
 const MAPPED_FIRST = 0xffffn << 32n; // ::ffff:0.0.0.0
 const MAPPED_LAST = MAPPED_FIRST + 0xffffffffn;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_MAX_BODY_BYTES } from '@rustronaut/contracts';
+import { DEFAULT_MAX_BODY_BYTES } from '@rustronaut/contracts/edge';
 import type { AdmissionStage, Refusal, RoutedResource } from '../../model';
 
 /** A resource's body limit (older snapshots have none: the default, 100 MiB). */

@@ -1,4 +1,4 @@
-import { parseTargetAddress } from '@rustronaut/contracts';
+import { parseTargetAddress } from '@rustronaut/contracts/edge';
 import type { RoutedResource } from '../../model';
 
 export type TargetData = RoutedResource['targets'][number];
