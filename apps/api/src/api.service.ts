@@ -19,7 +19,7 @@ import { Authenticator } from './auth/authenticator';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { acceptJsonBodiesOnly } from './http/json-bodies';
-import { EtagInterceptor } from './http/etag.interceptor';
+import { answerWithEtags } from './http/etags';
 import { TracingInterceptor } from './http/tracing.interceptor';
 import { OPENAPI_DOCUMENT, controllersOf, openApiDocument } from './http/openapi';
 import type {
@@ -136,7 +136,6 @@ export class ApiModule {
           inject: [Reflector],
         },
         { provide: APP_INTERCEPTOR, useValue: new TracingInterceptor() },
-        { provide: APP_INTERCEPTOR, useValue: new EtagInterceptor() },
         { provide: APP_FILTER, useValue: new ErrorFilter(parts.logger) },
       ],
     };
@@ -182,6 +181,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
     { logger: ['error', 'warn'], bodyParser: false },
   );
   acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
+  answerWithEtags(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks([]);
   installConsoleWeb(app.getHttpAdapter().getInstance(), parts.web);
   await app.listen(config.api.port, config.api.host);

@@ -1,6 +1,4 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { map, type Observable } from 'rxjs';
+import type { FastifyInstance } from 'fastify';
 import { etag } from './request';
 
 /**
@@ -8,20 +6,17 @@ import { etag } from './request';
  * `version`, what `If-Match` sends back) carries `ETag: "<version>"` — the GET that reads it, the
  * 201 that creates it and the 200 of a change to it alike, so a client always has the ETag of what
  * it was just shown. Lists and answers without a version carry none.
+ *
+ * Set in Fastify's preSerialization hook, where the answer is still the object the handler
+ * returned (a Nest interceptor did it before: one more bound async resource and observable on
+ * every request).
  */
-@Injectable()
-export class EtagInterceptor implements NestInterceptor {
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (execution.getType() !== 'http') return next.handle();
-    const reply = execution.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((answer: unknown) => {
-        const version = versionOf(answer);
-        if (version !== undefined && !reply.sent) void reply.header('ETag', etag(version));
-        return answer;
-      }),
-    );
-  }
+export function answerWithEtags(fastify: FastifyInstance): void {
+  fastify.addHook('preSerialization', (_request, reply, answer: unknown, done) => {
+    const version = versionOf(answer);
+    if (version !== undefined) void reply.header('ETag', etag(version));
+    done(null, answer);
+  });
 }
 
 /** The version of an answer that is one versioned thing. */
