@@ -156,8 +156,10 @@ describe('trusted token issuers (e2e, started processes)', () => {
     ]);
     const answer = await untilAnswers(200, 'api.localhost', { token: token() });
     const seen = JSON.parse(answer.text).headers as Record<string, string>;
-    expect(seen['x-rustronaut-user']).toBe('bench-user');
-    expect(seen['x-rustronaut-groups']).toBe('');
+    // A machine, named apart from console users (its sub is the issuer's to choose).
+    expect(seen['x-rustronaut-service']).toBe('bench-user');
+    expect(seen['x-rustronaut-issuer']).toBe(ids['issuer']);
+    expect(seen['x-rustronaut-user']).toBeUndefined();
     expect(seen['authorization']).toBeUndefined(); // the token is not the app's to replay
     // Another sub of the same issuer is authenticated but not admitted by the policy.
     expect((await get('api.localhost', { token: token({ sub: 'someone-else' }) })).status).toBe(403);

@@ -127,4 +127,17 @@ describe('upstreamHeaders', () => {
     expect(upstreamHeaders(publicRequest).authorization).toBe('Basic YXBwOnBhc3M=');
     expect(upstreamHeaders(publicRequest)['x-rustronaut-user']).toBeUndefined();
   });
+
+  it("names a trusted issuer's machine apart from console users, even when its sub is spelled like one", () => {
+    const machine = { ...alice, id: 'u-1', email: '', groups: [], via: 'token' as const, issuerId: 'tis_ci' };
+    const out = upstreamHeaders(
+      admissionOf({ authorization: 'Bearer issuer-token', 'x-rustronaut-user': 'u-1' }, machine),
+    );
+    expect(out['x-rustronaut-service']).toBe('u-1');
+    expect(out['x-rustronaut-issuer']).toBe('tis_ci');
+    expect(out['x-rustronaut-user']).toBeUndefined();
+    expect(out['x-rustronaut-email']).toBeUndefined();
+    expect(out['x-rustronaut-groups']).toBeUndefined();
+    expect(out.authorization).toBeUndefined();
+  });
 });

@@ -134,7 +134,13 @@ export function upstreamHeaders(admission: Admission): OutgoingHttpHeaders {
   headers['x-forwarded-for'] = facts.ip;
   headers['x-forwarded-proto'] = facts.scheme;
   headers['x-forwarded-host'] = authority;
-  if (caller && caller.id) {
+  if (caller && caller.id && caller.issuerId !== undefined) {
+    // A machine of a trusted token issuer is not a console user, and its `sub` is the issuer's to
+    // choose (it could be spelled like a user id): it is named apart, never as X-Rustronaut-User.
+    headers['x-rustronaut-service'] = caller.id;
+    headers['x-rustronaut-issuer'] = caller.issuerId;
+    if (admission.assertion !== undefined) headers['x-rustronaut-assertion'] = admission.assertion;
+  } else if (caller && caller.id) {
     headers['x-rustronaut-user'] = caller.id;
     headers['x-rustronaut-email'] = caller.email;
     headers['x-rustronaut-groups'] = caller.groups.join(',');

@@ -72,9 +72,11 @@ export class AssertionKey {
       JSON.stringify({
         iss: this.gatewayId,
         aud: resourceId,
-        sub: caller.id,
-        email: caller.email,
-        groups: caller.groups,
+        // A trusted issuer's machine: `sub` is qualified by the issuer (a ':' no console user id
+        // has), so an upstream reading `sub` can never take it for a console user.
+        ...(caller.issuerId === undefined
+          ? { sub: caller.id, email: caller.email, groups: caller.groups }
+          : { sub: `${caller.issuerId}:${caller.id}`, token_issuer: caller.issuerId, token_sub: caller.id }),
         iat,
         exp: iat + ASSERTION_TTL_S,
       }),
