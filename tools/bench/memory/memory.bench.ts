@@ -4,7 +4,7 @@
  * load (API reads and writes, HTTP through the gateway), for both ways of running the console:
  * every service in one process (RN_CONSOLE_PROCESSES=one, the default) and a process per service.
  *
- *   npm run bench:memory [-- --modes one,per-service --settle 10 --load 5 --json]
+ *   npm run bench:memory [-- --modes one,per-service --settle 10 --load 5 --gateway-workers N --json]
  *
  * Runs the built dist/ (npm run bench:memory builds first), each platform on a NATS server of its
  * own, its own database (dropped after), ports and data dir. Targets: the whole platform at rest
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'one,per-service' },
     settle: { type: 'string', default: '10' },
     load: { type: 'string', default: '5' },
+    /** RN_GATEWAY_WORKERS for the gateway (its own default when not given). */
+    'gateway-workers': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -89,6 +91,7 @@ async function measure(mode: string) {
     natsUrl: nats.url,
     env: {
       RN_CONSOLE_PROCESSES: mode,
+      ...(args['gateway-workers'] ? { RN_GATEWAY_WORKERS: args['gateway-workers'] } : {}),
       RN_LOG_LEVEL: 'warn',
       RN_LOGIN_LIMIT_PER_IP: '1000000',
       RN_LOGIN_LIMIT_PER_ACCOUNT: '1000000',
