@@ -1,13 +1,6 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
-import {
-  APP_FILTER,
-  APP_GUARD,
-  APP_INTERCEPTOR,
-  ModulesContainer,
-  NestFactory,
-  Reflector,
-} from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type { ConsoleConfig } from '@rustronaut/config';
@@ -20,7 +13,7 @@ import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { ErrorFilter } from './http/error.filter';
 import { acceptJsonBodiesOnly } from './http/json-bodies';
 import { answerWithEtags } from './http/etags';
-import { TracingInterceptor } from './http/tracing.interceptor';
+import { traceRequests } from './http/tracing';
 import { OPENAPI_DOCUMENT, controllersOf, openApiDocument } from './http/openapi';
 import type {
   AuditClient,
@@ -135,7 +128,6 @@ export class ApiModule {
           useFactory: (reflector: Reflector) => new AuthGuard(reflector, parts.authenticator),
           inject: [Reflector],
         },
-        { provide: APP_INTERCEPTOR, useValue: new TracingInterceptor() },
         { provide: APP_FILTER, useValue: new ErrorFilter(parts.logger) },
       ],
     };
@@ -182,6 +174,7 @@ export async function startApiService(config: ConsoleConfig, logger: Logger) {
   );
   acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   answerWithEtags(app.getHttpAdapter().getInstance());
+  traceRequests(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks([]);
   installConsoleWeb(app.getHttpAdapter().getInstance(), parts.web);
   await app.listen(config.api.port, config.api.host);
