@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseSecret, secretMatches } from '@rustronaut/contracts';
+import { parseSecret, secretMatches } from '@rustronaut/contracts/edge';
 import type { Logger } from '@rustronaut/observability';
 import {
   TunnelServer,
