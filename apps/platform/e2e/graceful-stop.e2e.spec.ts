@@ -24,7 +24,7 @@ function slowGet(port: number, agent: Agent | false = false) {
 }
 
 /** Whether a new TCP connection to the port is refused. */
-function refused(port: number): Promise<boolean> {
+function refusedNow(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.on('connect', () => {
@@ -33,6 +33,20 @@ function refused(port: number): Promise<boolean> {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
+}
+
+/**
+ * Whether new connections to the port are refused within 2 s. With several data-plane workers each
+ * stops accepting when the primary tells it to drain, and the port refuses once the last one has
+ * (the one that logged first may be a few milliseconds ahead).
+ */
+async function refused(port: number): Promise<boolean> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    if (await refusedNow(port)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
