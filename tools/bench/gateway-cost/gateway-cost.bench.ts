@@ -56,11 +56,14 @@ const REQUESTS = Number(args.requests);
 const CONNECTIONS = Number(args.connections);
 const IDLE_S = Number(args.idle);
 const SETTLE_S = Number(args.settle);
-/** The gateway's Node options: npm start's (the supervisor's) unless --node-options says otherwise. */
+/**
+ * The gateway's Node options: npm start's (the supervisor's, without source maps for the gateway)
+ * unless --node-options says otherwise.
+ */
 const NODE_OPTIONS =
   args['node-options'] !== undefined
     ? args['node-options'].split(' ').filter(Boolean)
-    : ['--enable-source-maps', ...PLATFORM_NODE_OPTIONS];
+    : PLATFORM_NODE_OPTIONS;
 const ROOT = resolve(__dirname, '../../..');
 const GATEWAY = join(ROOT, 'dist/apps/gateway/src/main.js');
 const BODY = Buffer.alloc(1024, 'x');
