@@ -1,3 +1,4 @@
+import type { GatewayConfig } from '@rustronaut/config';
 import type { RequestReport } from '@rustronaut/tunnel';
 import type { AccessBatch } from '../access-log/access-log';
 import type { SharedTargetHealth } from '../data-path/upstream/balancer/balancer';
@@ -10,6 +11,8 @@ import type { BucketLimit } from '../data-path/admission/limits/token-buckets';
  */
 export interface WorkerInit {
   rn: 'init';
+  /** The gateway's settings, as the primary read and checked them (the worker does not parse its own). */
+  config: GatewayConfig;
   gatewayId: string;
   /** The org of records that matched no resource (the gateway's own, when enrolled). */
   orgId: string | undefined;

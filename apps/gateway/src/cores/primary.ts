@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { GatewayConfig } from '@rustronaut/config';
 import type { ControlPlane } from '../control/control-plane';
 import type { ServedSite } from '../control/site-configs';
 import { runtimeReport, type ServedStatus } from '../control/runtime-report';
@@ -48,7 +49,12 @@ interface Running {
  * sockets, and only once every one of them listens are the old ones told to drain (stop accepting,
  * finish what is in flight). SIGTERM/SIGINT drain every worker, then stop the control plane.
  */
-export async function runPrimary(control: ControlPlane, workerCount: number): Promise<void> {
+export async function runPrimary(
+  control: ControlPlane,
+  workerCount: number,
+  /** The settings read anew for each generation (a reload); the primary's own when they no longer read. */
+  settings: () => GatewayConfig = () => control.config,
+): Promise<void> {
   const { config, logger, configs } = control;
   cluster.setupPrimary({ serialization: 'advanced' });
   const relayDir = mkdtempSync(join(tmpdir(), 'rn-gw-')); // mode 0700: only this user reaches the relays
@@ -161,6 +167,18 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     }
   };
 
+  const workerSettings = (): GatewayConfig => {
+    try {
+      return settings();
+    } catch (error) {
+      logger.error(
+        { err: error },
+        'the settings no longer read: new workers keep the ones the gateway started with; fix them and reload',
+      );
+      return config;
+    }
+  };
+
   const spawn = (udp: boolean): Running => {
     const worker = cluster.fork();
     const send = sender(worker.send.bind(worker), () => worker.isConnected()) as (
@@ -183,6 +201,7 @@ export async function runPrimary(control: ControlPlane, workerCount: number): Pr
     worker.once('online', () =>
       send({
         rn: 'init',
+        config: workerSettings(),
         gatewayId: control.gatewayId,
         orgId: control.defaultOrg(),
         siteIds: [...configs.all().keys()],

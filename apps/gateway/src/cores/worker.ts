@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection } from 'nats';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayConfig } from '@rustronaut/config';
-import type { Logger } from '@rustronaut/observability';
+import { createLogger, type Logger } from '@rustronaut/observability';
 import type { AccessBatch } from '../access-log/access-log';
 import { AccessMetrics } from '../access-log/access-metrics';
 import { NatsAccessShipper } from '../access-log/shippers';
@@ -39,7 +39,7 @@ const SHIP_TIMEOUT_MS = 10_000;
  * least-connections picks (by the gateway-wide count), the tunnel directory, health check results
  * and ejections, ACME challenges and certificates.
  */
-export async function runWorker(config: GatewayConfig, logger: Logger): Promise<void> {
+export async function runWorker(): Promise<void> {
   const send = sender(process.send?.bind(process), () => process.connected) as (
     message: ToPrimary,
   ) => boolean;
@@ -65,7 +65,8 @@ export async function runWorker(config: GatewayConfig, logger: Logger): Promise<
     };
   });
   handle = undefined;
-  logger = logger.child({ worker: init.id });
+  const config: GatewayConfig = init.config;
+  const logger = createLogger('gateway', config.logLevel).child({ worker: init.id });
   const dataDir = resolve(config.dataDir);
   const keys = await loadConfigKeys(dataDir, config.consoleUrl);
   const configs = new SiteConfigs(keys, new SnapshotFiles(dataDir), logger);
