@@ -1,13 +1,15 @@
 import type { Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
+import { Server as NetServer } from 'node:net';
 import type { Logger } from '@rustronaut/observability';
 import type { HttpConnections } from './http-connections';
 import type { L4Listeners } from '../l4/l4-listeners';
 
 /**
  * A graceful stop (SIGTERM, SIGINT): the listeners stop accepting at once (new connections are
- * refused), requests and TCP connections in flight go on up to the drain deadline, idle keep-alive
- * connections are closed, and whatever is still open at the deadline is cut. UDP ports close at
+ * refused), requests and TCP connections in flight go on up to the drain deadline, keep-alive
+ * connections are closed once idle for a moment (HttpConnections.closeIdle), and whatever is still
+ * open at the deadline is cut. UDP ports close at
  * once (there is no connection to finish; clients resend). Logs its progress.
  */
 export async function drainGateway(options: {
@@ -18,7 +20,11 @@ export async function drainGateway(options: {
   logger: Logger;
 }): Promise<{ cut: number }> {
   const { servers, connections, l4, timeoutMs, logger } = options;
-  for (const server of servers) server.close();
+  // Stop accepting, and only that: http's close() (and http2's, with HTTP/1.1 allowed) also
+  // destroys at once every keep-alive connection between two requests, while its client may be
+  // sending the next one (it would see that request fail). Idle connections are left to
+  // connections.drain(); the servers' header timeouts keep running meanwhile.
+  for (const server of servers) NetServer.prototype.close.call(server);
   l4.stopAccepting();
   connections.drain();
   const open = () => connections.size + l4.active;

@@ -4,17 +4,28 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
 const ACTIVE = Symbol('requests in flight on this connection');
+const IDLE_SINCE = Symbol('when its last response finished (ms)');
 const UPGRADED = Symbol('joined to a target (WebSocket)');
 const SOCKET = Symbol('the connection of this response');
 
-type TrackedSocket = Socket & { [ACTIVE]?: number; [UPGRADED]?: boolean };
+type TrackedSocket = Socket & { [ACTIVE]?: number; [IDLE_SINCE]?: number; [UPGRADED]?: boolean };
 type TrackedResponse = ServerResponse & { [SOCKET]?: TrackedSocket };
 
 /**
+ * How long a keep-alive connection must have been idle before a drain closes it. A client that is
+ * using the connection sends its next request within that time and gets it answered, with
+ * `Connection: close`; closing at once would race that request (the client has written it, the
+ * gateway has not read it yet), and the client would see its request fail, which it can only send
+ * again safely when it is idempotent.
+ */
+export const DRAIN_IDLE_GRACE_MS = 1_000;
+
+/**
  * The client connections of the HTTP and HTTPS listeners, so a stop can drain them: requests in
- * flight finish, idle keep-alive connections are closed, HTTP/1.1 responses given while draining
- * say `Connection: close`, HTTP/2 sessions get a GOAWAY and end once their streams are done.
- * Costs a counter on the socket per request; no closure is allocated.
+ * flight finish, keep-alive connections idle for DRAIN_IDLE_GRACE_MS are closed, HTTP/1.1
+ * responses given while draining say `Connection: close`, HTTP/2 sessions get a GOAWAY and end
+ * once their streams are done. Costs a counter and a time on the socket per request; no closure is
+ * allocated.
  */
 export class HttpConnections {
   readonly #sockets = new Set<TrackedSocket>();
@@ -32,7 +43,8 @@ export class HttpConnections {
       session.once('close', () => this.#sessions.delete(session));
       if (this.#draining) session.close();
     });
-    server.on('request', this.#onRequest);
+    // Before the server's handler, which may answer at once: a response given while draining says close.
+    server.prependListener('request', this.#onRequest);
     server.on('upgrade', (req: IncomingMessage) => ((req.socket as TrackedSocket)[UPGRADED] = true));
   }
 
@@ -43,7 +55,7 @@ export class HttpConnections {
     return count;
   }
 
-  /** From now on: no keep-alive, idle connections closed, HTTP/2 sessions told to go away. */
+  /** From now on: no keep-alive, idle connections closed (see closeIdle), HTTP/2 sessions told to go away. */
   drain(): void {
     this.#draining = true;
     for (const session of this.#sessions) session.close();
@@ -66,17 +78,22 @@ export class HttpConnections {
 
   readonly #onResponseClosed = function (this: TrackedResponse): void {
     const socket = this[SOCKET];
-    if (socket) socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
+    if (!socket) return;
+    socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
+    if (socket[ACTIVE] === 0) socket[IDLE_SINCE] = Date.now();
   };
 
   /**
-   * Called while draining: connections whose last request just finished are closed. One that
-   * has not sent a request yet is left to send it (or to its idle timeout, or the deadline).
+   * Called while draining: connections idle for DRAIN_IDLE_GRACE_MS since their last response are
+   * closed; one idle for less is left a moment to send its next request (answered with
+   * `Connection: close`). One that has not sent a request yet is left to send it (or to the
+   * server's header timeout, or the deadline).
    */
-  closeIdle(): void {
+  closeIdle(now = Date.now()): void {
     for (const socket of this.#sockets) {
       if ((socket as TLSSocket).alpnProtocol === 'h2' || socket[UPGRADED]) continue;
-      if (socket[ACTIVE] === 0 && !socket.writableEnded) socket.end();
+      if (socket[ACTIVE] !== 0 || socket.writableEnded) continue;
+      if (now - (socket[IDLE_SINCE] ?? 0) >= DRAIN_IDLE_GRACE_MS) socket.end();
     }
   }
 }
