@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { createHmac } from 'node:crypto';
-import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { DeliverPolicy, headers, type ConsumerMessages, type KV, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import type { ConsoleConfig } from '@rustronaut/config';
 import {
   eventsFilter,
@@ -16,27 +17,36 @@ import {
   verifySnapshot,
 } from '@rustronaut/contracts';
 import { FoldSnapshots, eventStreamSettings } from '@rustronaut/eventstore';
-import { ServiceHandlerInterceptor, natsTransportOptions, connectNats } from '@rustronaut/messaging';
+import {
+  ServiceHandlerInterceptor,
+  messageHandlers,
+  natsTransportOptions,
+  connectNats,
+} from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { loadOrCreateSigningKey, type ConfigSigningKey } from './config-signing-key';
 import { SITE_CONFIG_FOLD_FORMAT, SiteConfigFold, type SiteConfigFoldState } from './site-config-fold';
 
 const PUBLIC_KEYS = Symbol('PublicKeys');
 
-@Controller()
-class DistributorController {
-  constructor(@Inject(PUBLIC_KEYS) private readonly keys: { id: string; publicKey: string }[]) {}
+type PublicKey = { id: string; publicKey: string };
 
-  /** The public keys that verify site snapshots (handed to gateways at enrolment). */
-  @MessagePattern('distributor.keys')
-  publicKeys() {
-    return { keys: this.keys };
-  }
-}
+/** The request takes no fields: whatever is sent, the answer is the same. */
+const DistributorRequests = { 'distributor.keys': z.unknown() };
+
+const DistributorController = messageHandlers(
+  'DistributorController',
+  DistributorRequests,
+  [PUBLIC_KEYS],
+  (keys: PublicKey[]) => ({
+    /** The public keys that verify site snapshots (handed to gateways at enrolment). */
+    'distributor.keys': () => ({ keys }),
+  }),
+);
 
 @Module({})
 class DistributorModule {
-  static register(keys: { id: string; publicKey: string }[]): DynamicModule {
+  static register(keys: PublicKey[]): DynamicModule {
     return {
       module: DistributorModule,
       controllers: [DistributorController],
