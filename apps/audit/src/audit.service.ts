@@ -5,7 +5,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 
 import type { ConsoleConfig } from '@rustronaut/config';
 import { platformRegistry } from '@rustronaut/contracts';
-import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { HANDLER_LOGGER, natsTransportOptions, type HandlerLogger } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { AccessLogIngest, startAccessRetention } from './access-log.ingest';
@@ -16,13 +16,14 @@ import { AuditQueries } from './audit.queries';
 
 @Module({})
 class AuditModule {
-  static register(queries: AuditQueries, accessLog: AccessLogQueries): DynamicModule {
+  static register(queries: AuditQueries, accessLog: AccessLogQueries, logger: HandlerLogger): DynamicModule {
     return {
       module: AuditModule,
       controllers: [AuditController],
       providers: [
         { provide: AuditQueries, useValue: queries },
         { provide: AccessLogQueries, useValue: accessLog },
+        { provide: HANDLER_LOGGER, useValue: logger },
       ],
     };
   }
@@ -52,14 +53,17 @@ export async function startAuditService(config: ConsoleConfig, logger: Logger) {
   await ingest.start();
   const stopRetention = startAccessRetention(dataSource, schema, config.accessLog.retentionDays, logger);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    AuditModule.register(new AuditQueries(dataSource, schema), new AccessLogQueries(dataSource, schema)),
+    AuditModule.register(
+      new AuditQueries(dataSource, schema),
+      new AccessLogQueries(dataSource, schema),
+      logger,
+    ),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'audit-rpc', 'audit'),
       logger: ['error', 'warn'],
     },
   );
-  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema, position: log.position }, 'audit service ready');
   return {

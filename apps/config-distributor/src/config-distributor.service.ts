@@ -18,10 +18,11 @@ import {
 } from '@rustronaut/contracts';
 import { FoldSnapshots, eventStreamSettings } from '@rustronaut/eventstore';
 import {
-  ServiceHandlerInterceptor,
+  HANDLER_LOGGER,
   messageHandlers,
   natsTransportOptions,
   connectNats,
+  type HandlerLogger,
 } from '@rustronaut/messaging';
 import type { Logger } from '@rustronaut/observability';
 import { loadOrCreateSigningKey, type ConfigSigningKey } from './config-signing-key';
@@ -46,11 +47,14 @@ const DistributorController = messageHandlers(
 
 @Module({})
 class DistributorModule {
-  static register(keys: PublicKey[]): DynamicModule {
+  static register(keys: PublicKey[], logger: HandlerLogger): DynamicModule {
     return {
       module: DistributorModule,
       controllers: [DistributorController],
-      providers: [{ provide: PUBLIC_KEYS, useValue: keys }],
+      providers: [
+        { provide: PUBLIC_KEYS, useValue: keys },
+        { provide: HANDLER_LOGGER, useValue: logger },
+      ],
     };
   }
 }
@@ -137,14 +141,16 @@ export async function startConfigDistributor(config: ConsoleConfig, logger: Logg
   })();
 
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    DistributorModule.register(all.map((k) => ({ id: k.id, publicKey: k.publicKey }))),
+    DistributorModule.register(
+      all.map((k) => ({ id: k.id, publicKey: k.publicKey })),
+      logger,
+    ),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'distributor-rpc', 'config-distributor'),
       logger: ['error', 'warn'],
     },
   );
-  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ keyId: active.id }, 'config distributor ready');
   return {

@@ -9,9 +9,10 @@ import type { ConsoleConfig } from '@rustronaut/config';
 import {
   RemoteError,
   ServiceClient,
-  ServiceHandlerInterceptor,
+  HANDLER_LOGGER,
   connectNats,
   natsTransportOptions,
+  type HandlerLogger,
   type PolicyClient,
 } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
@@ -26,13 +27,14 @@ import { RegistryController } from './registry.controller';
 
 @Module({})
 class RegistryModule {
-  static register(useCases: GatewayUseCases, queries: GatewayQueries): DynamicModule {
+  static register(useCases: GatewayUseCases, queries: GatewayQueries, logger: HandlerLogger): DynamicModule {
     return {
       module: RegistryModule,
       controllers: [RegistryController],
       providers: [
         { provide: GatewayUseCases, useValue: useCases },
         { provide: GatewayQueries, useValue: queries },
+        { provide: HANDLER_LOGGER, useValue: logger },
       ],
     };
   }
@@ -104,14 +106,13 @@ export async function startGatewayRegistry(config: ConsoleConfig, logger: Logger
   const stopReports = listenToReports(nc, queries, logger);
   const stopHealth = monitorHealth(store, queries, config.gateways.heartbeatIntervalSeconds, logger);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    RegistryModule.register(useCases, queries),
+    RegistryModule.register(useCases, queries, logger),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'registry-rpc', 'gateway-registry'),
       logger: ['error', 'warn'],
     },
   );
-  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema }, 'gateway registry ready');
   return {

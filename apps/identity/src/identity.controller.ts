@@ -4,7 +4,7 @@ import { IdentityUseCases } from './use-cases/identity-use-cases';
 
 /**
  * The identity service's NATS request/reply: each message type, parsed, to its use case. Replies
- * are shaped by ServiceHandlerInterceptor.
+ * are shaped by messageHandlers (answerMessage).
  */
 export const IdentityController = messageHandlers(
   'IdentityController',

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 
 import type { ConsoleConfig } from '@rustronaut/config';
 import { SYSTEM_ACTOR } from '@rustronaut/contracts';
-import { ServiceHandlerInterceptor, natsTransportOptions } from '@rustronaut/messaging';
+import { HANDLER_LOGGER, natsTransportOptions, type HandlerLogger } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
 import type { Logger } from '@rustronaut/observability';
 import { RevocationList } from '@rustronaut/revocation';
@@ -24,11 +24,14 @@ import { IdentityUseCases } from './use-cases/identity-use-cases';
 
 @Module({})
 class IdentityModule {
-  static register(useCases: IdentityUseCases): DynamicModule {
+  static register(useCases: IdentityUseCases, logger: HandlerLogger): DynamicModule {
     return {
       module: IdentityModule,
       controllers: [IdentityController],
-      providers: [{ provide: IdentityUseCases, useValue: useCases }],
+      providers: [
+        { provide: IdentityUseCases, useValue: useCases },
+        { provide: HANDLER_LOGGER, useValue: logger },
+      ],
     };
   }
 }
@@ -79,14 +82,13 @@ export async function startIdentityService(config: ConsoleConfig, logger: Logger
   await seedDefaultOrganization(deps, useCases, logger);
 
   const app: INestMicroservice = await NestFactory.createMicroservice<MicroserviceOptions>(
-    IdentityModule.register(useCases),
+    IdentityModule.register(useCases, logger),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'identity-rpc', 'identity'),
       logger: ['error', 'warn'],
     },
   );
-  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema }, 'identity service ready');
   return {

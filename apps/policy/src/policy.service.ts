@@ -6,10 +6,11 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { ConsoleConfig } from '@rustronaut/config';
 
 import {
+  HANDLER_LOGGER,
   ServiceClient,
-  ServiceHandlerInterceptor,
   connectNats,
   natsTransportOptions,
+  type HandlerLogger,
   type IdentityClient,
 } from '@rustronaut/messaging';
 import { openServiceState } from '@rustronaut/console-service';
@@ -29,7 +30,12 @@ import { DeviceUseCases } from './devices/device.use-cases';
 
 @Module({})
 class PolicyModule {
-  static register(deps: PolicyDeps, exposure: ExposureSettings, devices: DeviceQueries): DynamicModule {
+  static register(
+    deps: PolicyDeps,
+    exposure: ExposureSettings,
+    devices: DeviceQueries,
+    logger: HandlerLogger,
+  ): DynamicModule {
     const resources = new ResourceUseCases(deps);
     return {
       module: PolicyModule,
@@ -44,6 +50,7 @@ class PolicyModule {
         { provide: PolicyUseCases, useValue: new PolicyUseCases(deps) },
         { provide: ServiceUseCases, useValue: new ServiceUseCases(deps, resources, exposure) },
         { provide: DeviceUseCases, useValue: new DeviceUseCases(deps, devices) },
+        { provide: HANDLER_LOGGER, useValue: logger },
       ],
     };
   }
@@ -74,14 +81,13 @@ export async function startPolicyService(config: ConsoleConfig, logger: Logger) 
     secretsKey: config.secretsKey,
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    PolicyModule.register(deps, config.exposure, new DeviceQueries(dataSource, schema)),
+    PolicyModule.register(deps, config.exposure, new DeviceQueries(dataSource, schema), logger),
     {
       transport: Transport.NATS,
       options: natsTransportOptions(config, 'policy-rpc', 'policy'),
       logger: ['error', 'warn'],
     },
   );
-  app.useGlobalInterceptors(new ServiceHandlerInterceptor(logger));
   await app.listen();
   logger.info({ schema }, 'policy service ready');
   return {

@@ -2,7 +2,7 @@ export { MessagingError, MessagingErrorCode, RemoteError } from './errors';
 export { parseRequest, type FieldIssue } from './validation';
 export { messageHandlers, type MessageHandlers } from './message-handlers';
 export { ServiceClient } from './service-client';
-export { ServiceHandlerInterceptor, type HandlerLogger } from './service-handler';
+export { HANDLER_LOGGER, type HandlerLogger } from './service-handler';
 export { connectNats, natsTransportOptions } from './transport-options';
 export type {
   AuditClient,

@@ -1,22 +1,26 @@
 import 'reflect-metadata';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { connect, type NatsConnection } from 'nats';
 import { z } from 'zod';
-import { TestNatsServer } from '@rustronaut/testing';
+import { DomainError } from '@rustronaut/contracts';
+import { TestNatsServer, installInMemoryTracing } from '@rustronaut/testing';
 import { messageHandlers, type MessageHandlers } from './message-handlers';
 import { ServiceClient } from './service-client';
-import { ServiceHandlerInterceptor } from './service-handler';
+import { HANDLER_LOGGER } from './service-handler';
 
 const THINGS = Symbol('Things');
 const Requests = {
   'things.create': z.object({ name: z.string().min(1), size: z.number().int().default(1) }),
   'things.count': z.object({}),
+  'things.take': z.object({ name: z.string() }),
 };
 interface Responses {
   'things.create': { id: string; name: string; size: number };
   'things.count': { count: number };
+  'things.take': { taken: string };
 }
 
 /** Handlers keyed by message type, answering over a real NATS server through Nest's transport. */
@@ -27,8 +31,10 @@ describe('messageHandlers', () => {
   let sut: ServiceClient<{ [P in keyof typeof Requests]: z.input<(typeof Requests)[P]> }, Responses>;
   const created: string[] = [];
   const errors: object[] = [];
+  let tracing: ReturnType<typeof installInMemoryTracing>;
 
   beforeAll(async () => {
+    tracing = installInMemoryTracing();
     nats = await TestNatsServer.start();
     const ThingsController = messageHandlers(
       'ThingsController',
@@ -40,16 +46,25 @@ describe('messageHandlers', () => {
           return { id: `t${things.length}`, name, size };
         },
         'things.count': () => ({ count: things.length }),
+        'things.take': ({ name }) => {
+          if (name === 'broken') throw new TypeError('cannot read the shelf');
+          throw new DomainError('THING_TAKEN', `${name} is taken`, { details: { name } });
+        },
       }),
     );
-    @Module({ controllers: [ThingsController], providers: [{ provide: THINGS, useValue: created }] })
+    @Module({
+      controllers: [ThingsController],
+      providers: [
+        { provide: THINGS, useValue: created },
+        { provide: HANDLER_LOGGER, useValue: { error: (o: object) => errors.push(o) } },
+      ],
+    })
     class ThingsModule {}
     server = await NestFactory.createMicroservice<MicroserviceOptions>(ThingsModule, {
       transport: Transport.NATS,
       options: { servers: [nats.url] },
       logger: false,
     });
-    server.useGlobalInterceptors(new ServiceHandlerInterceptor({ error: (o) => errors.push(o) }));
     await server.listen();
     client = await connect({ servers: [nats.url] });
     sut = new ServiceClient(client, 'things');
@@ -58,6 +73,7 @@ describe('messageHandlers', () => {
     await client?.close();
     await server?.close();
     await nats?.dispose();
+    await tracing?.uninstall();
   });
 
   it('answers each message type with its handler, the request parsed (defaults filled in)', async () => {
@@ -85,6 +101,44 @@ describe('messageHandlers', () => {
     const names = Array.from({ length: 20 }, (_, i) => `n${i}`);
     const replies = await Promise.all(names.map((name) => sut.request('things.create', { name, size: 2 })));
     expect(replies.map((r) => r.name)).toEqual(names);
+  });
+
+  it("answers a handler's domain error with its code, message and details, and logs nothing", async () => {
+    await expect(sut.request('things.take', { name: 'lamp' })).rejects.toMatchObject({
+      code: 'THING_TAKEN',
+      message: 'lamp is taken',
+      details: { name: 'lamp' },
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('answers an unexpected failure INTERNAL_ERROR naming the trace, and logs it with the subject', async () => {
+    const failure = sut.request('things.take', { name: 'broken' });
+    await expect(failure).rejects.toMatchObject({
+      code: 'INTERNAL_ERROR',
+      message: expect.stringMatching(/^internal error \(trace [0-9a-f]{32}\); see the service log$/),
+    });
+    const traceId = /trace ([0-9a-f]{32})/.exec(((await failure.catch((e: Error) => e)) as Error).message)![1];
+    expect(errors).toEqual([
+      { err: expect.objectContaining({ message: 'cannot read the shelf' }), subject: 'things.take', traceId },
+    ]);
+    errors.length = 0;
+    const span = tracing.exporter.getFinishedSpans().find((s) => s.spanContext().traceId === traceId);
+    expect(span?.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'cannot read the shelf' });
+  });
+
+  it("answers in a server span named by the subject, the caller's span its parent", async () => {
+    const caller = await trace.getTracer('test').startActiveSpan('caller', async (span) => {
+      await sut.request('things.count', {});
+      span.end();
+      return span.spanContext();
+    });
+    const served = tracing.exporter
+      .getFinishedSpans()
+      .filter((s) => s.name === 'things.count' && s.spanContext().traceId === caller.traceId);
+    expect(served).toHaveLength(1);
+    expect(served[0]!.kind).toBe(SpanKind.SERVER);
+    expect(served[0]!.parentSpanContext?.spanId).toBe(caller.spanId);
   });
 
   it('says a service is unavailable at once when no instance of it is listening', async () => {

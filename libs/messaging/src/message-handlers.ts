@@ -1,6 +1,8 @@
 import { Controller, Inject, type InjectionToken, type Type } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
+import type { MsgHdrs } from 'nats';
 import type { z } from 'zod';
+import { HANDLER_LOGGER, answerMessage, type HandlerLogger } from './service-handler';
 import { parseRequest } from './validation';
 
 type Requests = Record<string, z.ZodType>;
@@ -22,6 +24,10 @@ export type MessageHandlers<
  * then call the table's handler for that type. The table is built from the providers `inject`
  * names, so no controller method restates a request: a new message type is a schema in the
  * contracts and a line in the table, and tsc says when one is missing.
+ *
+ * Every answer is a Reply, made by `answerMessage` (trace span, domain errors, INTERNAL_ERROR logged
+ * to the HANDLER_LOGGER the module provides) right here instead of by a Nest interceptor, which cost
+ * an rxjs chain per message.
  */
 export function messageHandlers<R extends Requests, D extends unknown[]>(
   name: string,
@@ -31,22 +37,28 @@ export function messageHandlers<R extends Requests, D extends unknown[]>(
 ): Type {
   class Handlers {
     readonly table: MessageHandlers<R>;
-    constructor(...deps: D) {
+    readonly logger: HandlerLogger;
+    constructor(logger: HandlerLogger, ...deps: D) {
+      this.logger = logger;
       this.table = table(...deps);
     }
   }
   Object.defineProperty(Handlers, 'name', { value: name });
   Controller()(Handlers);
-  inject.forEach((token, index) => Inject(token)(Handlers, undefined, index));
+  Inject(HANDLER_LOGGER)(Handlers, undefined, 0);
+  inject.forEach((token, index) => Inject(token)(Handlers, undefined, index + 1));
   for (const [pattern, schema] of Object.entries(requests) as [keyof R & string, z.ZodType][]) {
     const descriptor: PropertyDescriptor = {
-      value: function answer(this: Handlers, payload: unknown) {
-        return this.table[pattern](parseRequest(schema, payload) as z.output<R[typeof pattern]>);
+      value: function answer(this: Handlers, payload: unknown, nats: NatsContext) {
+        return answerMessage(nats.getSubject(), nats.getHeaders() as MsgHdrs | undefined, this.logger, () =>
+          this.table[pattern](parseRequest(schema, payload) as z.output<R[typeof pattern]>),
+        );
       },
     };
     Object.defineProperty(Handlers.prototype, pattern, descriptor);
     MessagePattern(pattern)(Handlers.prototype, pattern, descriptor);
     Payload()(Handlers.prototype, pattern, 0);
+    Ctx()(Handlers.prototype, pattern, 1);
   }
   return Handlers;
 }

@@ -6,10 +6,7 @@ import {
   trace,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
-import { Observable, catchError, map, of } from 'rxjs';
 import { isDomainError, type Reply } from '@rustronaut/contracts';
 import { MessagingErrorCode } from './errors';
 
@@ -22,60 +19,48 @@ export interface HandlerLogger {
   error(obj: object, msg: string): void;
 }
 
-/**
- * Wraps every message handler of a service: continues the caller's trace (a server span, child of
- * the context in the NATS headers), and turns the result into a Reply — a domain error becomes
- * `{ok: false, error}` with its code; anything unexpected is logged and answered INTERNAL_ERROR.
- */
-@Injectable()
-export class ServiceHandlerInterceptor implements NestInterceptor {
-  constructor(private readonly logger: HandlerLogger) {}
+/** The injection token of the logger a service's message handlers log unexpected failures to. */
+export const HANDLER_LOGGER = Symbol('HandlerLogger');
 
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<Reply<unknown>> {
-    const nats = execution.switchToRpc().getContext<NatsContext>();
-    const parent = propagation.extract(context.active(), nats.getHeaders() as MsgHdrs | undefined, getter);
-    const span = trace
-      .getTracer('rustronaut')
-      .startSpan(nats.getSubject(), { kind: SpanKind.SERVER }, parent);
-    const active = trace.setSpan(parent, span);
-    return new Observable<Reply<unknown>>((subscriber) =>
-      context.with(active, () =>
-        next
-          .handle()
-          .pipe(
-            map((data: unknown): Reply<unknown> => ({ ok: true, data })),
-            catchError((error: unknown) => {
-              span.recordException(error as Error);
-              if (isDomainError(error)) {
-                return of<Reply<unknown>>({
-                  ok: false,
-                  error: { code: error.code, message: error.message, details: { ...error.details } },
-                });
-              }
-              span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-              const traceId = span.spanContext().traceId;
-              this.logger.error(
-                { err: error, subject: nats.getSubject(), traceId },
-                'request failed unexpectedly',
-              );
-              return of<Reply<unknown>>({
-                ok: false,
-                error: {
-                  code: MessagingErrorCode.Internal,
-                  message: `internal error (trace ${traceId}); see the service log`,
-                },
-              });
-            }),
-          )
-          .subscribe({
-            next: (value) => subscriber.next(value),
-            error: (error: unknown) => subscriber.error(error),
-            complete: () => {
-              span.end();
-              subscriber.complete();
-            },
-          }),
-      ),
-    );
+/**
+ * Answers one message: continues the caller's trace (a server span named by the subject, child of
+ * the context in the NATS headers), runs `handle` inside it, and turns the result into a Reply — a
+ * domain error becomes `{ok: false, error}` with its code; anything unexpected is logged and
+ * answered INTERNAL_ERROR.
+ */
+export async function answerMessage(
+  subject: string,
+  headers: MsgHdrs | undefined,
+  logger: HandlerLogger,
+  handle: () => unknown,
+): Promise<Reply<unknown>> {
+  const parent = propagation.extract(context.active(), headers, getter);
+  const span = trace.getTracer('rustronaut').startSpan(subject, { kind: SpanKind.SERVER }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), async (): Promise<Reply<unknown>> => {
+      try {
+        return { ok: true, data: await handle() };
+      } catch (error: unknown) {
+        span.recordException(error as Error);
+        if (isDomainError(error)) {
+          return {
+            ok: false,
+            error: { code: error.code, message: error.message, details: { ...error.details } },
+          };
+        }
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        const traceId = span.spanContext().traceId;
+        logger.error({ err: error, subject, traceId }, 'request failed unexpectedly');
+        return {
+          ok: false,
+          error: {
+            code: MessagingErrorCode.Internal,
+            message: `internal error (trace ${traceId}); see the service log`,
+          },
+        };
+      }
+    });
+  } finally {
+    span.end();
   }
 }
