@@ -8,6 +8,7 @@ import {
   MultiSelect,
   Paper,
   SegmentedControl,
+  Select,
   SimpleGrid,
   Stack,
   Switch,
@@ -25,6 +26,7 @@ import {
   DAYS,
   describePolicy,
   newTimeWindow,
+  newTokenSubject,
   policyBody,
   policyForm,
   type PolicyForm,
@@ -35,15 +37,21 @@ import { EmptyState, PageHeader, ProblemAlert } from '../ui/parts';
 import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { useGroups, usePolicies, useUsers } from './directory';
 import { useResources } from './resources';
+import { useTokenIssuersOf } from './token-issuers';
 
 type Policy = Answer<'/api/v1/policies/{id}', 'get'>;
 
-/** Names of users, groups and resources by id, for readable policies. */
-function useNames() {
+/**
+ * Names of users, groups, resources and the trusted token issuers of `issuersOf` (resource ids) by
+ * id, for readable policies.
+ */
+function useNames(issuersOf: readonly string[] = []) {
   const users = useUsers();
   const groups = useGroups();
   const resources = useResources();
+  const issuers = useTokenIssuersOf(issuersOf);
   const names = new Map<string, string>();
+  for (const i of issuers) names.set(i.id, i.name);
   for (const u of users.data?.items ?? []) names.set(u.id, u.email);
   for (const g of groups.data?.items ?? []) names.set(g.id, g.name);
   for (const r of resources.data?.items ?? []) names.set(r.id, r.name);
@@ -52,13 +60,20 @@ function useNames() {
     users: (users.data?.items ?? []).map((u) => ({ value: u.id, label: u.email })),
     groups: (groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name })),
     resources: (resources.data?.items ?? []).map((r) => ({ value: r.id, label: r.name })),
+    issuers: issuers.map((i) => ({
+      value: i.id,
+      label: `${i.name} (${i.issuer}) at ${names.get(i.resource_id) ?? i.resource_id}`,
+    })),
   };
 }
 
 export function PoliciesPage() {
   const policies = usePolicies();
-  const { name } = useNames();
   const items = policies.data?.items ?? [];
+  // The issuers' names, read only for the resources of policies that name tokens.
+  const { name } = useNames([
+    ...new Set(items.filter((p) => p.subjects.tokens?.length).flatMap((p) => p.resource_ids)),
+  ]);
   return (
     <Stack>
       <PageHeader title="Policies">
@@ -125,8 +140,8 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export function PolicyEditor({ policy }: { policy?: Policy }) {
   const queries = useQueryClient();
   const navigate = useNavigate();
-  const names = useNames();
   const [form, setForm] = useState<PolicyForm>(() => policyForm(policy));
+  const names = useNames(form.resourceIds);
   const save = useMutation({
     mutationFn: () =>
       policy
@@ -236,6 +251,52 @@ export function PolicyEditor({ policy }: { policy?: Policy }) {
                 <Checkbox value="member" label="Members" />
               </Group>
             </Checkbox.Group>
+            {form.tokens.map((t, i) => {
+              const change = (next: Partial<typeof t>) =>
+                set('tokens', replaced(form.tokens, i, { ...t, ...next }));
+              const tokenErrors = errorsUnder(errors, `subjects.tokens.${i}.`);
+              // A stored issuer not among the chosen resources' ones stays pickable (by its id).
+              const options =
+                names.issuers.some((o) => o.value === t.issuerId) || !t.issuerId
+                  ? names.issuers
+                  : [...names.issuers, { value: t.issuerId, label: t.issuerId }];
+              return (
+                <Group key={i} align="flex-start">
+                  <Select
+                    label={`Token issuer ${i + 1}`}
+                    w={320}
+                    data={options}
+                    value={t.issuerId || null}
+                    onChange={(v) => change({ issuerId: v ?? '' })}
+                    error={tokenErrors['issuer_id'] ?? errors[`subjects.tokens.${i}`]}
+                    allowDeselect={false}
+                  />
+                  <TextInput
+                    label="Subjects (sub)"
+                    description="Comma-separated; none: any token of this issuer"
+                    value={t.subs}
+                    onChange={(e) => change({ subs: e.currentTarget.value })}
+                    error={tokenErrors['subs'] ?? Object.values(errorsUnder(tokenErrors, 'subs.'))[0]}
+                  />
+                  <RemoveRow
+                    label={`Remove token issuer ${i + 1}`}
+                    onClick={() => set('tokens', without(form.tokens, i))}
+                  />
+                </Group>
+              );
+            })}
+            {names.issuers.length ? (
+              <AddRow
+                label="Add token issuer"
+                onClick={() => set('tokens', [...form.tokens, newTokenSubject(names.issuers[0]?.value)])}
+              />
+            ) : (
+              <Text size="sm" c="dimmed">
+                {form.resourceIds.length
+                  ? 'Services with their own tokens: none of these resources trusts a token issuer yet (add one on the resource’s page).'
+                  : 'Services with their own tokens: choose the resources first, then one of their trusted token issuers.'}
+              </Text>
+            )}
           </Stack>
         </Fieldset>
         <Fieldset legend="Conditions (all must hold)">

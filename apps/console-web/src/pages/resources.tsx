@@ -40,6 +40,7 @@ import { Copyable, EmptyState, PageHeader, ProblemAlert, ShownOnce, when } from 
 import { AddRow, RemoveRow, replaced, without } from '../ui/rows';
 import { statusColor, useLiveGateways } from './gateways';
 import { useSites } from './sites';
+import { TokenIssuers } from './token-issuers';
 
 type Resource = Answer<'/api/v1/resources/{id}', 'get'>;
 
@@ -128,6 +129,7 @@ export function ResourceEditPage() {
       <PageHeader title={resource.data ? resource.data.name : 'New resource'} />
       <ResourceEditor key={`${id}:${resource.data?.version ?? 0}`} resource={resource.data} />
       {resource.data && <ResourceExtras resource={resource.data} />}
+      {resource.data && <TokenIssuers resourceId={resource.data.id} />}
     </Stack>
   );
 }

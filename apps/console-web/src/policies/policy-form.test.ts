@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describePolicy, newTimeWindow, policyBody, policyForm, type PolicyForm } from './policy-form';
+import {
+  describePolicy,
+  newTimeWindow,
+  newTokenSubject,
+  policyBody,
+  policyForm,
+  type PolicyForm,
+} from './policy-form';
 
 const form = (changes: Partial<PolicyForm> = {}): PolicyForm => ({
   ...policyForm(),
@@ -95,6 +102,27 @@ describe('the structured policy editor', () => {
     });
     expect(describePolicy(edited, (id) => ({ tis_1: 'CI', res_1: 'App' })[id] ?? id)).toBe(
       'Allow deploy-bot with a token of the issuer CI to reach App.',
+    );
+  });
+
+  it('sends the token subjects picked in the form: the issuer, and its subs only when some are named', () => {
+    const edited = form({
+      resourceIds: ['res_1'],
+      tokens: [
+        { issuerId: 'tis_1', subs: ' deploy-bot, backup ,' },
+        { issuerId: 'tis_2', subs: '  ' },
+      ],
+    });
+    expect(policyBody(edited).subjects.tokens).toEqual([
+      { issuer_id: 'tis_1', subs: ['deploy-bot', 'backup'] },
+      { issuer_id: 'tis_2' },
+    ]);
+    const names = (id: string) => ({ tis_1: 'CI', tis_2: 'Backups', res_1: 'App' })[id] ?? id;
+    expect(describePolicy(edited, names)).toBe(
+      'Allow deploy-bot, backup with a token of the issuer CI and any caller with a token of the issuer Backups to reach App.',
+    );
+    expect(describePolicy(form({ tokens: [newTokenSubject()] }), names)).toBe(
+      'Allow any caller with a token of the issuer (not chosen) to reach every resource.',
     );
   });
 });

@@ -10,6 +10,13 @@ export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];
 export type Role = 'owner' | 'admin' | 'member';
 
+export interface TokenSubjectForm {
+  issuerId: string;
+  subs: string;
+}
+
+export const newTokenSubject = (issuerId = ''): TokenSubjectForm => ({ issuerId, subs: '' });
+
 export interface TimeWindowForm {
   days: Day[];
   start: string;
@@ -28,10 +35,11 @@ export interface PolicyForm {
   roles: Role[];
   anyAuthenticated: boolean;
   /**
-   * Callers with a trusted issuer's token (set through the API): kept as they are, so saving the
-   * form never drops them (a policy left naming nobody would apply to everyone).
+   * Callers with a trusted issuer's token: the issuer, and the tokens' subjects (comma-separated;
+   * none: any token of that issuer). Saving keeps those of a stored policy (a policy left naming
+   * nobody would apply to everyone).
    */
-  tokens: { issuer_id: string; subs?: string[] }[];
+  tokens: TokenSubjectForm[];
   sourceCidrs: string;
   countries: string;
   paths: string;
@@ -55,7 +63,10 @@ export function policyForm(policy?: Policy): PolicyForm {
     groups: policy?.subjects.groups ?? [],
     roles: policy?.subjects.roles ?? [],
     anyAuthenticated: policy?.subjects.any_authenticated ?? false,
-    tokens: policy?.subjects.tokens ?? [],
+    tokens: (policy?.subjects.tokens ?? []).map((t) => ({
+      issuerId: t.issuer_id,
+      subs: (t.subs ?? []).join(', '),
+    })),
     sourceCidrs: (policy?.conditions.source_cidrs ?? []).join(', '),
     countries: (policy?.conditions.countries ?? []).join(', '),
     paths: (policy?.conditions.paths ?? []).join(', '),
@@ -80,7 +91,7 @@ export function policyBody(form: PolicyForm): PolicyBody {
       groups: form.groups,
       roles: form.roles,
       any_authenticated: form.anyAuthenticated,
-      ...(form.tokens.length ? { tokens: form.tokens } : {}),
+      ...(form.tokens.length ? { tokens: form.tokens.map(tokenSubjectBody) } : {}),
     },
     conditions: {
       source_cidrs: listOf(form.sourceCidrs),
@@ -97,6 +108,12 @@ export function policyBody(form: PolicyForm): PolicyBody {
   };
 }
 
+/** A token subject as the API takes it: no `subs` when none are named (any token of the issuer). */
+function tokenSubjectBody(t: TokenSubjectForm): { issuer_id: string; subs?: string[] } {
+  const subs = listOf(t.subs);
+  return { issuer_id: t.issuerId, ...(subs.length ? { subs } : {}) };
+}
+
 /**
  * The policy in one sentence, as the editor shows it while you type: "Allow the group
  * Engineers to reach App from 10.0.0.0/8". Names come from `names` (ids when unknown).
@@ -109,10 +126,12 @@ export function describePolicy(form: PolicyForm, names: (id: string) => string =
   if (form.groups.length)
     who.push(`${form.groups.length === 1 ? 'the group' : 'the groups'} ${form.groups.map(names).join(', ')}`);
   if (form.roles.length) who.push(`every ${form.roles.join(' or ')}`);
-  for (const t of form.tokens)
+  for (const t of form.tokens) {
+    const subs = listOf(t.subs);
     who.push(
-      `${t.subs?.length ? t.subs.join(', ') : 'any caller'} with a token of the issuer ${names(t.issuer_id)}`,
+      `${subs.length ? subs.join(', ') : 'any caller'} with a token of the issuer ${t.issuerId ? names(t.issuerId) : '(not chosen)'}`,
     );
+  }
   const subjects = who.length ? who.join(' and ') : 'everyone';
   const what = form.resourceIds.length ? form.resourceIds.map(names).join(', ') : 'every resource';
   const conditions: string[] = [];
