@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,11 @@ describe('the console’s pages (e2e: console, gateway and Chromium as processes
   const windowMarked = () => page.evaluate(() => (globalThis as { rnMark?: number }).rnMark === 1);
 
   beforeAll(async () => {
-    platform = await ConsoleHarness.start({}, { upWithinMs: 150_000 });
+    // The secrets key seals a trusted token issuer's HMAC key.
+    platform = await ConsoleHarness.start(
+      { RN_SECRETS_KEY: randomBytes(32).toString('base64') },
+      { upWithinMs: 150_000 },
+    );
     admin = (await login(platform.url, ADMIN.email, ADMIN.password)).access;
     await api('POST', '/sites', {
       name: 'HQ',
@@ -413,4 +418,80 @@ describe('the console’s pages (e2e: console, gateway and Chromium as processes
     const without = await call(platform.url, 'POST', '/auth/login', { body: person });
     expect(without.body.error.code).toBe('AUTH_TOTP_REQUIRED');
   }, 60_000);
+  it('trusted token issuers: a short HMAC key is shown beside the keys field; the issuer added is listed by its fingerprint, never its secret, named in a policy, and removed', async () => {
+    const [site] = (await api('GET', '/sites')).items as { id: string }[];
+    const resource = await api('POST', '/resources', {
+      site_id: site!.id,
+      name: 'ci-api',
+      protocol: 'http',
+      domains: ['ci-api.localhost'],
+      targets: [{ address: '127.0.0.1:9', protocol: 'http' }],
+    });
+    const own = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const p = await own.newPage();
+    await p.goto(`${platform.url}/resources/${resource.id}`);
+    await field(p, 'Email').fill(ADMIN.email);
+    await field(p, 'Password').fill(ADMIN.password);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const form = p.getByRole('form', { name: 'Add a trusted token issuer' });
+    await form.waitFor();
+    await p.getByText('No trusted issuers').waitFor();
+    await field(form, 'Issuer name').fill('ci');
+    await field(form, 'Issuer (iss)').fill('https://ci.example.com');
+    await field(form, 'Audience (aud)').fill('ci-api');
+    await select(p, 'Algorithms', 'HS256', form);
+    await p.keyboard.press('Escape');
+    // 128 bits: too short for HS256 (the API's check, shown beside the field).
+    await field(form, 'Keys').fill(JSON.stringify({ kty: 'oct', k: randomBytes(16).toString('base64url') }));
+    await form.getByRole('button', { name: 'Add issuer' }).click();
+    expect(await fieldError(form, 'Keys')).toMatch(/at least 256 bits/);
+
+    const secret = randomBytes(32).toString('base64url');
+    await field(form, 'Keys').fill(JSON.stringify({ keys: [{ kty: 'oct', kid: 'ci-2026', k: secret }] }));
+    await form.getByRole('button', { name: 'Add issuer' }).click();
+    // RFC 7638 thumbprint of the oct key, cut to 16 characters.
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ k: secret, kty: 'oct' }))
+      .digest('base64url')
+      .slice(0, 16);
+    const table = p.getByRole('table', { name: 'Trusted token issuers' });
+    const row = table.getByRole('row').filter({ hasText: 'https://ci.example.com' });
+    await row.getByText(`ci-2026 · oct · ${fingerprint}`).waitFor();
+    await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
+      'ci',
+      'https://ci.example.com',
+      'ci-api',
+      'HS256',
+      `ci-2026 · oct · ${fingerprint}`,
+      'Remove',
+    ]);
+    await expect(field(form, 'Keys').inputValue()).resolves.toBe('');
+    await p.reload();
+    await row.waitFor();
+    expect(await p.content()).not.toContain(secret);
+
+    // A policy names the issuer and a sub; its sentence says so.
+    const [issuer] = (await api('GET', `/resources/${resource.id}/token-issuers`)).items as { id: string }[];
+    await p.goto(`${platform.url}/policies/new`);
+    await field(p, 'Name').fill('ci deploys');
+    await field(p, 'Resources').first().click({ force: true });
+    await p.getByRole('option', { name: 'ci-api' }).click();
+    await p.keyboard.press('Escape');
+    await p.getByRole('button', { name: 'Add token issuer' }).click();
+    await field(p, 'Subjects (sub)').fill('deploy-bot');
+    await expect(p.getByTestId('policy-summary').textContent()).resolves.toBe(
+      'Allow deploy-bot with a token of the issuer ci to reach ci-api.',
+    );
+    await p.getByRole('button', { name: 'Create policy' }).click();
+    await p.waitForURL(/\/policies\/pol_/);
+    const policy = await api('GET', `/policies/${p.url().split('/').pop()!}`);
+    expect(policy.subjects.tokens).toEqual([{ issuer_id: issuer!.id, subs: ['deploy-bot'] }]);
+
+    await p.goto(`${platform.url}/resources/${resource.id}`);
+    await p.getByRole('button', { name: 'Remove ci' }).click();
+    await p.getByRole('button', { name: 'Yes, remove' }).click();
+    await p.getByText('No trusted issuers').waitFor();
+    expect((await api('GET', `/resources/${resource.id}/token-issuers`)).items).toEqual([]);
+    await own.close();
+  }, 90_000);
 });
