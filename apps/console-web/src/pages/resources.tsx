@@ -129,7 +129,9 @@ export function ResourceEditPage() {
       <PageHeader title={resource.data ? resource.data.name : 'New resource'} />
       <ResourceEditor key={`${id}:${resource.data?.version ?? 0}`} resource={resource.data} />
       {resource.data && <ResourceExtras resource={resource.data} />}
-      {resource.data && <TokenIssuers resourceId={resource.data.id} />}
+      {resource.data?.protocol === 'http' && (
+        <TokenIssuers resourceId={resource.data.id} authRequired={resource.data.auth_required} />
+      )}
     </Stack>
   );
 }

@@ -14,7 +14,7 @@ import {
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { answer, fieldErrors } from '../api/problems';
+import { answer, errorsUnder, fieldErrors } from '../api/problems';
 import {
   TOKEN_ALGORITHMS,
   keySummary,
@@ -43,10 +43,10 @@ export function useTokenIssuersOf(resourceIds: readonly string[]): TokenIssuer[]
 }
 
 /**
- * A resource's trusted token issuers: listed (their keys by fingerprint only), added from a form
+ * An HTTP resource's trusted token issuers: listed (their keys by fingerprint only), added from a form
  * whose keys are pasted as JSON, removed after a confirmation.
  */
-export function TokenIssuers({ resourceId }: { resourceId: string }) {
+export function TokenIssuers({ resourceId, authRequired }: { resourceId: string; authRequired: boolean }) {
   const queries = useQueryClient();
   const issuers = useQuery(issuersOf(resourceId));
   const [form, setForm] = useState<TokenIssuerForm>(newTokenIssuer);
@@ -93,6 +93,7 @@ export function TokenIssuers({ resourceId }: { resourceId: string }) {
       <Text size="sm" c="dimmed" mb="sm">
         Services that call this resource with their own signed tokens (Authorization: Bearer …). A policy
         naming the issuer, and optionally the tokens’ subjects, lets them in.
+        {!authRequired && ' This resource does not require sign-in: everyone gets in, token or not.'}
       </Text>
       {issuers.error && (
         <Text size="sm" c="red">
@@ -166,7 +167,7 @@ export function TokenIssuers({ resourceId }: { resourceId: string }) {
               data={[...TOKEN_ALGORITHMS]}
               value={form.algorithms}
               onChange={(v) => set('algorithms', v as TokenAlgorithm[])}
-              error={errors['algorithms'] ?? errors['algorithms.0']}
+              error={errors['algorithms'] ?? Object.values(errorsUnder(errors, 'algorithms.'))[0]}
             />
           </SimpleGrid>
           <Textarea
