@@ -28,6 +28,21 @@ beforeEach(() => {
     if (path === '/api/v1/users') return json(200, page([{ id: 'usr_1', email: 'bob@example.com' }]));
     if (path === '/api/v1/groups') return json(200, page([{ id: 'grp_1', name: 'Engineers', members: [] }]));
     if (path === '/api/v1/resources') return json(200, page([{ id: 'res_1', name: 'App' }]));
+    if (path === '/api/v1/resources/res_1/token-issuers')
+      return json(200, {
+        items: [
+          {
+            id: 'tis_1',
+            resource_id: 'res_1',
+            name: 'CI',
+            issuer: 'https://ci.example.com',
+            audience: 'app',
+            algorithms: ['EdDSA'],
+            keys: [{ kty: 'OKP', fingerprint: 'AbCdEfGhIjKlMnOp' }],
+            created_at: '2026-12-07T00:00:00Z',
+          },
+        ],
+      });
     if (path === '/api/v1/policies' && input.method === 'POST') return answerToCreate();
     return json(404, { error: { status: 404, code: 'API_ROUTE_NOT_FOUND', message: 'no' } });
   });
@@ -92,5 +107,30 @@ describe('the policy editor', () => {
     expect(screen.getByTestId('policy-summary').textContent).toBe(
       'Deny everyone access to every resource in RU.',
     );
+  });
+
+  it('offers the trusted token issuers of the chosen resources, and sends the one picked with its subs', async () => {
+    answerToCreate = () => json(201, { id: 'pol_1' });
+    renderEditor();
+    const user = userEvent.setup();
+    expect(screen.queryByRole('button', { name: 'Add token issuer' })).toBeNull();
+    await user.type(screen.getByLabelText(/^Name/), 'ci deploys');
+    await user.click(screen.getAllByLabelText(/^Resources/)[0]!);
+    await user.click(await screen.findByRole('option', { name: 'App', hidden: true }));
+    await user.click(await screen.findByRole('button', { name: 'Add token issuer' }));
+    expect(screen.getAllByLabelText(/^Token issuer 1/).find((e) => e.tagName === 'INPUT')).toHaveProperty(
+      'value',
+      'CI (https://ci.example.com) at App',
+    );
+    await user.type(screen.getByLabelText(/^Subjects \(sub\)/), 'deploy-bot, backup');
+    expect(screen.getByTestId('policy-summary').textContent).toBe(
+      'Allow deploy-bot, backup with a token of the issuer CI to reach App.',
+    );
+    await user.click(screen.getByRole('button', { name: 'Create policy' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'POST')).toBe(true));
+    expect(requests.find((r) => r.method === 'POST')!.body).toMatchObject({
+      resource_ids: ['res_1'],
+      subjects: { tokens: [{ issuer_id: 'tis_1', subs: ['deploy-bot', 'backup'] }] },
+    });
   });
 });

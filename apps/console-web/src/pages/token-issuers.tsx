@@ -177,7 +177,7 @@ export function TokenIssuers({ resourceId, authRequired }: { resourceId: string;
             autosize
             minRows={3}
             maxRows={12}
-            ff="monospace"
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             value={form.keys}
             onChange={(e) => set('keys', e.currentTarget.value)}
             error={keysProblem ?? keysError(errors, sentKeys)}
