@@ -58,10 +58,16 @@ export type ToPrimary =
   | { rn: 'report'; resourceId: string; report: Omit<RequestReport, 'service'> }
   | (Ask<'ship'> & { batch: AccessBatch })
   | (Ask<'take'> & { key: string; limit: BucketLimit })
-  | (Ask<'pick'> & { resourceId: string; excludeId: string | undefined })
-  | { rn: 'inflight'; targetId: string; delta: 1 | -1 }
+  | (Ask<'pick'> & { resourceId: string; excludeId: string | undefined; counts?: InflightCount[] })
+  | { rn: 'inflight'; counts: InflightCount[] }
   | (Ask<'claim'> & { key: string })
   | Reply;
+
+/**
+ * A least-connections count a worker tells the primary (a request started without a pick: +1; a
+ * counted one ended or a pick went unused: -1), in the order they happened.
+ */
+export type InflightCount = [targetId: string, delta: 1 | -1];
 
 export interface Ask<Name extends string> {
   rn: 'ask';

@@ -141,13 +141,17 @@ export async function runPrimary(
         return void owner?.send(message);
       }
       case 'inflight':
-        return connections.count(r.id, message.targetId, message.delta);
+        for (const [targetId, delta] of message.counts) connections.count(r.id, targetId, delta);
+        return;
       case 'reply':
         return r.questions.settle(message);
       case 'ask': {
         const send = r.send as (m: unknown) => boolean;
-        if (message.ask === 'pick')
+        if (message.ask === 'pick') {
+          // This worker's counts since its last message come first: the pick sees them.
+          for (const [targetId, delta] of message.counts ?? []) connections.count(r.id, targetId, delta);
           return reply(send, message.id, () => connections.pick(r.id, message.resourceId, message.excludeId));
+        }
         if (message.ask === 'take')
           return reply(send, message.id, () => buckets.take(message.key, message.limit));
         if (message.ask === 'claim')

@@ -19,7 +19,7 @@ import type { BucketLimit } from '../data-path/admission/limits/token-buckets';
 import { storedCertificate } from '../data-path/tls/certificates';
 import { LocalCa } from '../data-path/tls/local-ca';
 import { Questions, reply, sender } from './ipc';
-import { isOurs, type ToPrimary, type ToWorker, type WorkerInit } from './messages';
+import { isOurs, type InflightCount, type ToPrimary, type ToWorker, type WorkerInit } from './messages';
 import { TunnelRelay } from './tunnel-relay';
 
 /** How long a worker waits for the primary to take a token (Redis may take 2 s to first answer); then it counts alone, and says so. */
@@ -113,11 +113,22 @@ export async function runWorker(): Promise<void> {
   });
   registerBalancerMetrics(registry, dataPlane.balancer);
   // Least connections counts every worker's requests: the primary picks, each end is reported.
-  const inflight = (targetId: string, delta: 1 | -1) => void send({ rn: 'inflight', targetId, delta });
+  // The counts of one turn of the event loop go in one message, sent at its end (setImmediate), or
+  // with a pick asked in the same turn (the primary applies them before it picks).
+  let counts: InflightCount[] = [];
+  const takeCounts = () => {
+    const taken = counts;
+    counts = [];
+    return taken;
+  };
+  const inflight = (targetId: string, delta: 1 | -1) => {
+    if (counts.push([targetId, delta]) === 1)
+      setImmediate(() => counts.length > 0 && send({ rn: 'inflight', counts: takeCounts() }));
+  };
   dataPlane.balancer.countLeastConnectionsWith({
     pick: (resourceId, excludeId) =>
       questions.ask<string | null | undefined>(
-        { ask: 'pick', resourceId, excludeId },
+        { ask: 'pick', resourceId, excludeId, ...(counts.length > 0 ? { counts: takeCounts() } : {}) },
         PICK_TIMEOUT_MS,
         // Counted by a primary that answered too late: this worker picked on its own meanwhile.
         (id) => typeof id === 'string' && inflight(id, -1),
