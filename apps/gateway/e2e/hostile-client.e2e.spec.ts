@@ -480,7 +480,13 @@ describe('a hostile client against the gateway (process) with recording targets'
             const probe = randomUUID();
             const headers: Record<string, string> = { ':path': path, 'x-probe': probe };
             for (let i = 0; i < count - 1; i++) headers[`x-h${i}`] = 'v'.repeat(valueLength);
-            const size = Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 40);
+            // The head as the gateway counts it on HTTP/2: every field as `name: value\r\n`, the
+            // pseudo-headers the client adds too (:method, :scheme, :authority), and the request line.
+            const sent = { ...headers, ':method': 'GET', ':scheme': 'https', ':authority': 'app.test' };
+            const size = Object.entries(sent).reduce(
+              (n, [k, v]) => n + k.length + v.length + 4,
+              'GET'.length + path.length + 12,
+            );
             const answer = await h2Request(headers);
             const arrived = reached(probe);
             if (count > MAX_HEADERS || size > MAX_HEADER_BYTES) {
