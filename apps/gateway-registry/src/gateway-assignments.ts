@@ -11,6 +11,15 @@ import type { GatewayQueries } from './gateway.queries';
  * permissions match the new sites. A JWT is useless without the gateway's own nkey seed.
  */
 export class GatewayAssignments {
+  /**
+   * The NATS JWT last signed for each gateway, with what it was signed for. Signing one takes
+   * 15-25 ms of the service's event loop (nkeys' Ed25519 is JavaScript), and every gateway asks at
+   * every heartbeat: the same organisation, sites and NATS key get the same JWT back. A JWT has no
+   * expiry, and NATS revokes a user only when its gateway is deleted, which `current` answers with
+   * nothing; a change of sites or key signs a new one.
+   */
+  readonly #signed = new Map<string, { grants: string; jwt: string }>();
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly queries: GatewayQueries,
@@ -20,17 +29,24 @@ export class GatewayAssignments {
 
   async current(gatewayId: string): Promise<GatewayAssignment | undefined> {
     const gateway = await this.queries.publicKeyOf(gatewayId);
-    if (!gateway || gateway.deleted || !gateway.natsPublicKey) return undefined;
+    if (!gateway || gateway.deleted || !gateway.natsPublicKey) {
+      this.#signed.delete(gatewayId);
+      return undefined;
+    }
     return {
       siteIds: gateway.siteIds,
-      natsJwt: await this.authority.gatewayUserJwt(
-        gatewayId,
-        gateway.orgId,
-        gateway.siteIds,
-        gateway.natsPublicKey,
-      ),
+      natsJwt: await this.#jwt(gatewayId, gateway.orgId, gateway.siteIds, gateway.natsPublicKey),
       wireguardPort: gateway.wireguardPort,
     };
+  }
+
+  async #jwt(gatewayId: string, orgId: string, siteIds: string[], natsPublicKey: string): Promise<string> {
+    const grants = JSON.stringify([orgId, siteIds, natsPublicKey]);
+    const signed = this.#signed.get(gatewayId);
+    if (signed?.grants === grants) return signed.jwt;
+    const jwt = await this.authority.gatewayUserJwt(gatewayId, orgId, siteIds, natsPublicKey);
+    this.#signed.set(gatewayId, { grants, jwt });
+    return jwt;
   }
 
   /** Answers gateways' requests for their settings. */
