@@ -242,15 +242,25 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     evolve: (state: S | undefined, event: EventOf<D>) => S | undefined,
   ): Promise<{ version: number; state: S | undefined }> {
     const { version, commits } = await this.#loadCommits(aggregate);
+    // What is remembered now may come from a load or an append that ran while this one waited
+    // (concurrent commands on one aggregate): its folded state still holds for these commits when
+    // it is not past them, since an aggregate's commits never change and every load reads them all.
     const remembered = this.#cache.get(this.#subjectOf(aggregate));
-    const current = remembered?.commits === commits ? remembered : undefined; // not evicted meanwhile
     const folded =
-      current?.folded?.evolve === evolve && current.folded.seq <= version ? current.folded : undefined;
+      remembered?.folded?.evolve === evolve && remembered.folded.seq <= version
+        ? remembered.folded
+        : undefined;
     let state = folded?.state as S | undefined;
     let next = commits.length;
     while (next > 0 && (commits[next - 1] as Commit<EventOf<D>>).seq > (folded?.seq ?? 0)) next--;
     for (const commit of commits.slice(next)) for (const event of commit.events) state = evolve(state, event);
-    if (current) current.folded = { evolve, seq: version, state };
+    // Kept unless a newer fold is there already, and never past the commits remembered with it.
+    if (
+      remembered &&
+      (remembered.commits.at(-1)?.seq ?? 0) >= version &&
+      (remembered.folded?.evolve !== evolve || remembered.folded.seq <= version)
+    )
+      remembered.folded = { evolve, seq: version, state };
     return { version, state };
   }
 
