@@ -18,6 +18,13 @@ describe('EventStore (real NATS JetStream)', () => {
   let subjectRoot: string;
   let sut: EventStore<LedgerDefinition>;
   const opts = (commandId = randomUUID()) => ({ commandId, orgId: 'org_test', actor: testActor });
+  const deposit = (cents: number) => [{ type: 'AmountDeposited' as const, data: { cents } }];
+  /** An account's balance, counting the events it folds. */
+  let folded = 0;
+  const balance = (cents: number | undefined, event: LedgerEvent) => {
+    folded++;
+    return event.type === 'AmountDeposited' ? (cents ?? 0) + event.data.cents : (cents ?? 0);
+  };
 
   beforeAll(async () => {
     nc = await connectTestNats('eventstore-int');
@@ -94,7 +101,6 @@ describe('EventStore (real NATS JetStream)', () => {
   it('loads what it has just written exactly as a fresh reader does, missing no other writer in between', async () => {
     const account = { type: 'account', id: 'own-writes' };
     const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
-    const deposit = (cents: number) => [{ type: 'AmountDeposited' as const, data: { cents } }];
     const v1 = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
     const v2 = await other.append(account, v1.version, deposit(1), opts()); // not through sut
     const v3 = await sut.append(account, v2.version, deposit(2), opts());
@@ -114,12 +120,7 @@ describe('EventStore (real NATS JetStream)', () => {
   it('folds only the commits stored since its last load of a state, to what a fresh fold gives', async () => {
     const account = { type: 'account', id: 'folded' };
     const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
-    const deposit = (cents: number) => [{ type: 'AmountDeposited' as const, data: { cents } }];
-    let folded = 0;
-    const balance = (cents: number | undefined, event: LedgerEvent) => {
-      folded++;
-      return event.type === 'AmountDeposited' ? (cents ?? 0) + event.data.cents : (cents ?? 0);
-    };
+    folded = 0;
     const v1 = await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts());
     const v2 = await sut.append(account, v1.version, deposit(5), opts());
     expect(await sut.loadState(account, balance)).toEqual({ version: v2.version, state: 5 });
@@ -144,22 +145,14 @@ describe('EventStore (real NATS JetStream)', () => {
     // stall that fed itself under load).
     const account = { type: 'account', id: 'concurrent' };
     const other = new EventStore({ nc, registry: ledgerRegistry, name: stream, subjectRoot });
-    let folded = 0;
-    const balance = (cents: number | undefined, event: LedgerEvent) => {
-      folded++;
-      return event.type === 'AmountDeposited' ? (cents ?? 0) + event.data.cents : (cents ?? 0);
-    };
+    folded = 0;
     let version = (await sut.append(account, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }], opts()))
       .version;
-    for (let i = 0; i < 60; i++)
-      version = (
-        await sut.append(account, version, [{ type: 'AmountDeposited', data: { cents: 1 } }], opts())
-      ).version;
+    for (let i = 0; i < 60; i++) version = (await sut.append(account, version, deposit(1), opts())).version;
     expect((await sut.loadState(account, balance)).state).toBe(60);
     for (let round = 0; round < 5; round++) {
-      version = (
-        await other.append(account, version, [{ type: 'AmountDeposited', data: { cents: 1 } }], opts())
-      ).version; // not through sut: each of its loads below has a commit to fetch
+      // Not through sut: each of its loads below has a commit to fetch.
+      version = (await other.append(account, version, deposit(1), opts())).version;
       folded = 0;
       const loads = await Promise.all(Array.from({ length: 6 }, () => sut.loadState(account, balance)));
       expect(loads.map((l) => l.state)).toEqual(Array(6).fill(61 + round));

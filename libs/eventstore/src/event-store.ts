@@ -255,11 +255,8 @@ export class EventStore<D extends AnyEventDefinition = AnyEventDefinition> {
     while (next > 0 && (commits[next - 1] as Commit<EventOf<D>>).seq > (folded?.seq ?? 0)) next--;
     for (const commit of commits.slice(next)) for (const event of commit.events) state = evolve(state, event);
     // Kept unless a newer fold is there already, and never past the commits remembered with it.
-    if (
-      remembered &&
-      (remembered.commits.at(-1)?.seq ?? 0) >= version &&
-      (remembered.folded?.evolve !== evolve || remembered.folded.seq <= version)
-    )
+    const newerThere = remembered?.folded !== folded && remembered?.folded?.evolve === evolve;
+    if (remembered && !newerThere && (remembered.commits.at(-1)?.seq ?? 0) >= version)
       remembered.folded = { evolve, seq: version, state };
     return { version, state };
   }
